@@ -1,0 +1,629 @@
+//! Loading: TOML text → [`RawPack`] → validated [`Pack`], with every problem located.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use toml::Spanned;
+use toml::value::Datetime;
+
+use crate::diag::{Diagnostic, Level, Location};
+use crate::pack::*;
+use crate::raw::*;
+use crate::vocab::{Area, Category, CategorySet, Check, Direction, Severity, Verdict};
+use crate::window::{BUILT_IN_WINDOWS, ClockTime, Days, Span, Window, Windows};
+
+/// Packs larger than this are refused before parsing: a policy is a few hundred rules at most.
+pub const MAX_PACK_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Why a pack could not be loaded.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum LoadError {
+    /// The file could not be read (missing, unreadable, too large, not UTF-8).
+    Read {
+        /// The path as given.
+        file: String,
+        /// What went wrong, one line.
+        reason: String,
+    },
+    /// The file was read but is not a valid pack.
+    Invalid(Vec<Diagnostic>),
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LoadError::Read { file, reason } => write!(f, "cannot read pack `{file}`: {reason}"),
+            LoadError::Invalid(diagnostics) => match diagnostics.first() {
+                Some(first) if diagnostics.len() == 1 => write!(f, "{first}"),
+                Some(first) => write!(f, "{first} (and {} more)", diagnostics.len() - 1),
+                None => f.write_str("invalid pack"),
+            },
+        }
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// Reads the text of a pack file, refusing what is too large or not UTF-8.
+pub fn read_pack_text(path: &Path) -> Result<String, LoadError> {
+    let file = path.display().to_string();
+    let read_err = |reason: String| LoadError::Read {
+        file: file.clone(),
+        reason,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| read_err(e.to_string()))?;
+    if meta.is_dir() {
+        return Err(read_err("is a directory".into()));
+    }
+    if meta.len() > MAX_PACK_BYTES {
+        return Err(read_err(format!(
+            "{} bytes is over the {MAX_PACK_BYTES}-byte limit",
+            meta.len()
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| read_err(e.to_string()))?;
+    String::from_utf8(bytes).map_err(|e| {
+        read_err(format!(
+            "not UTF-8 (byte {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })
+}
+
+/// Loads and validates the pack at `path`.
+pub fn load_file(path: &Path) -> Result<Pack, LoadError> {
+    let text = read_pack_text(path)?;
+    parse(&text, &path.display().to_string())
+}
+
+/// Validates pack `text`; `file` names it in diagnostics.
+pub fn parse(text: &str, file: &str) -> Result<Pack, LoadError> {
+    let raw: RawPack = toml::from_str(text).map_err(|e| {
+        let location = e.span().map_or_else(Location::default, |s| Location::of(text, s.start));
+        let message = e.message().trim().replace('\n', " ");
+        let code = if message.starts_with("unknown field") {
+            "unknown_key"
+        } else if message.starts_with("missing field") {
+            "missing_key"
+        } else {
+            "syntax"
+        };
+        LoadError::Invalid(vec![Diagnostic {
+            level: Level::Error,
+            code,
+            message: describe_serde_message(&message),
+            file: file.to_string(),
+            location,
+        }])
+    })?;
+    let mut cx = Cx {
+        text,
+        file,
+        errors: Vec::new(),
+    };
+    let pack = cx.pack(raw);
+    if cx.errors.is_empty() {
+        Ok(pack)
+    } else {
+        Err(LoadError::Invalid(cx.errors))
+    }
+}
+
+/// serde says "unknown field `x`, expected one of `a`, `b`"; keep its words, which are
+/// already in the house style, but say "key" since that is what TOML calls it.
+fn describe_serde_message(message: &str) -> String {
+    message
+        .replacen("unknown field", "unknown key", 1)
+        .replacen("missing field", "missing key", 1)
+}
+
+struct Cx<'a> {
+    text: &'a str,
+    file: &'a str,
+    errors: Vec<Diagnostic>,
+}
+
+impl Cx<'_> {
+    fn at(&self, span: std::ops::Range<usize>) -> Location {
+        Location::of(self.text, span.start)
+    }
+
+    fn error(&mut self, code: &'static str, location: Location, message: String) {
+        self.errors.push(Diagnostic {
+            level: Level::Error,
+            code,
+            message,
+            file: self.file.to_string(),
+            location,
+        });
+    }
+
+    fn word<T: std::str::FromStr<Err = crate::vocab::UnknownWord>>(
+        &mut self,
+        code: &'static str,
+        text: &Text,
+    ) -> Option<T> {
+        match text.get_ref().parse::<T>() {
+            Ok(value) => Some(value),
+            Err(e) => {
+                let at = self.at(text.span());
+                self.error(code, at, e.to_string());
+                None
+            }
+        }
+    }
+
+    fn date(&mut self, key: &str, value: &Spanned<Datetime>) -> Option<Date> {
+        let at = self.at(value.span());
+        let dt = value.get_ref();
+        match (dt.date, dt.time, dt.offset) {
+            (Some(d), None, None) => match Date::new(d.year as i16, d.month as i8, d.day as i8) {
+                Ok(date) => Some(date),
+                Err(_) => {
+                    self.error("bad_date", at, format!("bad date for `{key}`: `{dt}` does not exist"));
+                    None
+                }
+            },
+            _ => {
+                self.error(
+                    "bad_date",
+                    at,
+                    format!("bad date for `{key}`: `{dt}`, expected a date such as 2026-04-01"),
+                );
+                None
+            }
+        }
+    }
+
+    fn count<T: TryFrom<i64>>(&mut self, key: &str, value: &Option<Spanned<i64>>) -> Option<T> {
+        let value = value.as_ref()?;
+        match T::try_from(*value.get_ref()) {
+            Ok(v) if *value.get_ref() > 0 => Some(v),
+            _ => {
+                let at = self.at(value.span());
+                self.error(
+                    "bad_number",
+                    at,
+                    format!("bad `{key}` {}: expected a positive whole number", value.get_ref()),
+                );
+                None
+            }
+        }
+    }
+
+    fn span(&mut self, raw: &RawSpan, default_days: Days) -> Option<Span> {
+        let days = match &raw.days {
+            Some(days) => match Days::parse(days.get_ref()) {
+                Ok(d) => Some(d),
+                Err(message) => {
+                    let at = self.at(days.span());
+                    self.error("bad_days", at, message);
+                    None
+                }
+            },
+            None => Some(default_days),
+        };
+        let mut time = |t: &Text| match ClockTime::parse(t.get_ref()) {
+            Ok(time) => Some(time),
+            Err(message) => {
+                let at = self.at(t.span());
+                self.error("bad_time", at, message);
+                None
+            }
+        };
+        let (from, to) = (time(&raw.from), time(&raw.to));
+        let span = Span {
+            days: days?,
+            from: from?,
+            to: to?,
+        };
+        if span.from == span.to {
+            let at = self.at(raw.from.span());
+            self.error(
+                "bad_time",
+                at,
+                format!("empty window {}-{}: `from` and `to` are the same", span.from, span.to),
+            );
+            return None;
+        }
+        Some(span)
+    }
+
+    fn strings(list: Vec<Text>) -> Vec<String> {
+        list.into_iter().map(Spanned::into_inner).collect()
+    }
+
+    fn pack(&mut self, raw: RawPack) -> Pack {
+        let timezone = raw
+            .policy
+            .timezone
+            .as_ref()
+            .map_or_else(|| "Europe/London".to_string(), |t| t.get_ref().clone());
+        let tz = match TimeZone::get(&timezone) {
+            Ok(tz) => tz,
+            Err(_) => {
+                let at = raw.policy.timezone.as_ref().map_or_else(Location::default, |t| self.at(t.span()));
+                self.error(
+                    "bad_timezone",
+                    at,
+                    format!("unknown time zone `{timezone}`, expected an IANA name such as Europe/London"),
+                );
+                TimeZone::UTC
+            }
+        };
+        let windows = self.windows(tz, raw.hours, raw.windows);
+        let meta = Meta {
+            review_due: raw.policy.review_due.as_ref().and_then(|d| self.date("review_due", d)),
+            last_reviewed: raw.policy.last_reviewed.as_ref().and_then(|d| self.date("last_reviewed", d)),
+            review_location: raw
+                .policy
+                .review_due
+                .as_ref()
+                .or(raw.policy.last_reviewed.as_ref())
+                .map_or_else(|| self.at(raw.policy.id.span()), |d| self.at(d.span())),
+            id: raw.policy.id.into_inner(),
+            title: raw.policy.title.into_inner(),
+            source: raw.policy.source.into_inner(),
+            version: raw.policy.version.map(Spanned::into_inner),
+            owner: raw.policy.owner.map(Spanned::into_inner),
+            timezone,
+        };
+        let o = raw.organisation;
+        let organisation = Organisation {
+            name: o.name.into_inner(),
+            registered_number: o.registered_number.map(Spanned::into_inner),
+            domains: Self::strings(o.domains).into_iter().map(|d| d.to_ascii_lowercase()).collect(),
+            address: o.address.map(Spanned::into_inner),
+            phone: o.phone.map(Spanned::into_inner),
+            email: o.email.map(Spanned::into_inner),
+            website: o.website.map(Spanned::into_inner),
+            contact: o.contact.map(Spanned::into_inner),
+        };
+        let mail = self.mail(raw.mail, &organisation.domains);
+        let monitoring = self.monitoring(raw.monitoring);
+        let passwords = raw.passwords.and_then(|p| self.passwords(p));
+        let rules = raw
+            .rules
+            .into_iter()
+            .filter_map(|r| self.rule(r, &windows, &raw.web.url_lists))
+            .collect();
+        let g = raw.governance;
+        let governance = Governance {
+            acknowledge_before_use: g.acknowledge_before_use,
+            briefing_every_months: self.count("briefing_every_months", &g.briefing_every_months),
+            induction: g.induction,
+            safeguarding_role: g.safeguarding_role.map(Spanned::into_inner),
+            software_approvers: Self::strings(g.software_approvers),
+            device_approvers: Self::strings(g.device_approvers),
+            social_media_approvers: Self::strings(g.social_media_approvers),
+            breach_contact: g.breach_contact.map(Spanned::into_inner),
+            subject_request_contact: g.subject_request_contact.map(Spanned::into_inner),
+            report_to: g.report_to.map(Spanned::into_inner),
+        };
+        Pack {
+            file: self.file.to_string(),
+            meta,
+            organisation,
+            windows,
+            mail,
+            web: WebSettings {
+                block_page_contact: raw.web.block_page_contact.map(Spanned::into_inner),
+                url_lists: raw
+                    .web
+                    .url_lists
+                    .into_iter()
+                    .map(|(k, v)| (k, v.into_inner()))
+                    .collect(),
+            },
+            monitoring,
+            passwords,
+            address_formats: raw
+                .accounts
+                .addresses
+                .into_iter()
+                .map(Spanned::into_inner)
+                .map(|a| AddressFormat {
+                    applies_to: a.applies_to.into_inner(),
+                    format: a.format.into_inner(),
+                    clause: a.clause.map(Spanned::into_inner),
+                })
+                .collect(),
+            governance,
+            rules,
+        }
+    }
+
+    fn windows(
+        &mut self,
+        tz: TimeZone,
+        hours: Option<RawHours>,
+        custom: BTreeMap<String, Spanned<RawWindow>>,
+    ) -> Windows {
+        let mut windows = Windows::new(tz);
+        let mut personal_use = Vec::new();
+        if let Some(hours) = hours {
+            let working = self.span(hours.working.get_ref(), Days::WEEKDAYS);
+            let working_days = working.map_or(Days::WEEKDAYS, |w| w.days);
+            let breaks: Vec<Span> = hours
+                .breaks
+                .iter()
+                .filter_map(|b| self.span(b.get_ref(), working_days))
+                .collect();
+            if let Some(working) = working {
+                let working = Window::Spans(vec![working]);
+                windows.insert("outside_working", Window::Outside(Box::new(working.clone())));
+                windows.insert("working", working);
+            }
+            windows.insert("breaks", Window::Spans(breaks));
+            personal_use = hours.personal_use;
+        }
+        for (name, raw) in &custom {
+            if BUILT_IN_WINDOWS.contains(&name.as_str()) {
+                let at = self.at(raw.span());
+                self.error(
+                    "duplicate_window",
+                    at,
+                    format!("window `{name}` is built in; choose another name"),
+                );
+                continue;
+            }
+            let spans = match raw.get_ref() {
+                RawWindow::One(span) => vec![self.span(span, Days::ALL)],
+                RawWindow::Many(spans) => spans.iter().map(|s| self.span(s, Days::ALL)).collect(),
+            };
+            let spans: Option<Vec<Span>> = spans.into_iter().collect();
+            if let Some(spans) = spans {
+                windows.insert(name.clone(), Window::Spans(spans));
+            }
+        }
+        if !personal_use.is_empty() {
+            let mut parts = Vec::new();
+            for name in &personal_use {
+                match windows.get(name.get_ref()) {
+                    Some(window) => parts.push(window.clone()),
+                    None => {
+                        let at = self.at(name.span());
+                        self.error(
+                            "unknown_window",
+                            at,
+                            format!("unknown window `{}` in `personal_use`", name.get_ref()),
+                        );
+                    }
+                }
+            }
+            windows.insert("personal_use", Window::Any(parts));
+        }
+        windows
+    }
+
+    fn mail(&mut self, raw: RawMail, org_domains: &[String]) -> MailSettings {
+        let lower = |list: Vec<Text>| -> Vec<String> {
+            list.into_iter()
+                .map(|t| t.into_inner().to_ascii_lowercase())
+                .collect()
+        };
+        let internal = lower(raw.internal_domains);
+        MailSettings {
+            disclaimer: raw.disclaimer.map(Spanned::into_inner),
+            add_disclaimer: raw.add_disclaimer,
+            company_details: Self::strings(raw.company_details),
+            group_addresses: lower(raw.group_addresses),
+            personal_labels: raw.personal_labels.map_or_else(
+                || vec!["personal".to_string(), "private".to_string()],
+                lower,
+            ),
+            personal_webmail_domains: raw.personal_webmail_domains.map_or_else(
+                || DEFAULT_WEBMAIL.iter().map(|d| d.to_string()).collect(),
+                lower,
+            ),
+            internal_domains: if internal.is_empty() {
+                org_domains.to_vec()
+            } else {
+                internal
+            },
+        }
+    }
+
+    fn monitoring(&mut self, raw: RawMonitoring) -> Monitoring {
+        let personal_mail = match raw.personal_mail.as_ref().map(|t| t.get_ref().as_str()) {
+            None | Some("full") => PersonalMail::Full,
+            Some("headers_only") => PersonalMail::HeadersOnly,
+            Some(other) => {
+                let at = raw.personal_mail.as_ref().map_or_else(Location::default, |t| self.at(t.span()));
+                self.error(
+                    "bad_value",
+                    at,
+                    format!("bad `personal_mail` `{other}`, expected `full` or `headers_only`"),
+                );
+                PersonalMail::Full
+            }
+        };
+        Monitoring {
+            retention_months: self.count("retention_months", &raw.retention_months),
+            personal_mail,
+            clause: raw.clause.map(Spanned::into_inner),
+            quote: raw.quote.map(Spanned::into_inner),
+        }
+    }
+
+    fn passwords(&mut self, raw: RawPasswords) -> Option<Passwords> {
+        let location = self.at(raw.change.span());
+        let change = match raw.change.get_ref().as_str() {
+            "periodic" => PasswordChange::Periodic,
+            "on_compromise" => PasswordChange::OnCompromise,
+            other => {
+                self.error(
+                    "bad_value",
+                    location,
+                    format!("bad password `change` `{other}`, expected `periodic` or `on_compromise`"),
+                );
+                return None;
+            }
+        };
+        Some(Passwords {
+            change,
+            clause: raw.clause.into_inner(),
+            quote: raw.quote.into_inner(),
+            mfa_required: raw.mfa_required,
+            location,
+        })
+    }
+
+    fn rule(
+        &mut self,
+        spanned: Spanned<RawRule>,
+        windows: &Windows,
+        url_lists: &BTreeMap<String, Text>,
+    ) -> Option<Rule> {
+        let location = self.at(spanned.span());
+        let raw = spanned.into_inner();
+        let errors_before = self.errors.len();
+        let on: Option<Area> = self.word("unknown_area", &raw.on);
+        let action: Option<Verdict> = self.word("unknown_action", &raw.action);
+        let severity: Option<Severity> = self.word("unknown_severity", &raw.severity);
+        let direction: Option<Direction> = match &raw.direction {
+            Some(d) => self.word("unknown_direction", d),
+            None => None,
+        };
+        let categories: CategorySet = raw
+            .categories
+            .iter()
+            .filter_map(|c| self.word::<Category>("unknown_category", c))
+            .collect();
+        let checks: Vec<Check> = raw
+            .checks
+            .iter()
+            .filter_map(|c| self.word::<Check>("unknown_check", c))
+            .collect();
+        let id = raw.id.get_ref().clone();
+        if let Some(area) = on {
+            for (check, text) in checks.iter().zip(&raw.checks) {
+                if check.area() != area {
+                    let at = self.at(text.span());
+                    self.error(
+                        "check_area",
+                        at,
+                        format!("check `{check}` is a {} check but rule `{id}` is on {area}", check.area()),
+                    );
+                }
+            }
+            let web_only = [
+                ("categories", !raw.categories.is_empty()),
+                ("url_lists", !raw.url_lists.is_empty()),
+                ("max_download_mb", raw.max_download_mb.is_some()),
+            ];
+            let mail_only = [
+                ("direction", raw.direction.is_some()),
+                ("max_recipients", raw.max_recipients.is_some()),
+            ];
+            for (key, present) in web_only {
+                if present && area != Area::Web {
+                    self.error("key_area", location, format!("`{key}` applies only to web rules, and rule `{id}` is on {area}"));
+                }
+            }
+            for (key, present) in mail_only {
+                if present && area != Area::Mail {
+                    self.error("key_area", location, format!("`{key}` applies only to mail rules, and rule `{id}` is on {area}"));
+                }
+            }
+            if raw.categories.is_empty() && raw.url_lists.is_empty() && raw.checks.is_empty() {
+                self.error(
+                    "empty_rule",
+                    location,
+                    format!("rule `{id}` matches nothing: give it `categories`, `url_lists` or `checks`"),
+                );
+            }
+        }
+        for list in &raw.url_lists {
+            if !url_lists.contains_key(list.get_ref()) {
+                let at = self.at(list.span());
+                self.error(
+                    "unknown_url_list",
+                    at,
+                    format!("unknown URL list `{}`; declare it under [web.url_lists]", list.get_ref()),
+                );
+            }
+        }
+        let window = match (&raw.during, &raw.outside) {
+            (Some(_), Some(o)) => {
+                let at = self.at(o.span());
+                self.error("window_conflict", at, format!("rule `{id}` has both `during` and `outside`; give one"));
+                None
+            }
+            (Some(name), None) | (None, Some(name)) => {
+                if windows.get(name.get_ref()).is_none() {
+                    let known: Vec<&str> = windows.iter().map(|(n, _)| n).collect();
+                    let at = self.at(name.span());
+                    self.error(
+                        "unknown_window",
+                        at,
+                        format!(
+                            "unknown window `{}`, expected one of: {}",
+                            name.get_ref(),
+                            if known.is_empty() { "(none: add [hours] or [windows])".to_string() } else { known.join(", ") }
+                        ),
+                    );
+                }
+                Some(if raw.during.is_some() {
+                    WindowCondition::During(name.get_ref().clone())
+                } else {
+                    WindowCondition::Outside(name.get_ref().clone())
+                })
+            }
+            (None, None) => None,
+        };
+        let max_recipients = self.count("max_recipients", &raw.max_recipients);
+        let max_download_mb = self.count("max_download_mb", &raw.max_download_mb);
+        let max_minutes_per_day = self.count("max_minutes_per_day", &raw.max_minutes_per_day);
+        if self.errors.len() > errors_before {
+            return None;
+        }
+        Some(Rule {
+            id,
+            clause: raw.clause.map(Spanned::into_inner),
+            quote: raw.quote.map(Spanned::into_inner),
+            on: on?,
+            categories,
+            checks,
+            url_lists: Self::strings(raw.url_lists),
+            window,
+            roles: Self::strings(raw.roles),
+            except_roles: Self::strings(raw.except_roles),
+            direction,
+            max_recipients,
+            max_download_mb,
+            max_minutes_per_day,
+            action: action?,
+            severity: severity?,
+            alert: Self::strings(raw.alert),
+            message: raw.message.map(Spanned::into_inner),
+            location,
+        })
+    }
+}
+
+/// Personal webmail services, used when a pack does not list its own.
+const DEFAULT_WEBMAIL: &[&str] = &[
+    "gmail.com",
+    "googlemail.com",
+    "hotmail.com",
+    "hotmail.co.uk",
+    "outlook.com",
+    "live.com",
+    "live.co.uk",
+    "yahoo.com",
+    "yahoo.co.uk",
+    "icloud.com",
+    "me.com",
+    "aol.com",
+    "gmx.com",
+    "proton.me",
+    "protonmail.com",
+    "btinternet.com",
+    "sky.com",
+    "virginmedia.com",
+];
