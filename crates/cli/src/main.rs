@@ -1,1 +1,56 @@
-fn main() {}
+//! `charter`: the command line over Charter's crates. `main` parses, dispatches and maps the
+//! outcome to an exit code; each command lives in its own module under `cmd/`.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod cmd;
+mod exit;
+
+use exit::Outcome;
+
+/// Charter turns a written IT policy into controls that are enforced, monitored and audited.
+#[derive(Debug, Parser)]
+#[command(name = "charter", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Policy packs: lint them, show them.
+    #[command(subcommand)]
+    Policy(cmd::policy::PolicyCommand),
+    /// Ask what the policy decides about one URL or one message.
+    #[command(subcommand)]
+    Check(cmd::check::CheckCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version go to stdout with success; usage errors exit 2 as clap does.
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let outcome = match cli.command {
+        Command::Policy(c) => c.run(),
+        Command::Check(c) => c.run(),
+    };
+    exit::finish(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

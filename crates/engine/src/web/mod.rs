@@ -1,0 +1,163 @@
+//! Web decisions: which categories and URL lists a request falls in, and what the pack's web
+//! rules make of that at that time for that person.
+
+mod builtin;
+mod target;
+
+pub use builtin::Builtin;
+pub use target::{Target, TargetError};
+
+use charter_policy::{Area, CategorySet, Check, Rule};
+
+use crate::{Context, Decision, Engine, Finding, Privacy};
+
+/// What a category source knows about one request.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Classification {
+    /// The categories of the host.
+    pub categories: CategorySet,
+    /// The names of the URL lists that match the URL.
+    pub url_lists: Vec<String>,
+}
+
+/// Something that classifies hosts and URLs: the built-in list, or an index built from
+/// squidGuard/UT1 lists.
+pub trait CategorySource {
+    /// The categories and URL lists `target` falls in.
+    fn classify(&self, target: &Target) -> Classification;
+}
+
+/// One web request as the gateway saw it.
+#[derive(Debug, Clone)]
+pub struct WebRequest<'a> {
+    /// The URL, absolute (`http://host/path`), authority form (`host:443`) or a bare host.
+    pub url: &'a str,
+    /// The response size in bytes, when known (for `large_download`).
+    pub size_bytes: Option<u64>,
+}
+
+impl<'a> WebRequest<'a> {
+    /// A request for `url` of unknown size.
+    pub fn new(url: &'a str) -> Self {
+        WebRequest {
+            url,
+            size_bytes: None,
+        }
+    }
+}
+
+impl Engine {
+    /// Decides one web request. A URL that cannot be parsed matches no category and is
+    /// decided on the remaining rules (such as `unknown_user`).
+    pub fn decide_web(
+        &self,
+        ctx: &Context,
+        request: &WebRequest<'_>,
+        source: &dyn CategorySource,
+    ) -> Decision {
+        let target = Target::parse(request.url).ok();
+        let classification = target
+            .as_ref()
+            .map(|t| source.classify(t))
+            .unwrap_or_default();
+        self.decide_classified_web(ctx, request, target.as_ref(), &classification)
+    }
+
+    /// Decides a request that is already classified (gateways that cache classifications).
+    pub fn decide_classified_web(
+        &self,
+        ctx: &Context,
+        request: &WebRequest<'_>,
+        target: Option<&Target>,
+        classification: &Classification,
+    ) -> Decision {
+        let host = target.map_or(request.url, |t| t.host());
+        let findings = self
+            .pack()
+            .rules_on(Area::Web)
+            .filter(|rule| rule.applies_to_roles(&ctx.roles) && self.window_holds(rule, ctx.at))
+            .filter_map(|rule| web_finding(rule, ctx, request, host, classification))
+            .collect();
+        Decision::from_findings(
+            findings,
+            Privacy::Full,
+            Some(classification.categories.iter().collect()),
+        )
+    }
+}
+
+const MIB: u64 = 1024 * 1024;
+
+/// The finding `rule` makes about a request, if it matches.
+fn web_finding(
+    rule: &Rule,
+    ctx: &Context,
+    request: &WebRequest<'_>,
+    host: &str,
+    classification: &Classification,
+) -> Option<Finding> {
+    let categories = rule.categories.intersection(classification.categories);
+    let list = rule
+        .url_lists
+        .iter()
+        .find(|name| classification.url_lists.contains(name));
+    let scoped = rule.categories.is_empty() && rule.url_lists.is_empty();
+    if !(scoped || !categories.is_empty() || list.is_some()) {
+        return None;
+    }
+    let mut special = None;
+    for check in &rule.checks {
+        match check {
+            Check::LargeDownload => {
+                let limit = rule.max_download_mb.unwrap_or(0) * MIB;
+                let size = request.size_bytes.filter(|size| *size > limit)?;
+                special = Some(Finding::of(
+                    rule,
+                    *check,
+                    format!(
+                        "download of {} MB from {host} is over the {} MB limit",
+                        size.div_ceil(MIB),
+                        rule.max_download_mb.unwrap_or(0)
+                    ),
+                ));
+            }
+            Check::UnknownUser => {
+                if ctx.user.as_deref().is_some_and(|u| !u.is_empty() && u != "-") {
+                    return None;
+                }
+                special = Some(Finding::of(
+                    rule,
+                    *check,
+                    format!("request to {host} from an unidentified user"),
+                ));
+            }
+            _ => {}
+        }
+    }
+    if let Some(finding) = special {
+        return Some(finding);
+    }
+    let names = |set: CategorySet| {
+        set.iter()
+            .map(|c| c.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    Some(match (list, rule.window.is_some()) {
+        (Some(list), _) => Finding::of(
+            rule,
+            Check::UrlListMatch,
+            format!("{} is on the {list} URL list", request.url),
+        ),
+        (None, true) => Finding::of(
+            rule,
+            Check::RestrictedOutsideWindow,
+            format!("{} site {host} at a time the policy does not allow", names(categories)),
+        ),
+        (None, false) => Finding::of(
+            rule,
+            Check::ProhibitedCategory,
+            format!("{} site {host}", names(categories)),
+        ),
+    })
+}
