@@ -59,7 +59,11 @@ impl Config {
                 .span()
                 .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
                 .unwrap_or(0);
-            anyhow::anyhow!("bad config `{}` line {line}: {}", path.display(), e.message().trim())
+            anyhow::anyhow!(
+                "bad config `{}` line {line}: {}",
+                path.display(),
+                e.message().trim()
+            )
         })?;
         let base = path.parent().unwrap_or(Path::new("."));
         config.policy = base.join(&config.policy);

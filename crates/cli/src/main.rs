@@ -9,8 +9,6 @@ mod cmd;
 mod config;
 mod exit;
 
-use exit::Outcome;
-
 /// Charter turns a written IT policy into controls that are enforced, monitored and audited.
 #[derive(Debug, Parser)]
 #[command(name = "charter", version, about, long_about = None)]

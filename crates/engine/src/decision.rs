@@ -68,8 +68,16 @@ pub struct Decision {
 
 impl Decision {
     /// A decision from its findings: the verdict is the strongest action among them.
-    pub fn from_findings(findings: Vec<Finding>, privacy: Privacy, categories: Option<Vec<Category>>) -> Decision {
-        let verdict = findings.iter().map(|f| f.action).max().unwrap_or(Verdict::Allow);
+    pub fn from_findings(
+        findings: Vec<Finding>,
+        privacy: Privacy,
+        categories: Option<Vec<Category>>,
+    ) -> Decision {
+        let verdict = findings
+            .iter()
+            .map(|f| f.action)
+            .max()
+            .unwrap_or(Verdict::Allow);
         Decision {
             verdict,
             categories,

@@ -25,8 +25,12 @@ impl Engine {
     pub fn window_holds(&self, rule: &Rule, at: Timestamp) -> bool {
         match &rule.window {
             None => true,
-            Some(WindowCondition::During(name)) => self.pack.windows.contains(name, at) == Some(true),
-            Some(WindowCondition::Outside(name)) => self.pack.windows.contains(name, at) == Some(false),
+            Some(WindowCondition::During(name)) => {
+                self.pack.windows.contains(name, at) == Some(true)
+            }
+            Some(WindowCondition::Outside(name)) => {
+                self.pack.windows.contains(name, at) == Some(false)
+            }
         }
     }
 

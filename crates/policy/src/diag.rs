@@ -68,7 +68,12 @@ impl fmt::Display for Diagnostic {
         write!(
             f,
             "{}:{}:{}: {}[{}]: {}",
-            self.file, self.location.line, self.location.column, self.level, self.code, self.message
+            self.file,
+            self.location.line,
+            self.location.column,
+            self.level,
+            self.code,
+            self.message
         )
     }
 }

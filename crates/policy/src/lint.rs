@@ -1,1 +1,478 @@
-//! The linter.
+//! The linter: what makes a pack unfit to enforce, beyond what loading already refuses.
+//!
+//! Errors: everything the loader refuses (unknown keys, categories, checks, bad times and
+//! dates), duplicate rule ids, rules without a clause, unfilled template placeholders and
+//! contradictory rules. Warnings: an overdue or missing review date, rules without a quote.
+//! Advisories: clauses that current guidance advises against.
+
+use std::collections::HashMap;
+
+use jiff::ToSpan;
+use jiff::civil::Date;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use crate::diag::{Diagnostic, Level, Location};
+use crate::load::{LoadError, parse};
+use crate::pack::{Pack, PasswordChange, Rule};
+use crate::vocab::Verdict;
+
+/// What linting one pack found.
+#[derive(Debug)]
+pub struct LintReport {
+    /// The pack, when it loaded.
+    pub pack: Option<Pack>,
+    /// Everything found, in file order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl LintReport {
+    /// How many diagnostics of `level`.
+    pub fn count(&self, level: Level) -> usize {
+        self.diagnostics.iter().filter(|d| d.level == level).count()
+    }
+
+    /// Whether the pack is fit to enforce (no errors).
+    pub fn passed(&self) -> bool {
+        self.count(Level::Error) == 0
+    }
+}
+
+/// Lints pack `text` (named `file` in diagnostics) as of the local date `today`.
+pub fn lint(text: &str, file: &str, today: Date) -> LintReport {
+    let mut out = Lint {
+        text,
+        file,
+        diagnostics: Vec::new(),
+    };
+    out.placeholders();
+    let pack = match parse(text, file) {
+        Ok(pack) => {
+            out.pack(&pack, today);
+            Some(pack)
+        }
+        Err(LoadError::Invalid(errors)) => {
+            out.diagnostics.extend(errors);
+            None
+        }
+        Err(e @ LoadError::Read { .. }) => {
+            out.push(
+                Level::Error,
+                "unreadable",
+                Location::default(),
+                e.to_string(),
+            );
+            None
+        }
+    };
+    let mut diagnostics = out.diagnostics;
+    diagnostics.sort_by(|a, b| a.location.cmp(&b.location));
+    LintReport { pack, diagnostics }
+}
+
+struct Lint<'a> {
+    text: &'a str,
+    file: &'a str,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Lint<'_> {
+    fn push(&mut self, level: Level, code: &'static str, location: Location, message: String) {
+        self.diagnostics.push(Diagnostic {
+            level,
+            code,
+            message,
+            file: self.file.to_string(),
+            location,
+        });
+    }
+
+    fn pack(&mut self, pack: &Pack, today: Date) {
+        self.rules(&pack.rules);
+        self.contradictions(&pack.rules);
+        self.review(pack, today);
+        if let Some(passwords) = &pack.passwords
+            && passwords.change == PasswordChange::Periodic
+        {
+            self.push(
+                Level::Advisory,
+                "periodic_password_change",
+                passwords.location,
+                format!(
+                    "clause `{}` forces periodic password changes; NCSC, Cyber Essentials and \
+                     NIST SP 800-63B advise changing a password only when it may be compromised",
+                    passwords.clause
+                ),
+            );
+        }
+    }
+
+    fn rules(&mut self, rules: &[Rule]) {
+        let mut seen: HashMap<&str, &Rule> = HashMap::new();
+        for rule in rules {
+            if let Some(first) = seen.insert(&rule.id, rule) {
+                self.push(
+                    Level::Error,
+                    "duplicate_id",
+                    rule.location,
+                    format!(
+                        "duplicate rule id `{}`, first used on line {}",
+                        rule.id, first.location.line
+                    ),
+                );
+            }
+            if rule.clause.as_deref().is_none_or(|c| c.trim().is_empty()) {
+                self.push(
+                    Level::Error,
+                    "missing_clause",
+                    rule.location,
+                    format!(
+                        "rule `{}` has no `clause`: every rule must cite the clause of the written policy it enforces",
+                        rule.id
+                    ),
+                );
+            }
+            if rule.quote.as_deref().is_none_or(|q| q.trim().is_empty()) {
+                self.push(
+                    Level::Warning,
+                    "missing_quote",
+                    rule.location,
+                    format!("rule `{}` has no `quote` of the policy text", rule.id),
+                );
+            }
+        }
+    }
+
+    /// Two rules contradict when they cover the same events for the same people at the same
+    /// times and one allows what the other blocks or holds: the strongest action always wins,
+    /// so the `allow` can never take effect and the pack does not mean what it says.
+    fn contradictions(&mut self, rules: &[Rule]) {
+        for (i, a) in rules.iter().enumerate() {
+            for b in &rules[i + 1..] {
+                let opposite = |x: Verdict, y: Verdict| {
+                    x == Verdict::Allow && matches!(y, Verdict::Block | Verdict::Hold)
+                };
+                if !(opposite(a.action, b.action) || opposite(b.action, a.action)) {
+                    continue;
+                }
+                if same_scope(a, b) {
+                    self.push(
+                        Level::Error,
+                        "contradiction",
+                        b.location,
+                        format!(
+                            "rule `{}` ({}) contradicts rule `{}` ({}, line {}): same scope, opposite actions",
+                            b.id, b.action, a.id, a.action, a.location.line
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    fn review(&mut self, pack: &Pack, today: Date) {
+        let meta = &pack.meta;
+        let (due, how) = match (meta.review_due, meta.last_reviewed) {
+            (Some(due), _) => (due, String::new()),
+            (None, Some(last)) => match last.checked_add(12.months()) {
+                Ok(due) => (due, format!(" (last reviewed {last}, reviewed yearly)")),
+                Err(_) => return,
+            },
+            (None, None) => {
+                self.push(
+                    Level::Warning,
+                    "no_review_date",
+                    meta.review_location,
+                    "no `review_due` or `last_reviewed` date: the policy's review cannot be tracked".into(),
+                );
+                return;
+            }
+        };
+        if due < today {
+            let days = (today - due).get_days();
+            self.push(
+                Level::Warning,
+                "review_overdue",
+                meta.review_location,
+                format!("policy review overdue: due {due}{how}, {days} days ago"),
+            );
+        }
+    }
+
+    /// Unfilled template placeholders: square-bracketed text inside any string value, such
+    /// as `[INSERT ROLE OR POSITION]`. One error per outermost bracket pair.
+    fn placeholders(&mut self) {
+        let Ok(doc) = DeTable::parse(self.text) else {
+            return; // the loader reports the syntax error
+        };
+        let mut found = Vec::new();
+        walk_strings(
+            doc.get_ref(),
+            "",
+            &mut |key, value: &Spanned<DeValue<'_>>| {
+                if let DeValue::String(s) = value.get_ref() {
+                    for placeholder in bracketed(s) {
+                        found.push((key.to_string(), value.span(), placeholder.to_string()));
+                    }
+                }
+            },
+        );
+        for (key, span, placeholder) in found {
+            let raw = self.text.get(span.clone()).unwrap_or_default();
+            let offset = raw
+                .find(&placeholder)
+                .map_or(span.start, |i| span.start + i);
+            let location = Location::of(self.text, offset);
+            self.push(
+                Level::Error,
+                "placeholder",
+                location,
+                format!("unfilled template placeholder `{placeholder}` in `{key}`"),
+            );
+        }
+    }
+}
+
+fn same_scope(a: &Rule, b: &Rule) -> bool {
+    let sorted = |v: &[String]| {
+        let mut v = v.to_vec();
+        v.sort();
+        v
+    };
+    let overlap = !a.categories.intersection(b.categories).is_empty()
+        || a.checks.iter().any(|c| b.checks.contains(c))
+        || a.url_lists.iter().any(|l| b.url_lists.contains(l));
+    a.on == b.on
+        && overlap
+        && a.window == b.window
+        && a.direction == b.direction
+        && sorted(&a.roles) == sorted(&b.roles)
+        && sorted(&a.except_roles) == sorted(&b.except_roles)
+}
+
+fn walk_strings<'i>(
+    table: &DeTable<'i>,
+    prefix: &str,
+    visit: &mut dyn FnMut(&str, &Spanned<DeValue<'i>>),
+) {
+    for (key, value) in table.iter() {
+        let path = if prefix.is_empty() {
+            key.get_ref().to_string()
+        } else {
+            format!("{prefix}.{}", key.get_ref())
+        };
+        walk_value(value, &path, visit);
+    }
+}
+
+fn walk_value<'i>(
+    value: &Spanned<DeValue<'i>>,
+    path: &str,
+    visit: &mut dyn FnMut(&str, &Spanned<DeValue<'i>>),
+) {
+    match value.get_ref() {
+        DeValue::Table(table) => walk_strings(table, path, visit),
+        DeValue::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                walk_value(item, &format!("{path}[{i}]"), visit);
+            }
+        }
+        _ => visit(path, value),
+    }
+}
+
+/// The outermost `[...]` spans of `s` that hold at least one letter, skipping Markdown links
+/// (`[text](url)`).
+fn bracketed(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        match c {
+            '[' => {
+                if depth == 0 {
+                    start = i;
+                }
+                depth += 1;
+            }
+            ']' if depth > 0 => {
+                depth -= 1;
+                if depth == 0 {
+                    let span = &s[start..=i];
+                    let is_link = s[i + 1..].starts_with('(');
+                    if !is_link && span.chars().any(char::is_alphabetic) {
+                        out.push(span);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = r#"
+[policy]
+id = "t"
+title = "T"
+source = "T policy"
+review_due = 2027-01-01
+
+[organisation]
+name = "T Ltd"
+
+[hours]
+working = { days = "Mon-Fri", from = "09:00", to = "17:30" }
+breaks = [{ from = "12:30", to = "13:30" }]
+personal_use = ["breaks", "outside_working"]
+"#;
+
+    fn today() -> Date {
+        Date::new(2026, 11, 24).unwrap()
+    }
+
+    fn run(extra: &str) -> LintReport {
+        lint(&format!("{BASE}{extra}"), "t.toml", today())
+    }
+
+    fn codes(report: &LintReport) -> Vec<&'static str> {
+        report.diagnostics.iter().map(|d| d.code).collect()
+    }
+
+    const GAMBLING_BLOCK: &str = r#"
+[[rule]]
+id = "a"
+clause = "1"
+quote = "No gambling."
+on = "web"
+categories = ["gambling"]
+action = "block"
+severity = "gross_misconduct"
+"#;
+
+    #[test]
+    fn clean_pack_passes() {
+        let report = run(GAMBLING_BLOCK);
+        assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+        assert!(report.passed());
+    }
+
+    #[test]
+    fn bracketed_finds_outermost_only() {
+        assert_eq!(
+            bracketed("to [the Head of HR OR [POSITION]] and [x](http://y) [1]"),
+            ["[the Head of HR OR [POSITION]]"]
+        );
+    }
+
+    #[test]
+    fn each_placeholder_is_one_error_with_its_place() {
+        let report = run(
+            "[governance]\nreport_to = \"[your line manager OR the HR Department]\"\nbreach_contact = \"[INSERT ROLE OR POSITION] or [POSITION]\"\n",
+        );
+        let placeholders: Vec<&Diagnostic> = report
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "placeholder")
+            .collect();
+        assert_eq!(placeholders.len(), 3);
+        assert_eq!(
+            placeholders[0].message,
+            "unfilled template placeholder `[your line manager OR the HR Department]` in `governance.report_to`"
+        );
+        assert_eq!(placeholders[0].location.column, 14);
+        assert!(!report.passed());
+    }
+
+    #[test]
+    fn duplicate_ids_are_errors() {
+        let report = run(&format!("{GAMBLING_BLOCK}{GAMBLING_BLOCK}"));
+        assert_eq!(codes(&report), ["duplicate_id"]);
+        assert!(
+            report.diagnostics[0]
+                .message
+                .starts_with("duplicate rule id `a`, first used on line")
+        );
+    }
+
+    #[test]
+    fn rule_without_clause_is_an_error() {
+        let report = run(&GAMBLING_BLOCK.replace("clause = \"1\"\n", ""));
+        assert_eq!(codes(&report), ["missing_clause"]);
+    }
+
+    #[test]
+    fn allow_against_block_in_same_scope_is_a_contradiction() {
+        let allow = GAMBLING_BLOCK
+            .replace("id = \"a\"", "id = \"b\"")
+            .replace("\"block\"", "\"allow\"");
+        let report = run(&format!("{GAMBLING_BLOCK}{allow}"));
+        assert_eq!(codes(&report), ["contradiction"]);
+        assert!(
+            report.diagnostics[0]
+                .message
+                .starts_with("rule `b` (allow) contradicts rule `a` (block")
+        );
+    }
+
+    #[test]
+    fn allow_for_another_role_is_not_a_contradiction() {
+        let allow = GAMBLING_BLOCK
+            .replace("id = \"a\"", "id = \"b\"")
+            .replace("\"block\"", "\"allow\"")
+            .replace(
+                "on = \"web\"",
+                "on = \"web\"\nroles = [\"compliance_officer\"]",
+            );
+        assert!(run(&format!("{GAMBLING_BLOCK}{allow}")).passed());
+    }
+
+    #[test]
+    fn overdue_review_is_a_warning() {
+        let text = BASE.replace("2027-01-01", "2026-04-01");
+        let report = lint(&format!("{text}{GAMBLING_BLOCK}"), "t.toml", today());
+        assert_eq!(codes(&report), ["review_overdue"]);
+        assert_eq!(
+            report.diagnostics[0].message,
+            "policy review overdue: due 2026-04-01, 237 days ago"
+        );
+        assert!(report.passed());
+    }
+
+    #[test]
+    fn last_reviewed_implies_a_yearly_review() {
+        let text = BASE.replace("review_due = 2027-01-01", "last_reviewed = 2021-02-23");
+        let report = lint(&format!("{text}{GAMBLING_BLOCK}"), "t.toml", today());
+        assert_eq!(codes(&report), ["review_overdue"]);
+        assert!(
+            report.diagnostics[0]
+                .message
+                .contains("due 2022-02-23 (last reviewed 2021-02-23, reviewed yearly)")
+        );
+    }
+
+    #[test]
+    fn periodic_password_change_gets_the_advisory() {
+        let report = run(
+            "[passwords]\nchange = \"periodic\"\nclause = \"Computer Security\"\nquote = \"changed at regular intervals\"\n",
+        );
+        assert_eq!(codes(&report), ["periodic_password_change"]);
+        assert_eq!(report.diagnostics[0].level, Level::Advisory);
+        assert!(
+            report.diagnostics[0]
+                .message
+                .contains("NCSC, Cyber Essentials and NIST SP 800-63B")
+        );
+    }
+
+    #[test]
+    fn load_errors_are_lint_errors() {
+        let report = run(&GAMBLING_BLOCK.replace("gambling\"]", "gamblng\"]"));
+        assert_eq!(codes(&report), ["unknown_category"]);
+        assert!(report.pack.is_none());
+    }
+}

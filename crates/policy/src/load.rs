@@ -66,12 +66,8 @@ pub fn read_pack_text(path: &Path) -> Result<String, LoadError> {
         )));
     }
     let bytes = std::fs::read(path).map_err(|e| read_err(e.to_string()))?;
-    String::from_utf8(bytes).map_err(|e| {
-        read_err(format!(
-            "not UTF-8 (byte {})",
-            e.utf8_error().valid_up_to()
-        ))
-    })
+    String::from_utf8(bytes)
+        .map_err(|e| read_err(format!("not UTF-8 (byte {})", e.utf8_error().valid_up_to())))
 }
 
 /// Loads and validates the pack at `path`.
@@ -83,7 +79,9 @@ pub fn load_file(path: &Path) -> Result<Pack, LoadError> {
 /// Validates pack `text`; `file` names it in diagnostics.
 pub fn parse(text: &str, file: &str) -> Result<Pack, LoadError> {
     let raw: RawPack = toml::from_str(text).map_err(|e| {
-        let location = e.span().map_or_else(Location::default, |s| Location::of(text, s.start));
+        let location = e
+            .span()
+            .map_or_else(Location::default, |s| Location::of(text, s.start));
         let message = e.message().trim().replace('\n', " ");
         let code = if message.starts_with("unknown field") {
             "unknown_key"
@@ -164,7 +162,11 @@ impl Cx<'_> {
             (Some(d), None, None) => match Date::new(d.year as i16, d.month as i8, d.day as i8) {
                 Ok(date) => Some(date),
                 Err(_) => {
-                    self.error("bad_date", at, format!("bad date for `{key}`: `{dt}` does not exist"));
+                    self.error(
+                        "bad_date",
+                        at,
+                        format!("bad date for `{key}`: `{dt}` does not exist"),
+                    );
                     None
                 }
             },
@@ -188,7 +190,10 @@ impl Cx<'_> {
                 self.error(
                     "bad_number",
                     at,
-                    format!("bad `{key}` {}: expected a positive whole number", value.get_ref()),
+                    format!(
+                        "bad `{key}` {}: expected a positive whole number",
+                        value.get_ref()
+                    ),
                 );
                 None
             }
@@ -226,7 +231,10 @@ impl Cx<'_> {
             self.error(
                 "bad_time",
                 at,
-                format!("empty window {}-{}: `from` and `to` are the same", span.from, span.to),
+                format!(
+                    "empty window {}-{}: `from` and `to` are the same",
+                    span.from, span.to
+                ),
             );
             return None;
         }
@@ -246,7 +254,11 @@ impl Cx<'_> {
         let tz = match TimeZone::get(&timezone) {
             Ok(tz) => tz,
             Err(_) => {
-                let at = raw.policy.timezone.as_ref().map_or_else(Location::default, |t| self.at(t.span()));
+                let at = raw
+                    .policy
+                    .timezone
+                    .as_ref()
+                    .map_or_else(Location::default, |t| self.at(t.span()));
                 self.error(
                     "bad_timezone",
                     at,
@@ -257,8 +269,16 @@ impl Cx<'_> {
         };
         let windows = self.windows(tz, raw.hours, raw.windows);
         let meta = Meta {
-            review_due: raw.policy.review_due.as_ref().and_then(|d| self.date("review_due", d)),
-            last_reviewed: raw.policy.last_reviewed.as_ref().and_then(|d| self.date("last_reviewed", d)),
+            review_due: raw
+                .policy
+                .review_due
+                .as_ref()
+                .and_then(|d| self.date("review_due", d)),
+            last_reviewed: raw
+                .policy
+                .last_reviewed
+                .as_ref()
+                .and_then(|d| self.date("last_reviewed", d)),
             review_location: raw
                 .policy
                 .review_due
@@ -276,7 +296,10 @@ impl Cx<'_> {
         let organisation = Organisation {
             name: o.name.into_inner(),
             registered_number: o.registered_number.map(Spanned::into_inner),
-            domains: Self::strings(o.domains).into_iter().map(|d| d.to_ascii_lowercase()).collect(),
+            domains: Self::strings(o.domains)
+                .into_iter()
+                .map(|d| d.to_ascii_lowercase())
+                .collect(),
             address: o.address.map(Spanned::into_inner),
             phone: o.phone.map(Spanned::into_inner),
             email: o.email.map(Spanned::into_inner),
@@ -355,7 +378,10 @@ impl Cx<'_> {
                 .collect();
             if let Some(working) = working {
                 let working = Window::Spans(vec![working]);
-                windows.insert("outside_working", Window::Outside(Box::new(working.clone())));
+                windows.insert(
+                    "outside_working",
+                    Window::Outside(Box::new(working.clone())),
+                );
                 windows.insert("working", working);
             }
             windows.insert("breaks", Window::Spans(breaks));
@@ -433,7 +459,10 @@ impl Cx<'_> {
             None | Some("full") => PersonalMail::Full,
             Some("headers_only") => PersonalMail::HeadersOnly,
             Some(other) => {
-                let at = raw.personal_mail.as_ref().map_or_else(Location::default, |t| self.at(t.span()));
+                let at = raw
+                    .personal_mail
+                    .as_ref()
+                    .map_or_else(Location::default, |t| self.at(t.span()));
                 self.error(
                     "bad_value",
                     at,
@@ -459,7 +488,9 @@ impl Cx<'_> {
                 self.error(
                     "bad_value",
                     location,
-                    format!("bad password `change` `{other}`, expected `periodic` or `on_compromise`"),
+                    format!(
+                        "bad password `change` `{other}`, expected `periodic` or `on_compromise`"
+                    ),
                 );
                 return None;
             }
@@ -507,7 +538,10 @@ impl Cx<'_> {
                     self.error(
                         "check_area",
                         at,
-                        format!("check `{check}` is a {} check but rule `{id}` is on {area}", check.area()),
+                        format!(
+                            "check `{check}` is a {} check but rule `{id}` is on {area}",
+                            check.area()
+                        ),
                     );
                 }
             }
@@ -522,19 +556,29 @@ impl Cx<'_> {
             ];
             for (key, present) in web_only {
                 if present && area != Area::Web {
-                    self.error("key_area", location, format!("`{key}` applies only to web rules, and rule `{id}` is on {area}"));
+                    self.error(
+                        "key_area",
+                        location,
+                        format!("`{key}` applies only to web rules, and rule `{id}` is on {area}"),
+                    );
                 }
             }
             for (key, present) in mail_only {
                 if present && area != Area::Mail {
-                    self.error("key_area", location, format!("`{key}` applies only to mail rules, and rule `{id}` is on {area}"));
+                    self.error(
+                        "key_area",
+                        location,
+                        format!("`{key}` applies only to mail rules, and rule `{id}` is on {area}"),
+                    );
                 }
             }
             if raw.categories.is_empty() && raw.url_lists.is_empty() && raw.checks.is_empty() {
                 self.error(
                     "empty_rule",
                     location,
-                    format!("rule `{id}` matches nothing: give it `categories`, `url_lists` or `checks`"),
+                    format!(
+                        "rule `{id}` matches nothing: give it `categories`, `url_lists` or `checks`"
+                    ),
                 );
             }
         }
@@ -544,14 +588,21 @@ impl Cx<'_> {
                 self.error(
                     "unknown_url_list",
                     at,
-                    format!("unknown URL list `{}`; declare it under [web.url_lists]", list.get_ref()),
+                    format!(
+                        "unknown URL list `{}`; declare it under [web.url_lists]",
+                        list.get_ref()
+                    ),
                 );
             }
         }
         let window = match (&raw.during, &raw.outside) {
             (Some(_), Some(o)) => {
                 let at = self.at(o.span());
-                self.error("window_conflict", at, format!("rule `{id}` has both `during` and `outside`; give one"));
+                self.error(
+                    "window_conflict",
+                    at,
+                    format!("rule `{id}` has both `during` and `outside`; give one"),
+                );
                 None
             }
             (Some(name), None) | (None, Some(name)) => {
@@ -564,7 +615,11 @@ impl Cx<'_> {
                         format!(
                             "unknown window `{}`, expected one of: {}",
                             name.get_ref(),
-                            if known.is_empty() { "(none: add [hours] or [windows])".to_string() } else { known.join(", ") }
+                            if known.is_empty() {
+                                "(none: add [hours] or [windows])".to_string()
+                            } else {
+                                known.join(", ")
+                            }
                         ),
                     );
                 }

@@ -218,7 +218,10 @@ impl Check {
             | SpoofedInternalSender
             | Unscannable
             | PersonalMarked => Area::Mail,
-            ProhibitedCategory | RestrictedOutsideWindow | UrlListMatch | LargeDownload
+            ProhibitedCategory
+            | RestrictedOutsideWindow
+            | UrlListMatch
+            | LargeDownload
             | UnknownUser => Area::Web,
             AccessOutsideHours
             | LoginWithoutMfa
@@ -282,7 +285,10 @@ impl CategorySet {
 
     /// The categories in vocabulary order.
     pub fn iter(self) -> impl Iterator<Item = Category> {
-        Category::ALL.iter().copied().filter(move |c| self.contains(*c))
+        Category::ALL
+            .iter()
+            .copied()
+            .filter(move |c| self.contains(*c))
     }
 }
 

@@ -374,26 +374,43 @@ mod tests {
     #[test]
     fn winter_working_hours_are_gmt() {
         // 2026-01-12 is a Monday; London is on GMT (UTC+0).
-        assert_eq!(windows().contains("working", at("2026-01-12T08:59:00Z")), Some(false));
-        assert_eq!(windows().contains("working", at("2026-01-12T09:00:00Z")), Some(true));
+        assert_eq!(
+            windows().contains("working", at("2026-01-12T08:59:00Z")),
+            Some(false)
+        );
+        assert_eq!(
+            windows().contains("working", at("2026-01-12T09:00:00Z")),
+            Some(true)
+        );
     }
 
     #[test]
     fn summer_working_hours_are_bst() {
         // 2026-06-15 is a Monday; London is on BST (UTC+1), so 09:00 local is 08:00 UTC.
-        assert_eq!(windows().contains("working", at("2026-06-15T08:00:00Z")), Some(true));
-        assert_eq!(windows().contains("working", at("2026-06-15T16:30:00Z")), Some(false));
+        assert_eq!(
+            windows().contains("working", at("2026-06-15T08:00:00Z")),
+            Some(true)
+        );
+        assert_eq!(
+            windows().contains("working", at("2026-06-15T16:30:00Z")),
+            Some(false)
+        );
     }
 
     #[test]
     fn unknown_window_is_none() {
-        assert_eq!(windows().contains("lunch", at("2026-06-15T08:00:00Z")), None);
+        assert_eq!(
+            windows().contains("lunch", at("2026-06-15T08:00:00Z")),
+            None
+        );
     }
 
     #[test]
     fn next_edge_is_the_coming_opening() {
         // Monday 2026-06-15 07:50 UTC = 08:50 BST: the next edge is 09:00 BST = 08:00 UTC.
-        let edge = windows().next_edge_after(at("2026-06-15T07:50:00Z")).unwrap();
+        let edge = windows()
+            .next_edge_after(at("2026-06-15T07:50:00Z"))
+            .unwrap();
         assert_eq!(edge, at("2026-06-15T08:00:00Z"));
     }
 }

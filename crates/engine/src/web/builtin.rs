@@ -10,26 +10,163 @@ use super::{CategorySource, Classification, Target};
 /// Well-known domains by category. Matching is by label-boundary suffix, so `facebook.com`
 /// also covers `www.facebook.com` and `m.facebook.com`.
 const DOMAINS: &[(Category, &[&str])] = &[
-    (Category::Adult, &["pornhub.com", "xvideos.com", "xhamster.com", "onlyfans.com", "youporn.com"]),
-    (Category::Gambling, &["bet365.com", "williamhill.com", "paddypower.com", "pokerstars.com", "betfair.com", "skybet.com", "888casino.com", "ladbrokes.com"]),
+    (
+        Category::Adult,
+        &[
+            "pornhub.com",
+            "xvideos.com",
+            "xhamster.com",
+            "onlyfans.com",
+            "youporn.com",
+        ],
+    ),
+    (
+        Category::Gambling,
+        &[
+            "bet365.com",
+            "williamhill.com",
+            "paddypower.com",
+            "pokerstars.com",
+            "betfair.com",
+            "skybet.com",
+            "888casino.com",
+            "ladbrokes.com",
+        ],
+    ),
     (Category::Drugs, &["drugs-forum.com", "erowid.org"]),
     (Category::Hate, &["stormfront.org"]),
     (Category::CriminalSkills, &["hackforums.net"]),
-    (Category::Piracy, &["thepiratebay.org", "1337x.to", "rarbg.to"]),
-    (Category::Circumvention, &["nordvpn.com", "expressvpn.com", "hidemyass.com", "torproject.org", "proxysite.com"]),
-    (Category::Chat, &["discord.com", "omegle.com", "chatib.us", "web.whatsapp.com", "telegram.org", "messenger.com", "chatroulette.com"]),
-    (Category::Forums, &["reddit.com", "4chan.org", "mumsnet.com"]),
-    (Category::SocialMedia, &["facebook.com", "instagram.com", "twitter.com", "x.com", "linkedin.com", "tiktok.com", "snapchat.com", "pinterest.com", "tumblr.com", "myspace.com", "quora.com", "flickr.com", "threads.net", "secondlife.com"]),
-    (Category::Streaming, &["youtube.com", "netflix.com", "twitch.tv", "spotify.com", "vimeo.com", "disneyplus.com", "primevideo.com", "iplayer.bbc.co.uk", "soundcloud.com"]),
-    (Category::Webmail, &["mail.google.com", "gmail.com", "outlook.live.com", "mail.yahoo.com", "mail.aol.com", "proton.me"]),
-    (Category::PublicAi, &["chatgpt.com", "chat.openai.com", "gemini.google.com", "claude.ai", "copilot.microsoft.com", "perplexity.ai", "poe.com"]),
-    (Category::Shopping, &["amazon.co.uk", "amazon.com", "ebay.co.uk", "ebay.com", "etsy.com", "argos.co.uk"]),
-    (Category::Games, &["steampowered.com", "roblox.com", "miniclip.com", "epicgames.com"]),
-    (Category::Dating, &["tinder.com", "match.com", "bumble.com", "hinge.co"]),
-    (Category::FileSharing, &["wetransfer.com", "mega.nz", "mediafire.com", "4shared.com"]),
-    (Category::News, &["bbc.co.uk", "theguardian.com", "news.sky.com"]),
-    (Category::Jobsearch, &["indeed.co.uk", "reed.co.uk", "totaljobs.com", "monster.co.uk"]),
-    (Category::Finance, &["coinbase.com", "binance.com", "barclays.co.uk", "hl.co.uk"]),
+    (
+        Category::Piracy,
+        &["thepiratebay.org", "1337x.to", "rarbg.to"],
+    ),
+    (
+        Category::Circumvention,
+        &[
+            "nordvpn.com",
+            "expressvpn.com",
+            "hidemyass.com",
+            "torproject.org",
+            "proxysite.com",
+        ],
+    ),
+    (
+        Category::Chat,
+        &[
+            "discord.com",
+            "omegle.com",
+            "chatib.us",
+            "web.whatsapp.com",
+            "telegram.org",
+            "messenger.com",
+            "chatroulette.com",
+        ],
+    ),
+    (
+        Category::Forums,
+        &["reddit.com", "4chan.org", "mumsnet.com"],
+    ),
+    (
+        Category::SocialMedia,
+        &[
+            "facebook.com",
+            "instagram.com",
+            "twitter.com",
+            "x.com",
+            "linkedin.com",
+            "tiktok.com",
+            "snapchat.com",
+            "pinterest.com",
+            "tumblr.com",
+            "myspace.com",
+            "quora.com",
+            "flickr.com",
+            "threads.net",
+            "secondlife.com",
+        ],
+    ),
+    (
+        Category::Streaming,
+        &[
+            "youtube.com",
+            "netflix.com",
+            "twitch.tv",
+            "spotify.com",
+            "vimeo.com",
+            "disneyplus.com",
+            "primevideo.com",
+            "iplayer.bbc.co.uk",
+            "soundcloud.com",
+        ],
+    ),
+    (
+        Category::Webmail,
+        &[
+            "mail.google.com",
+            "gmail.com",
+            "outlook.live.com",
+            "mail.yahoo.com",
+            "mail.aol.com",
+            "proton.me",
+        ],
+    ),
+    (
+        Category::PublicAi,
+        &[
+            "chatgpt.com",
+            "chat.openai.com",
+            "gemini.google.com",
+            "claude.ai",
+            "copilot.microsoft.com",
+            "perplexity.ai",
+            "poe.com",
+        ],
+    ),
+    (
+        Category::Shopping,
+        &[
+            "amazon.co.uk",
+            "amazon.com",
+            "ebay.co.uk",
+            "ebay.com",
+            "etsy.com",
+            "argos.co.uk",
+        ],
+    ),
+    (
+        Category::Games,
+        &[
+            "steampowered.com",
+            "roblox.com",
+            "miniclip.com",
+            "epicgames.com",
+        ],
+    ),
+    (
+        Category::Dating,
+        &["tinder.com", "match.com", "bumble.com", "hinge.co"],
+    ),
+    (
+        Category::FileSharing,
+        &["wetransfer.com", "mega.nz", "mediafire.com", "4shared.com"],
+    ),
+    (
+        Category::News,
+        &["bbc.co.uk", "theguardian.com", "news.sky.com"],
+    ),
+    (
+        Category::Jobsearch,
+        &[
+            "indeed.co.uk",
+            "reed.co.uk",
+            "totaljobs.com",
+            "monster.co.uk",
+        ],
+    ),
+    (
+        Category::Finance,
+        &["coinbase.com", "binance.com", "barclays.co.uk", "hl.co.uk"],
+    ),
 ];
 
 /// The built-in list as a [`CategorySource`].
@@ -100,6 +237,9 @@ mod tests {
     #[test]
     fn a_host_collects_every_matching_suffix() {
         // iplayer.bbc.co.uk is streaming; bbc.co.uk is news.
-        assert_eq!(categories("https://iplayer.bbc.co.uk/"), [Category::Streaming, Category::News]);
+        assert_eq!(
+            categories("https://iplayer.bbc.co.uk/"),
+            [Category::Streaming, Category::News]
+        );
     }
 }

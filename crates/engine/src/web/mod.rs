@@ -122,7 +122,11 @@ fn web_finding(
                 ));
             }
             Check::UnknownUser => {
-                if ctx.user.as_deref().is_some_and(|u| !u.is_empty() && u != "-") {
+                if ctx
+                    .user
+                    .as_deref()
+                    .is_some_and(|u| !u.is_empty() && u != "-")
+                {
                     return None;
                 }
                 special = Some(Finding::of(
@@ -152,7 +156,10 @@ fn web_finding(
         (None, true) => Finding::of(
             rule,
             Check::RestrictedOutsideWindow,
-            format!("{} site {host} at a time the policy does not allow", names(categories)),
+            format!(
+                "{} site {host} at a time the policy does not allow",
+                names(categories)
+            ),
         ),
         (None, false) => Finding::of(
             rule,

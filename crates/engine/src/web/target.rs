@@ -47,14 +47,24 @@ impl Target {
         }
         let rest = url.trim();
         let rest = match rest.find("://") {
-            Some(i) if rest[..i].chars().all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c)) => &rest[i + 3..],
+            Some(i)
+                if rest[..i]
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c)) =>
+            {
+                &rest[i + 3..]
+            }
             _ => rest,
         };
         let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
         let (authority, path) = rest.split_at(end);
-        let authority = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+        let authority = authority
+            .rsplit_once('@')
+            .map_or(authority, |(_, host)| host);
         let host = if let Some(v6) = authority.strip_prefix('[') {
-            let close = v6.find(']').ok_or_else(|| TargetError::BadHost(authority.to_string()))?;
+            let close = v6
+                .find(']')
+                .ok_or_else(|| TargetError::BadHost(authority.to_string()))?;
             &v6[..close]
         } else {
             match authority.rsplit_once(':') {
@@ -78,7 +88,11 @@ impl Target {
         let path = path.split('#').next().unwrap_or_default();
         Ok(Target {
             host,
-            path: if path.is_empty() { "/".to_string() } else { path.to_string() },
+            path: if path.is_empty() {
+                "/".to_string()
+            } else {
+                path.to_string()
+            },
         })
     }
 
@@ -137,13 +151,19 @@ mod tests {
 
     #[test]
     fn bad_characters_are_an_error() {
-        assert!(matches!(Target::parse("http://ex ample.com/"), Err(TargetError::BadHost(_))));
+        assert!(matches!(
+            Target::parse("http://ex ample.com/"),
+            Err(TargetError::BadHost(_))
+        ));
     }
 
     #[test]
     fn suffixes_stop_at_labels() {
         let t = Target::parse("a.b.example.com").unwrap();
         let s: Vec<&str> = t.host_suffixes().collect();
-        assert_eq!(s, ["a.b.example.com", "b.example.com", "example.com", "com"]);
+        assert_eq!(
+            s,
+            ["a.b.example.com", "b.example.com", "example.com", "com"]
+        );
     }
 }
