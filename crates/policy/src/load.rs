@@ -376,14 +376,14 @@ impl Cx<'_> {
                 .iter()
                 .filter_map(|b| self.span(b.get_ref(), working_days))
                 .collect();
-            if let Some(working) = working {
-                let working = Window::Spans(vec![working]);
-                windows.insert(
-                    "outside_working",
-                    Window::Outside(Box::new(working.clone())),
-                );
-                windows.insert("working", working);
-            }
+            // A bad `working` span is already an error; keep the names so that rules using
+            // them do not report a second, misleading error.
+            let working = Window::Spans(working.into_iter().collect());
+            windows.insert(
+                "outside_working",
+                Window::Outside(Box::new(working.clone())),
+            );
+            windows.insert("working", working);
             windows.insert("breaks", Window::Spans(breaks));
             personal_use = hours.personal_use;
         }

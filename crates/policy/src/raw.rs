@@ -74,11 +74,42 @@ pub struct RawHours {
 }
 
 /// A named window: one span, or several (their union).
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug)]
 pub enum RawWindow {
     One(RawSpan),
     Many(Vec<RawSpan>),
+}
+
+/// Written by hand rather than `#[serde(untagged)]`, which buffers the input and so loses
+/// the spans that error messages need.
+impl<'de> Deserialize<'de> for RawWindow {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RawWindow;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a window `{ days, from, to }` or an array of them")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<RawWindow, A::Error> {
+                RawSpan::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(RawWindow::One)
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<RawWindow, A::Error> {
+                Vec::<RawSpan>::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
+                    .map(RawWindow::Many)
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 #[derive(Debug, Deserialize)]
