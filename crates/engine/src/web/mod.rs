@@ -2,10 +2,12 @@
 //! rules make of that at that time for that person.
 
 mod builtin;
+pub mod index;
 mod target;
 
 pub use builtin::Builtin;
-pub use target::{Target, TargetError};
+pub use index::{CategoryIndex, IndexBuilder, IndexError};
+pub use target::{Target, TargetError, normalise_host};
 
 use charter_policy::{Area, CategorySet, Check, Rule};
 
@@ -25,6 +27,80 @@ pub struct Classification {
 pub trait CategorySource {
     /// The categories and URL lists `target` falls in.
     fn classify(&self, target: &Target) -> Classification;
+
+    /// Every list entry that matches `target` and which lists hold it, for
+    /// `charter categories lookup`. Sources that cannot say return nothing.
+    fn explain(&self, target: &Target) -> Vec<Match> {
+        let _ = target;
+        Vec::new()
+    }
+
+    /// A version that changes whenever the lists change (ICAP's `ISTag`).
+    fn version(&self) -> String {
+        "builtin".to_string()
+    }
+}
+
+/// How a list entry matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    /// A domain entry: the host is the entry or one of its subdomains.
+    Domain,
+    /// A domain entry `www.HOST` matched a request for `HOST`.
+    WwwTwin,
+    /// A URL entry: same host, path prefix.
+    Url,
+}
+
+/// One list entry that matched a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Match {
+    /// How it matched.
+    pub kind: EntryKind,
+    /// The entry, normalised (`bet365.com`, `example.org/casino/`).
+    pub entry: String,
+    /// The lists holding it (`gambling`, `arjel`).
+    pub lists: Vec<String>,
+    /// The categories they give.
+    pub categories: CategorySet,
+    /// The named URL lists among them.
+    pub url_lists: Vec<String>,
+}
+
+/// Opens `--categories PATH`: an index file from `charter categories build`, or a
+/// directory in the squidGuard/UT1 layout (compiled in memory, which takes a second or two
+/// for UT1; build an index once for fast starts).
+pub fn open_categories(path: &std::path::Path) -> Result<Box<dyn CategorySource + Send + Sync>, IndexError> {
+    let index = if path.is_dir() {
+        CategoryIndex::from_squidguard_dir(path)?
+    } else {
+        CategoryIndex::open(path)?
+    };
+    Ok(Box::new(index))
+}
+
+impl<T: CategorySource + ?Sized> CategorySource for Box<T> {
+    fn classify(&self, target: &Target) -> Classification {
+        (**self).classify(target)
+    }
+    fn explain(&self, target: &Target) -> Vec<Match> {
+        (**self).explain(target)
+    }
+    fn version(&self) -> String {
+        (**self).version()
+    }
+}
+
+impl<T: CategorySource + ?Sized> CategorySource for std::sync::Arc<T> {
+    fn classify(&self, target: &Target) -> Classification {
+        (**self).classify(target)
+    }
+    fn explain(&self, target: &Target) -> Vec<Match> {
+        (**self).explain(target)
+    }
+    fn version(&self) -> String {
+        (**self).version()
+    }
 }
 
 /// One web request as the gateway saw it.

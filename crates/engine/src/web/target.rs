@@ -1,6 +1,12 @@
 //! The host and path a request is for, normalised so that list lookups agree.
+//!
+//! The same [`normalise_host`] is applied to list entries when an index is built and to
+//! requests when they are classified, so the two sides always agree: case, a trailing dot,
+//! port, userinfo, percent-escapes, Unicode names (IDNA, to punycode), and the many spellings
+//! of IP literals (`0x7f.1`, `2130706433`, `[::FFFF:127.0.0.1]`) all come out one way.
 
 use std::fmt;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// Hosts longer than this are not DNS names (RFC 1035 allows 253 characters).
 const MAX_HOST_LEN: usize = 253;
@@ -13,6 +19,7 @@ pub const MAX_URL_LEN: usize = 64 * 1024;
 pub struct Target {
     host: String,
     path: String,
+    ip: bool,
 }
 
 /// Why a URL has no usable host.
@@ -56,35 +63,21 @@ impl Target {
             }
             _ => rest,
         };
-        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let end = rest.find(['/', '?', '#', '\\']).unwrap_or(rest.len());
         let (authority, path) = rest.split_at(end);
-        let authority = authority
-            .rsplit_once('@')
-            .map_or(authority, |(_, host)| host);
+        let authority = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
         let host = if let Some(v6) = authority.strip_prefix('[') {
             let close = v6
                 .find(']')
                 .ok_or_else(|| TargetError::BadHost(authority.to_string()))?;
-            &v6[..close]
+            &authority[..close + 2]
         } else {
             match authority.rsplit_once(':') {
-                Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => host,
+                Some((host, port)) if !host.contains(':') && port.bytes().all(|c| c.is_ascii_digit()) => host,
                 _ => authority,
             }
         };
-        let host = host.trim_end_matches('.').to_lowercase();
-        if host.is_empty() {
-            return Err(TargetError::Empty);
-        }
-        if host.len() > MAX_HOST_LEN {
-            return Err(TargetError::TooLong);
-        }
-        if host
-            .chars()
-            .any(|c| c.is_ascii() && !(c.is_ascii_alphanumeric() || "-._:".contains(c)))
-        {
-            return Err(TargetError::BadHost(host));
-        }
+        let (host, ip) = normalise_host_kind(host)?;
         let path = path.split('#').next().unwrap_or_default();
         Ok(Target {
             host,
@@ -93,6 +86,7 @@ impl Target {
             } else {
                 path.to_string()
             },
+            ip,
         })
     }
 
@@ -106,12 +100,230 @@ impl Target {
         &self.path
     }
 
+    /// Whether the host is an IPv4 or IPv6 literal (matched exactly, never by suffix).
+    pub fn is_ip_literal(&self) -> bool {
+        self.ip
+    }
+
     /// The host and each parent domain, longest first: `a.b.example.com`, `b.example.com`,
-    /// `example.com`, `com`. List entries match on these label boundaries only.
+    /// `example.com`, `com`. List entries match on these label boundaries only. An IP
+    /// literal has only itself.
     pub fn host_suffixes(&self) -> impl Iterator<Item = &str> {
         let host = self.host.as_str();
-        std::iter::once(host).chain(host.match_indices('.').map(move |(i, _)| &host[i + 1..]))
+        let parents = (!self.ip).then(|| host.match_indices('.').map(move |(i, _)| &host[i + 1..]));
+        std::iter::once(host).chain(parents.into_iter().flatten())
     }
+}
+
+/// Normalises a host name as written in a list or a request: percent-escapes decoded,
+/// lowercase, no trailing dot, Unicode labels in punycode (`xn--`), IP literals in their
+/// canonical form (`[::FFFF:7F00:1]` becomes `::ffff:127.0.0.1`, `0x7f.1` becomes
+/// `127.0.0.1`). Port and userinfo must already be gone.
+pub fn normalise_host(host: &str) -> Result<String, TargetError> {
+    normalise_host_kind(host).map(|(host, _)| host)
+}
+
+fn normalise_host_kind(raw: &str) -> Result<(String, bool), TargetError> {
+    if raw.len() > MAX_HOST_LEN * 4 {
+        return Err(TargetError::TooLong);
+    }
+    let decoded;
+    let mut host = raw;
+    if host.contains('%') {
+        decoded = percent_decode(host).ok_or_else(|| TargetError::BadHost(raw.to_string()))?;
+        host = &decoded;
+    }
+    if let Some(inner) = host.strip_prefix('[') {
+        let inner = inner
+            .strip_suffix(']')
+            .ok_or_else(|| TargetError::BadHost(raw.to_string()))?;
+        return ipv6(inner).ok_or_else(|| TargetError::BadHost(raw.to_string()));
+    }
+    if host.contains(':') {
+        return ipv6(host).ok_or_else(|| TargetError::BadHost(raw.to_string()));
+    }
+    let host = host.trim_end_matches(['.', '\u{3002}', '\u{ff0e}', '\u{ff61}']);
+    if host.is_empty() {
+        return Err(TargetError::Empty);
+    }
+    let mut out = String::with_capacity(host.len());
+    if host.is_ascii() {
+        for b in host.bytes() {
+            let b = b.to_ascii_lowercase();
+            if !(b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.') {
+                return Err(TargetError::BadHost(raw.to_string()));
+            }
+            out.push(b as char);
+        }
+    } else {
+        for (i, label) in host.split(['.', '\u{3002}', '\u{ff0e}', '\u{ff61}']).enumerate() {
+            if i > 0 {
+                out.push('.');
+            }
+            let lower: String = label.chars().flat_map(char::to_lowercase).collect();
+            if lower.is_ascii() {
+                out.push_str(&lower);
+            } else {
+                out.push_str("xn--");
+                punycode_encode(&lower, &mut out).ok_or_else(|| TargetError::BadHost(raw.to_string()))?;
+            }
+        }
+        if out
+            .bytes()
+            .any(|b| !(b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.'))
+        {
+            return Err(TargetError::BadHost(raw.to_string()));
+        }
+    }
+    if out.len() > MAX_HOST_LEN {
+        return Err(TargetError::TooLong);
+    }
+    if out.starts_with('.') || out.contains("..") {
+        return Err(TargetError::BadHost(raw.to_string()));
+    }
+    // WHATWG: a host whose last label is a number is an IPv4 address, in any of the
+    // spellings browsers accept; one that does not parse is no usable host.
+    let last = out.rsplit('.').next().unwrap_or_default();
+    if !last.is_empty() && (last.bytes().all(|b| b.is_ascii_digit()) || is_hex_number(last)) {
+        return match ipv4(&out) {
+            Some(addr) => Ok((addr.to_string(), true)),
+            None => Err(TargetError::BadHost(raw.to_string())),
+        };
+    }
+    Ok((out, false))
+}
+
+fn is_hex_number(label: &str) -> bool {
+    let l = label.as_bytes();
+    l.len() >= 2 && l[0] == b'0' && (l[1] == b'x') && l[2..].iter().all(u8::is_ascii_hexdigit)
+}
+
+fn ipv6(text: &str) -> Option<(String, bool)> {
+    let addr: Ipv6Addr = text.parse().ok()?;
+    Some((addr.to_string(), true))
+}
+
+/// The WHATWG IPv4 parser: one to four parts, each decimal, `0x` hex or leading-zero octal;
+/// the last part fills the remaining bytes.
+fn ipv4(host: &str) -> Option<Ipv4Addr> {
+    let parts: Vec<&str> = host.split('.').collect();
+    if parts.len() > 4 || parts.iter().any(|p| p.is_empty()) {
+        return None;
+    }
+    let mut numbers = Vec::with_capacity(4);
+    for part in &parts {
+        let (digits, radix) = if let Some(hex) = part.strip_prefix("0x") {
+            (hex, 16)
+        } else if part.len() > 1 && part.starts_with('0') {
+            (&part[1..], 8)
+        } else {
+            (*part, 10)
+        };
+        let n = if digits.is_empty() {
+            0
+        } else {
+            u64::from_str_radix(digits, radix).ok()?
+        };
+        numbers.push(n);
+    }
+    let last = numbers.pop()?;
+    if numbers.iter().any(|n| *n > 255) || last >= 256u64.pow(4 - numbers.len() as u32) {
+        return None;
+    }
+    let mut value = last;
+    for (i, n) in numbers.iter().enumerate() {
+        value += n << (8 * (3 - i));
+    }
+    Some(Ipv4Addr::from(u32::try_from(value).ok()?))
+}
+
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = bytes.get(i + 1..i + 3)?;
+            let hex = std::str::from_utf8(hex).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// RFC 3492 punycode encoding of one label, appended to `out`. `None` on overflow.
+fn punycode_encode(label: &str, out: &mut String) -> Option<()> {
+    const BASE: u32 = 36;
+    const TMIN: u32 = 1;
+    const TMAX: u32 = 26;
+    const SKEW: u32 = 38;
+    const DAMP: u32 = 700;
+    fn adapt(mut delta: u32, points: u32, first: bool) -> u32 {
+        delta /= if first { DAMP } else { 2 };
+        delta += delta / points;
+        let mut k = 0;
+        while delta > ((BASE - TMIN) * TMAX) / 2 {
+            delta /= BASE - TMIN;
+            k += BASE;
+        }
+        k + (BASE - TMIN + 1) * delta / (delta + SKEW)
+    }
+    fn digit(d: u32) -> char {
+        let d = d as u8;
+        (if d < 26 { b'a' + d } else { b'0' + d - 26 }) as char
+    }
+    let input: Vec<u32> = label.chars().map(u32::from).collect();
+    let basic = input.iter().filter(|c| **c < 0x80).count() as u32;
+    for c in &input {
+        if *c < 0x80 {
+            out.push(char::from_u32(*c)?);
+        }
+    }
+    if basic > 0 {
+        out.push('-');
+    }
+    let (mut n, mut delta, mut bias, mut h) = (0x80u32, 0u32, 72u32, basic);
+    let total = input.len() as u32;
+    while h < total {
+        let m = *input.iter().filter(|c| **c >= n).min()?;
+        delta = delta.checked_add((m - n).checked_mul(h + 1)?)?;
+        n = m;
+        for c in &input {
+            if *c < n {
+                delta = delta.checked_add(1)?;
+            }
+            if *c == n {
+                let mut q = delta;
+                let mut k = BASE;
+                loop {
+                    let t = if k <= bias {
+                        TMIN
+                    } else if k >= bias + TMAX {
+                        TMAX
+                    } else {
+                        k - bias
+                    };
+                    if q < t {
+                        break;
+                    }
+                    out.push(digit(t + (q - t) % (BASE - t)));
+                    q = (q - t) / (BASE - t);
+                    k += BASE;
+                }
+                out.push(digit(q));
+                bias = adapt(delta, h + 1, h == basic);
+                delta = 0;
+                h += 1;
+            }
+        }
+        delta += 1;
+        n += 1;
+    }
+    Some(())
 }
 
 #[cfg(test)]
@@ -145,6 +357,40 @@ mod tests {
     }
 
     #[test]
+    fn ipv6_literal_canonical_form() {
+        assert_eq!(host("http://[2001:0db8:0:0:0:0:0:1]/"), "2001:db8::1");
+        assert!(Target::parse("http://[2001:0db8]/").is_err());
+    }
+
+    #[test]
+    fn ipv4_spellings() {
+        assert_eq!(host("http://0x7f.1/"), "127.0.0.1");
+        assert_eq!(host("http://2130706433/"), "127.0.0.1");
+        assert_eq!(host("http://0177.0.0.01/"), "127.0.0.1");
+        assert_eq!(host("http://127.0.0.1.:80/"), "127.0.0.1");
+        assert!(Target::parse("http://256.1.1.1/").is_err());
+        assert!(Target::parse("http://1.2.3.4").unwrap().is_ip_literal());
+    }
+
+    #[test]
+    fn ip_literal_has_no_parents() {
+        let t = Target::parse("http://10.1.2.3/").unwrap();
+        assert_eq!(t.host_suffixes().collect::<Vec<_>>(), ["10.1.2.3"]);
+    }
+
+    #[test]
+    fn idna_to_punycode() {
+        assert_eq!(host("http://bücher.example/"), "xn--bcher-kva.example");
+        assert_eq!(host("http://BÜCHER.example/"), "xn--bcher-kva.example");
+        assert_eq!(host("http://例え.テスト/"), "xn--r8jz45g.xn--zckzah");
+    }
+
+    #[test]
+    fn percent_escaped_host() {
+        assert_eq!(host("http://b%65t365.com/"), "bet365.com");
+    }
+
+    #[test]
     fn empty_host_is_an_error() {
         assert_eq!(Target::parse("http:///x"), Err(TargetError::Empty));
     }
@@ -155,6 +401,12 @@ mod tests {
             Target::parse("http://ex ample.com/"),
             Err(TargetError::BadHost(_))
         ));
+        assert!(matches!(Target::parse("http://a..b/"), Err(TargetError::BadHost(_))));
+    }
+
+    #[test]
+    fn underscores_are_kept() {
+        assert_eq!(host("http://jaque_love.blogger.com.br/"), "jaque_love.blogger.com.br");
     }
 
     #[test]
