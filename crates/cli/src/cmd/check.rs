@@ -83,13 +83,12 @@ pub fn parse_at(text: Option<&str>, tz: &TimeZone) -> anyhow::Result<Timestamp> 
         })
 }
 
-fn open_categories(path: Option<&Path>) -> anyhow::Result<Box<dyn CategorySource>> {
+/// Opens `--categories`, or the built-in list when it is not given.
+pub fn open_categories(path: Option<&Path>) -> anyhow::Result<Box<dyn CategorySource>> {
     match path {
         None => Ok(Box::new(Builtin::new())),
-        Some(path) => anyhow::bail!(
-            "cannot open categories `{}`: category indexes are not supported yet",
-            path.display()
-        ),
+        Some(path) => Ok(charter_engine::web::open_categories(path)
+            .with_context(|| format!("cannot open categories `{}`", path.display()))?),
     }
 }
 

@@ -198,11 +198,7 @@ fn web_finding(
                 ));
             }
             Check::UnknownUser => {
-                if ctx
-                    .user
-                    .as_deref()
-                    .is_some_and(|u| !u.is_empty() && u != "-")
-                {
+                if !ctx.is_unidentified() {
                     return None;
                 }
                 special = Some(Finding::of(
