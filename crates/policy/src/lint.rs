@@ -66,7 +66,7 @@ pub fn lint(text: &str, file: &str, today: Date) -> LintReport {
         }
     };
     let mut diagnostics = out.diagnostics;
-    diagnostics.sort_by(|a, b| a.location.cmp(&b.location));
+    diagnostics.sort_by_key(|d| d.location);
     LintReport { pack, diagnostics }
 }
 
