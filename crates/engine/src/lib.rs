@@ -33,6 +33,8 @@
 mod context;
 mod decision;
 mod engine;
+pub mod mail;
+pub mod text;
 pub mod web;
 
 pub use context::Context;

@@ -1,0 +1,166 @@
+//! Mail decisions: what a message is (attachments, recipients, text, markings) and what the
+//! pack's mail rules make of it.
+//!
+//! [`Engine::decide_mail`] takes the raw message (RFC 5322 bytes, as Postfix hands them to a
+//! milter or as `charter check mail` reads them) and the SMTP envelope when known. It parses
+//! the message once with `mail-parser`, gathers [`facts`](Facts) within [`MailLimits`], and
+//! runs each mail rule whose direction, roles and window hold: a rule matches when one of its
+//! `checks` fires. Anything that cannot be checked within the limits (nesting, size, an
+//! encrypted archive, a zip bomb) becomes an `unscannable` fact rather than an error, so
+//! every message gets a decision and a pack decides how strict to be with such messages.
+//!
+//! Messages whose subject carries one of the pack's `personal_labels` get
+//! [`Privacy::HeadersOnly`](crate::Privacy::HeadersOnly); their findings never quote the body
+//! or name attachments.
+
+pub mod attach;
+mod facts;
+pub mod footer;
+
+use charter_policy::{Area, Check, Direction, Rule};
+
+use crate::{Context, Decision, Engine, Finding, Privacy};
+
+pub use attach::ZipLimits;
+pub use facts::Facts;
+
+/// The SMTP envelope of a message, as far as the gateway knows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Envelope {
+    /// `MAIL FROM`, without angle brackets.
+    pub mail_from: Option<String>,
+    /// `RCPT TO`s, without angle brackets.
+    pub rcpt_to: Vec<String>,
+    /// The SASL login the client authenticated as, when it did.
+    pub authenticated: Option<String>,
+    /// Whether the client connected from outside the organisation without authenticating;
+    /// `None` when not known (as for `charter check mail`).
+    pub from_outside: Option<bool>,
+}
+
+/// One message to decide.
+#[derive(Debug, Clone, Copy)]
+pub struct MailInput<'a> {
+    /// The message as received: headers, blank line, body.
+    pub raw: &'a [u8],
+    /// The envelope; when it has no recipients, To, Cc and Bcc are used instead.
+    pub envelope: &'a Envelope,
+    /// The direction, when the caller knows it; otherwise worked out from the sender's and
+    /// recipients' domains.
+    pub direction: Option<Direction>,
+    /// Colleagues' display names, lowercase, when the people register is at hand: an outside
+    /// sender using one of them is a `spoofed_internal_sender`.
+    pub directory: &'a [String],
+}
+
+impl<'a> MailInput<'a> {
+    /// A message with an envelope, direction worked out, no directory.
+    pub fn new(raw: &'a [u8], envelope: &'a Envelope) -> Self {
+        MailInput {
+            raw,
+            envelope,
+            direction: None,
+            directory: &[],
+        }
+    }
+}
+
+/// Bounds on the work one message may cost. Past any of them the rest is skipped and the
+/// decision carries an `unscannable` fact saying which bound was reached.
+#[derive(Debug, Clone, Copy)]
+pub struct MailLimits {
+    /// Largest message parsed in full; larger ones are judged on their headers.
+    pub max_message_bytes: usize,
+    /// Most MIME parts looked at.
+    pub max_parts: usize,
+    /// Deepest nesting of attached messages followed.
+    pub max_depth: usize,
+    /// Most bytes of normalised text the text detectors read.
+    pub max_text_bytes: usize,
+    /// Limits on archives.
+    pub zip: ZipLimits,
+}
+
+impl Default for MailLimits {
+    fn default() -> Self {
+        MailLimits {
+            max_message_bytes: 50 << 20,
+            max_parts: 1000,
+            max_depth: 8,
+            max_text_bytes: 4 << 20,
+            zip: ZipLimits::default(),
+        }
+    }
+}
+
+/// Recipient count above which mail counts as mass mail when a rule gives no
+/// `max_recipients`.
+pub const DEFAULT_MASS_MAIL_RECIPIENTS: u32 = 50;
+
+/// A mail decision with what a milter needs beyond the [`Decision`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailDecision {
+    /// The decision (the JSON contract).
+    pub decision: Decision,
+    /// The direction the message was judged in.
+    pub direction: Direction,
+    /// Whether the pack wants its disclaimer added and the message lacks it (outgoing mail
+    /// only). The milter appends the footer when the verdict lets the message through.
+    pub add_disclaimer: bool,
+}
+
+impl Engine {
+    /// Decides one message with the default [`MailLimits`].
+    pub fn decide_mail(&self, ctx: &Context, input: &MailInput<'_>) -> Decision {
+        self.decide_mail_with(ctx, input, &MailLimits::default())
+            .decision
+    }
+
+    /// Decides one message within `limits`, with the details a milter needs.
+    pub fn decide_mail_with(
+        &self,
+        ctx: &Context,
+        input: &MailInput<'_>,
+        limits: &MailLimits,
+    ) -> MailDecision {
+        let facts = Facts::gather(self.pack(), input, limits);
+        let privacy = if facts.personal_marked {
+            Privacy::HeadersOnly
+        } else {
+            Privacy::Full
+        };
+        let findings = self
+            .pack()
+            .rules_on(Area::Mail)
+            .filter(|rule| rule.applies_to_roles(&ctx.roles) && self.window_holds(rule, ctx.at))
+            .filter(|rule| rule.direction.is_none_or(|d| d == facts.direction))
+            .filter_map(|rule| {
+                rule.checks.iter().find_map(|check| {
+                    facts
+                        .fires_with_directory(self.pack(), rule, *check, input.directory)
+                        .map(|message| Finding::of(rule, *check, message))
+                })
+            })
+            .collect();
+        let mail = &self.pack().mail;
+        MailDecision {
+            decision: Decision::from_findings(findings, privacy, None),
+            direction: facts.direction,
+            add_disclaimer: mail.add_disclaimer
+                && mail.disclaimer.is_some()
+                && facts.direction == Direction::Outbound
+                && !facts.has_disclaimer,
+        }
+    }
+}
+
+/// The threshold a rule sets for `check`.
+fn threshold(rule: &Rule, check: Check) -> Option<u32> {
+    match check {
+        Check::MassMail => Some(rule.max_recipients.unwrap_or(DEFAULT_MASS_MAIL_RECIPIENTS)),
+        _ => rule.max_recipients,
+    }
+}
+
+#[cfg(test)]
+mod tests;

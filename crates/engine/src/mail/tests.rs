@@ -1,0 +1,541 @@
+//! Decisions on messages written for each check.
+
+use charter_policy::{Check, Direction, Verdict};
+
+use super::*;
+use crate::{Context, Engine, Privacy};
+
+const PACK: &str = r#"
+[policy]
+id = "t"
+title = "t"
+source = "t"
+[organisation]
+name = "Acme Ltd"
+registered_number = "11373253"
+domains = ["acme.co.uk"]
+[mail]
+disclaimer = "This email is from Acme Ltd. Views are the sender's own."
+add_disclaimer = true
+company_details = ["Registered number 11373253", "01234 567890"]
+group_addresses = ["staff@acme.co.uk", "all"]
+[[rule]]
+id = "exe"
+clause = "1"
+on = "mail"
+checks = ["executable_attachment", "double_extension"]
+action = "block"
+severity = "misconduct"
+[[rule]]
+id = "bcc"
+clause = "2"
+on = "mail"
+checks = ["group_address_visible"]
+max_recipients = 5
+action = "warn"
+severity = "concern"
+[[rule]]
+id = "mass"
+clause = "3"
+on = "mail"
+direction = "outbound"
+checks = ["mass_mail"]
+max_recipients = 3
+except_roles = ["marketing"]
+action = "hold"
+severity = "concern"
+[[rule]]
+id = "disclaimer"
+clause = "4"
+on = "mail"
+direction = "outbound"
+checks = ["missing_disclaimer"]
+action = "log"
+severity = "info"
+[[rule]]
+id = "details"
+clause = "5"
+on = "mail"
+direction = "outbound"
+checks = ["missing_company_details"]
+action = "log"
+severity = "info"
+[[rule]]
+id = "pii"
+clause = "6"
+on = "mail"
+checks = ["personal_data_external"]
+action = "hold"
+severity = "misconduct"
+[[rule]]
+id = "conf"
+clause = "7"
+on = "mail"
+checks = ["confidential_unencrypted"]
+action = "hold"
+severity = "misconduct"
+[[rule]]
+id = "bank"
+clause = "8"
+on = "mail"
+checks = ["payment_details_change"]
+action = "hold"
+severity = "concern"
+[[rule]]
+id = "chain"
+clause = "9"
+on = "mail"
+checks = ["chain_letter"]
+action = "block"
+severity = "gross_misconduct"
+[[rule]]
+id = "abuse"
+clause = "10"
+on = "mail"
+checks = ["abusive_language"]
+action = "block"
+severity = "gross_misconduct"
+[[rule]]
+id = "webmail"
+clause = "11"
+on = "mail"
+checks = ["forward_to_personal_webmail"]
+action = "warn"
+severity = "concern"
+[[rule]]
+id = "spoof"
+clause = "12"
+on = "mail"
+direction = "inbound"
+checks = ["spoofed_internal_sender"]
+action = "hold"
+severity = "concern"
+[[rule]]
+id = "unscannable"
+clause = "13"
+on = "mail"
+checks = ["unscannable"]
+action = "hold"
+severity = "concern"
+[[rule]]
+id = "personal"
+clause = "14"
+on = "mail"
+checks = ["personal_marked"]
+action = "log"
+severity = "info"
+"#;
+
+const FOOT: &str = "\r\n\r\nThis email is from Acme Ltd. Views are the sender's own.\r\nRegistered number 11373253, tel 01234 567890\r\n";
+
+fn engine() -> Engine {
+    Engine::new(charter_policy::parse(PACK, "t.toml").unwrap())
+}
+
+fn ctx(roles: &[&str]) -> Context {
+    Context::new(
+        Some("ann".into()),
+        roles.iter().map(|r| r.to_string()).collect(),
+        "2026-06-15T10:00:00Z".parse().unwrap(),
+    )
+}
+
+fn decide(raw: &str) -> crate::Decision {
+    decide_roles(raw, &[])
+}
+
+fn decide_roles(raw: &str, roles: &[&str]) -> crate::Decision {
+    let env = Envelope::default();
+    engine().decide_mail(&ctx(roles), &MailInput::new(raw.as_bytes(), &env))
+}
+
+fn checks(d: &crate::Decision) -> Vec<Check> {
+    d.findings.iter().map(|f| f.check).collect()
+}
+
+fn outbound(body: &str) -> String {
+    format!(
+        "From: Ann Smith <ann.smith@acme.co.uk>\r\nTo: bob@client.com\r\nSubject: Report\r\n\r\n{body}{FOOT}"
+    )
+}
+
+fn with_attachment(name: &str, ctype: &str, data: &[u8]) -> String {
+    let b64 = String::from_utf8(footer::base64_encode_lines(data, b"\r\n")).unwrap();
+    format!(
+        "From: Ann Smith <ann.smith@acme.co.uk>\r\nTo: bob@client.com\r\nSubject: Files\r\n\
+         Content-Type: multipart/mixed; boundary=\"XX\"\r\n\r\n--XX\r\nContent-Type: text/plain\r\n\r\n\
+         See attached.{FOOT}\r\n--XX\r\nContent-Type: {ctype}; name=\"{name}\"\r\n\
+         Content-Disposition: attachment; filename=\"{name}\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{b64}\r\n--XX--\r\n"
+    )
+}
+
+#[test]
+fn clean_outbound_message_is_allowed() {
+    let d = decide(&outbound("Here is the report you asked for."));
+    assert_eq!(d.verdict, Verdict::Allow, "{d:?}");
+    assert_eq!(d.privacy, Privacy::Full);
+}
+
+#[test]
+fn pe_attachment_is_blocked_by_content() {
+    let pe = attach::tests::tiny_pe();
+    let d = decide(&with_attachment(
+        "update.dat",
+        "application/octet-stream",
+        &pe,
+    ));
+    assert_eq!(d.verdict, Verdict::Block);
+    assert_eq!(d.findings[0].check, Check::ExecutableAttachment);
+    assert_eq!(
+        d.findings[0].message,
+        "attachment update.dat is a Windows executable"
+    );
+}
+
+#[test]
+fn mz_text_attachment_is_not_an_executable() {
+    let d = decide(&with_attachment(
+        "notes.txt",
+        "application/octet-stream",
+        b"MZ notes: nothing to run here",
+    ));
+    assert_eq!(d.verdict, Verdict::Allow, "{d:?}");
+}
+
+#[test]
+fn script_attachment_by_extension() {
+    for name in ["run.js", "x.vbs", "go.bat", "s.ps1", "app.hta"] {
+        let d = decide(&with_attachment(
+            name,
+            "application/octet-stream",
+            b"whatever",
+        ));
+        assert_eq!(checks(&d), [Check::ExecutableAttachment], "{name}");
+    }
+}
+
+#[test]
+fn executable_inside_zip() {
+    let zip = attach::tests::zip_with(&[("a/b/tool.bin", &attach::tests::tiny_pe())], 0, true);
+    let d = decide(&with_attachment("files.zip", "application/zip", &zip));
+    assert_eq!(
+        d.findings[0].message,
+        "attachment a/b/tool.bin in files.zip is a Windows executable"
+    );
+}
+
+#[test]
+fn double_extension_found() {
+    let d = decide(&with_attachment(
+        "invoice.pdf.exe",
+        "application/pdf",
+        b"%PDF-1.4",
+    ));
+    assert_eq!(d.verdict, Verdict::Block);
+    let d = decide(&with_attachment(
+        "invoice.pdf.zip",
+        "application/zip",
+        &attach::tests::zip_stored(&[("x.doc.scr", b"x")]),
+    ));
+    assert_eq!(d.verdict, Verdict::Block);
+}
+
+#[test]
+fn group_address_in_to() {
+    let raw =
+        format!("From: ann@acme.co.uk\r\nTo: staff@acme.co.uk\r\nSubject: x\r\n\r\nhello{FOOT}");
+    let d = decide(&raw);
+    assert_eq!(checks(&d), [Check::GroupAddressVisible]);
+    assert_eq!(
+        d.findings[0].message,
+        "distribution list staff@acme.co.uk is in To/Cc instead of Bcc"
+    );
+    let raw = format!(
+        "From: ann@acme.co.uk\r\nTo: b@client.com\r\nBcc: staff@acme.co.uk\r\nSubject: x\r\n\r\nhello{FOOT}"
+    );
+    assert!(!checks(&decide(&raw)).contains(&Check::GroupAddressVisible));
+}
+
+#[test]
+fn many_internal_addresses_in_cc() {
+    let cc: Vec<String> = (0..6).map(|i| format!("p{i}@acme.co.uk")).collect();
+    let raw = format!(
+        "From: ann@acme.co.uk\r\nTo: x@client.com\r\nCc: {}\r\nSubject: x\r\n\r\nhi{FOOT}",
+        cc.join(", ")
+    );
+    let d = decide(&raw);
+    assert_eq!(
+        d.findings[0].message,
+        "6 internal addresses in To/Cc, over 5; use Bcc"
+    );
+}
+
+#[test]
+fn mass_mail_needs_an_authorisation() {
+    let to: Vec<String> = (0..4).map(|i| format!("c{i}@client{i}.com")).collect();
+    let raw = format!(
+        "From: ann@acme.co.uk\r\nTo: {}\r\nSubject: offer\r\n\r\nBuy{FOOT}",
+        to.join(", ")
+    );
+    let d = decide(&raw);
+    assert_eq!(checks(&d), [Check::MassMail]);
+    assert_eq!(d.verdict, Verdict::Hold);
+    assert_eq!(decide_roles(&raw, &["marketing"]).verdict, Verdict::Allow);
+}
+
+#[test]
+fn missing_disclaimer_and_details() {
+    let raw = "From: ann@acme.co.uk\r\nTo: bob@client.com\r\nSubject: x\r\n\r\nhello\r\n";
+    let d = decide(raw);
+    assert_eq!(
+        checks(&d),
+        [Check::MissingDisclaimer, Check::MissingCompanyDetails]
+    );
+    assert_eq!(
+        d.findings[1].message,
+        "company details missing from the message: Registered number 11373253; 01234 567890"
+    );
+}
+
+#[test]
+fn changed_disclaimer_counts_as_missing() {
+    let raw = "From: ann@acme.co.uk\r\nTo: bob@client.com\r\nSubject: x\r\n\r\nhi\r\n\r\nThis email is from Acme Ltd. Views are mine.\r\nRegistered number 11373253, tel 01234 567890\r\n";
+    assert_eq!(checks(&decide(raw)), [Check::MissingDisclaimer]);
+}
+
+#[test]
+fn disclaimer_in_html_counts() {
+    let raw = "From: ann@acme.co.uk\r\nTo: bob@client.com\r\nSubject: x\r\nContent-Type: text/html\r\n\r\n\
+               <p>hi</p><p>This email is from Acme Ltd.<br>Views are the sender&#39;s own.</p><p>Registered number 11373253, tel 01234&nbsp;567890</p>\r\n";
+    assert_eq!(decide(raw).verdict, Verdict::Allow);
+}
+
+#[test]
+fn inbound_mail_needs_no_disclaimer() {
+    let raw = "From: bob@client.com\r\nTo: ann@acme.co.uk\r\nSubject: x\r\n\r\nhello\r\n";
+    assert_eq!(decide(raw).verdict, Verdict::Allow);
+}
+
+#[test]
+fn personal_data_sent_outside() {
+    let d = decide(&outbound(
+        "NI AB123456C, card 4111 1111 1111 1111, sort code 20-00-00 acc 12345678",
+    ));
+    assert_eq!(checks(&d), [Check::PersonalDataExternal]);
+    assert_eq!(
+        d.findings[0].message,
+        "1 National Insurance number, 1 payment card number, 1 sort code with account number sent unencrypted to outside recipients (client.com)"
+    );
+}
+
+#[test]
+fn personal_data_inside_is_fine() {
+    let raw = format!(
+        "From: ann@acme.co.uk\r\nTo: hr@acme.co.uk\r\nSubject: x\r\n\r\nNI AB123456C{FOOT}"
+    );
+    assert_eq!(decide(&raw).verdict, Verdict::Allow);
+}
+
+#[test]
+fn invalid_numbers_are_not_personal_data() {
+    let d = decide(&outbound(
+        "Order 4111 1111 1111 1112, ref GB123456A, call 20-00-00",
+    ));
+    assert_eq!(d.verdict, Verdict::Allow, "{d:?}");
+}
+
+#[test]
+fn encrypted_mail_may_carry_personal_data() {
+    let raw = "From: ann@acme.co.uk\r\nTo: bob@client.com\r\nSubject: CONFIDENTIAL\r\n\
+               Content-Type: application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m\r\n\
+               Content-Transfer-Encoding: base64\r\n\r\nMIAGCSqGSIb3DQEHA6CAMIACAQAxggE=\r\n";
+    assert!(!checks(&decide(raw)).contains(&Check::ConfidentialUnencrypted));
+    let pgp =
+        outbound("-----BEGIN PGP MESSAGE-----\r\nhQEMA AB123456C\r\n-----END PGP MESSAGE-----");
+    assert!(!checks(&decide(&pgp)).contains(&Check::PersonalDataExternal));
+}
+
+#[test]
+fn confidential_marking_sent_outside() {
+    let raw = format!(
+        "From: ann@acme.co.uk\r\nTo: bob@client.com\r\nSubject: CONFIDENTIAL: merger\r\n\r\nplans{FOOT}"
+    );
+    let d = decide(&raw);
+    assert_eq!(checks(&d), [Check::ConfidentialUnencrypted]);
+    let d = decide(&outbound("STRICTLY CONFIDENTIAL\r\n\r\nThe plans."));
+    assert_eq!(checks(&d), [Check::ConfidentialUnencrypted]);
+}
+
+#[test]
+fn confidentiality_notice_is_not_a_marking() {
+    let d = decide(&outbound(
+        "Hi.\r\n\r\nThis email is confidential and intended solely for the addressee.",
+    ));
+    assert_eq!(d.verdict, Verdict::Allow, "{d:?}");
+}
+
+#[test]
+fn bank_details_change() {
+    let raw = "From: accounts@supplier.com\r\nTo: ann@acme.co.uk\r\nSubject: Invoice\r\n\r\n\
+               Please note our bank details have changed. Pay invoice 42 to the new account below.\r\n";
+    assert_eq!(checks(&decide(raw)), [Check::PaymentDetailsChange]);
+}
+
+#[test]
+fn chain_letter() {
+    let d = decide(&outbound(
+        "Forward this to 10 friends within 24 hours or you will have bad luck. Do not break the chain!",
+    ));
+    assert_eq!(checks(&d), [Check::ChainLetter]);
+}
+
+#[test]
+fn abusive_language_without_quoting() {
+    let d = decide(&outbound("You are an idiot and I will kill you."));
+    assert_eq!(checks(&d), [Check::AbusiveLanguage]);
+    assert_eq!(
+        d.findings[0].message,
+        "abusive or discriminatory language: 1 insult, 1 threat"
+    );
+}
+
+#[test]
+fn forward_to_own_webmail() {
+    let raw = format!(
+        "From: Ann Smith <ann.smith@acme.co.uk>\r\nTo: annsmith77@gmail.com\r\nSubject: Fwd: budget\r\n\r\nfigures{FOOT}"
+    );
+    let d = decide(&raw);
+    assert_eq!(checks(&d), [Check::ForwardToPersonalWebmail]);
+    assert_eq!(
+        d.findings[0].message,
+        "forwarded to personal webmail address annsmith77@gmail.com"
+    );
+}
+
+#[test]
+fn writing_to_a_customer_at_gmail_is_fine() {
+    let raw = format!(
+        "From: Ann Smith <ann.smith@acme.co.uk>\r\nTo: joe.bloggs@gmail.com\r\nSubject: Your order\r\n\r\nShipped.{FOOT}"
+    );
+    assert_eq!(decide(&raw).verdict, Verdict::Allow);
+}
+
+#[test]
+fn spoofed_internal_sender() {
+    let raw = "From: \"ann.smith@acme.co.uk\" <ann.smith@evil.example>\r\nTo: bob@acme.co.uk\r\nSubject: urgent\r\n\r\nPay this.\r\n";
+    assert_eq!(checks(&decide(raw)), [Check::SpoofedInternalSender]);
+    let raw = "From: Ann Smith <ann.smith@acme-co.uk>\r\nTo: bob@acme.co.uk\r\nSubject: urgent\r\n\r\nPay this.\r\n";
+    assert_eq!(checks(&decide(raw)), [Check::SpoofedInternalSender]);
+}
+
+#[test]
+fn colleague_name_from_outside_with_directory() {
+    let raw = b"From: Ann Smith <ann.smith1980@gmail.com>\r\nTo: bob@acme.co.uk\r\nSubject: urgent\r\n\r\nGift cards please.\r\n";
+    let env = Envelope::default();
+    let directory = vec!["ann smith".to_string()];
+    let input = MailInput {
+        directory: &directory,
+        ..MailInput::new(raw, &env)
+    };
+    let d = engine().decide_mail(&ctx(&[]), &input);
+    assert_eq!(checks(&d), [Check::SpoofedInternalSender]);
+}
+
+#[test]
+fn internal_sender_from_outside_unauthenticated() {
+    let raw = b"From: ann@acme.co.uk\r\nTo: bob@acme.co.uk\r\nSubject: hi\r\n\r\nhi\r\n";
+    let env = Envelope {
+        from_outside: Some(true),
+        ..Envelope::default()
+    };
+    let d = engine().decide_mail(&ctx(&[]), &MailInput::new(raw, &env));
+    assert_eq!(checks(&d), [Check::SpoofedInternalSender]);
+}
+
+#[test]
+fn personal_marked_keeps_headers_only_and_quotes_nothing() {
+    let pe = attach::tests::tiny_pe();
+    let raw = with_attachment("secret-name.exe", "application/octet-stream", &pe)
+        .replace("Subject: Files", "Subject: Personal: holiday photos");
+    let d = decide(&raw);
+    assert_eq!(d.privacy, Privacy::HeadersOnly);
+    assert!(checks(&d).contains(&Check::PersonalMarked));
+    for f in &d.findings {
+        assert!(!f.message.contains("secret-name"), "{}", f.message);
+        assert!(!f.message.contains("See attached"), "{}", f.message);
+    }
+}
+
+#[test]
+fn direction_override_and_rule_direction() {
+    let raw = b"From: ann@acme.co.uk\r\nTo: bob@client.com\r\nSubject: x\r\n\r\nhello\r\n";
+    let env = Envelope::default();
+    let input = MailInput {
+        direction: Some(Direction::Inbound),
+        ..MailInput::new(raw, &env)
+    };
+    let md = engine().decide_mail_with(&ctx(&[]), &input, &MailLimits::default());
+    assert_eq!(md.direction, Direction::Inbound);
+    // An internal From address on mail from outside is a spoof; no disclaimer is wanted.
+    assert_eq!(checks(&md.decision), [Check::SpoofedInternalSender]);
+    assert!(!md.add_disclaimer);
+    let md = engine().decide_mail_with(
+        &ctx(&[]),
+        &MailInput::new(raw, &env),
+        &MailLimits::default(),
+    );
+    assert_eq!(md.direction, Direction::Outbound);
+    assert!(md.add_disclaimer);
+}
+
+#[test]
+fn huge_message_is_bounded() {
+    let raw = outbound(&"x".repeat(2 << 20));
+    let limits = MailLimits {
+        max_message_bytes: 1 << 20,
+        ..MailLimits::default()
+    };
+    let env = Envelope::default();
+    let md = engine().decide_mail_with(&ctx(&[]), &MailInput::new(raw.as_bytes(), &env), &limits);
+    let f = md
+        .decision
+        .findings
+        .iter()
+        .find(|f| f.check == Check::Unscannable)
+        .unwrap();
+    assert!(f.message.contains("over the 1 MiB limit"), "{}", f.message);
+}
+
+#[test]
+fn deep_nesting_is_bounded() {
+    let mut raw = String::from("Subject: x\r\n\r\nbottom\r\n");
+    for _ in 0..20 {
+        raw = format!(
+            "From: bob@client.com\r\nTo: ann@acme.co.uk\r\nSubject: x\r\nContent-Type: message/rfc822\r\n\r\n{raw}"
+        );
+    }
+    let d = decide(&raw);
+    assert_eq!(d.verdict, Verdict::Hold, "{d:?}");
+}
+
+#[test]
+fn zip_bomb_is_unscannable() {
+    let zeros = vec![0u8; 40 << 20];
+    let zip = attach::tests::zip_with(&[("big.txt", &zeros)], 0, true);
+    let d = decide(&with_attachment("big.zip", "application/zip", &zip));
+    assert_eq!(checks(&d), [Check::Unscannable]);
+    assert!(d.findings[0].message.contains("zip bomb"));
+}
+
+#[test]
+fn garbage_gets_a_decision() {
+    for raw in [
+        &b""[..],
+        b"\xff\xfe\x00garbage",
+        b"From:\r\n\r\n",
+        b"Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n--x\r\n",
+    ] {
+        let env = Envelope::default();
+        let _ = engine().decide_mail(&ctx(&[]), &MailInput::new(raw, &env));
+    }
+}

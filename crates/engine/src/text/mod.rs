@@ -1,0 +1,376 @@
+//! Text detectors shared by the mail checks: word lists and phrases found in one pass, and
+//! scanners for personal data.
+//!
+//! Everything here works on *normalised* text (see [`normalise_into`]): ASCII lowercased,
+//! every run of white space one space, typographic quotes made plain. The detectors are
+//! word-list and phrase detectors chosen for precision: each phrase is matched on word
+//! boundaries, so `Scunthorpe` is not abuse and `grass` is not `ass`. An ML classifier can sit
+//! beside them later; these stay as the explainable baseline.
+
+mod phrases;
+pub mod pii;
+
+use std::sync::OnceLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+pub use phrases::AbuseKind;
+use phrases::{Cue, PHRASES};
+
+/// What the phrase detectors found in one text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TextSignals {
+    /// Abusive terms by kind, indexed by [`AbuseKind`] as usize.
+    pub abusive: [u32; AbuseKind::COUNT],
+    /// Chain-letter score (3 or more is a chain letter).
+    pub chain_score: u32,
+    /// Payment-details-change score (3 or more is a request to change bank details).
+    pub payment_score: u32,
+}
+
+/// Score at or above which a text is a chain letter.
+pub const CHAIN_THRESHOLD: u32 = 3;
+/// Score at or above which a text asks to change bank or payment details.
+pub const PAYMENT_THRESHOLD: u32 = 3;
+
+impl TextSignals {
+    /// How many abusive terms were found in all.
+    pub fn abusive_total(&self) -> u32 {
+        self.abusive.iter().sum()
+    }
+
+    /// The abusive terms as "2 slurs, 1 threat", without quoting them.
+    pub fn abusive_summary(&self) -> String {
+        AbuseKind::ALL
+            .iter()
+            .filter(|k| self.abusive[**k as usize] > 0)
+            .map(|k| {
+                let n = self.abusive[*k as usize];
+                format!("{n} {}", k.noun(n))
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Whether the chain-letter score reaches [`CHAIN_THRESHOLD`].
+    pub fn is_chain_letter(&self) -> bool {
+        self.chain_score >= CHAIN_THRESHOLD
+    }
+
+    /// Whether the payment-change score reaches [`PAYMENT_THRESHOLD`].
+    pub fn is_payment_change(&self) -> bool {
+        self.payment_score >= PAYMENT_THRESHOLD
+    }
+}
+
+fn automaton() -> &'static AhoCorasick {
+    static AC: OnceLock<AhoCorasick> = OnceLock::new();
+    AC.get_or_init(|| {
+        AhoCorasickBuilder::new()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(PHRASES.iter().map(|(p, _)| *p))
+            // INVARIANT: the phrase table is a fixed list of short literals, which always builds.
+            .unwrap_or_else(|_| unreachable_automaton())
+    })
+}
+
+#[cold]
+fn unreachable_automaton() -> AhoCorasick {
+    // A fixed, tiny pattern set; if even this failed the process has no memory left.
+    AhoCorasick::new(["\u{0}"]).unwrap_or_else(|_| std::process::abort())
+}
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b >= 0x80 || b == b'_'
+}
+
+/// Whether `text[start..end]` stands alone as a word or phrase.
+pub fn on_word_boundary(text: &[u8], start: usize, end: usize) -> bool {
+    (start == 0 || !is_word_byte(text[start - 1]))
+        && (end >= text.len() || !is_word_byte(text[end]))
+}
+
+/// Runs every phrase detector over normalised `text` in one pass.
+pub fn signals(text: &str) -> TextSignals {
+    let bytes = text.as_bytes();
+    let mut out = TextSignals::default();
+    let mut chain_counted = false;
+    for m in automaton().find_iter(text) {
+        if !on_word_boundary(bytes, m.start(), m.end()) {
+            continue;
+        }
+        match PHRASES[m.pattern().as_usize()].1 {
+            Cue::Abuse(kind) => out.abusive[kind as usize] += 1,
+            Cue::Chain(w) => out.chain_score += w,
+            Cue::ChainForward => {
+                out.chain_score += 1;
+                if !chain_counted && names_a_crowd(&bytes[m.end()..]) {
+                    out.chain_score += 2;
+                    chain_counted = true;
+                }
+            }
+            Cue::Payment(w) => out.payment_score += w,
+        }
+    }
+    out
+}
+
+/// Whether the words after "forward this to" name a number of people ("10 friends",
+/// "ten people").
+fn names_a_crowd(after: &[u8]) -> bool {
+    let window = &after[..after.len().min(48)];
+    let Ok(window) =
+        std::str::from_utf8(window).or_else(|e| std::str::from_utf8(&window[..e.valid_up_to()]))
+    else {
+        return false;
+    };
+    let mut words = window
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty());
+    let mut saw_number = false;
+    for word in words.by_ref().take(6) {
+        if saw_number
+            && matches!(
+                word,
+                "people" | "friends" | "persons" | "others" | "contacts" | "more" | "women" | "men"
+            )
+        {
+            return true;
+        }
+        saw_number = word.bytes().all(|b| b.is_ascii_digit())
+            || matches!(
+                word,
+                "three"
+                    | "five"
+                    | "seven"
+                    | "ten"
+                    | "twelve"
+                    | "fifteen"
+                    | "twenty"
+                    | "fifty"
+                    | "hundred"
+            );
+    }
+    false
+}
+
+/// Appends `text`, normalised, to `out`: ASCII lowercased, white space runs made one space,
+/// typographic apostrophes and quotes made plain. Stops once `out` reaches `limit` bytes and
+/// returns whether all of `text` fitted.
+pub fn normalise_into(out: &mut String, text: &str, limit: usize) -> bool {
+    let mut last_space = out.is_empty() || out.ends_with(' ');
+    for c in text.chars() {
+        if out.len() >= limit {
+            return false;
+        }
+        let c = match c {
+            '\u{2018}' | '\u{2019}' | '\u{02bc}' => '\'',
+            '\u{201c}' | '\u{201d}' => '"',
+            '\u{00a0}' => ' ',
+            c => c.to_ascii_lowercase(),
+        };
+        if c.is_whitespace() {
+            if !last_space {
+                out.push(' ');
+                last_space = true;
+            }
+        } else {
+            out.push(c);
+            last_space = false;
+        }
+    }
+    if !last_space {
+        out.push(' ');
+    }
+    true
+}
+
+/// Strips tags, comments, scripts and styles from HTML and decodes the common entities,
+/// appending the text to `out`. Good enough for the detectors, not a renderer.
+pub fn html_to_text(html: &str, out: &mut String) {
+    let bytes = html.as_bytes();
+    let mut i = 0;
+    let mut start = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'<' => {
+                out.push_str(&html[start..i]);
+                let rest = &bytes[i..];
+                let skip_to = |needle: &[u8]| -> usize {
+                    find(rest, needle).map_or(bytes.len(), |p| i + p + needle.len())
+                };
+                i = if rest.starts_with(b"<!--") {
+                    skip_to(b"-->")
+                } else if starts_with_ci(rest, b"<script") {
+                    skip_to_ci(bytes, i, b"</script>")
+                } else if starts_with_ci(rest, b"<style") {
+                    skip_to_ci(bytes, i, b"</style>")
+                } else {
+                    let is_block = starts_with_ci(rest, b"<br")
+                        || starts_with_ci(rest, b"<p")
+                        || starts_with_ci(rest, b"</p")
+                        || starts_with_ci(rest, b"<div")
+                        || starts_with_ci(rest, b"</div")
+                        || starts_with_ci(rest, b"<tr")
+                        || starts_with_ci(rest, b"<li");
+                    if is_block {
+                        out.push('\n');
+                    } else {
+                        out.push(' ');
+                    }
+                    skip_to(b">")
+                };
+                start = i.min(bytes.len());
+            }
+            b'&' => {
+                out.push_str(&html[start..i]);
+                let rest = &html[i..];
+                let (text, len) = entity(rest);
+                out.push_str(text);
+                i += len;
+                start = i;
+            }
+            _ => i += 1,
+        }
+    }
+    if start < bytes.len() {
+        out.push_str(&html[start..]);
+    }
+}
+
+fn entity(rest: &str) -> (&'static str, usize) {
+    const ENTITIES: &[(&str, &str)] = &[
+        ("&nbsp;", " "),
+        ("&amp;", "&"),
+        ("&lt;", "<"),
+        ("&gt;", ">"),
+        ("&quot;", "\""),
+        ("&#39;", "'"),
+        ("&apos;", "'"),
+        ("&rsquo;", "'"),
+        ("&pound;", "\u{a3}"),
+    ];
+    for (name, text) in ENTITIES {
+        if rest.len() >= name.len()
+            && rest.as_bytes()[..name.len()].eq_ignore_ascii_case(name.as_bytes())
+        {
+            return (text, name.len());
+        }
+    }
+    ("&", 1)
+}
+
+fn starts_with_ci(hay: &[u8], needle: &[u8]) -> bool {
+    hay.len() >= needle.len() && hay[..needle.len()].eq_ignore_ascii_case(needle)
+}
+
+fn skip_to_ci(bytes: &[u8], from: usize, needle: &[u8]) -> usize {
+    let mut j = from;
+    while j + needle.len() <= bytes.len() {
+        if bytes[j] == b'<' && bytes[j..j + needle.len()].eq_ignore_ascii_case(needle) {
+            return j + needle.len();
+        }
+        j += 1;
+    }
+    bytes.len()
+}
+
+/// The first position of `needle` in `hay`.
+pub fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
+    }
+    memchr_like(hay, needle)
+}
+
+fn memchr_like(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    let first = needle[0];
+    let mut i = 0;
+    while i + needle.len() <= hay.len() {
+        match hay[i..hay.len() - needle.len() + 1]
+            .iter()
+            .position(|b| *b == first)
+        {
+            None => return None,
+            Some(p) => {
+                i += p;
+                if &hay[i..i + needle.len()] == needle {
+                    return Some(i);
+                }
+                i += 1;
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(text: &str) -> String {
+        let mut out = String::new();
+        normalise_into(&mut out, text, usize::MAX);
+        out
+    }
+
+    #[test]
+    fn normalising_folds_case_and_space() {
+        assert_eq!(
+            norm("New  BANK\r\n details\u{2019}s"),
+            "new bank details's "
+        );
+    }
+
+    #[test]
+    fn abuse_is_found_on_word_boundaries_only() {
+        assert_eq!(signals(&norm("You are an idiot.")).abusive_total(), 1);
+        assert_eq!(
+            signals(&norm("Scunthorpe and Penistone by the grass")).abusive_total(),
+            0
+        );
+    }
+
+    #[test]
+    fn abuse_summary_does_not_quote() {
+        let s = signals(&norm("fuck off, I will kill you"));
+        assert_eq!(s.abusive_summary(), "1 insult, 1 threat");
+    }
+
+    #[test]
+    fn ordinary_business_text_is_not_abusive() {
+        let text = "Please find attached the retardant specification; the dyke repair \
+                    is booked and the analysis was thorough. Kind regards";
+        assert_eq!(signals(&norm(text)).abusive_total(), 0);
+    }
+
+    #[test]
+    fn chain_letter_needs_more_than_one_cue() {
+        assert!(!signals(&norm("Please forward this to Sam.")).is_chain_letter());
+        let chain = "Forward this to 10 friends within 24 hours or you will have bad luck. \
+                     Do not break the chain!";
+        assert!(signals(&norm(chain)).is_chain_letter());
+    }
+
+    #[test]
+    fn payment_change_strong_phrase() {
+        let text = "Please note we have changed our bank details, kindly update your records.";
+        assert!(signals(&norm(text)).is_payment_change());
+    }
+
+    #[test]
+    fn ordinary_invoice_is_not_a_payment_change() {
+        let text = "Invoice 123 attached. Sort code 12-34-56, account number 12345678.";
+        assert!(!signals(&norm(text)).is_payment_change());
+    }
+
+    #[test]
+    fn html_loses_its_tags() {
+        let mut out = String::new();
+        html_to_text(
+            "<p>Hello&nbsp;<b>you</b></p><script>x</script><!-- c -->&amp; me",
+            &mut out,
+        );
+        assert_eq!(norm(&out), "hello you & me ");
+    }
+}
