@@ -550,6 +550,7 @@ fn allsorts_meta_passwords_and_mail_footer() {
     assert_eq!(bcc.checks, [Check::GroupAddressVisible]);
     assert_eq!(bcc.action, Verdict::Hold);
     assert!(bcc.max_recipients.is_some());
+    assert_eq!(pack.mail.group_addresses, ["staff"]);
 }
 
 #[test]
