@@ -19,12 +19,19 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run Charter's main job on the embedded default: the demo pack and a day of demo traffic.
+    Demo(cmd::demo::DemoArgs),
     /// Policy packs: lint them, show them.
     #[command(subcommand)]
     Policy(cmd::policy::PolicyCommand),
     /// Ask what the policy decides about one URL or one message.
     #[command(subcommand)]
     Check(cmd::check::CheckCommand),
+    /// Category lists: build an index from squidGuard/UT1 lists, look up a host.
+    #[command(subcommand)]
+    Categories(cmd::categories::CategoriesCommand),
+    /// The Squid external_acl or url_rewrite helper (Squid starts it; see docs/squid.md).
+    SquidHelper(cmd::squid_helper::SquidHelperArgs),
 }
 
 fn main() -> ExitCode {
@@ -37,8 +44,11 @@ fn main() -> ExitCode {
         }
     };
     let outcome = match cli.command {
+        Command::Demo(args) => cmd::demo::run(&args),
         Command::Policy(c) => c.run(),
         Command::Check(c) => c.run(),
+        Command::Categories(c) => c.run(),
+        Command::SquidHelper(args) => cmd::squid_helper::run(args),
     };
     exit::finish(outcome)
 }

@@ -19,6 +19,10 @@ pub enum CheckCommand {
     ///
     /// Example: charter check url https://www.bet365.com/ --policy policies/iimts.toml --at 2026-06-15T10:00:00+01:00
     Url(UrlArgs),
+    /// Decide one mail message: every mail check the pack applies, and the verdict.
+    ///
+    /// Example: charter check mail message.eml --policy policies/allsorts.toml --direction outbound
+    Mail(crate::cmd::mail::CheckMailArgs),
 }
 
 /// `charter check url`
@@ -53,6 +57,7 @@ impl CheckCommand {
     pub fn run(self) -> CmdResult {
         match self {
             CheckCommand::Url(args) => check_url(&args),
+            CheckCommand::Mail(args) => crate::cmd::mail::check_mail(&args),
         }
     }
 }
@@ -144,6 +149,7 @@ mod tests {
         full.extend_from_slice(argv);
         match Wrap::try_parse_from(full).unwrap().cmd {
             CheckCommand::Url(args) => args,
+            CheckCommand::Mail(_) => panic!("parsed as mail"),
         }
     }
 
