@@ -1,1 +1,3 @@
 //! placeholder
+pub mod milter;
+pub mod postfix_policy;
