@@ -1,1 +1,5 @@
-//! placeholder
+//! Charter's gateways: the loops around the wire formats in `charter-proto`. Each gateway
+//! reads, feeds its codec, asks the engine and writes; none makes a policy decision itself.
+#![deny(missing_docs)]
+pub mod squid_helper;
+pub mod web;

@@ -1,3 +1,4 @@
 //! placeholder
 pub mod milter;
 pub mod postfix_policy;
+pub mod squid;

@@ -528,7 +528,7 @@ impl CategoryIndex {
         let meta_bytes = buf.get(at..at + meta_len).ok_or("the file is truncated")?;
         let meta: Meta = serde_json::from_slice(meta_bytes).map_err(|e| format!("bad header: {e}"))?;
         at += meta_len;
-        let mut part = |at: &mut usize| -> Result<Fst<Part>, String> {
+        let part = |at: &mut usize| -> Result<Fst<Part>, String> {
             let len = read_len(at, 8)?;
             let end = at.checked_add(len).filter(|e| *e <= buf.len()).ok_or("the file is truncated")?;
             let part = Part {

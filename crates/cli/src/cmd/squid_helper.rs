@@ -1,0 +1,156 @@
+//! `charter squid-helper`: the Squid external_acl (primary) or url_rewrite helper, on stdin
+//! and stdout. Squid starts it; see docs/squid.md for the configuration to copy.
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::{Args, ValueEnum};
+
+use charter_gateways::squid_helper::{HelperConfig, SquidHelper, serve_unavailable};
+use charter_gateways::web::{Clock, Roles, WebDecider};
+use charter_proto::squid::{MAX_LINE_LEN, Mode};
+
+use crate::cmd::check::{load_engine, parse_at};
+use crate::exit::{CmdResult, Outcome};
+
+/// Which helper interface to speak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HelperMode {
+    /// `external_acl_type ... %>ru %un %>a`: OK allows, ERR refuses with `message=`.
+    ExternalAcl,
+    /// `url_rewrite_program`: refused requests are redirected to `--block-url`.
+    UrlRewrite,
+}
+
+/// `charter squid-helper`
+#[derive(Debug, Args)]
+pub struct SquidHelperArgs {
+    /// The policy pack to decide by.
+    #[arg(long, value_name = "PACK")]
+    policy: PathBuf,
+    /// A category index from `charter categories build` (fast start), or a squidGuard/UT1
+    /// directory (compiled at start).
+    #[arg(long, value_name = "DIR|INDEX")]
+    categories: PathBuf,
+    /// The helper interface.
+    #[arg(long, value_enum, default_value = "external-acl")]
+    mode: HelperMode,
+    /// Decide as if it were this time (RFC 3339, or local time in the pack's zone), for
+    /// tests and demonstrations. The environment variable CHARTER_NOW does the same.
+    #[arg(long, value_name = "RFC3339")]
+    at: Option<String>,
+    /// Users' roles: a file of `user role,role` lines.
+    #[arg(long, value_name = "FILE")]
+    user_roles: Option<PathBuf>,
+    /// url_rewrite: the block page to redirect to; {rule}, {clause}, {category} and {url}
+    /// are replaced (URL-encoded).
+    #[arg(long, value_name = "URL")]
+    block_url: Option<String>,
+    /// Answers carry `ttl=SECONDS` when a time window edge is closer than this.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    ttl_cap: u64,
+    /// When the pack or the categories cannot be loaded, answer OK (allow everything)
+    /// instead of BH (which the documented squid.conf turns into a refusal). Either way the
+    /// helper keeps answering until Squid closes it, then exits with status 2.
+    #[arg(long)]
+    fail_open: bool,
+    /// The longest request line accepted; longer lines get `BH`.
+    #[arg(long, value_name = "BYTES", default_value_t = MAX_LINE_LEN)]
+    max_line: usize,
+}
+
+/// The clock from `--at`, else `CHARTER_NOW`, else the system clock.
+pub fn clock_from(at: Option<&str>, tz: &jiff::tz::TimeZone) -> anyhow::Result<Clock> {
+    let env = std::env::var("CHARTER_NOW").ok().filter(|v| !v.is_empty());
+    match at.or(env.as_deref()) {
+        None => Ok(Clock::System),
+        Some(text) => Ok(Clock::Fixed(parse_at(Some(text), tz)?)),
+    }
+}
+
+/// Runs the helper until Squid closes stdin.
+pub fn run(args: SquidHelperArgs) -> CmdResult {
+    let mode = match args.mode {
+        HelperMode::ExternalAcl => Mode::ExternalAcl,
+        HelperMode::UrlRewrite => Mode::UrlRewrite,
+    };
+    let fail_open = args.fail_open;
+    match serve(args, mode) {
+        Ok(outcome) => Ok(outcome),
+        Err(e) => {
+            eprintln!("charter squid-helper: error: {e:#}");
+            let reason = format!("{e:#}");
+            serve_unavailable(mode, &reason, fail_open, std::io::stdin().lock(), std::io::stdout().lock())
+                .context("helper I/O failed")?;
+            Err(e)
+        }
+    }
+}
+
+fn serve(args: SquidHelperArgs, mode: Mode) -> CmdResult {
+    let engine = load_engine(&args.policy)?;
+    let clock = clock_from(args.at.as_deref(), engine.pack().windows.time_zone())?;
+    let source = charter_engine::web::open_categories(&args.categories)
+        .with_context(|| format!("cannot open categories `{}`", args.categories.display()))?;
+    let roles = match &args.user_roles {
+        Some(path) => Roles::parse(
+            &std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read user roles `{}`", path.display()))?,
+        ),
+        None => Roles::default(),
+    };
+    let mut config = HelperConfig {
+        mode,
+        max_line: args.max_line,
+        ttl_cap_secs: args.ttl_cap,
+        ..HelperConfig::default()
+    };
+    if let Some(url) = args.block_url {
+        config.block_url = url;
+    }
+    let decider = WebDecider {
+        engine: &engine,
+        source: source.as_ref(),
+        clock,
+        roles: &roles,
+    };
+    let mut helper = SquidHelper::new(decider, config);
+    let stats = helper
+        .run(std::io::stdin().lock(), std::io::stdout().lock())
+        .context("helper I/O failed")?;
+    eprintln!(
+        "charter squid-helper: answered={} refused={} broken={}: Stdin closed, exiting.",
+        stats.answered, stats.refused, stats.broken
+    );
+    Ok(Outcome::Success)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct Wrap {
+        #[command(flatten)]
+        args: SquidHelperArgs,
+    }
+
+    #[test]
+    fn flags() {
+        let w = Wrap::try_parse_from([
+            "x", "--policy", "p.toml", "--categories", "c.idx", "--mode", "url-rewrite", "--at",
+            "2026-06-15T10:00", "--block-url", "http://b/?r={rule}", "--ttl-cap", "30",
+        ])
+        .unwrap();
+        assert_eq!(w.args.mode, HelperMode::UrlRewrite);
+        assert_eq!(w.args.ttl_cap, 30);
+        assert_eq!(w.args.at.as_deref(), Some("2026-06-15T10:00"));
+    }
+
+    #[test]
+    fn mode_defaults_to_external_acl() {
+        let w = Wrap::try_parse_from(["x", "--policy", "p", "--categories", "c"]).unwrap();
+        assert_eq!(w.args.mode, HelperMode::ExternalAcl);
+    }
+}

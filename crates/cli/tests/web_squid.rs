@@ -1,0 +1,83 @@
+//! Real Squid 5 with Charter's external_acl helper, configured with exactly the block in
+//! docs/squid.md, fetched through with curl.
+
+mod web_support;
+
+use web_support::*;
+
+/// Starts Squid with the documented external_acl block at `now` (local time).
+fn squid_at(dir: &TempDir, now: &str, index: Option<&std::path::Path>) -> Squid {
+    let (pack, built) = pack_and_index(dir);
+    let index = index.map(std::path::Path::to_path_buf).unwrap_or(built);
+    let log = dir.path().join("logs/access.log");
+    let block = localise(&doc_block("squid-external-acl"), &pack, &index, &log);
+    let body = format!("{block}http_access allow localnet\nhttp_access deny all\n");
+    Squid::start(dir, &body, &[("CHARTER_NOW", now)])
+}
+
+#[test]
+fn gambling_at_ten_is_refused_with_our_page() {
+    let dir = TempDir::new("squid-gambling");
+    let squid = squid_at(&dir, TEN_AM, None);
+    let (status, body) = curl(squid.port, "http://www.bet365.com/");
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("blocked by your organisation's IT policy"), "{body}");
+    assert!(body.contains("internet.prohibited-content"), "{body}");
+    assert!(body.contains("Internet use / Prohibited use"), "{body}");
+    assert!(body.contains("Gambling, pornography, terrorism"), "{body}");
+    assert!(body.contains("ask the IT Department"), "{body}");
+    drop(squid);
+    let log = std::fs::read_to_string(dir.path().join("logs/access.log")).unwrap_or_default();
+    assert!(
+        log.contains("TCP_DENIED/403") && log.contains("internet.prohibited-content gambling"),
+        "access.log should carry the rule (%ea) and the category note:\n{log}"
+    );
+}
+
+#[test]
+fn social_media_allowed_in_the_lunch_break() {
+    let origin = Origin::start();
+    let dir = TempDir::new("squid-lunch");
+    let squid = squid_at(&dir, LUNCH, None);
+    let (status, body) = curl(squid.port, &format!("http://www.facebook.com:{}/", origin.port));
+    assert_eq!(status, 200, "{body}\n{}", squid.cache_log());
+    assert_eq!(body, ORIGIN_BODY);
+}
+
+#[test]
+fn social_media_refused_at_ten() {
+    let origin = Origin::start();
+    let dir = TempDir::new("squid-social");
+    let squid = squid_at(&dir, TEN_AM, None);
+    let (status, body) = curl(squid.port, &format!("http://facebook.com:{}/", origin.port));
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("social.personal-use-in-breaks"), "{body}");
+    assert!(body.contains("allowed only during break times"), "{body}");
+}
+
+#[test]
+fn allowed_site_reaches_the_origin() {
+    let origin = Origin::start();
+    let dir = TempDir::new("squid-allowed");
+    let squid = squid_at(&dir, TEN_AM, None);
+    let (status, body) = curl(squid.port, &format!("http://allowed.test:{}/page", origin.port));
+    assert_eq!(status, 200, "{body}\n{}", squid.cache_log());
+    assert_eq!(body, ORIGIN_BODY);
+    // A news site (categorised, no rule) passes too.
+    let (status, _) = curl(squid.port, &format!("http://www.bbc.co.uk:{}/", origin.port));
+    assert_eq!(status, 200);
+}
+
+#[test]
+fn fails_closed_when_the_index_cannot_be_loaded() {
+    // The documented default: the helper stays up and answers BH, and the documented
+    // http_access line turns that into a refusal. Nothing reaches the origin.
+    let origin = Origin::start();
+    let dir = TempDir::new("squid-failclosed");
+    let missing = dir.path().join("no-such-index.idx");
+    let squid = squid_at(&dir, TEN_AM, Some(&missing));
+    let (status, body) = curl(squid.port, &format!("http://allowed.test:{}/", origin.port));
+    assert_eq!(status, 403, "{body}");
+    assert!(!body.contains(ORIGIN_BODY));
+    assert!(body.contains("charter cannot decide"), "{body}");
+}

@@ -1,0 +1,315 @@
+//! Shared helpers for the web end-to-end tests: temporary directories, free ports, a local
+//! origin server, a real Squid, curl, and the configuration blocks from docs/squid.md.
+//!
+//! Peers that are missing make the test FAIL with the package to install; they are never
+//! skipped (see .ci/packages/web.txt).
+#![allow(dead_code, reason = "each test binary uses part of the helpers")]
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+pub const CHARTER: &str = env!("CARGO_BIN_EXE_charter");
+
+/// Panics with an install hint when `program` is not on PATH.
+pub fn require(program: &str, package: &str) -> PathBuf {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    for dir in std::env::split_paths(&path).chain([PathBuf::from("/usr/sbin"), PathBuf::from("/sbin")]) {
+        let candidate = dir.join(program);
+        if candidate.is_file() {
+            return candidate;
+        }
+    }
+    panic!(
+        "`{program}` is not installed, and this end-to-end test needs it: \
+         apt-get install {package} (listed in .ci/packages/web.txt)"
+    );
+}
+
+/// A directory removed on drop, readable by Squid's `proxy` user.
+pub struct TempDir(PathBuf);
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let path = std::env::temp_dir().join(format!("charter-{tag}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).unwrap();
+        set_mode(&path, 0o755);
+        TempDir(path)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    pub fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.0.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+            set_mode(parent, 0o755);
+        }
+        std::fs::write(&path, text).unwrap();
+        set_mode(&path, 0o644);
+        path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode));
+}
+
+/// A loopback port nobody listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Waits until something accepts connections on `port`.
+pub fn wait_for_port(port: u16, what: &str, log: Option<&Path>) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let log = log.and_then(|p| std::fs::read_to_string(p).ok()).unwrap_or_default();
+    panic!("{what} did not start listening on port {port}:\n{log}");
+}
+
+/// A tiny HTTP origin server on loopback that answers every request with `BODY`.
+pub struct Origin {
+    pub port: u16,
+}
+
+pub const ORIGIN_BODY: &str = "hello from the origin server";
+
+impl Origin {
+    pub fn start() -> Origin {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                std::thread::spawn(move || {
+                    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+                    let mut buf = [0u8; 4096];
+                    let mut seen = Vec::new();
+                    while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match stream.read(&mut buf) {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => seen.extend_from_slice(&buf[..n]),
+                        }
+                    }
+                    let reply = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{ORIGIN_BODY}",
+                        ORIGIN_BODY.len()
+                    );
+                    let _ = stream.write_all(reply.as_bytes());
+                });
+            }
+        });
+        Origin { port }
+    }
+}
+
+/// A block of docs/squid.md between `<!-- charter:NAME -->` and `<!-- /charter:NAME -->`,
+/// without its code fence.
+pub fn doc_block(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/squid.md");
+    let doc = std::fs::read_to_string(&path).unwrap();
+    let start = format!("<!-- charter:{name} -->");
+    let end = format!("<!-- /charter:{name} -->");
+    let from = doc.find(&start).unwrap_or_else(|| panic!("docs/squid.md has no {start}")) + start.len();
+    let to = doc[from..].find(&end).unwrap() + from;
+    doc[from..to]
+        .lines()
+        .filter(|l| !l.starts_with("```"))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim()
+        .to_string()
+        + "\n"
+}
+
+/// The test pack: gambling always blocked, social media only in the breaks.
+pub const PACK: &str = r#"
+[policy]
+id = "web-e2e"
+title = "Test Ltd IT Policy"
+source = "TEST-IT-1"
+timezone = "Europe/London"
+
+[organisation]
+name = "Test Ltd"
+contact = "the IT Department"
+
+[hours]
+working = { days = "Mon-Fri", from = "09:00", to = "17:30" }
+breaks = [{ from = "12:30", to = "13:30" }]
+personal_use = ["breaks", "outside_working"]
+
+[[rule]]
+id = "internet.prohibited-content"
+clause = "Internet use / Prohibited use"
+quote = "Gambling, pornography, terrorism and other inappropriate content."
+on = "web"
+categories = ["gambling", "adult"]
+action = "block"
+severity = "gross_misconduct"
+
+[[rule]]
+id = "social.personal-use-in-breaks"
+clause = "Social media / Use (b)"
+quote = "Any use for non-work purposes is allowed only during break times."
+on = "web"
+categories = ["social_media"]
+outside = "personal_use"
+action = "block"
+severity = "concern"
+"#;
+
+/// Monday 15 June 2026, local time in the pack's zone (Europe/London, BST).
+pub const TEN_AM: &str = "2026-06-15T10:00";
+pub const LUNCH: &str = "2026-06-15T12:45";
+
+/// Writes the pack and a small squidGuard-layout list and builds an index with the CLI.
+pub fn pack_and_index(dir: &TempDir) -> (PathBuf, PathBuf) {
+    let pack = dir.write("policy.toml", PACK);
+    let lists = dir.path().join("lists");
+    dir.write("lists/gambling/domains", "bet365.com\nwilliamhill.com\n");
+    dir.write("lists/social_networks/domains", "facebook.com\ninstagram.com\n");
+    dir.write("lists/press/domains", "bbc.co.uk\n");
+    let index = dir.path().join("categories.idx");
+    let out = Command::new(CHARTER)
+        .args(["categories", "build", "--from"])
+        .arg(&lists)
+        .arg("-o")
+        .arg(&index)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "categories build failed: {}", String::from_utf8_lossy(&out.stderr));
+    set_mode(&index, 0o644);
+    (pack, index)
+}
+
+/// A real Squid on loopback, stopped on drop.
+pub struct Squid {
+    child: Child,
+    pub port: u16,
+    pub dir: PathBuf,
+}
+
+/// The hosts the tests use, all resolved to loopback through Squid's `hosts_file`, so
+/// nothing leaves the machine.
+pub const HOSTS: &str = "127.0.0.1 localhost www.bet365.com bet365.com facebook.com www.facebook.com allowed.test www.bbc.co.uk\n";
+
+impl Squid {
+    /// Starts Squid with a harness configuration (port, files, loopback DNS) around
+    /// `body`, which is the block under test followed by the usual allow/deny lines.
+    pub fn start(dir: &TempDir, body: &str, env: &[(&str, &str)]) -> Squid {
+        let squid = require("squid", "squid");
+        let port = free_port();
+        let d = dir.path();
+        let errors = d.join("errors");
+        std::fs::create_dir_all(&errors).unwrap();
+        set_mode(&errors, 0o755);
+        for entry in std::fs::read_dir("/usr/share/squid/errors/templates").unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), errors.join(entry.file_name())).unwrap();
+        }
+        dir.write("errors/ERR_CHARTER_BLOCKED", &doc_block("err-page"));
+        dir.write("hosts", HOSTS);
+        let logs = d.join("logs");
+        std::fs::create_dir_all(&logs).unwrap();
+        let _ = Command::new("chown").arg("proxy:proxy").arg(&logs).status();
+        let conf = format!(
+            "http_port 127.0.0.1:{port}\n\
+             pid_filename {logs}/squid.pid\n\
+             cache_log {logs}/cache.log\n\
+             cache deny all\n\
+             shutdown_lifetime 0 seconds\n\
+             dns_nameservers 127.0.0.1\n\
+             hosts_file {d}/hosts\n\
+             error_directory {d}/errors\n\
+             netdb_filename none\n\
+             acl localnet src 127.0.0.1/32\n\
+             {body}",
+            logs = logs.display(),
+            d = d.display(),
+        );
+        let conf_path = dir.write("squid.conf", &conf);
+        let service = format!("charter{}", port);
+        let mut cmd = Command::new(squid);
+        cmd.arg("-N").arg("-n").arg(&service).arg("-f").arg(&conf_path);
+        cmd.stdout(Stdio::null()).stderr(Stdio::null());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = cmd.spawn().unwrap();
+        wait_for_port(port, "squid", Some(&logs.join("cache.log")));
+        Squid {
+            child,
+            port,
+            dir: d.to_path_buf(),
+        }
+    }
+
+    pub fn access_log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("logs/access.log")).unwrap_or_default()
+    }
+
+    pub fn cache_log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("logs/cache.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Squid {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Fetches `url` through the proxy on `port` with curl: (HTTP status, body).
+pub fn curl(port: u16, url: &str) -> (u16, String) {
+    let curl = require("curl", "curl");
+    let out = Command::new(curl)
+        .args(["-s", "--max-time", "20", "-o", "-", "-w", "\n%{http_code}", "-x"])
+        .arg(format!("http://127.0.0.1:{port}"))
+        .arg(url)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let (body, code) = text.rsplit_once('\n').unwrap_or(("", "0"));
+    (code.trim().parse().unwrap_or(0), body.to_string())
+}
+
+/// Replaces the documented paths with the test's.
+pub fn localise(block: &str, pack: &Path, index: &Path, log: &Path) -> String {
+    block
+        .replace("/usr/bin/charter", CHARTER)
+        .replace("/etc/charter/policy.toml", &pack.display().to_string())
+        .replace("/var/lib/charter/categories.idx", &index.display().to_string())
+        .replace("/var/log/squid/access.log", &log.display().to_string())
+}

@@ -1,0 +1,395 @@
+//! The Squid helper loop: external_acl (primary) and url_rewrite.
+//!
+//! Synchronous on purpose: Squid talks to a helper over a pipe, one process per child, and a
+//! decision takes a microsecond, so threads or an async runtime would only add wake-ups to
+//! every round trip. The loop reads whatever is there, answers every complete line, and
+//! writes all the answers with one `write` and one flush: in lockstep that is one reply per
+//! read, under load the replies to a burst go out together.
+//!
+//! Replies echo the channel-ID, so Squid matches them in any order; this loop happens to
+//! answer in arrival order because no decision waits on anything.
+//!
+//! Fault handling: a line that cannot be read (overlong, not UTF-8, no URL, bad escape) gets
+//! `BH message="..."` and the loop goes on with the next line. EOF on stdin ends the helper
+//! cleanly (Squid closes it on reconfigure and shutdown).
+
+use std::io::{self, Read, Write};
+
+use charter_proto::squid::{Answer, LineError, LineSplitter, MAX_LINE_LEN, Mode, Reply, RequestError, parse_request};
+
+use crate::web::{WebDecider, allowed};
+
+/// How the helper answers.
+#[derive(Debug, Clone)]
+pub struct HelperConfig {
+    /// external_acl or url_rewrite.
+    pub mode: Mode,
+    /// The longest request line accepted.
+    pub max_line: usize,
+    /// Answers carry `ttl=` when a window edge is closer than this many seconds.
+    pub ttl_cap_secs: u64,
+    /// url_rewrite: where refused requests are redirected. `{rule}`, `{url}`, `{category}`
+    /// and `{clause}` are replaced, URL-encoded.
+    pub block_url: String,
+}
+
+impl Default for HelperConfig {
+    fn default() -> Self {
+        HelperConfig {
+            mode: Mode::ExternalAcl,
+            max_line: MAX_LINE_LEN,
+            ttl_cap_secs: 60,
+            block_url: "http://charter.invalid/blocked?rule={rule}&url={url}".to_string(),
+        }
+    }
+}
+
+/// Counts for the log line at exit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HelperStats {
+    /// Requests answered OK/ERR.
+    pub answered: u64,
+    /// Of those, refused.
+    pub refused: u64,
+    /// Lines answered BH.
+    pub broken: u64,
+}
+
+/// A Squid helper over a decider.
+#[derive(Debug)]
+pub struct SquidHelper<'a> {
+    decider: WebDecider<'a>,
+    config: HelperConfig,
+    stats: HelperStats,
+}
+
+impl<'a> SquidHelper<'a> {
+    /// A helper that decides with `decider`.
+    pub fn new(decider: WebDecider<'a>, config: HelperConfig) -> SquidHelper<'a> {
+        SquidHelper {
+            decider,
+            config,
+            stats: HelperStats::default(),
+        }
+    }
+
+    /// What it has done so far.
+    pub fn stats(&self) -> HelperStats {
+        self.stats
+    }
+
+    /// Answers one line (or line error), appending the reply to `out`.
+    pub fn answer(&mut self, line: Result<&[u8], LineError>, out: &mut Vec<u8>) {
+        let request = match line {
+            Ok(line) => parse_request(line, self.config.mode),
+            Err(LineError::TooLong { channel }) => Err(RequestError::too_long(channel)),
+            Err(_) => Err(RequestError::too_long(None)),
+        };
+        let request = match request {
+            Ok(r) => r,
+            Err(e) => {
+                self.stats.broken += 1;
+                let message = e.to_string();
+                Reply {
+                    channel: e.channel,
+                    answer: Answer::Bh,
+                    message: Some(&message),
+                    ..Reply::default()
+                }
+                .write(out);
+                return;
+            }
+        };
+        let outcome = self.decider.decide(&request.url, request.user.as_deref());
+        let decision = &outcome.decision;
+        let ok = allowed(decision.verdict);
+        self.stats.answered += 1;
+        if !ok {
+            self.stats.refused += 1;
+        }
+        let categories = decision
+            .categories
+            .as_deref()
+            .filter(|c| !c.is_empty())
+            .map(|c| c.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(","));
+        let explanation = self.decider.explain(decision);
+        let message = explanation.as_ref().map(|e| e.one_line());
+        let ttl = outcome.valid_for_secs.filter(|s| *s < self.config.ttl_cap_secs);
+        match self.config.mode {
+            Mode::ExternalAcl => Reply {
+                channel: request.channel,
+                answer: if ok { Answer::Ok } else { Answer::Err },
+                message: message.as_deref(),
+                log: explanation.as_ref().map(|e| e.rule.as_str()),
+                category: categories.as_deref(),
+                ttl,
+                redirect: None,
+            }
+            .write(out),
+            Mode::UrlRewrite => {
+                let redirect = (!ok).then(|| {
+                    let rule = explanation.as_ref().map_or("", |e| e.rule.as_str());
+                    let clause = explanation.as_ref().map_or("", |e| e.clause.as_str());
+                    self.config
+                        .block_url
+                        .replace("{rule}", &url_encode(rule))
+                        .replace("{clause}", &url_encode(clause))
+                        .replace("{category}", &url_encode(categories.as_deref().unwrap_or("")))
+                        .replace("{url}", &url_encode(&request.url))
+                });
+                Reply {
+                    channel: request.channel,
+                    answer: if ok { Answer::Err } else { Answer::Ok },
+                    category: categories.as_deref(),
+                    redirect: redirect.as_deref(),
+                    ..Reply::default()
+                }
+                .write(out)
+            }
+        }
+    }
+
+    /// Serves requests from `input` until EOF, writing replies to `output`.
+    pub fn run(&mut self, mut input: impl Read, mut output: impl Write) -> io::Result<HelperStats> {
+        let mut splitter = LineSplitter::new(self.config.max_line);
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut out = Vec::with_capacity(64 * 1024);
+        loop {
+            let n = match input.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            splitter.feed(&buf[..n], |line| self.answer(line, &mut out));
+            if !out.is_empty() {
+                output.write_all(&out)?;
+                output.flush()?;
+                out.clear();
+            }
+        }
+        if splitter.has_partial() {
+            // A last line without its newline: answer it too rather than dropping it.
+            splitter.feed(b"\n", |line| self.answer(line, &mut out));
+            output.write_all(&out)?;
+            output.flush()?;
+        }
+        Ok(self.stats)
+    }
+}
+
+/// Answers every request while the helper cannot decide (the pack or the categories would
+/// not load), until EOF: `BH message="..."` by default, which the documented squid.conf
+/// turns into a refusal (fail closed), or `OK` with `fail_open`. Keeping the process alive
+/// matters: a helper that exits at start makes Squid give up ("helpers are crashing too
+/// rapidly") and stop serving everyone.
+pub fn serve_unavailable(
+    mode: Mode,
+    reason: &str,
+    fail_open: bool,
+    mut input: impl Read,
+    mut output: impl Write,
+) -> io::Result<u64> {
+    let mut splitter = LineSplitter::new(MAX_LINE_LEN);
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut out = Vec::new();
+    let message = format!("charter cannot decide: {reason}");
+    let mut answered = 0;
+    let mut answer = |line: Result<&[u8], LineError>, out: &mut Vec<u8>| {
+        let channel = match line {
+            Ok(line) => parse_request(line, mode).map_or_else(|e| e.channel, |r| r.channel),
+            Err(LineError::TooLong { channel }) => channel,
+            Err(_) => None,
+        };
+        answered += 1;
+        let answer = match (fail_open, mode) {
+            (false, _) => Answer::Bh,
+            (true, Mode::ExternalAcl) => Answer::Ok,
+            (true, Mode::UrlRewrite) => Answer::Err,
+        };
+        Reply {
+            channel,
+            answer,
+            message: Some(&message),
+            ..Reply::default()
+        }
+        .write(out);
+    };
+    loop {
+        let n = match input.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        splitter.feed(&buf[..n], |line| answer(line, &mut out));
+        output.write_all(&out)?;
+        output.flush()?;
+        out.clear();
+    }
+    Ok(answered)
+}
+
+/// Percent-encodes everything but unreserved characters.
+pub fn url_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::web::{Clock, Roles};
+    use charter_engine::Engine;
+    use charter_engine::web::Builtin;
+
+    const PACK: &str = r#"
+[policy]
+id = "t"
+title = "T"
+source = "T"
+timezone = "Europe/London"
+[organisation]
+name = "T Ltd"
+contact = "the IT Department"
+[hours]
+working = { days = "Mon-Fri", from = "09:00", to = "17:30" }
+breaks = [{ from = "12:30", to = "13:30" }]
+personal_use = ["breaks", "outside_working"]
+[[rule]]
+id = "no-gambling"
+clause = "4.2"
+quote = "No gambling."
+on = "web"
+categories = ["gambling"]
+action = "block"
+severity = "gross_misconduct"
+[[rule]]
+id = "social-in-breaks"
+clause = "5.1"
+quote = "Social media only in breaks."
+on = "web"
+categories = ["social_media"]
+outside = "personal_use"
+except_roles = ["marketing"]
+action = "block"
+severity = "concern"
+"#;
+
+    fn run(input: &[u8], at: &str, mode: Mode) -> String {
+        let engine = Engine::new(charter_policy::parse(PACK, "t.toml").unwrap());
+        let source = Builtin::new();
+        let roles = Roles::parse("carol marketing\n");
+        let decider = WebDecider {
+            engine: &engine,
+            source: &source,
+            clock: Clock::Fixed(at.parse().unwrap()),
+            roles: &roles,
+        };
+        let mut helper = SquidHelper::new(
+            decider,
+            HelperConfig {
+                mode,
+                max_line: 200,
+                ..HelperConfig::default()
+            },
+        );
+        let mut out = Vec::new();
+        helper.run(input, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    // 2026-06-15 is a Monday; London is on BST, so 10:00 local is 09:00 UTC.
+    const TEN: &str = "2026-06-15T09:00:00Z";
+    const LUNCH: &str = "2026-06-15T11:45:00Z";
+
+    #[test]
+    fn gambling_is_refused_with_rule_and_clause() {
+        let out = run(b"3 http://www.bet365.com/ alice 10.0.0.1\n", TEN, Mode::ExternalAcl);
+        assert!(out.starts_with("3 ERR category=\"gambling\""), "{out}");
+        assert!(out.contains("log=\"no-gambling\""), "{out}");
+        assert!(out.contains("Blocked by rule no-gambling (clause 4.2: \\\"No gambling.\\\")"), "{out}");
+        assert!(out.contains("ask the IT Department"), "{out}");
+    }
+
+    #[test]
+    fn allowed_site_is_ok() {
+        let out = run(b"4 http://example.org/ - -\n", TEN, Mode::ExternalAcl);
+        assert_eq!(out, "4 OK\n");
+    }
+
+    #[test]
+    fn social_media_in_lunch_break_is_allowed_with_ttl_to_the_edge() {
+        let out = run(b"1 https://facebook.com/ bob -\n", LUNCH, Mode::ExternalAcl);
+        // 12:45 local: the break ends at 13:30, 2700 s later, beyond the 60 s cap.
+        assert_eq!(out, "1 OK category=\"social_media\"\n");
+        let out = run(b"1 https://facebook.com/ bob -\n", "2026-06-15T12:29:30Z", Mode::ExternalAcl);
+        assert_eq!(out, "1 OK category=\"social_media\" ttl=30\n");
+    }
+
+    #[test]
+    fn social_media_at_ten_is_refused_except_for_marketing() {
+        let out = run(b"1 facebook.com:443 bob -\n2 facebook.com:443 carol -\n", TEN, Mode::ExternalAcl);
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(lines[0].starts_with("1 ERR"), "{out}");
+        assert!(lines[1].starts_with("2 OK"), "{out}");
+    }
+
+    #[test]
+    fn channels_are_echoed_in_any_order() {
+        let out = run(b"9 http://a.com/ - -\n2 http://bet365.com/ - -\n5 http://b.com/ - -\n", TEN, Mode::ExternalAcl);
+        let ids: Vec<&str> = out.lines().map(|l| l.split(' ').next().unwrap()).collect();
+        assert_eq!(ids, ["9", "2", "5"]);
+    }
+
+    #[test]
+    fn malformed_lines_get_bh_and_the_helper_goes_on() {
+        let mut input = Vec::new();
+        input.extend_from_slice(b"1 \xff\xfe\n");
+        input.extend_from_slice(format!("2 http://x.com/{}\n", "a".repeat(500)).as_bytes());
+        input.extend_from_slice(b"\n3 http://example.org/ - -\n");
+        let out = run(&input, TEN, Mode::ExternalAcl);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[0], "1 BH message=\"request line is not valid UTF-8\"");
+        assert_eq!(lines[1], "2 BH message=\"request line too long\"");
+        assert_eq!(lines[2], "BH message=\"empty request line\"");
+        assert_eq!(lines[3], "3 OK");
+    }
+
+    #[test]
+    fn url_rewrite_redirects_refused_requests() {
+        let out = run(
+            b"0 http://bet365.com/ 10.0.0.1/- - GET myip=127.0.0.1 myport=3128\n1 http://example.org/ 10.0.0.1/- - GET\n",
+            TEN,
+            Mode::UrlRewrite,
+        );
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(
+            lines[0],
+            "0 OK status=302 url=\"http://charter.invalid/blocked?rule=no-gambling&url=http%3A%2F%2Fbet365.com%2F\" category=\"gambling\""
+        );
+        assert_eq!(lines[1], "1 ERR");
+    }
+
+    #[test]
+    fn unavailable_helper_answers_bh_or_ok() {
+        let mut out = Vec::new();
+        serve_unavailable(Mode::ExternalAcl, "no index", false, &b"4 http://a.com/ - -\n"[..], &mut out).unwrap();
+        assert_eq!(out, b"4 BH message=\"charter cannot decide: no index\"\n");
+        let mut out = Vec::new();
+        serve_unavailable(Mode::ExternalAcl, "no index", true, &b"4 http://a.com/ - -\n"[..], &mut out).unwrap();
+        assert!(out.starts_with(b"4 OK "));
+    }
+
+    #[test]
+    fn last_line_without_newline_is_answered() {
+        assert_eq!(run(b"7 http://example.org/ - -", TEN, Mode::ExternalAcl), "7 OK\n");
+    }
+}

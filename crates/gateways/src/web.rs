@@ -1,0 +1,183 @@
+//! What the web gateways share: the clock, who the user is, and how a [`Decision`] is put
+//! into words for a block page or a Squid `message=`.
+
+use std::collections::HashMap;
+
+use jiff::Timestamp;
+
+use charter_engine::web::{CategorySource, Target, WebRequest};
+use charter_engine::{Context, Decision, Engine};
+use charter_policy::Verdict;
+
+/// Where "now" comes from. The engine reads no clock; the gateway does, once per request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Clock {
+    /// The system clock.
+    #[default]
+    System,
+    /// A fixed instant (tests, `--at`, `CHARTER_NOW`).
+    Fixed(Timestamp),
+}
+
+impl Clock {
+    /// The current instant by this clock.
+    pub fn now(&self) -> Timestamp {
+        match self {
+            Clock::System => Timestamp::now(),
+            Clock::Fixed(at) => *at,
+        }
+    }
+}
+
+/// Users' roles, for rules with `roles`/`except_roles`: `user role,role` lines.
+#[derive(Debug, Clone, Default)]
+pub struct Roles(HashMap<String, Vec<String>>);
+
+impl Roles {
+    /// Parses `user role1,role2` lines; `#` starts a comment.
+    pub fn parse(text: &str) -> Roles {
+        let mut map = HashMap::new();
+        for line in text.lines() {
+            let line = line.split('#').next().unwrap_or_default().trim();
+            let mut parts = line.split_whitespace();
+            if let (Some(user), Some(roles)) = (parts.next(), parts.next()) {
+                map.insert(
+                    user.to_string(),
+                    roles.split(',').filter(|r| !r.is_empty()).map(str::to_string).collect(),
+                );
+            }
+        }
+        Roles(map)
+    }
+
+    /// The roles of `user`.
+    pub fn of(&self, user: Option<&str>) -> Vec<String> {
+        user.and_then(|u| self.0.get(u)).cloned().unwrap_or_default()
+    }
+}
+
+/// The engine, the category source and the settings every web gateway decides with.
+pub struct WebDecider<'a> {
+    /// The compiled pack.
+    pub engine: &'a Engine,
+    /// Categories and URL lists.
+    pub source: &'a (dyn CategorySource + Send + Sync),
+    /// Where "now" comes from.
+    pub clock: Clock,
+    /// Users' roles.
+    pub roles: &'a Roles,
+}
+
+impl std::fmt::Debug for WebDecider<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebDecider").field("clock", &self.clock).finish_non_exhaustive()
+    }
+}
+
+/// A decision and when it was made.
+#[derive(Debug, Clone)]
+pub struct WebOutcome {
+    /// The engine's answer.
+    pub decision: Decision,
+    /// When it was made.
+    pub at: Timestamp,
+    /// Seconds until a time window may change the answer, when that is within a day.
+    pub valid_for_secs: Option<u64>,
+}
+
+impl WebDecider<'_> {
+    /// Decides one request for `user`.
+    pub fn decide(&self, url: &str, user: Option<&str>) -> WebOutcome {
+        let at = self.clock.now();
+        let ctx = Context::new(user.map(str::to_string), self.roles.of(user), at);
+        let decision = self.engine.decide_web(&ctx, &WebRequest::new(url), self.source);
+        let valid_for_secs = self
+            .engine
+            .valid_until(at)
+            .map(|until| until.as_second().saturating_sub(at.as_second()).max(1) as u64)
+            .filter(|secs| *secs < 86_400);
+        WebOutcome {
+            decision,
+            at,
+            valid_for_secs,
+        }
+    }
+
+    /// The host of `url`, normalised, for messages.
+    pub fn host_of(url: &str) -> String {
+        Target::parse(url).map_or_else(|_| url.to_string(), |t| t.host().to_string())
+    }
+
+    /// Whom the block page tells people to ask.
+    pub fn contact(&self) -> String {
+        let pack = self.engine.pack();
+        pack.web
+            .block_page_contact
+            .clone()
+            .or_else(|| pack.organisation.contact.clone())
+            .unwrap_or_else(|| "your IT department".to_string())
+    }
+
+    /// The words for a refused or warned request: rule, clause, quote, what was found and
+    /// whom to ask. `None` when nothing matched.
+    pub fn explain(&self, decision: &Decision) -> Option<Explanation> {
+        let finding = decision.deciding()?;
+        let quote = self
+            .engine
+            .pack()
+            .rule(&finding.rule)
+            .and_then(|r| r.quote.clone())
+            .unwrap_or_default();
+        Some(Explanation {
+            rule: finding.rule.clone(),
+            clause: finding.clause.clone(),
+            quote,
+            finding: finding.message.clone(),
+            contact: self.contact(),
+            verdict: decision.verdict,
+        })
+    }
+}
+
+/// Why a request was refused (or warned about), in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Explanation {
+    /// The rule's id.
+    pub rule: String,
+    /// The clause of the written policy.
+    pub clause: String,
+    /// The clause's words.
+    pub quote: String,
+    /// What was found.
+    pub finding: String,
+    /// Whom to ask.
+    pub contact: String,
+    /// The verdict.
+    pub verdict: Verdict,
+}
+
+impl Explanation {
+    /// One line: `Blocked by rule R (clause C: "Q"): F. Ask A.`
+    pub fn one_line(&self) -> String {
+        let what = match self.verdict {
+            Verdict::Block => "Blocked",
+            Verdict::Hold => "Held for authorisation",
+            Verdict::Warn => "Warning",
+            Verdict::Log | Verdict::Allow => "Logged",
+        };
+        let quote = if self.quote.is_empty() {
+            String::new()
+        } else {
+            format!(": \"{}\"", self.quote)
+        };
+        format!(
+            "{what} by rule {} (clause {}{quote}): {}. If you need this for your work, ask {}.",
+            self.rule, self.clause, self.finding, self.contact
+        )
+    }
+}
+
+/// Whether a verdict lets the request through.
+pub fn allowed(verdict: Verdict) -> bool {
+    matches!(verdict, Verdict::Allow | Verdict::Log | Verdict::Warn)
+}
