@@ -1,0 +1,345 @@
+//! The thin portable layer under every query: one SQL text (`$1` placeholders work on both
+//! engines), arguments as [`Arg`], rows read by column name. Register code is written once
+//! against [`Tx`]; only connection set-up, migrations and the bulk record path differ by engine.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
+use sqlx::{AssertSqlSafe, PgPool, Postgres, Row as _, Sqlite, SqlitePool, Transaction};
+
+use crate::error::{Error, Result};
+
+/// The database behind a [`crate::Store`].
+#[derive(Debug, Clone)]
+pub(crate) enum Backend {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Which engine a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// One file, WAL.
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "registers",
+    include_str!("../migrations/sqlite/0001_registers.sql"),
+)];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "registers",
+    include_str!("../migrations/postgres/0001_registers.sql"),
+)];
+
+impl Backend {
+    /// Connects to `url` (`sqlite://PATH` or `postgres://...`), creating a SQLite file if
+    /// needed, and brings the schema up to date.
+    pub(crate) async fn connect(url: &str) -> Result<Backend> {
+        let backend = if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err(Error::Url(url.to_string()));
+            }
+            let options = SqliteConnectOptions::new()
+                .filename(path)
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                // NORMAL in WAL mode: a commit survives the process being killed (the
+                // WAL is written before commit returns); only a power cut can lose the
+                // last transactions, never corrupt the file.
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true);
+            let pool = SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(options)
+                .await?;
+            Backend::Sqlite(pool)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url).map_err(|_| Error::Url(url.into()))?;
+            let pool = PgPoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await?;
+            Backend::Postgres(pool)
+        } else {
+            return Err(Error::Url(url.to_string()));
+        };
+        backend.migrate().await?;
+        Ok(backend)
+    }
+
+    pub(crate) fn engine(&self) -> Engine {
+        match self {
+            Backend::Sqlite(_) => Engine::Sqlite,
+            Backend::Postgres(_) => Engine::Postgres,
+        }
+    }
+
+    /// Applies the migrations not yet applied, each in its own transaction.
+    async fn migrate(&self) -> Result<()> {
+        const CREATE: &str = "CREATE TABLE IF NOT EXISTS charter_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
+        let migrations = match self {
+            Backend::Sqlite(_) => SQLITE_MIGRATIONS,
+            Backend::Postgres(_) => POSTGRES_MIGRATIONS,
+        };
+        let mut tx = self.begin_write().await?;
+        tx.exec(CREATE, &[]).await?;
+        // INVARIANT: the migration lock is held until commit, so two processes opening a
+        // new store at once do not both apply version 1.
+        if let Tx::Postgres(t) = &mut tx {
+            sqlx::query("SELECT pg_advisory_xact_lock(7236111)")
+                .execute(&mut **t)
+                .await?;
+        }
+        let applied: Vec<i64> = tx
+            .rows("SELECT version FROM charter_migrations", &[])
+            .await?
+            .iter()
+            .map(|r| r.i64("version"))
+            .collect::<Result<_>>()?;
+        for &(version, name, sql) in migrations {
+            if applied.contains(&version) {
+                continue;
+            }
+            let res = match &mut tx {
+                Tx::Sqlite(t) => sqlx::raw_sql(AssertSqlSafe(sql))
+                    .execute(&mut **t)
+                    .await
+                    .map(|_| ()),
+                Tx::Postgres(t) => sqlx::raw_sql(AssertSqlSafe(sql))
+                    .execute(&mut **t)
+                    .await
+                    .map(|_| ()),
+            };
+            res.map_err(|source| Error::Migration {
+                version,
+                name,
+                source,
+            })?;
+            tx.exec(
+                "INSERT INTO charter_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+                &[version.into(), name.into(), crate::time::now_us().into()],
+            )
+            .await?;
+        }
+        tx.commit().await
+    }
+
+    /// A transaction that will write. SQLite takes the write lock at once (`BEGIN
+    /// IMMEDIATE`) so that a read followed by a write cannot fail on lock upgrade.
+    pub(crate) async fn begin_write(&self) -> Result<Tx> {
+        Ok(match self {
+            Backend::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// A transaction that reads (it may still append audit rows).
+    pub(crate) async fn begin_read(&self) -> Result<Tx> {
+        // Reads of monitoring records append an audit row, so they are writes too; plain
+        // register reads on SQLite could use a deferred transaction, but one path is simpler
+        // and the write lock is held for microseconds.
+        self.begin_write().await
+    }
+
+    pub(crate) async fn close(&self) {
+        match self {
+            Backend::Sqlite(p) => p.close().await,
+            Backend::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+/// One argument to a query.
+#[derive(Debug, Clone)]
+pub(crate) enum Arg {
+    I64(Option<i64>),
+    Text(Option<String>),
+    Bool(Option<bool>),
+}
+
+impl From<i64> for Arg {
+    fn from(v: i64) -> Arg {
+        Arg::I64(Some(v))
+    }
+}
+impl From<Option<i64>> for Arg {
+    fn from(v: Option<i64>) -> Arg {
+        Arg::I64(v)
+    }
+}
+impl From<bool> for Arg {
+    fn from(v: bool) -> Arg {
+        Arg::Bool(Some(v))
+    }
+}
+impl From<Option<bool>> for Arg {
+    fn from(v: Option<bool>) -> Arg {
+        Arg::Bool(v)
+    }
+}
+impl From<&str> for Arg {
+    fn from(v: &str) -> Arg {
+        Arg::Text(Some(v.to_string()))
+    }
+}
+impl From<String> for Arg {
+    fn from(v: String) -> Arg {
+        Arg::Text(Some(v))
+    }
+}
+impl From<&String> for Arg {
+    fn from(v: &String) -> Arg {
+        Arg::Text(Some(v.clone()))
+    }
+}
+impl From<Option<String>> for Arg {
+    fn from(v: Option<String>) -> Arg {
+        Arg::Text(v)
+    }
+}
+impl From<Option<&str>> for Arg {
+    fn from(v: Option<&str>) -> Arg {
+        Arg::Text(v.map(str::to_string))
+    }
+}
+
+/// A transaction on either engine.
+#[derive(Debug)]
+pub(crate) enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+macro_rules! bind_all {
+    ($q:expr, $args:expr) => {{
+        let mut q = $q;
+        for a in $args {
+            q = match a {
+                Arg::I64(v) => q.bind(*v),
+                Arg::Text(v) => q.bind(v.clone()),
+                Arg::Bool(v) => q.bind(*v),
+            };
+        }
+        q
+    }};
+}
+
+impl Tx {
+    /// Runs a statement; returns the number of rows it touched.
+    pub(crate) async fn exec(&mut self, sql: &'static str, args: &[Arg]) -> Result<u64> {
+        Ok(match self {
+            Tx::Sqlite(t) => bind_all!(sqlx::query(sql), args)
+                .execute(&mut **t)
+                .await?
+                .rows_affected(),
+            Tx::Postgres(t) => bind_all!(sqlx::query(sql), args)
+                .execute(&mut **t)
+                .await?
+                .rows_affected(),
+        })
+    }
+
+    /// Runs a statement built at run time (only ever from fixed fragments, never from input).
+    pub(crate) async fn exec_dyn(&mut self, sql: String, args: &[Arg]) -> Result<u64> {
+        Ok(match self {
+            Tx::Sqlite(t) => bind_all!(sqlx::query(AssertSqlSafe(sql)), args)
+                .execute(&mut **t)
+                .await?
+                .rows_affected(),
+            Tx::Postgres(t) => bind_all!(sqlx::query(AssertSqlSafe(sql)), args)
+                .execute(&mut **t)
+                .await?
+                .rows_affected(),
+        })
+    }
+
+    /// All rows of a query.
+    pub(crate) async fn rows(&mut self, sql: &'static str, args: &[Arg]) -> Result<Vec<Row>> {
+        Ok(match self {
+            Tx::Sqlite(t) => bind_all!(sqlx::query(sql), args)
+                .fetch_all(&mut **t)
+                .await?
+                .into_iter()
+                .map(Row::Sqlite)
+                .collect(),
+            Tx::Postgres(t) => bind_all!(sqlx::query(sql), args)
+                .fetch_all(&mut **t)
+                .await?
+                .into_iter()
+                .map(Row::Postgres)
+                .collect(),
+        })
+    }
+
+    /// At most one row.
+    pub(crate) async fn row(&mut self, sql: &'static str, args: &[Arg]) -> Result<Option<Row>> {
+        Ok(match self {
+            Tx::Sqlite(t) => bind_all!(sqlx::query(sql), args)
+                .fetch_optional(&mut **t)
+                .await?
+                .map(Row::Sqlite),
+            Tx::Postgres(t) => bind_all!(sqlx::query(sql), args)
+                .fetch_optional(&mut **t)
+                .await?
+                .map(Row::Postgres),
+        })
+    }
+
+    /// Exactly one row (an `INSERT ... RETURNING`, a `COUNT`).
+    pub(crate) async fn one(&mut self, sql: &'static str, args: &[Arg]) -> Result<Row> {
+        self.row(sql, args)
+            .await?
+            .ok_or(Error::Database(sqlx::Error::RowNotFound))
+    }
+
+    /// `INSERT ... RETURNING id`.
+    pub(crate) async fn insert(&mut self, sql: &'static str, args: &[Arg]) -> Result<i64> {
+        self.one(sql, args).await?.i64("id")
+    }
+
+    pub(crate) async fn commit(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+/// A row from either engine, read by column name.
+#[derive(Debug)]
+pub(crate) enum Row {
+    Sqlite(SqliteRow),
+    Postgres(PgRow),
+}
+
+macro_rules! getter {
+    ($name:ident, $t:ty) => {
+        pub(crate) fn $name(&self, col: &str) -> Result<$t> {
+            Ok(match self {
+                Row::Sqlite(r) => r.try_get::<$t, _>(col)?,
+                Row::Postgres(r) => r.try_get::<$t, _>(col)?,
+            })
+        }
+    };
+}
+
+impl Row {
+    getter!(i64, i64);
+    getter!(opt_i64, Option<i64>);
+    getter!(text, String);
+    getter!(opt_text, Option<String>);
+    getter!(bool, bool);
+    getter!(opt_bool, Option<bool>);
+}

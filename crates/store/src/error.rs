@@ -1,0 +1,141 @@
+//! The store's error type.
+
+use std::fmt;
+
+/// Everything that can go wrong in the store. Register and workflow errors say what was
+/// refused and why, in words a policy owner can act on; database errors keep their source.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// No row with that id.
+    #[error("no {entity} with id {id}")]
+    NotFound {
+        /// What was looked for (`person`, `device`, ...).
+        entity: &'static str,
+        /// The id asked for.
+        id: i64,
+    },
+    /// A unique value is already taken.
+    #[error("{what} `{value}` already exists")]
+    Duplicate {
+        /// What must be unique (`device serial`, ...).
+        what: &'static str,
+        /// The value given.
+        value: String,
+    },
+    /// A state transition the workflow does not allow.
+    #[error("{entity} {id} is {state}: cannot {action}")]
+    Transition {
+        /// What kind of thing.
+        entity: &'static str,
+        /// Its id.
+        id: i64,
+        /// The state it is in.
+        state: String,
+        /// What was asked.
+        action: &'static str,
+    },
+    /// The person acting does not hold a role the policy requires.
+    #[error("person {actor} may not {action}: it needs one of the roles {roles}")]
+    NotAuthorised {
+        /// Who tried.
+        actor: i64,
+        /// What they tried.
+        action: &'static str,
+        /// The roles that may, comma-separated (or `none configured`).
+        roles: String,
+    },
+    /// The policy or the law refuses it, for the reason given.
+    #[error("{0}")]
+    Refused(String),
+    /// A field is longer than the store keeps.
+    #[error("`{field}` is too long ({len} characters, at most {max})")]
+    TooLong {
+        /// The field.
+        field: &'static str,
+        /// Its length.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A field is malformed or missing.
+    #[error("bad `{field}`: {reason}")]
+    Invalid {
+        /// The field.
+        field: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The store URL is neither `sqlite://` nor `postgres://`.
+    #[error("bad store url `{0}`: expected sqlite://PATH or postgres://USER@HOST/DB")]
+    Url(String),
+    /// A migration failed.
+    #[error("migration {version} ({name}) failed: {source}")]
+    Migration {
+        /// Its number.
+        version: i64,
+        /// Its name.
+        name: &'static str,
+        /// Why.
+        source: sqlx::Error,
+    },
+    /// The database refused or failed.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// The store's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// Whether this is a unique-constraint violation from the database.
+    pub(crate) fn is_unique_violation(&self) -> bool {
+        matches!(self, Error::Database(sqlx::Error::Database(d))
+            if d.kind() == sqlx::error::ErrorKind::UniqueViolation)
+    }
+
+    pub(crate) fn invalid(field: &'static str, reason: impl fmt::Display) -> Error {
+        Error::Invalid {
+            field,
+            reason: reason.to_string(),
+        }
+    }
+}
+
+/// Turns a named unique-constraint violation into [`Error::Duplicate`], as realworld's
+/// `on_constraint` does: the database is the one place that can check uniqueness without
+/// a race, and the caller gets a domain error rather than a driver message.
+pub(crate) trait OnDuplicate<T> {
+    fn on_duplicate(self, what: &'static str, value: &str) -> Result<T>;
+}
+
+impl<T> OnDuplicate<T> for Result<T> {
+    fn on_duplicate(self, what: &'static str, value: &str) -> Result<T> {
+        self.map_err(|e| {
+            if e.is_unique_violation() {
+                Error::Duplicate {
+                    what,
+                    value: value.to_string(),
+                }
+            } else {
+                e
+            }
+        })
+    }
+}
+
+/// Refuses text longer than `max` characters.
+pub(crate) fn check_len(field: &'static str, value: &str, max: usize) -> Result<()> {
+    let len = value.chars().count();
+    if len > max {
+        return Err(Error::TooLong { field, len, max });
+    }
+    Ok(())
+}
+
+/// Refuses empty or over-long text.
+pub(crate) fn check_text(field: &'static str, value: &str, max: usize) -> Result<()> {
+    if value.trim().is_empty() {
+        return Err(Error::invalid(field, "must not be empty"));
+    }
+    check_len(field, value, max)
+}

@@ -1,0 +1,476 @@
+//! Monitoring records: what the gateways decided, who, what, when, verdict and rule.
+//!
+//! Records are written in batches, one transaction and one audit row per batch; a batch is
+//! acknowledged only after its commit returns. Personal-marked mail keeps headers only from
+//! the first write: the body (`detail`) is dropped before it reaches the database. The
+//! retention job deletes for real; there is no soft delete.
+
+use jiff::Timestamp;
+use serde::Serialize;
+use serde_json::json;
+
+use charter_engine::{Decision, Privacy};
+
+use crate::Store;
+use crate::audit::Actor;
+use crate::db::{Arg, Row, Tx};
+use crate::error::{Error, Result, check_len};
+use crate::registers::log;
+use crate::time::{self, to_us};
+
+/// Longest subject (URL or mail headers) kept.
+pub const MAX_SUBJECT: usize = 8_192;
+/// Longest detail kept.
+pub const MAX_DETAIL: usize = 65_536;
+
+/// Where a record came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// The web proxy.
+    Web,
+    /// Mail.
+    Mail,
+    /// Logins, devices, software.
+    Activity,
+}
+
+impl Source {
+    /// The stored word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Web => "web",
+            Source::Mail => "mail",
+            Source::Activity => "activity",
+        }
+    }
+}
+
+/// A record to write.
+#[derive(Debug, Clone)]
+pub struct NewRecord {
+    /// When the event happened.
+    pub at: Timestamp,
+    /// The user, when known.
+    pub user: Option<String>,
+    /// Web, mail or activity.
+    pub source: Source,
+    /// The URL, or the mail's headers (From, To, Subject).
+    pub subject: String,
+    /// The verdict, `allow` .. `block`.
+    pub verdict: String,
+    /// The deciding rule.
+    pub rule: Option<String>,
+    /// Its check.
+    pub check: Option<String>,
+    /// Its severity.
+    pub severity: Option<String>,
+    /// Web categories, comma-separated.
+    pub categories: Option<String>,
+    /// `full` or `headers_only`.
+    pub privacy: Privacy,
+    /// More of the event (a message excerpt); never kept for `headers_only`.
+    pub detail: Option<String>,
+    /// Every finding, JSON.
+    pub findings: String,
+}
+
+impl NewRecord {
+    /// A record of the engine's decision about one event.
+    pub fn from_decision(
+        at: Timestamp,
+        user: Option<String>,
+        source: Source,
+        subject: String,
+        detail: Option<String>,
+        d: &Decision,
+    ) -> NewRecord {
+        let deciding = d.deciding();
+        NewRecord {
+            at,
+            user,
+            source,
+            subject,
+            verdict: d.verdict.as_str().to_string(),
+            rule: deciding.map(|f| f.rule.clone()),
+            check: deciding.map(|f| f.check.as_str().to_string()),
+            severity: deciding.map(|f| f.severity.as_str().to_string()),
+            categories: d
+                .categories
+                .as_ref()
+                .map(|c| c.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(",")),
+            privacy: d.privacy,
+            detail,
+            findings: serde_json::to_string(&d.findings).unwrap_or_else(|_| "[]".into()),
+        }
+    }
+
+    fn privacy_str(&self) -> &'static str {
+        match self.privacy {
+            Privacy::Full => "full",
+            Privacy::HeadersOnly => "headers_only",
+        }
+    }
+
+    /// The detail that may be kept: none for personal-marked mail.
+    fn kept_detail(&self) -> Option<&str> {
+        match self.privacy {
+            Privacy::HeadersOnly => None,
+            Privacy::Full => self.detail.as_deref(),
+        }
+    }
+
+    fn check(&self) -> Result<()> {
+        check_len("subject", &self.subject, MAX_SUBJECT)?;
+        if let Some(d) = self.kept_detail() {
+            check_len("detail", d, MAX_DETAIL)?;
+        }
+        check_len("findings", &self.findings, MAX_DETAIL)?;
+        for (f, v) in [
+            ("user", &self.user),
+            ("rule", &self.rule),
+            ("check", &self.check),
+            ("severity", &self.severity),
+            ("categories", &self.categories),
+        ] {
+            if let Some(v) = v {
+                check_len(f, v, 1024)?;
+            }
+        }
+        if self.verdict.parse::<charter_policy::Verdict>().is_err() {
+            return Err(Error::invalid(
+                "verdict",
+                format!(
+                    "`{}`, expected allow, log, warn, hold or block",
+                    self.verdict
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A stored record.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Record {
+    /// Id.
+    pub id: i64,
+    /// When, RFC 3339 UTC.
+    pub at: String,
+    /// User.
+    pub user: Option<String>,
+    /// `web`, `mail`, `activity`.
+    pub source: String,
+    /// URL or headers.
+    pub subject: String,
+    /// Verdict.
+    pub verdict: String,
+    /// Deciding rule.
+    pub rule: Option<String>,
+    /// Its check.
+    pub check: Option<String>,
+    /// Its severity.
+    pub severity: Option<String>,
+    /// Web categories.
+    pub categories: Option<String>,
+    /// `full` or `headers_only`.
+    pub privacy: String,
+    /// Detail, when kept.
+    pub detail: Option<String>,
+    /// Findings, JSON.
+    pub findings: String,
+}
+
+impl Record {
+    fn from_row(r: &Row) -> Result<Record> {
+        Ok(Record {
+            id: r.i64("id")?,
+            at: time::show_us(r.i64("at")?),
+            user: r.opt_text("user_name")?,
+            source: r.text("source")?,
+            subject: r.text("subject")?,
+            verdict: r.text("verdict")?,
+            rule: r.opt_text("rule")?,
+            check: r.opt_text("check_name")?,
+            severity: r.opt_text("severity")?,
+            categories: r.opt_text("categories")?,
+            privacy: r.text("privacy")?,
+            detail: r.opt_text("detail")?,
+            findings: r.text("findings")?,
+        })
+    }
+}
+
+/// Which records to read.
+#[derive(Debug, Clone, Default)]
+pub struct RecordFilter {
+    /// Only these users (empty: everyone).
+    pub users: Vec<String>,
+    /// From (inclusive).
+    pub since: Option<Timestamp>,
+    /// Until (exclusive).
+    pub until: Option<Timestamp>,
+    /// At most this many (newest first); default 1,000.
+    pub limit: Option<i64>,
+}
+
+/// What the retention job removed.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct PurgeReport {
+    /// Records older than this were deleted.
+    pub cutoff: String,
+    /// How many.
+    pub deleted: u64,
+    /// The oldest deleted record's time.
+    pub oldest: Option<String>,
+    /// The newest deleted record's time.
+    pub newest: Option<String>,
+    /// The audit row that logs it.
+    pub audit_seq: i64,
+}
+
+/// The retention cutoff: `months` calendar months before `now` (UTC).
+pub fn retention_cutoff(now: Timestamp, months: u32) -> Timestamp {
+    let zoned = now.to_zoned_datetime(jiff::tz::TimeZone::UTC);
+    let day = time::add_months(zoned.date(), -i64::from(months));
+    day.to_datetime(zoned.time())
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .map(|z| z.timestamp())
+        .unwrap_or(now)
+}
+
+const COLS: &str = "at, user_name, source, subject, verdict, rule, check_name, severity, categories, privacy, detail, findings";
+/// Rows per INSERT statement on SQLite (12 parameters each, well under SQLite's 32,766).
+const SQLITE_ROWS_PER_STATEMENT: usize = 256;
+
+fn copy_field(out: &mut String, v: Option<&str>) {
+    let Some(v) = v else {
+        out.push_str("\\N");
+        return;
+    };
+    for c in v.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c => out.push(c),
+        }
+    }
+}
+
+impl Store {
+    /// Writes a batch of records in one transaction and logs one audit row for it. When this
+    /// returns `Ok`, every record of the batch has committed.
+    pub async fn write_records(&self, actor: &Actor, batch: &[NewRecord]) -> Result<u64> {
+        for r in batch {
+            r.check()?;
+        }
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = self.backend.begin_write().await?;
+        match &mut tx {
+            Tx::Sqlite(_) => {
+                for chunk in batch.chunks(SQLITE_ROWS_PER_STATEMENT) {
+                    let mut sql = format!("INSERT INTO decisions ({COLS}) VALUES ");
+                    let mut args = Vec::with_capacity(chunk.len() * 12);
+                    for (i, r) in chunk.iter().enumerate() {
+                        let b = i * 12;
+                        if i > 0 {
+                            sql.push(',');
+                        }
+                        sql.push('(');
+                        for k in 1..=12 {
+                            if k > 1 {
+                                sql.push(',');
+                            }
+                            sql.push('$');
+                            sql.push_str(&(b + k).to_string());
+                        }
+                        sql.push(')');
+                        args.extend([
+                            Arg::from(to_us(r.at)),
+                            r.user.clone().into(),
+                            r.source.as_str().into(),
+                            r.subject.clone().into(),
+                            r.verdict.clone().into(),
+                            r.rule.clone().into(),
+                            r.check.clone().into(),
+                            r.severity.clone().into(),
+                            r.categories.clone().into(),
+                            r.privacy_str().into(),
+                            r.kept_detail().into(),
+                            r.findings.clone().into(),
+                        ]);
+                    }
+                    tx.exec_dyn(sql, &args).await?;
+                }
+            }
+            Tx::Postgres(t) => {
+                ensure_partitions(t, batch).await?;
+                let mut data = String::with_capacity(batch.len() * 160);
+                for r in batch {
+                    data.push_str(&to_us(r.at).to_string());
+                    for v in [
+                        r.user.as_deref(),
+                        Some(r.source.as_str()),
+                        Some(&r.subject),
+                        Some(&r.verdict),
+                        r.rule.as_deref(),
+                        r.check.as_deref(),
+                        r.severity.as_deref(),
+                        r.categories.as_deref(),
+                        Some(r.privacy_str()),
+                        r.kept_detail(),
+                        Some(&r.findings),
+                    ] {
+                        data.push('\t');
+                        copy_field(&mut data, v);
+                    }
+                    data.push('\n');
+                }
+                let mut copy = t.copy_in_raw("COPY decisions (at, user_name, source, subject, verdict, rule, check_name, severity, categories, privacy, detail, findings) FROM STDIN").await?;
+                copy.send(data.into_bytes()).await?;
+                copy.finish().await?;
+            }
+        }
+        let first = batch.iter().map(|r| r.at).min();
+        let last = batch.iter().map(|r| r.at).max();
+        log(&mut tx, actor, "records.write", "decisions", None, None,
+            json!({"count": batch.len(), "from": first.map(|t| t.to_string()), "to": last.map(|t| t.to_string())})).await?;
+        tx.commit().await?;
+        Ok(batch.len() as u64)
+    }
+
+    /// Reads records and logs the view (who looked at which records) in the audit chain.
+    pub async fn view_records(&self, viewer: &Actor, filter: &RecordFilter) -> Result<Vec<Record>> {
+        let mut tx = self.backend.begin_write().await?;
+        let out = view(&mut tx, viewer, filter, None).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Deletes every record older than `cutoff` and logs what it deleted.
+    pub async fn purge_records(&self, actor: &Actor, cutoff: Timestamp) -> Result<PurgeReport> {
+        let mut tx = self.backend.begin_write().await?;
+        let c = to_us(cutoff);
+        let span = tx.one("SELECT COUNT(*) AS n, MIN(at) AS oldest, MAX(at) AS newest FROM decisions WHERE at < $1", &[c.into()]).await?;
+        let (oldest, newest) = (span.opt_i64("oldest")?, span.opt_i64("newest")?);
+        let deleted = tx
+            .exec("DELETE FROM decisions WHERE at < $1", &[c.into()])
+            .await?;
+        let audit_seq = log(&mut tx, actor, "records.purge", "decisions", None, None,
+            json!({"cutoff": cutoff.to_string(), "deleted": deleted, "oldest": oldest.map(time::show_us), "newest": newest.map(time::show_us)})).await?;
+        tx.commit().await?;
+        Ok(PurgeReport {
+            cutoff: cutoff.to_string(),
+            deleted,
+            oldest: oldest.map(time::show_us),
+            newest: newest.map(time::show_us),
+            audit_seq,
+        })
+    }
+
+    /// How many records there are.
+    pub async fn count_records(&self) -> Result<i64> {
+        let mut tx = self.backend.begin_read().await?;
+        let n = tx
+            .one("SELECT COUNT(*) AS n FROM decisions", &[])
+            .await?
+            .i64("n")?;
+        tx.commit().await?;
+        Ok(n)
+    }
+}
+
+/// Reads records matching `filter` inside `tx` and logs the view; `person` is the data
+/// subject when the view is for a subject access request.
+pub(crate) async fn view(
+    tx: &mut Tx,
+    viewer: &Actor,
+    filter: &RecordFilter,
+    person: Option<i64>,
+) -> Result<Vec<Record>> {
+    let limit = filter.limit.unwrap_or(1000).clamp(1, 1_000_000);
+    let since = filter.since.map(to_us).unwrap_or(i64::MIN);
+    let until = filter.until.map(to_us).unwrap_or(i64::MAX);
+    let mut out = Vec::new();
+    if filter.users.is_empty() {
+        let rows = tx.rows("SELECT * FROM decisions WHERE at >= $1 AND at < $2 ORDER BY at DESC, id DESC LIMIT $3", &[since.into(), until.into(), limit.into()]).await?;
+        for r in &rows {
+            out.push(Record::from_row(r)?);
+        }
+    } else {
+        for u in &filter.users {
+            let rows = tx.rows("SELECT * FROM decisions WHERE user_name = $1 AND at >= $2 AND at < $3 ORDER BY at DESC, id DESC LIMIT $4", &[u.into(), since.into(), until.into(), limit.into()]).await?;
+            for r in &rows {
+                out.push(Record::from_row(r)?);
+            }
+        }
+        out.sort_by(|a, b| b.at.cmp(&a.at).then(b.id.cmp(&a.id)));
+        out.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    }
+    let ids: Vec<i64> = out.iter().map(|r| r.id).collect();
+    log(tx, viewer, "records.view", "decisions", None, person,
+        json!({"users": filter.users, "since": filter.since.map(|t| t.to_string()), "until": filter.until.map(|t| t.to_string()), "count": ids.len(), "ids": ids})).await?;
+    Ok(out)
+}
+
+/// Makes sure a monthly partition exists for every month the batch touches, so that records
+/// land in a partition the retention job can reason about rather than in the default one.
+async fn ensure_partitions(
+    t: &mut sqlx::Transaction<'static, sqlx::Postgres>,
+    batch: &[NewRecord],
+) -> Result<()> {
+    let mut months: Vec<(i16, i8)> = batch
+        .iter()
+        .map(|r| {
+            let d = r.at.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+            (d.year(), d.month())
+        })
+        .collect();
+    months.sort_unstable();
+    months.dedup();
+    for (y, m) in months {
+        let start = jiff::civil::date(y, m, 1);
+        let end = time::add_months(start, 1);
+        let us = |d: jiff::civil::Date| {
+            d.to_zoned_datetime(jiff::tz::TimeZone::UTC)
+                .map(|z| to_us(z.timestamp()))
+        };
+        let (Ok(a), Ok(b)) = (us(start), us(end)) else {
+            continue;
+        };
+        let name = format!("decisions_y{y:04}m{m:02}");
+        let exists: Option<(i32,)> = sqlx::query_as("SELECT 1 FROM pg_class WHERE relname = $1")
+            .bind(&name)
+            .fetch_optional(&mut **t)
+            .await?;
+        if exists.is_some() {
+            continue;
+        }
+        // Names and bounds are made from numbers here, never from input. A savepoint keeps a
+        // failure (rows for that month already in the default partition) from aborting the batch.
+        let sql = format!(
+            "CREATE TABLE IF NOT EXISTS {name} PARTITION OF decisions FOR VALUES FROM ({a}) TO ({b})"
+        );
+        sqlx::query("SAVEPOINT part").execute(&mut **t).await?;
+        match sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&mut **t)
+            .await
+        {
+            Ok(_) => {
+                sqlx::query("RELEASE SAVEPOINT part")
+                    .execute(&mut **t)
+                    .await?;
+            }
+            Err(_) => {
+                sqlx::query("ROLLBACK TO SAVEPOINT part")
+                    .execute(&mut **t)
+                    .await?;
+            }
+        }
+    }
+    Ok(())
+}
