@@ -1,5 +1,8 @@
 //! Charter's gateways: the loops around the wire formats in `charter-proto`. Each gateway
 //! reads, feeds its codec, asks the engine and writes; none makes a policy decision itself.
 #![deny(missing_docs)]
+
 pub mod squid_helper;
 pub mod web;
+pub mod milter;
+pub mod policy_service;

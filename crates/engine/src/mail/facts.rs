@@ -479,6 +479,12 @@ impl Facts {
         }
     }
 
+    /// Facts from the envelope alone.
+    pub fn from_envelope(pack: &Pack, envelope: &super::Envelope) -> Facts {
+        let input = MailInput::new(b"", envelope);
+        Facts::unparsed(pack, &input, Vec::new())
+    }
+
     fn unparsed(pack: &Pack, input: &MailInput<'_>, unscannable: Vec<String>) -> Facts {
         let recipients: Vec<String> = input
             .envelope
@@ -486,7 +492,12 @@ impl Facts {
             .iter()
             .map(|r| clean_addr(r))
             .collect();
-        let sender = input.envelope.mail_from.as_deref().map(clean_addr);
+        let sender = input
+            .envelope
+            .mail_from
+            .as_deref()
+            .map(clean_addr)
+            .filter(|s| !s.is_empty());
         let direction = input.direction.unwrap_or_else(|| {
             direction_of(
                 sender.as_deref(),

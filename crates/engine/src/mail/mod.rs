@@ -154,6 +154,35 @@ impl Engine {
     }
 }
 
+/// The checks the envelope alone can answer (Postfix policy delegation).
+pub const ENVELOPE_CHECKS: &[Check] = &[Check::MassMail, Check::SpoofedInternalSender];
+
+impl Engine {
+    /// Decides on the envelope alone, before the message is sent: recipient counts and an
+    /// internal sender address used from outside without authenticating. Only rules with one
+    /// of [`ENVELOPE_CHECKS`] can match; the milter checks the rest once the content is there.
+    pub fn decide_envelope(&self, ctx: &Context, envelope: &Envelope) -> Decision {
+        let facts = Facts::from_envelope(self.pack(), envelope);
+        let findings = self
+            .pack()
+            .rules_on(Area::Mail)
+            .filter(|rule| rule.applies_to_roles(&ctx.roles) && self.window_holds(rule, ctx.at))
+            .filter(|rule| rule.direction.is_none_or(|d| d == facts.direction))
+            .filter_map(|rule| {
+                rule.checks
+                    .iter()
+                    .filter(|c| ENVELOPE_CHECKS.contains(c))
+                    .find_map(|check| {
+                        facts
+                            .fires(self.pack(), rule, *check)
+                            .map(|message| Finding::of(rule, *check, message))
+                    })
+            })
+            .collect();
+        Decision::from_findings(findings, Privacy::Full, None)
+    }
+}
+
 /// The threshold a rule sets for `check`.
 fn threshold(rule: &Rule, check: Check) -> Option<u32> {
     match check {

@@ -539,3 +539,39 @@ fn garbage_gets_a_decision() {
         let _ = engine().decide_mail(&ctx(&[]), &MailInput::new(raw, &env));
     }
 }
+
+#[test]
+fn envelope_mass_mail() {
+    let env = Envelope {
+        mail_from: Some("ann@acme.co.uk".into()),
+        rcpt_to: (0..4).map(|i| format!("c{i}@client.com")).collect(),
+        authenticated: Some("ann".into()),
+        from_outside: Some(false),
+    };
+    let d = engine().decide_envelope(&ctx(&[]), &env);
+    assert_eq!(checks(&d), [Check::MassMail]);
+    assert_eq!(
+        d.findings[0].message,
+        "4 outside recipients, over 3, without an authorisation"
+    );
+}
+
+#[test]
+fn envelope_internal_sender_unauthenticated_from_outside() {
+    let env = Envelope {
+        mail_from: Some("ann@acme.co.uk".into()),
+        rcpt_to: vec!["bob@acme.co.uk".into()],
+        authenticated: None,
+        from_outside: Some(true),
+    };
+    let d = engine().decide_envelope(&ctx(&[]), &env);
+    assert_eq!(checks(&d), [Check::SpoofedInternalSender]);
+    let env = Envelope {
+        from_outside: Some(false),
+        ..env
+    };
+    assert_eq!(
+        engine().decide_envelope(&ctx(&[]), &env).verdict,
+        Verdict::Allow
+    );
+}
