@@ -26,6 +26,10 @@ pub struct Config {
     /// Where records and registers live.
     #[serde(default)]
     pub store: StoreConfig,
+    /// `[milter]`: the content milter for Postfix; absent means off.
+    pub milter: Option<charter_gateways::milter::MilterConfig>,
+    /// `[policy_service]`: the Postfix policy delegation service; absent means off.
+    pub policy_service: Option<charter_gateways::policy_service::PolicyServiceConfig>,
 }
 
 /// `[store]`.

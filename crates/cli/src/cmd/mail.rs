@@ -4,12 +4,13 @@
 
 use std::io::Read as _;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::Args;
 
-use charter_engine::Context;
 use charter_engine::mail::{Envelope, MailInput, MailLimits};
+use charter_engine::{Context, Engine};
 use charter_policy::Direction;
 
 use crate::cmd::check::{load_engine, parse_at, print_decision};
@@ -109,6 +110,45 @@ pub fn check_mail(args: &CheckMailArgs) -> CmdResult {
     Ok(Outcome::Success)
 }
 
+/// Binds and starts the mail gateways `config` turns on (`[milter]`, `[policy_service]`) on
+/// the current tokio runtime; `charter serve` calls it. Binding errors are returned at once so
+/// a port in use stops `serve` with a clear message; each returned task runs until dropped.
+#[allow(dead_code, reason = "called from cmd/serve.rs")]
+pub async fn start_mail_gateways(
+    config: &crate::config::Config,
+    engine: Arc<Engine>,
+) -> anyhow::Result<Vec<tokio::task::JoinHandle<std::io::Result<()>>>> {
+    let mut tasks = Vec::new();
+    if let Some(cfg) = &config.milter {
+        let milter = Arc::new(
+            cfg.build(Arc::clone(&engine))
+                .context("bad [milter] section")?,
+        );
+        let listener = milter
+            .bind()
+            .await
+            .with_context(|| format!("cannot listen for the milter on {}", cfg.listen))?;
+        eprintln!("charter: milter listening on {}", listener.local_addr()?);
+        tasks.push(tokio::spawn(milter.serve(listener)));
+    }
+    if let Some(cfg) = &config.policy_service {
+        let service = Arc::new(
+            cfg.build(Arc::clone(&engine))
+                .context("bad [policy_service] section")?,
+        );
+        let listener = service
+            .bind()
+            .await
+            .with_context(|| format!("cannot listen for the policy service on {}", cfg.listen))?;
+        eprintln!(
+            "charter: policy service listening on {}",
+            listener.local_addr()?
+        );
+        tasks.push(tokio::spawn(service.serve(listener)));
+    }
+    Ok(tasks)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,7 +204,10 @@ mod tests {
     #[test]
     fn bad_direction() {
         let err = parse(&["m.eml", "--policy", "p", "--direction", "sideways"]).unwrap_err();
-        assert!(err.to_string().contains("unknown direction `sideways`"), "{err}");
+        assert!(
+            err.to_string().contains("unknown direction `sideways`"),
+            "{err}"
+        );
     }
 
     #[test]
