@@ -1,4 +1,8 @@
 //! `charter check mail`: the DESIGN contract (exit codes, JSON document, stdin).
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers fail the test on any I/O error"
+)]
 
 use std::io::Write as _;
 use std::path::PathBuf;

@@ -121,10 +121,25 @@ pub fn add_footer(raw: &[u8], footer: &str) -> Option<Footed> {
                 out
             }
             Encoding::QuotedPrintable => {
-                let mut decoded = qp_decode(content);
-                extend(&mut decoded, true, footer, nl);
-                let mut out = Vec::with_capacity(decoded.len() * 11 / 10);
-                qp_encode_into(&decoded, nl, &mut out);
+                // Insert the encoded paragraph into the encoded text, leaving every other
+                // byte as it was: decoders differ on details such as white space before a
+                // line end, so re-encoding the whole part could change what one shows.
+                let (decoded, map) = qp_decode_mapped(content);
+                let at = rfind_ci(&decoded, b"</body>")
+                    .or_else(|| rfind_ci(&decoded, b"</html>"))
+                    .map_or(content.len(), |d| map[d]);
+                let mut out = Vec::with_capacity(content.len() + footer.len() * 2);
+                out.extend_from_slice(&content[..at]);
+                if at > 0 && !matches!(content[at - 1], b'\n' | b' ' | b'\t') {
+                    out.push(b'=');
+                    out.extend_from_slice(nl);
+                }
+                qp_encode_into(footer_html(footer).as_bytes(), nl, &mut out);
+                if at < content.len() {
+                    out.push(b'=');
+                    out.extend_from_slice(nl);
+                }
+                out.extend_from_slice(&content[at..]);
                 out
             }
             Encoding::Base64 => {
@@ -201,26 +216,71 @@ fn rfind_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
         .find(|&i| hay[i..i + needle.len()].eq_ignore_ascii_case(needle))
 }
 
-/// Decodes quoted-printable; malformed escapes are kept as written.
-pub fn qp_decode(input: &[u8]) -> Vec<u8> {
+/// Decodes quoted-printable and, for each decoded byte, where it starts in `input`.
+fn qp_decode_mapped(input: &[u8]) -> (Vec<u8>, Vec<usize>) {
     let mut out = Vec::with_capacity(input.len());
+    let mut map = Vec::with_capacity(input.len());
     let mut i = 0;
     while i < input.len() {
         let b = input[i];
         if b == b'=' {
-            if input[i + 1..].starts_with(b"\r\n") {
-                i += 3;
+            let rest = &input[i + 1..];
+            let ws = rest
+                .iter()
+                .take_while(|c| **c == b' ' || **c == b'\t')
+                .count();
+            if rest[ws..].starts_with(b"\r\n") {
+                i += 1 + ws + 2;
                 continue;
             }
-            if input[i + 1..].starts_with(b"\n") {
-                i += 2;
+            if rest[ws..].starts_with(b"\n") {
+                i += 1 + ws + 1;
                 continue;
             }
             if let (Some(h), Some(l)) = (
                 input.get(i + 1).and_then(|c| hex(*c)),
                 input.get(i + 2).and_then(|c| hex(*c)),
             ) {
-                out.push(h << 4 | l);
+                out.push((h << 4) | l);
+                map.push(i);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b);
+        map.push(i);
+        i += 1;
+    }
+    (out, map)
+}
+
+/// Decodes quoted-printable: soft breaks removed, malformed escapes kept as written. White
+/// space at the end of a line is kept, as mail clients (and `mail-parser`) keep it, so that
+/// encoding again changes nothing a reader sees.
+pub fn qp_decode(input: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(input.len());
+    let mut i = 0;
+    while i < input.len() {
+        let b = input[i];
+        if b == b'=' {
+            let rest = &input[i + 1..];
+            let ws = rest
+                .iter()
+                .take_while(|c| **c == b' ' || **c == b'\t')
+                .count();
+            if rest[ws..].starts_with(b"\r\n") {
+                i += 1 + ws + 2;
+                continue;
+            }
+            if rest[ws..].starts_with(b"\n") {
+                i += 1 + ws + 1;
+                continue;
+            }
+            if let (Some(h), Some(l)) = (
+                input.get(i + 1).and_then(|c| hex(*c)),
+                input.get(i + 2).and_then(|c| hex(*c)),
+            ) {
+                out.push((h << 4) | l);
                 i += 3;
                 continue;
             }
@@ -280,23 +340,29 @@ pub fn qp_encode_into(input: &[u8], nl: &[u8], out: &mut Vec<u8>) {
 
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-/// Decodes base64, skipping white space; `None` on any other stray character.
+/// Decodes base64, skipping white space; `None` on any other stray character, including
+/// anything after the padding (so a part is only re-encoded when its decoding is certain).
 pub fn base64_decode(input: &[u8]) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(input.len() * 3 / 4);
     let mut acc = 0u32;
     let mut bits = 0;
+    let mut padded = false;
     for &c in input {
         let v = match c {
+            b' ' | b'\t' | b'\r' | b'\n' => continue,
+            b'=' => {
+                padded = true;
+                continue;
+            }
+            _ if padded => return None,
             b'A'..=b'Z' => c - b'A',
             b'a'..=b'z' => c - b'a' + 26,
             b'0'..=b'9' => c - b'0' + 52,
             b'+' => 62,
             b'/' => 63,
-            b'=' => break,
-            b' ' | b'\t' | b'\r' | b'\n' => continue,
             _ => return None,
         };
-        acc = acc << 6 | u32::from(v);
+        acc = (acc << 6) | u32::from(v);
         bits += 6;
         if bits >= 8 {
             bits -= 8;
