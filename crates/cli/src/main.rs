@@ -35,6 +35,9 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Rust ignores SIGPIPE, so `charter ... | head` would panic on the next print; a command
+    // line tool should end quietly instead, as `cat` does.
+    sigpipe::reset();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
