@@ -455,25 +455,8 @@ impl Cx<'_> {
     }
 
     fn monitoring(&mut self, raw: RawMonitoring) -> Monitoring {
-        let personal_mail = match raw.personal_mail.as_ref().map(|t| t.get_ref().as_str()) {
-            None | Some("full") => PersonalMail::Full,
-            Some("headers_only") => PersonalMail::HeadersOnly,
-            Some(other) => {
-                let at = raw
-                    .personal_mail
-                    .as_ref()
-                    .map_or_else(Location::default, |t| self.at(t.span()));
-                self.error(
-                    "bad_value",
-                    at,
-                    format!("bad `personal_mail` `{other}`, expected `full` or `headers_only`"),
-                );
-                PersonalMail::Full
-            }
-        };
         Monitoring {
             retention_months: self.count("retention_months", &raw.retention_months),
-            personal_mail,
             clause: raw.clause.map(Spanned::into_inner),
             quote: raw.quote.map(Spanned::into_inner),
         }

@@ -23,7 +23,8 @@ pub struct Pack {
     pub mail: MailSettings,
     /// `[web]`.
     pub web: WebSettings,
-    /// `[monitoring]`.
+    /// `[monitoring]`. Personal-marked mail always keeps headers only (DESIGN section 8), so
+    /// there is no setting for it.
     pub monitoring: Monitoring,
     /// `[passwords]`.
     pub passwords: Option<Passwords>,
@@ -119,23 +120,11 @@ pub struct WebSettings {
     pub url_lists: BTreeMap<String, String>,
 }
 
-/// How much of a personal-marked message monitoring records keep.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum PersonalMail {
-    /// Keep everything (the policy says nothing about personal mail).
-    #[default]
-    Full,
-    /// Keep the headers only, from the first write.
-    HeadersOnly,
-}
-
 /// `[monitoring]`.
 #[derive(Debug, Clone, Default)]
 pub struct Monitoring {
     /// How long monitoring records are kept; `None` keeps them until purged by hand.
     pub retention_months: Option<u32>,
-    /// What is kept of personal-marked mail.
-    pub personal_mail: PersonalMail,
     /// The clause that sets these.
     pub clause: Option<String>,
     /// Its words.

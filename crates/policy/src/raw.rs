@@ -148,7 +148,6 @@ pub struct RawWeb {
 #[serde(deny_unknown_fields)]
 pub struct RawMonitoring {
     pub retention_months: Option<Spanned<i64>>,
-    pub personal_mail: Option<Text>,
     pub clause: Option<Text>,
     pub quote: Option<Text>,
 }

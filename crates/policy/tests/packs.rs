@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use charter_policy::lint::lint;
 use charter_policy::{
-    Area, Category, Check, Level, Pack, PasswordChange, PersonalMail, Rule, Severity, Verdict,
-    WindowCondition, load_file,
+    Area, Category, Check, Level, Pack, PasswordChange, Rule, Severity, Verdict, WindowCondition,
+    load_file,
 };
 use jiff::Timestamp;
 use jiff::civil::{Date, DateTime};
@@ -482,7 +482,6 @@ fn impress_monitoring_keeps_one_year_and_headers_only_for_personal_mail() {
         Some(Date::new(2018, 5, 15).unwrap())
     );
     assert_eq!(pack.monitoring.retention_months, Some(12));
-    assert_eq!(pack.monitoring.personal_mail, PersonalMail::HeadersOnly);
     assert_eq!(pack.mail.personal_labels, ["personal", "private"]);
     let marked = rule(&pack, "email.personal-marked");
     assert_eq!(
@@ -695,7 +694,6 @@ fn demo_uses_every_feature() {
     let severities: BTreeSet<Severity> = pack.rules.iter().map(|r| r.severity).collect();
     assert_eq!(severities.len(), Severity::ALL.len());
     assert!(pack.rules.iter().any(|r| !r.url_lists.is_empty()));
-    assert_eq!(pack.monitoring.personal_mail, PersonalMail::HeadersOnly);
     assert!(pack.mail.add_disclaimer && pack.mail.disclaimer.is_some());
     assert!(pack.mail.company_details.contains(&"12345678".to_string()));
     assert!(
