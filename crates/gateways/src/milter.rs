@@ -259,6 +259,7 @@ pub struct Session<'e> {
     trusted: &'e [Network],
     limits: MailLimits,
     actions: u32,
+    leading_space: bool,
     client: Option<IpAddr>,
     authenticated: Option<String>,
     mail_from: Option<String>,
@@ -284,6 +285,7 @@ impl<'e> Session<'e> {
             trusted,
             limits,
             actions: 0,
+            leading_space: false,
             client: None,
             authenticated: None,
             mail_from: None,
@@ -329,6 +331,7 @@ impl<'e> Session<'e> {
                     | protocol::NO_UNKNOWN
                     | protocol::NO_DATA
                     | protocol::HEADER_LEADING_SPACE;
+                self.leading_space = offered & protocol::HEADER_LEADING_SPACE != 0;
                 Response::OptNeg {
                     version: VERSION.min(version),
                     actions: self.actions,
@@ -488,9 +491,15 @@ impl<'e> Session<'e> {
                     }
                 }
                 if self.actions & action::ADD_HEADERS != 0 {
+                    // With leading space negotiated the MTA writes values as given.
+                    let value = if self.leading_space {
+                        format!(" {header}")
+                    } else {
+                        header
+                    };
                     Response::AddHeader {
                         name: VERDICT_HEADER,
-                        value: &header,
+                        value: &value,
                     }
                     .encode(out);
                 }

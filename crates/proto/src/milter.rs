@@ -326,18 +326,17 @@ fn frame(out: &mut Vec<u8>, cmd: u8, parts: &[&[u8]]) {
     }
 }
 
-/// Makes `text` safe in an SMTP reply or header: printable ASCII, no CR/LF; `%` doubled
-/// because the MTA treats reply text as a format string.
+/// Makes `text` safe in a header: printable ASCII, no CR/LF.
 pub fn sanitise(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '%' => out.push_str("%%"),
-            ' '..='~' => out.push(c),
-            _ => out.push('?'),
-        }
-    }
-    out
+    text.chars()
+        .map(|c| if matches!(c, ' '..='~') { c } else { '?' })
+        .collect()
+}
+
+/// Makes `text` safe in an SMTP reply: [`sanitise`], and `%` doubled because the MTA treats
+/// reply text as a format string.
+pub fn sanitise_reply(text: &str) -> String {
+    sanitise(text).replace('%', "%%")
 }
 
 impl Response<'_> {
@@ -363,7 +362,7 @@ impl Response<'_> {
             Response::TempFail => frame(out, b't', &[]),
             Response::Discard => frame(out, b'd', &[]),
             Response::ReplyCode { code, status, text } => {
-                let line = format!("{code} {} {}", sanitise(status), sanitise(text));
+                let line = format!("{code} {} {}", sanitise(status), sanitise_reply(text));
                 frame(out, b'y', &[line.as_bytes(), b"\0"]);
             }
             Response::AddHeader { name, value } => frame(

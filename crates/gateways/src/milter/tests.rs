@@ -157,7 +157,7 @@ fn clean_outbound_gets_header_and_footer() {
     );
     let codes: Vec<u8> = r.iter().map(|(c, _)| *c).collect();
     assert_eq!(codes, b"hbc");
-    assert_eq!(r[0].1, b"X-Charter-Verdict\0log; rules=mail.disclaimer\0");
+    assert_eq!(r[0].1, b"X-Charter-Verdict\0 log; rules=mail.disclaimer\0");
     assert_eq!(
         String::from_utf8(r[1].1.clone()).unwrap(),
         "Hello Bob\r\n\r\nAcme Ltd, registered in England 123. Views = the sender's.\r\n"
@@ -178,7 +178,7 @@ fn inbound_gets_no_footer() {
     );
     let codes: Vec<u8> = r.iter().map(|(c, _)| *c).collect();
     assert_eq!(codes, b"hc");
-    assert_eq!(r[0].1, b"X-Charter-Verdict\0allow\0");
+    assert_eq!(r[0].1, b"X-Charter-Verdict\0 allow\0");
 }
 
 #[test]

@@ -1,0 +1,656 @@
+//! End to end with real peers: a private Postfix from Debian on loopback, its `smtpd_milters`
+//! and `check_policy_service` pointing at Charter with exactly the settings in
+//! docs/postfix.md (ports changed), mail sent with swaks; and Debian's `miltertest` driving the
+//! milter directly.
+//!
+//! Charter runs as `charter serve --config charter.toml` when the binary has `serve`;
+//! otherwise the same `[milter]` and `[policy_service]` sections are started in this process
+//! through `charter-gateways`, so the Postfix side is tested either way. Missing peers fail the
+//! test with what to install; nothing is skipped.
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers fail the test on any I/O error"
+)]
+
+use std::io::Write as _;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use charter_engine::Engine;
+use charter_gateways::milter::MilterConfig;
+use charter_gateways::policy_service::PolicyServiceConfig;
+
+const PACK: &str = r#"
+[policy]
+id = "e2e"
+title = "End-to-end pack"
+source = "tests"
+[organisation]
+name = "Acme Ltd"
+registered_number = "11373253"
+domains = ["acme.test"]
+[mail]
+disclaimer = "Acme Ltd, registered in England no. 11373253. Views = the sender's own; 100% theirs."
+add_disclaimer = true
+[[rule]]
+id = "mail.executables"
+clause = "Email security (b)"
+quote = "Attachments, which may include viruses, must not be opened"
+on = "mail"
+checks = ["executable_attachment", "double_extension"]
+action = "block"
+severity = "misconduct"
+[[rule]]
+id = "mail.bank-details"
+clause = "Best practice: bank details"
+on = "mail"
+checks = ["payment_details_change"]
+action = "hold"
+severity = "concern"
+[[rule]]
+id = "mail.mass"
+clause = "Email marketing and mass mail"
+on = "mail"
+direction = "outbound"
+checks = ["mass_mail"]
+max_recipients = 3
+action = "block"
+severity = "concern"
+[[rule]]
+id = "mail.disclaimer"
+clause = "Email disclaimer"
+on = "mail"
+direction = "outbound"
+checks = ["missing_disclaimer"]
+action = "log"
+severity = "info"
+"#;
+
+const DISCLAIMER: &str =
+    "Acme Ltd, registered in England no. 11373253. Views = the sender's own; 100% theirs.";
+
+/// A program from Debian, or a failure saying what to install.
+fn require(name: &str, package: &str) -> PathBuf {
+    for dir in ["/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/local/bin"] {
+        let p = Path::new(dir).join(name);
+        if p.is_file() {
+            return p;
+        }
+    }
+    panic!(
+        "`{name}` not found: install Debian's `{package}` (`bash .ci/setup/mail.sh` and the \
+         packages in .ci/packages/mail.txt); these end-to-end tests need the real peer"
+    );
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_for_port(port: u16, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not start listening on {port}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The fenced block of docs/postfix.md whose info string is `lang name`.
+fn doc_block(name: &str) -> String {
+    let doc = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/postfix.md"),
+    )
+    .unwrap();
+    let mut lines = doc.lines();
+    while let Some(line) = lines.next() {
+        if line.starts_with("```") && line.split_whitespace().nth(1) == Some(name) {
+            return lines
+                .by_ref()
+                .take_while(|l| !l.starts_with("```"))
+                .collect::<Vec<_>>()
+                .join("\n");
+        }
+    }
+    panic!("docs/postfix.md has no ``` block named {name}");
+}
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("charter-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Charter's mail gateways, from the documented charter.toml with our ports.
+enum Gateways {
+    Serve(Child),
+    InProcess { _runtime: tokio::runtime::Runtime },
+}
+
+impl Drop for Gateways {
+    fn drop(&mut self) {
+        if let Gateways::Serve(child) = self {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn charter_has_serve() -> bool {
+    Command::new(env!("CARGO_BIN_EXE_charter"))
+        .args(["serve", "--help"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn start_charter(dir: &Path, milter_port: u16, policy_port: u16) -> Gateways {
+    std::fs::write(dir.join("pack.toml"), PACK).unwrap();
+    let config = doc_block("charter.toml")
+        .replace("policies/allsorts.toml", "pack.toml")
+        .replace("127.0.0.1:8891", &format!("127.0.0.1:{milter_port}"))
+        .replace("127.0.0.1:10040", &format!("127.0.0.1:{policy_port}"));
+    let path = dir.join("charter.toml");
+    std::fs::write(&path, &config).unwrap();
+    let gateways = if charter_has_serve() {
+        let child = Command::new(env!("CARGO_BIN_EXE_charter"))
+            .args(["serve", "--config"])
+            .arg(&path)
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        Gateways::Serve(child)
+    } else {
+        eprintln!("note: `charter serve` not available; starting the gateways in-process");
+        let table: toml::Table = toml::from_str(&config).unwrap();
+        let milter: MilterConfig = table["milter"].clone().try_into().unwrap();
+        let policy: PolicyServiceConfig = table["policy_service"].clone().try_into().unwrap();
+        let pack = charter_policy::load_file(&dir.join("pack.toml")).unwrap();
+        let engine = Arc::new(Engine::new(pack));
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let milter = Arc::new(milter.build(Arc::clone(&engine)).unwrap());
+        let policy = Arc::new(policy.build(engine).unwrap());
+        rt.block_on(async {
+            let l = milter.bind().await.unwrap();
+            tokio::spawn(milter.serve(l));
+            let l = policy.bind().await.unwrap();
+            tokio::spawn(policy.serve(l));
+        });
+        Gateways::InProcess { _runtime: rt }
+    };
+    wait_for_port(milter_port, "the milter");
+    wait_for_port(policy_port, "the policy service");
+    gateways
+}
+
+const MASTER_CF: &str = "\
+SMTP_LISTEN inet n - n - - smtpd
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+virtual   unix  -       n       n       -       -       virtual
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+";
+
+/// A private Postfix instance: own config, queue and maildir under a temp dir, loopback only.
+struct Postfix {
+    dir: PathBuf,
+    port: u16,
+    postfix: PathBuf,
+}
+
+impl Postfix {
+    fn start(dir: &Path, milter_port: u16, policy_port: u16) -> Postfix {
+        let postfix = require("postfix", "postfix");
+        let port = free_port();
+        for sub in ["etc", "queue", "data", "mail"] {
+            std::fs::create_dir_all(dir.join(sub)).unwrap();
+        }
+        // The virtual delivery agent writes as nobody; the data directory is Postfix's own.
+        Command::new("chmod")
+            .arg("777")
+            .arg(dir.join("mail"))
+            .status()
+            .unwrap();
+        Command::new("chown")
+            .arg("postfix")
+            .arg(dir.join("data"))
+            .status()
+            .unwrap();
+        let d = dir.display();
+        let charter = doc_block("main.cf")
+            .replace("127.0.0.1:8891", &format!("127.0.0.1:{milter_port}"))
+            .replace("127.0.0.1:10040", &format!("127.0.0.1:{policy_port}"));
+        let main_cf = format!(
+            "compatibility_level = 3.6\nqueue_directory = {d}/queue\ndata_directory = {d}/data\n\
+             mail_owner = postfix\nsetgid_group = postdrop\nmyhostname = mx.acme.test\n\
+             mydomain = acme.test\nmydestination =\ninet_interfaces = 127.0.0.1\n\
+             inet_protocols = ipv4\nmynetworks = 127.0.0.0/8\nmaillog_file_prefixes = {d}\n\
+             maillog_file = {d}/maillog\nsmtp_dns_support_level = disabled\n\
+             virtual_mailbox_domains = acme.test, client.test\nvirtual_mailbox_base = {d}/mail\n\
+             virtual_mailbox_maps = static:inbox/\nvirtual_uid_maps = static:65534\n\
+             virtual_gid_maps = static:65534\n\
+             smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination\n\
+             \n# From docs/postfix.md:\n{charter}\n"
+        );
+        std::fs::write(dir.join("etc/main.cf"), main_cf).unwrap();
+        std::fs::write(
+            dir.join("etc/master.cf"),
+            MASTER_CF.replace("SMTP_LISTEN", &format!("127.0.0.1:{port}")),
+        )
+        .unwrap();
+        let pf = Postfix {
+            dir: dir.to_path_buf(),
+            port,
+            postfix,
+        };
+        let out = pf.ctl(&["start"]);
+        assert!(
+            out.status.success(),
+            "postfix did not start: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        wait_for_port(port, "Postfix");
+        pf
+    }
+
+    fn ctl(&self, args: &[&str]) -> Output {
+        Command::new(&self.postfix)
+            .arg("-c")
+            .arg(self.dir.join("etc"))
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("maillog")).unwrap_or_default()
+    }
+
+    /// Sends with swaks; returns its exit code and transcript.
+    fn swaks(&self, args: &[&str]) -> (i32, String) {
+        let swaks = require("swaks", "swaks");
+        let out = Command::new(swaks)
+            .args([
+                "--server",
+                &format!("127.0.0.1:{}", self.port),
+                "--timeout",
+                "60",
+            ])
+            .args(args)
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code().unwrap_or(-1), text)
+    }
+
+    /// The delivered message whose Subject holds `token`, waiting for delivery.
+    fn delivered(&self, token: &str) -> Vec<u8> {
+        let new = self.dir.join("mail/inbox/new");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(entries) = std::fs::read_dir(&new) {
+                for e in entries.flatten() {
+                    let raw = std::fs::read(e.path()).unwrap();
+                    let head_end = raw
+                        .windows(2)
+                        .position(|w| w == b"\n\n")
+                        .unwrap_or(raw.len());
+                    if String::from_utf8_lossy(&raw[..head_end]).contains(token) {
+                        return raw;
+                    }
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "message `{token}` was not delivered; Postfix log:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Queue ids in the hold queue.
+    fn held(&self) -> Vec<String> {
+        let out = Command::new(require("postqueue", "postfix"))
+            .arg("-c")
+            .arg(self.dir.join("etc"))
+            .arg("-j")
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|v| v["queue_name"] == "hold")
+            .filter_map(|v| v["queue_id"].as_str().map(str::to_string))
+            .collect()
+    }
+}
+
+impl Drop for Postfix {
+    fn drop(&mut self) {
+        let _ = self.ctl(&["abort"]);
+    }
+}
+
+fn tiny_pe() -> Vec<u8> {
+    let mut pe = vec![0u8; 0x200];
+    pe[..2].copy_from_slice(b"MZ");
+    pe[0x3c] = 0x80;
+    pe[0x80..0x84].copy_from_slice(b"PE\0\0");
+    pe
+}
+
+/// The decoded text and HTML body parts of a message.
+fn bodies(raw: &[u8]) -> Vec<String> {
+    let m = mail_parser::MessageParser::new().parse(raw).unwrap();
+    let mut ids: Vec<u32> = m
+        .text_body
+        .iter()
+        .chain(m.html_body.iter())
+        .copied()
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.iter()
+        .filter_map(|id| {
+            m.parts[*id as usize]
+                .text_contents()
+                .map(|t| t.replace("\r\n", "\n"))
+        })
+        .collect()
+}
+
+#[test]
+fn postfix_end_to_end() {
+    let tmp = TempDir::new("postfix-e2e");
+    let (milter_port, policy_port) = (free_port(), free_port());
+    let _charter = start_charter(&tmp.0, milter_port, policy_port);
+    let pf = Postfix::start(&tmp.0, milter_port, policy_port);
+
+    // 1. An .exe attachment is refused with a 5xx that names the rule.
+    let exe = tmp.0.join("update.exe");
+    std::fs::write(&exe, tiny_pe()).unwrap();
+    let (code, text) = pf.swaks(&[
+        "--from",
+        "ann@acme.test",
+        "--to",
+        "bob@client.test",
+        "--header",
+        "Subject: e2e-exe",
+        "--body",
+        "Please run the update.",
+        "--attach",
+        &format!("@{}", exe.display()),
+    ]);
+    assert_ne!(code, 0, "{text}");
+    assert!(
+        text.contains("<** 550 5.7.1 Charter: rule mail.executables (Email security (b)): attachment update.exe is a Windows executable"),
+        "{text}"
+    );
+
+    // 2. A clean quoted-printable message is delivered with the verdict header and the
+    //    disclaimer, its text unchanged.
+    let body = "Dear Bob,\n\nThe price is =E2=82=AC5 =3D five euros, as agreed; this line is long enough t=\no wrap softly.\n\nAnn\n";
+    let msg = tmp.0.join("clean.eml");
+    std::fs::write(
+        &msg,
+        format!(
+            "From: Ann <ann@acme.test>\r\nTo: bob@client.test\r\nSubject: e2e-clean\r\n\
+             MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\
+             Content-Transfer-Encoding: quoted-printable\r\n\r\n{}",
+            body.replace('\n', "\r\n")
+        ),
+    )
+    .unwrap();
+    let (code, text) = pf.swaks(&[
+        "--from",
+        "ann@acme.test",
+        "--to",
+        "bob@client.test",
+        "--data",
+        &format!("@{}", msg.display()),
+    ]);
+    assert_eq!(code, 0, "{text}");
+    let raw = pf.delivered("e2e-clean");
+    let head = String::from_utf8_lossy(&raw);
+    assert!(
+        head.contains("X-Charter-Verdict: log; rules=mail.disclaimer"),
+        "{head}"
+    );
+    let text_part = &bodies(&raw)[0];
+    let original = "Dear Bob,\n\nThe price is \u{20ac}5 = five euros, as agreed; this line is long enough to wrap softly.\n\nAnn";
+    assert_eq!(
+        text_part.trim_end(),
+        format!("{original}\n\n{DISCLAIMER}"),
+        "{head}"
+    );
+
+    // 3. HTML and text alternatives both get the disclaimer, intact.
+    let msg = tmp.0.join("html.eml");
+    std::fs::write(
+        &msg,
+        "From: ann@acme.test\r\nTo: bob@client.test\r\nSubject: e2e-html\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/alternative; boundary=\"alt\"\r\n\r\n--alt\r\n\
+         Content-Type: text/plain; charset=us-ascii\r\n\r\nHello in text.\r\n--alt\r\n\
+         Content-Type: text/html; charset=us-ascii\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n\
+         <html><body><p style=3D\"color:red\">Hello in HTML.</p></body></html>\r\n--alt--\r\n",
+    )
+    .unwrap();
+    let (code, text) = pf.swaks(&[
+        "--from",
+        "ann@acme.test",
+        "--to",
+        "bob@client.test",
+        "--data",
+        &format!("@{}", msg.display()),
+    ]);
+    assert_eq!(code, 0, "{text}");
+    let parts = bodies(&pf.delivered("e2e-html"));
+    assert_eq!(
+        parts[0].trim_end(),
+        format!("Hello in text.\n\n{DISCLAIMER}")
+    );
+    let html = charter_engine::mail::footer::footer_html(DISCLAIMER);
+    assert_eq!(
+        parts[1].trim_end(),
+        format!("<html><body><p style=\"color:red\">Hello in HTML.</p>{html}</body></html>")
+    );
+
+    // 4. A request to change bank details is held in Postfix's hold queue.
+    let (code, text) = pf.swaks(&[
+        "--from",
+        "accounts@client.test",
+        "--to",
+        "ann@acme.test",
+        "--header",
+        "Subject: e2e-bank",
+        "--body",
+        "Please note our bank details have changed.",
+    ]);
+    assert_eq!(code, 0, "{text}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while pf.held().is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "nothing in the hold queue; log:\n{}",
+            pf.log()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let id = &pf.held()[0];
+    let out = Command::new(require("postcat", "postfix"))
+        .arg("-c")
+        .arg(pf.dir.join("etc"))
+        .args(["-h", "-q", id])
+        .output()
+        .unwrap();
+    let headers = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        headers.contains("X-Charter-Verdict: hold; rules=mail.bank-details"),
+        "{headers}"
+    );
+
+    // 5. Mass mail: the policy service refuses the envelope at DATA, naming the rule.
+    let (code, text) = pf.swaks(&[
+        "--from",
+        "ann@acme.test",
+        "--to",
+        "c1@client.test,c2@client.test,c3@client.test,c4@client.test",
+        "--header",
+        "Subject: e2e-mass",
+        "--body",
+        "Offer!",
+    ]);
+    assert_ne!(code, 0, "{text}");
+    assert!(
+        text.contains("554 5.7.1") && text.contains("Charter: rule mail.mass (Email marketing and mass mail): 4 outside recipients, over 3"),
+        "{text}"
+    );
+
+    // 6. A forged verdict header from outside is replaced by Charter's own.
+    let msg = tmp.0.join("forged.eml");
+    std::fs::write(
+        &msg,
+        "From: bob@client.test\r\nTo: ann@acme.test\r\nSubject: e2e-forged\r\nX-Charter-Verdict: allow; forged\r\n\r\nhi\r\n",
+    )
+    .unwrap();
+    let (code, text) = pf.swaks(&[
+        "--from",
+        "bob@client.test",
+        "--to",
+        "ann@acme.test",
+        "--data",
+        &format!("@{}", msg.display()),
+    ]);
+    assert_eq!(code, 0, "{text}");
+    let raw = String::from_utf8_lossy(&pf.delivered("e2e-forged")).into_owned();
+    assert_eq!(raw.matches("X-Charter-Verdict:").count(), 1, "{raw}");
+    assert!(
+        raw.contains("X-Charter-Verdict: allow\n") || raw.contains("X-Charter-Verdict: allow\r\n"),
+        "{raw}"
+    );
+}
+
+#[test]
+fn miltertest_against_the_milter() {
+    let miltertest = require("miltertest", "miltertest");
+    let tmp = TempDir::new("miltertest");
+    let (milter_port, policy_port) = (free_port(), free_port());
+    let _charter = start_charter(&tmp.0, milter_port, policy_port);
+    let pe = tiny_pe();
+    let pe_b64: String = {
+        let mut s = String::new();
+        for line in
+            charter_engine::mail::footer::base64_encode_lines(&pe, b"\r\n").split(|b| *b == b'\n')
+        {
+            s.push_str(String::from_utf8_lossy(line).trim_end());
+            s.push_str("\\r\\n");
+        }
+        s
+    };
+    let script = format!(
+        r#"
+-- A clean outgoing message: accepted with the verdict header and a new body.
+local conn = mt.connect("inet:{milter_port}@127.0.0.1")
+assert(conn, "cannot connect to the milter")
+assert(mt.conninfo(conn, "localhost", "127.0.0.1") == nil)
+assert(mt.getreply(conn) == SMFIR_CONTINUE)
+assert(mt.mailfrom(conn, "ann@acme.test") == nil)
+assert(mt.getreply(conn) == SMFIR_CONTINUE)
+assert(mt.rcptto(conn, "bob@client.test") == nil)
+assert(mt.getreply(conn) == SMFIR_CONTINUE)
+assert(mt.header(conn, "From", "ann@acme.test") == nil)
+assert(mt.header(conn, "To", "bob@client.test") == nil)
+assert(mt.header(conn, "Subject", "hello") == nil)
+assert(mt.eoh(conn) == nil)
+assert(mt.bodystring(conn, "Hello Bob\r\n") == nil)
+assert(mt.eom(conn) == nil)
+assert(mt.getreply(conn) == SMFIR_CONTINUE)
+assert(mt.eom_check(conn, MT_HDRADD, "X-Charter-Verdict", " log; rules=mail.disclaimer"), "no verdict header")
+assert(mt.eom_check(conn, MT_BODYCHANGE), "no disclaimer")
+mt.disconnect(conn)
+
+-- An executable: rejected with 550 naming the rule.
+conn = mt.connect("inet:{milter_port}@127.0.0.1")
+assert(mt.conninfo(conn, "localhost", "127.0.0.1") == nil)
+assert(mt.mailfrom(conn, "ann@acme.test") == nil)
+assert(mt.rcptto(conn, "bob@client.test") == nil)
+assert(mt.header(conn, "From", "ann@acme.test") == nil)
+assert(mt.header(conn, "Content-Type", "multipart/mixed; boundary=b") == nil)
+assert(mt.eoh(conn) == nil)
+assert(mt.bodystring(conn, "--b\r\nContent-Type: application/octet-stream; name=run.bin\r\nContent-Transfer-Encoding: base64\r\n\r\n{pe_b64}--b--\r\n") == nil)
+assert(mt.eom(conn) == nil)
+assert(mt.getreply(conn) == SMFIR_REPLYCODE, "expected a reply code")
+assert(mt.eom_check(conn, MT_SMTPREPLY, "550", "5.7.1", "Charter: rule mail.executables (Email security (b)): attachment run.bin is a Windows executable"), "wrong reply text")
+mt.disconnect(conn)
+
+-- A bank-details change: quarantined.
+conn = mt.connect("inet:{milter_port}@127.0.0.1")
+assert(mt.conninfo(conn, "localhost", "127.0.0.1") == nil)
+assert(mt.mailfrom(conn, "accounts@client.test") == nil)
+assert(mt.rcptto(conn, "ann@acme.test") == nil)
+assert(mt.header(conn, "Subject", "invoice") == nil)
+assert(mt.eoh(conn) == nil)
+assert(mt.bodystring(conn, "Our bank details have changed.\r\n") == nil)
+assert(mt.eom(conn) == nil)
+assert(mt.eom_check(conn, MT_QUARANTINE), "not quarantined")
+mt.disconnect(conn)
+"#
+    );
+    let path = tmp.0.join("charter.lua");
+    std::fs::File::create(&path)
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
+    let out = Command::new(miltertest)
+        .args(["-vv", "-s"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "miltertest failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
