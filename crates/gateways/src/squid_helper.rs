@@ -287,12 +287,7 @@ severity = "concern"
         let engine = Engine::new(charter_policy::parse(PACK, "t.toml").unwrap());
         let source = Builtin::new();
         let roles = Roles::parse("carol marketing\n");
-        let decider = WebDecider {
-            engine: &engine,
-            source: &source,
-            clock: Clock::Fixed(at.parse().unwrap()),
-            roles: &roles,
-        };
+        let decider = WebDecider::new(&engine, &source, Clock::Fixed(at.parse().unwrap()), &roles);
         let mut helper = SquidHelper::new(
             decider,
             HelperConfig {

@@ -2,6 +2,7 @@
 //! into words for a block page or a Squid `message=`.
 
 use std::collections::HashMap;
+use std::sync::Mutex;
 
 use jiff::Timestamp;
 
@@ -66,6 +67,46 @@ pub struct WebDecider<'a> {
     pub clock: Clock,
     /// Users' roles.
     pub roles: &'a Roles,
+    /// The last window edge computed: `(from, until)`, the edge holding for any instant in
+    /// between. Working it out means time zone arithmetic over a week of days; requests
+    /// come thousands a second, edges a few times a day.
+    edge: Mutex<Option<(Timestamp, Timestamp)>>,
+}
+
+impl<'a> WebDecider<'a> {
+    /// A decider over `engine` and `source`.
+    pub fn new(
+        engine: &'a Engine,
+        source: &'a (dyn CategorySource + Send + Sync),
+        clock: Clock,
+        roles: &'a Roles,
+    ) -> WebDecider<'a> {
+        WebDecider {
+            engine,
+            source,
+            clock,
+            roles,
+            edge: Mutex::new(None),
+        }
+    }
+
+    /// The next window edge after `at`, or a day later when there is none sooner.
+    fn next_edge(&self, at: Timestamp) -> Timestamp {
+        let day = jiff::SignedDuration::from_hours(24);
+        let mut cached = self.edge.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((from, until)) = *cached {
+            if from <= at && at < until {
+                return until;
+            }
+        }
+        let until = self
+            .engine
+            .valid_until(at)
+            .or_else(|| at.checked_add(day).ok())
+            .unwrap_or(at);
+        *cached = Some((at, until));
+        until
+    }
 }
 
 impl std::fmt::Debug for WebDecider<'_> {
@@ -91,10 +132,8 @@ impl WebDecider<'_> {
         let at = self.clock.now();
         let ctx = Context::new(user.map(str::to_string), self.roles.of(user), at);
         let decision = self.engine.decide_web(&ctx, &WebRequest::new(url), self.source);
-        let valid_for_secs = self
-            .engine
-            .valid_until(at)
-            .map(|until| until.as_second().saturating_sub(at.as_second()).max(1) as u64)
+        let until = self.next_edge(at);
+        let valid_for_secs = Some(until.as_second().saturating_sub(at.as_second()).max(1) as u64)
             .filter(|secs| *secs < 86_400);
         WebOutcome {
             decision,

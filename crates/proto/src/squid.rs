@@ -207,7 +207,9 @@ pub fn parse_request(line: &[u8], mode: Mode) -> Result<Request<'_>, RequestErro
     let channel = channel_end.and_then(|end| parse_channel(&line[..end]));
     let error = |kind| RequestError { channel, kind };
     let text = std::str::from_utf8(line).map_err(|_| error(RequestErrorKind::NotUtf8))?;
-    let mut fields = text.split([' ', '\t']).filter(|f| !f.is_empty());
+    let mut fields = text
+        .split(|c: char| c == ' ' || c == '\t')
+        .filter(|f| !f.is_empty());
     if channel.is_some() {
         fields.next();
     }
@@ -355,19 +357,24 @@ fn quoted(out: &mut Vec<u8>, key: &str, value: &str) {
     out.push(b' ');
     out.extend_from_slice(key.as_bytes());
     out.extend_from_slice(b"=\"");
-    for c in value.chars() {
-        match c {
-            '"' | '\\' => {
-                out.push(b'\\');
-                out.push(c as u8);
-            }
-            c if c.is_control() => out.push(b' '),
-            c => {
-                let mut buf = [0u8; 4];
-                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-            }
+    let bytes = value.as_bytes();
+    let mut run = 0;
+    for (i, b) in bytes.iter().enumerate() {
+        // Multi-byte UTF-8 sequences never contain ASCII bytes, so checking bytes is
+        // enough; C1 controls (U+0080..U+009F) are two bytes starting 0xC2 0x80..0x9F.
+        let c1 = *b == 0xc2 && bytes.get(i + 1).is_some_and(|n| (0x80..0xa0).contains(n));
+        let special = matches!(b, b'"' | b'\\') || *b < 0x20 || *b == 0x7f || c1;
+        if !special {
+            continue;
         }
+        out.extend_from_slice(&bytes[run..i]);
+        match b {
+            b'"' | b'\\' => out.extend_from_slice(&[b'\\', *b]),
+            _ => out.push(b' '),
+        }
+        run = if c1 { i + 2 } else { i + 1 };
     }
+    out.extend_from_slice(&bytes[run.min(bytes.len())..]);
     out.push(b'"');
 }
 

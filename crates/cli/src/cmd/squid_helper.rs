@@ -108,12 +108,7 @@ fn serve(args: SquidHelperArgs, mode: Mode) -> CmdResult {
     if let Some(url) = args.block_url {
         config.block_url = url;
     }
-    let decider = WebDecider {
-        engine: &engine,
-        source: source.as_ref(),
-        clock,
-        roles: &roles,
-    };
+    let decider = WebDecider::new(&engine, source.as_ref(), clock, &roles);
     let mut helper = SquidHelper::new(decider, config);
     let stats = helper
         .run(std::io::stdin().lock(), std::io::stdout().lock())

@@ -53,14 +53,13 @@ impl Target {
             return Err(TargetError::TooLong);
         }
         let rest = url.trim();
-        let rest = match rest.find("://") {
-            Some(i)
-                if rest[..i]
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c)) =>
-            {
-                &rest[i + 3..]
-            }
+        // The scheme, if any: letters, digits, `+.-` up to `://` (a byte scan; `find` with
+        // a string pattern costs more than the rest of the parse).
+        let scheme_end = rest
+            .bytes()
+            .position(|b| !(b.is_ascii_alphanumeric() || b == b'+' || b == b'.' || b == b'-'));
+        let rest = match scheme_end {
+            Some(i) if rest.as_bytes()[i..].starts_with(b"://") => &rest[i + 3..],
             _ => rest,
         };
         let end = rest.find(['/', '?', '#', '\\']).unwrap_or(rest.len());
@@ -146,16 +145,17 @@ fn normalise_host_kind(raw: &str) -> Result<(String, bool), TargetError> {
     if host.is_empty() {
         return Err(TargetError::Empty);
     }
-    let mut out = String::with_capacity(host.len());
+    let mut out;
     if host.is_ascii() {
-        for b in host.bytes() {
-            let b = b.to_ascii_lowercase();
-            if !(b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.') {
-                return Err(TargetError::BadHost(raw.to_string()));
-            }
-            out.push(b as char);
+        if !host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+        {
+            return Err(TargetError::BadHost(raw.to_string()));
         }
+        out = host.to_ascii_lowercase();
     } else {
+        out = String::with_capacity(host.len() * 2);
         for (i, label) in host.split(['.', '\u{3002}', '\u{ff0e}', '\u{ff61}']).enumerate() {
             if i > 0 {
                 out.push('.');
