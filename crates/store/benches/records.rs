@@ -1,1 +1,141 @@
-fn main() {}
+//! Writes monitoring records in batches, with the dashboard's indexes in place, and prints
+//! records per second for SQLite and PostgreSQL side by side. Not run in CI.
+//!
+//! `cargo bench -p charter-store --bench records [-- N BATCH]` (default 500,000 in batches of
+//! 10,000). PostgreSQL is taken from `CHARTER_TEST_PG` (default
+//! `postgres://postgres@127.0.0.1:5432/postgres`); a fresh database is made and dropped.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a benchmark that fails should stop"
+)]
+
+use std::time::Instant;
+
+use charter_engine::Privacy;
+use charter_store::{Actor, NewRecord, Source, Store};
+use jiff::{SignedDuration, Timestamp};
+use sqlx::Connection as _;
+
+fn records(n: usize, start: Timestamp) -> Vec<NewRecord> {
+    let hosts = [
+        "www.bbc.co.uk",
+        "www.bet365.com",
+        "mail.google.com",
+        "www.linkedin.com",
+        "intranet.example.org",
+        "github.com",
+    ];
+    let verdicts = ["allow", "allow", "allow", "log", "warn", "block"];
+    (0..n)
+        .map(|i| {
+            let k = i % hosts.len();
+            NewRecord {
+                at: start + SignedDuration::from_millis(i as i64 * 7),
+                user: Some(format!("user{}", i % 500)),
+                source: Source::Web,
+                subject: format!("https://{}/path/{}/index.html?q={}", hosts[k], i % 977, i),
+                verdict: verdicts[k].into(),
+                rule: (k == 1 || k == 5).then(|| "internet.prohibited-content".into()),
+                check: (k == 1 || k == 5).then(|| "prohibited_category".into()),
+                severity: (k == 1 || k == 5).then(|| "gross_misconduct".into()),
+                categories: Some(
+                    [
+                        "news",
+                        "gambling",
+                        "webmail",
+                        "social_media",
+                        "other",
+                        "other",
+                    ][k]
+                        .into(),
+                ),
+                privacy: Privacy::Full,
+                detail: None,
+                findings: if k == 1 {
+                    r#"[{"rule":"internet.prohibited-content","check":"prohibited_category"}]"#
+                        .into()
+                } else {
+                    "[]".into()
+                },
+            }
+        })
+        .collect()
+}
+
+async fn run(store: &Store, n: usize, batch: usize) -> f64 {
+    let start: Timestamp = "2026-05-01T00:00:00Z".parse().unwrap();
+    let data = records(n, start);
+    let actor = Actor::System("bench".into());
+    // Warm up: the first batch creates partitions and prepares statements.
+    store
+        .write_records(&actor, &data[..batch.min(n)])
+        .await
+        .unwrap();
+    let t = Instant::now();
+    for chunk in data[batch.min(n)..].chunks(batch) {
+        store.write_records(&actor, chunk).await.unwrap();
+    }
+    let secs = t.elapsed().as_secs_f64();
+    (n - batch.min(n)) as f64 / secs
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let n: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(500_000);
+    let batch: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(10_000);
+
+    let only = std::env::var("CHARTER_BENCH_ONLY").unwrap_or_default();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+    let sqlite = Store::open(&url).await.unwrap();
+    if let Ok(sql) = std::env::var("CHARTER_BENCH_SQL") {
+        let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut c)
+            .await
+            .unwrap();
+        c.close().await.unwrap();
+    }
+    let s = run(&sqlite, n, batch).await;
+    sqlite.close().await;
+    if only == "sqlite" {
+        println!("sqlite {s:.0} records/s");
+        return;
+    }
+
+    let admin = std::env::var("CHARTER_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let name = format!("charter_bench_{}", std::process::id());
+    let mut c = sqlx::PgConnection::connect(&admin)
+        .await
+        .expect("PostgreSQL reachable");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut c)
+        .await
+        .unwrap();
+    let pg_url = format!(
+        "{}/{name}",
+        admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin)
+    );
+    let pg = Store::open(&pg_url).await.unwrap();
+    let p = run(&pg, n, batch).await;
+    pg.close().await;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE {name} WITH (FORCE)"
+    )))
+    .execute(&mut c)
+    .await
+    .unwrap();
+
+    println!(
+        "monitoring records, batches of {batch}, indexes (at), (user_name, at), (verdict, at) in place"
+    );
+    println!("{:<12} {:>14}", "engine", "records/s");
+    println!("{:<12} {:>14.0}", "sqlite", s);
+    println!("{:<12} {:>14.0}", "postgresql", p);
+}
