@@ -26,6 +26,8 @@ pub struct Config {
     /// Where records and registers live.
     #[serde(default)]
     pub store: StoreConfig,
+    /// `[icap]`: the ICAP REQMOD server for Squid; absent means off.
+    pub icap: Option<charter_gateways::icap::IcapConfig>,
     /// `[milter]`: the content milter for Postfix; absent means off.
     pub milter: Option<charter_gateways::milter::MilterConfig>,
     /// `[policy_service]`: the Postfix policy delegation service; absent means off.

@@ -32,6 +32,8 @@ enum Command {
     Categories(cmd::categories::CategoriesCommand),
     /// The Squid external_acl or url_rewrite helper (Squid starts it; see docs/squid.md).
     SquidHelper(cmd::squid_helper::SquidHelperArgs),
+    /// Run the configured gateways (ICAP, ...) from charter.toml.
+    Serve(cmd::serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -52,6 +54,7 @@ fn main() -> ExitCode {
         Command::Check(c) => c.run(),
         Command::Categories(c) => c.run(),
         Command::SquidHelper(args) => cmd::squid_helper::run(args),
+        Command::Serve(args) => cmd::serve::run(args),
     };
     exit::finish(outcome)
 }

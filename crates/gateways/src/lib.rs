@@ -6,3 +6,4 @@ pub mod squid_helper;
 pub mod web;
 pub mod milter;
 pub mod policy_service;
+pub mod icap;

@@ -6,3 +6,4 @@ pub mod policy;
 pub mod categories;
 pub mod squid_helper;
 pub mod mail;
+pub mod serve;
