@@ -34,6 +34,32 @@ enum Command {
     SquidHelper(cmd::squid_helper::SquidHelperArgs),
     /// Run the configured gateways (ICAP, ...) from charter.toml.
     Serve(cmd::serve::ServeArgs),
+    /// The people register: add, list, show, update, make email addresses.
+    People(cmd::register::PeopleCmd),
+    /// Accounts people hold (logins, VPN): add, disable.
+    Accounts(cmd::register::AccountsCmd),
+    /// The device register and removable-media authorisations.
+    Devices(cmd::register::DevicesCmd),
+    /// Software requests and the approved list.
+    Software(cmd::register::SoftwareCmd),
+    /// Official social media accounts: owner, custodian, two-factor, handover.
+    Social(cmd::register::SocialCmd),
+    /// Policy versions and acknowledgements: publish, sign, who is due.
+    Acks(cmd::register::AcksCmd),
+    /// Incidents: spam or scam, security concern, lost device, safeguarding.
+    Incident(cmd::cases::IncidentCmd),
+    /// The data breach log and its 72-hour clock.
+    Breach(cmd::cases::BreachCmd),
+    /// Data subject requests and their one-month clock.
+    Request(cmd::cases::RequestCmd),
+    /// Leaver checklists.
+    Leaver(cmd::cases::LeaverCmd),
+    /// Monitoring records: list (audited), import, purge by the retention period.
+    Records(cmd::records::RecordsCmd),
+    /// The audit chain: verify, list.
+    Audit(cmd::audit::AuditCmd),
+    /// Subject access export and erasure.
+    Dsar(cmd::dsar::DsarCmd),
 }
 
 fn main() -> ExitCode {
@@ -55,6 +81,19 @@ fn main() -> ExitCode {
         Command::Categories(c) => c.run(),
         Command::SquidHelper(args) => cmd::squid_helper::run(args),
         Command::Serve(args) => cmd::serve::run(args),
+        Command::People(c) => c.run(),
+        Command::Accounts(c) => c.run(),
+        Command::Devices(c) => c.run(),
+        Command::Software(c) => c.run(),
+        Command::Social(c) => c.run(),
+        Command::Acks(c) => c.run(),
+        Command::Incident(c) => c.run(),
+        Command::Breach(c) => c.run(),
+        Command::Request(c) => c.run(),
+        Command::Leaver(c) => c.run(),
+        Command::Records(c) => c.run(),
+        Command::Audit(c) => c.run(),
+        Command::Dsar(c) => c.run(),
     };
     exit::finish(outcome)
 }

@@ -35,10 +35,10 @@ pub enum Error {
         action: &'static str,
     },
     /// The person acting does not hold a role the policy requires.
-    #[error("person {actor} may not {action}: it needs one of the roles {roles}")]
+    #[error("{actor} may not {action}: it needs one of the roles {roles}")]
     NotAuthorised {
-        /// Who tried.
-        actor: i64,
+        /// Who tried (`person 3`, or the system part that tried).
+        actor: String,
         /// What they tried.
         action: &'static str,
         /// The roles that may, comma-separated (or `none configured`).

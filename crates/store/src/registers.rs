@@ -60,8 +60,8 @@ pub(crate) async fn require_role(
     roles: &[String],
     action: &'static str,
 ) -> Result<Person> {
-    let denied = |id| Error::NotAuthorised {
-        actor: id,
+    let denied = |who: String| Error::NotAuthorised {
+        actor: who,
         action,
         roles: if roles.is_empty() {
             "none configured in the pack".to_string()
@@ -70,11 +70,11 @@ pub(crate) async fn require_role(
         },
     };
     let Some(id) = actor.person() else {
-        return Err(denied(0));
+        return Err(denied(format!("{actor} (no person given)")));
     };
     let person = get_person(tx, id).await?;
     if person.status != "active" || !person.has_any_role(roles) {
-        return Err(denied(id));
+        return Err(denied(format!("person {id}")));
     }
     Ok(person)
 }
@@ -111,15 +111,21 @@ pub fn text_hash(text: &str) -> String {
         .collect()
 }
 
-/// The role an incident goes to: safeguarding concerns to the pack's safeguarding lead,
-/// everything else to whom the pack says staff report to (the IT team by default).
+/// The role an incident goes to: safeguarding concerns to the pack's safeguarding lead
+/// (`safeguarding_lead` when the pack names none), everything else to IT: the first of the
+/// pack's device approvers (`it` when it names none). The pack's `report_to` is prose for
+/// people ("the IT Dept."), not a role, so it is not used here.
 pub fn route_incident(kind: IncidentKind, governance: &Governance) -> String {
     match kind {
         IncidentKind::Safeguarding => governance
             .safeguarding_role
             .clone()
             .unwrap_or_else(|| "safeguarding_lead".into()),
-        _ => governance.report_to.clone().unwrap_or_else(|| "it".into()),
+        _ => governance
+            .device_approvers
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "it".into()),
     }
 }
 

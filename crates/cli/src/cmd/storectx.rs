@@ -1,0 +1,151 @@
+//! What the store commands share: `--config` and `--json`, opening the store named in the
+//! config, loading the pack when a command needs its governance settings, and printing.
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use clap::Args;
+use serde::Serialize;
+
+use charter_policy::Pack;
+use charter_store::{Actor, Store};
+
+use crate::config::Config;
+use crate::exit::{CmdResult, Outcome};
+
+/// Options every store command takes.
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    /// The configuration file (`policy`, `[store] url`).
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = "charter.toml",
+        global = true
+    )]
+    pub config: PathBuf,
+    /// Print one JSON document instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// The person doing this (their id in the people register); approvals and ticks need
+    /// one with the right role. Without it the change is recorded as made by the CLI.
+    #[arg(long, value_name = "PERSON", global = true)]
+    pub by: Option<i64>,
+}
+
+/// An open store and the config it came from.
+#[derive(Debug)]
+pub struct Ctx {
+    /// The store.
+    pub store: Store,
+    /// The config.
+    pub config: Config,
+    /// `--json`.
+    pub json: bool,
+    /// `--by`.
+    pub by: Option<i64>,
+}
+
+impl Ctx {
+    /// Who is acting.
+    pub fn actor(&self) -> Actor {
+        match self.by {
+            Some(id) => Actor::Person(id),
+            None => Actor::System(format!(
+                "cli:{}",
+                std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+            )),
+        }
+    }
+
+    /// The pack named in the config.
+    pub fn pack(&self) -> anyhow::Result<Pack> {
+        charter_policy::load_file(&self.config.policy)
+            .with_context(|| format!("cannot use pack `{}`", self.config.policy.display()))
+    }
+
+    /// Prints `value` as JSON with `--json`, else the text `human` makes.
+    pub fn emit<T: Serialize>(
+        &self,
+        value: &T,
+        human: impl FnOnce(&T) -> String,
+    ) -> anyhow::Result<()> {
+        if self.json {
+            println!("{}", serde_json::to_string_pretty(value)?);
+        } else {
+            let text = human(value);
+            if !text.is_empty() {
+                println!("{}", text.trim_end());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The store URL with a relative SQLite path taken from the config file's directory, as
+/// every other path in the config is.
+pub fn store_url(config_path: &Path, url: &str) -> String {
+    match url.strip_prefix("sqlite://") {
+        Some(path) if !path.is_empty() && !Path::new(path).is_absolute() && path != ":memory:" => {
+            let base = config_path.parent().unwrap_or(Path::new("."));
+            format!("sqlite://{}", base.join(path).display())
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Runs `f` against the store named in `--config` on a small runtime, and closes the store.
+pub fn run<F, Fut>(args: &StoreArgs, f: F) -> CmdResult
+where
+    F: FnOnce(Ctx) -> Fut,
+    Fut: Future<Output = anyhow::Result<Ctx>>,
+{
+    let config = Config::load(&args.config)?;
+    let url = store_url(&args.config, &config.store.url);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    rt.block_on(async {
+        let store = Store::open(&url)
+            .await
+            .with_context(|| format!("cannot open store `{url}`"))?;
+        let ctx = Ctx {
+            store,
+            config,
+            json: args.json,
+            by: args.by,
+        };
+        let ctx = f(ctx).await?;
+        ctx.store.close().await;
+        Ok(Outcome::Success)
+    })
+}
+
+/// Parses a date argument.
+pub fn date(text: &str) -> anyhow::Result<jiff::civil::Date> {
+    text.parse()
+        .map_err(|_| anyhow::anyhow!("bad date `{text}`, expected a date such as 2026-04-01"))
+}
+
+/// Parses an instant argument: RFC 3339, or a local time read in UTC when it has no offset.
+pub fn instant(text: &str) -> anyhow::Result<jiff::Timestamp> {
+    if let Ok(t) = text.parse::<jiff::Timestamp>() {
+        return Ok(t);
+    }
+    text.parse::<jiff::civil::DateTime>()
+        .ok()
+        .and_then(|d| d.to_zoned_datetime(jiff::tz::TimeZone::UTC).ok())
+        .map(|z| z.timestamp())
+        .ok_or_else(|| {
+            anyhow::anyhow!("bad time `{text}`, expected RFC 3339 such as 2026-06-15T10:00:00Z")
+        })
+}
+
+/// Today in UTC.
+pub fn today() -> jiff::civil::Date {
+    jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .date()
+}

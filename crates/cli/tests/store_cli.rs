@@ -1,0 +1,330 @@
+//! The register commands as a person would run them (README workflows), on SQLite.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a failed unwrap is a failed test"
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+struct Site {
+    dir: tempfile::TempDir,
+    cfg: PathBuf,
+}
+
+impl Site {
+    fn new() -> Site {
+        let dir = tempfile::tempdir().unwrap();
+        let pack = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies/iimts.toml");
+        let cfg = dir.path().join("charter.toml");
+        std::fs::write(
+            &cfg,
+            format!(
+                "policy = {:?}\n[store]\nurl = \"sqlite://charter.db\"\n",
+                pack.display().to_string()
+            ),
+        )
+        .unwrap();
+        Site { dir, cfg }
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_charter"))
+            .args(args)
+            .arg("--config")
+            .arg(&self.cfg)
+            .output()
+            .unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn json(&self, args: &[&str]) -> serde_json::Value {
+        let mut a = args.to_vec();
+        a.push("--json");
+        serde_json::from_str(&self.ok(&a)).unwrap()
+    }
+
+    /// Fails with exit 2 and a one-line error containing `want`.
+    fn refused(&self, args: &[&str], want: &str) {
+        let out = self.run(args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn people_get_addresses_by_the_naming_convention() {
+    let s = Site::new();
+    let a = s.json(&[
+        "people",
+        "add",
+        "--first",
+        "Smith",
+        "--last",
+        "Brown",
+        "--roles",
+        "management",
+        "--location",
+        "uk",
+        "--email",
+    ]);
+    assert_eq!(a["email"]["address"], "smith.brown@iimtsab.co.uk");
+    let b = s.json(&[
+        "people",
+        "add",
+        "--first",
+        "Smith",
+        "--last",
+        "Jones",
+        "--roles",
+        "staff",
+        "--location",
+        "uk",
+        "--email",
+    ]);
+    assert_eq!(b["email"]["address"], "smith.uk@iimtsab.co.uk");
+    let c = s.json(&[
+        "people",
+        "add",
+        "--first",
+        "Smith",
+        "--last",
+        "Green",
+        "--roles",
+        "staff",
+        "--location",
+        "uk",
+        "--email",
+    ]);
+    assert_eq!(c["email"]["address"], "smith.uk2@iimtsab.co.uk");
+    assert!(
+        c["email"]["explanation"]
+            .as_str()
+            .unwrap()
+            .contains("taken by person 2")
+    );
+    let d = s.json(&[
+        "people",
+        "add",
+        "--first",
+        "Ann",
+        "--last",
+        "Ext",
+        "--roles",
+        "external",
+        "--department",
+        "hr",
+        "--location",
+        "uk",
+        "--email",
+    ]);
+    assert_eq!(d["email"]["address"], "hr.uk@iimtsab.co.uk");
+    let list = s.json(&["people", "list"]);
+    assert_eq!(list.as_array().unwrap().len(), 4);
+    s.refused(&["people", "show", "99"], "no person with id 99");
+}
+
+#[test]
+fn devices_and_software_need_the_packs_approver_role() {
+    let s = Site::new();
+    s.ok(&[
+        "people", "add", "--first", "Ian", "--last", "Tech", "--roles", "it",
+    ]);
+    s.ok(&[
+        "people", "add", "--first", "Pat", "--last", "Staff", "--roles", "staff",
+    ]);
+    s.ok(&[
+        "devices",
+        "add",
+        "--serial",
+        "SN-1",
+        "--kind",
+        "laptop",
+        "--encrypted",
+    ]);
+    s.refused(
+        &["devices", "add", "--serial", "SN-1", "--kind", "laptop"],
+        "device serial `SN-1` already exists",
+    );
+    s.refused(
+        &["devices", "assign", "1", "--to", "2", "--by", "2"],
+        "person 2 may not assign devices",
+    );
+    let d = s.json(&["devices", "assign", "1", "--to", "2", "--by", "1"]);
+    assert_eq!(d["status"], "assigned");
+    s.refused(
+        &["devices", "assign", "1", "--to", "2", "--by", "1"],
+        "device 1 is assigned",
+    );
+    s.ok(&[
+        "software", "request", "--person", "2", "--name", "Inkscape", "--reason", "diagrams",
+        "--by", "2",
+    ]);
+    s.ok(&[
+        "software",
+        "approve",
+        "1",
+        "--reason",
+        "free licence",
+        "--by",
+        "1",
+    ]);
+    assert_eq!(s.ok(&["software", "approved"]).trim(), "Inkscape");
+}
+
+#[test]
+fn breach_after_72_hours_needs_reasons() {
+    let s = Site::new();
+    s.ok(&[
+        "people",
+        "add",
+        "--first",
+        "Cora",
+        "--last",
+        "Sec",
+        "--roles",
+        "company_secretary",
+    ]);
+    let b = s.json(&[
+        "breach",
+        "open",
+        "--description",
+        "laptop stolen",
+        "--categories",
+        "names",
+        "--people-count",
+        "10",
+        "--consequences",
+        "fraud",
+        "--measures",
+        "wipe",
+        "--contact",
+        "Company Secretary",
+        "--aware-at",
+        "2026-01-09T16:00:00Z",
+        "--by",
+        "1",
+    ]);
+    assert_eq!(b["notify_by"], "2026-01-12T16:00:00Z");
+    s.ok(&[
+        "breach",
+        "decide",
+        "1",
+        "--notify",
+        "--reason",
+        "risk to people",
+        "--by",
+        "1",
+    ]);
+    s.refused(
+        &[
+            "breach",
+            "notify-ico",
+            "1",
+            "--at",
+            "2026-01-13T16:00:00Z",
+            "--by",
+            "1",
+        ],
+        "24 hours after the 72-hour deadline",
+    );
+    s.ok(&[
+        "breach",
+        "notify-ico",
+        "1",
+        "--at",
+        "2026-01-13T16:00:00Z",
+        "--late-reason",
+        "police asked us to wait",
+        "--by",
+        "1",
+    ]);
+    let b = s.json(&["breach", "close", "1", "--by", "1"]);
+    assert_eq!(b["status"], "closed");
+}
+
+#[test]
+fn subject_request_due_dates_and_export() {
+    let s = Site::new();
+    s.ok(&[
+        "people",
+        "add",
+        "--first",
+        "Pat",
+        "--last",
+        "Staff",
+        "--roles",
+        "staff",
+        "--location",
+        "uk",
+        "--email",
+    ]);
+    let r = s.json(&[
+        "request",
+        "receive",
+        "--kind",
+        "access",
+        "--requester",
+        "Pat Staff",
+        "--person",
+        "1",
+        "--received",
+        "2026-01-31",
+    ]);
+    assert_eq!(r["due_on"], "2026-02-28");
+    let out = s.dir.path().join("dsar");
+    s.ok(&[
+        "dsar",
+        "export",
+        "--person",
+        "1",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let export: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("export.json")).unwrap()).unwrap();
+    assert_eq!(export["accounts"][0]["name"], "pat.uk@iimtsab.co.uk");
+    assert_eq!(export["subject_requests"][0]["kind"], "access");
+    let html = std::fs::read_to_string(out.join("summary.html")).unwrap();
+    assert!(html.contains("IIMT Studies") && html.contains("pat.uk@iimtsab.co.uk"));
+}
+
+#[test]
+fn audit_verify_names_the_edited_row() {
+    let s = Site::new();
+    for n in ["A", "B", "C"] {
+        s.ok(&["people", "add", "--first", n, "--last", "X"]);
+    }
+    assert!(s.ok(&["audit", "verify"]).contains("intact: 3 rows"));
+    let db = s.dir.path().join("charter.db");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        use sqlx::Connection as _;
+        let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
+            .await
+            .unwrap();
+        sqlx::query("UPDATE audit SET actor = 'person:99' WHERE seq = 2")
+            .execute(&mut c)
+            .await
+            .unwrap();
+    });
+    let out = s.run(&["audit", "verify"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("row 2: its contents were edited"), "{text}");
+}
