@@ -52,7 +52,8 @@ impl Drop for Serve {
 }
 
 fn squid_with_icap(dir: &TempDir, icap_port: u16) -> Squid {
-    let block = doc_block("squid-icap").replace("127.0.0.1:1344", &format!("127.0.0.1:{icap_port}"));
+    let block =
+        doc_block("squid-icap").replace("127.0.0.1:1344", &format!("127.0.0.1:{icap_port}"));
     let body = format!("{block}http_access allow localnet\nhttp_access deny all\n");
     Squid::start(dir, &body, &[])
 }
@@ -61,11 +62,23 @@ fn squid_with_icap(dir: &TempDir, icap_port: u16) -> Squid {
 fn c_icap_client(port: u16, args: &[&str]) -> String {
     let client = require("c-icap-client", "c-icap");
     let out: Output = Command::new(client)
-        .args(["-i", "127.0.0.1", "-p", &port.to_string(), "-s", "reqmod", "-v"])
+        .args([
+            "-i",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-s",
+            "reqmod",
+            "-v",
+        ])
         .args(args)
         .output()
         .unwrap();
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 #[test]
@@ -75,7 +88,10 @@ fn squid_icap_gambling_at_ten_is_refused_with_our_page() {
     let squid = squid_with_icap(&dir, serve.port);
     let (status, body) = curl(squid.port, "http://www.bet365.com/");
     assert_eq!(status, 403, "{body}\n{}", squid.cache_log());
-    assert!(body.contains("<code>internet.prohibited-content</code>"), "{body}");
+    assert!(
+        body.contains("<code>internet.prohibited-content</code>"),
+        "{body}"
+    );
     assert!(body.contains("Internet use / Prohibited use"), "{body}");
     assert!(body.contains("Gambling, pornography, terrorism"), "{body}");
     assert!(body.contains("ask the IT Department"), "{body}");
@@ -107,7 +123,10 @@ fn squid_icap_allowed_site_reaches_the_origin() {
     let dir = TempDir::new("icap-allowed");
     let serve = Serve::start(&dir, TEN_AM, "");
     let squid = squid_with_icap(&dir, serve.port);
-    let (status, body) = curl(squid.port, &format!("http://allowed.test:{}/x", origin.port));
+    let (status, body) = curl(
+        squid.port,
+        &format!("http://allowed.test:{}/x", origin.port),
+    );
     assert_eq!(status, 200, "{body}\n{}", squid.cache_log());
     assert_eq!(body, ORIGIN_BODY);
 }
@@ -144,19 +163,27 @@ fn c_icap_client_block_and_allow() {
     let out = c_icap_client(serve.port, &["-req", "http://www.bet365.com/"]);
     let text = out;
     assert!(text.contains("HTTP/1.1 403 Forbidden"), "{text}");
-    assert!(text.contains("<code>internet.prohibited-content</code>"), "{text}");
+    assert!(
+        text.contains("<code>internet.prohibited-content</code>"),
+        "{text}"
+    );
     let out = c_icap_client(serve.port, &["-req", "http://allowed.test/"]);
     let text = out;
     assert!(text.contains("ICAP/1.0 204 No Content"), "{text}");
     // Without 204 and preview, the request comes back unchanged.
-    let out = c_icap_client(serve.port, &["-req", "http://allowed.test/", "-no204", "-nopreview"]);
+    let out = c_icap_client(
+        serve.port,
+        &["-req", "http://allowed.test/", "-no204", "-nopreview"],
+    );
     let text = out;
     assert!(text.contains("ICAP/1.0 200 OK"), "{text}");
     assert!(text.contains("GET http://allowed.test/"), "{text}");
 }
 
 fn read_all(stream: &mut TcpStream) -> String {
-    stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
     let mut out = Vec::new();
     let _ = stream.read_to_end(&mut out);
     String::from_utf8_lossy(&out).to_string()
@@ -186,12 +213,19 @@ fn garbage_gets_400_and_the_connection_is_closed() {
 fn connections_are_bounded() {
     let dir = TempDir::new("icap-bounded");
     let serve = Serve::start(&dir, TEN_AM, "max_connections = 2\n");
-    let held: Vec<TcpStream> = (0..2).map(|_| TcpStream::connect(("127.0.0.1", serve.port)).unwrap()).collect();
+    let held: Vec<TcpStream> = (0..2)
+        .map(|_| TcpStream::connect(("127.0.0.1", serve.port)).unwrap())
+        .collect();
     // Let the server accept the two before the third arrives.
     let mut probe = TcpStream::connect(("127.0.0.1", serve.port)).unwrap();
-    probe.write_all(b"OPTIONS icap://127.0.0.1/reqmod ICAP/1.0\r\n\r\n").unwrap();
+    probe
+        .write_all(b"OPTIONS icap://127.0.0.1/reqmod ICAP/1.0\r\n\r\n")
+        .unwrap();
     let reply = read_all(&mut probe);
-    assert!(reply.starts_with("ICAP/1.0 503 Service Unavailable\r\n"), "{reply:?}");
+    assert!(
+        reply.starts_with("ICAP/1.0 503 Service Unavailable\r\n"),
+        "{reply:?}"
+    );
     drop(held);
     // Once they are gone, new connections are served again (eventually: the server
     // notices the closes asynchronously).
@@ -201,7 +235,9 @@ fn connections_are_bounded() {
         stream
             .write_all(b"OPTIONS icap://127.0.0.1/reqmod ICAP/1.0\r\nConnection: close\r\n\r\n")
             .unwrap();
-        stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
         let mut buf = [0u8; 64];
         let n = stream.read(&mut buf).unwrap_or(0);
         if buf[..n].starts_with(b"ICAP/1.0 200 OK") {
@@ -218,7 +254,9 @@ fn a_slow_client_is_disconnected() {
     let dir = TempDir::new("icap-slow");
     let serve = Serve::start(&dir, TEN_AM, "timeout_secs = 1\n");
     let mut stream = TcpStream::connect(("127.0.0.1", serve.port)).unwrap();
-    stream.write_all(b"REQMOD icap://127.0.0.1/reqmod ICAP/1.0\r\nHost: x").unwrap();
+    stream
+        .write_all(b"REQMOD icap://127.0.0.1/reqmod ICAP/1.0\r\nHost: x")
+        .unwrap();
     // No timing is asserted: only that the server gives up on its own and closes.
     assert_eq!(read_all(&mut stream), "");
 }
@@ -245,11 +283,23 @@ fn check_url_helper_and_icap_agree() {
             .output()
             .unwrap();
         let json = String::from_utf8_lossy(&check.stdout);
-        assert_eq!(json.contains("\"verdict\": \"block\""), blocked, "check url {url}: {json}");
+        assert_eq!(
+            json.contains("\"verdict\": \"block\""),
+            blocked,
+            "check url {url}: {json}"
+        );
         let helper = helper_reply(&pack, &index, url);
-        assert_eq!(helper.starts_with("1 ERR"), blocked, "helper {url}: {helper}");
+        assert_eq!(
+            helper.starts_with("1 ERR"),
+            blocked,
+            "helper {url}: {helper}"
+        );
         let icap = c_icap_client(serve.port, &["-req", url]);
-        assert_eq!(icap.contains("403 Forbidden"), blocked, "icap {url}: {icap}");
+        assert_eq!(
+            icap.contains("403 Forbidden"),
+            blocked,
+            "icap {url}: {icap}"
+        );
     }
 }
 

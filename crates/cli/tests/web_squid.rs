@@ -21,7 +21,10 @@ fn gambling_at_ten_is_refused_with_our_page() {
     let squid = squid_at(&dir, TEN_AM, None);
     let (status, body) = curl(squid.port, "http://www.bet365.com/");
     assert_eq!(status, 403, "{body}");
-    assert!(body.contains("blocked by your organisation's IT policy"), "{body}");
+    assert!(
+        body.contains("blocked by your organisation's IT policy"),
+        "{body}"
+    );
     assert!(body.contains("internet.prohibited-content"), "{body}");
     assert!(body.contains("Internet use / Prohibited use"), "{body}");
     assert!(body.contains("Gambling, pornography, terrorism"), "{body}");
@@ -39,7 +42,10 @@ fn social_media_allowed_in_the_lunch_break() {
     let origin = Origin::start();
     let dir = TempDir::new("squid-lunch");
     let squid = squid_at(&dir, LUNCH, None);
-    let (status, body) = curl(squid.port, &format!("http://www.facebook.com:{}/", origin.port));
+    let (status, body) = curl(
+        squid.port,
+        &format!("http://www.facebook.com:{}/", origin.port),
+    );
     assert_eq!(status, 200, "{body}\n{}", squid.cache_log());
     assert_eq!(body, ORIGIN_BODY);
 }
@@ -60,11 +66,17 @@ fn allowed_site_reaches_the_origin() {
     let origin = Origin::start();
     let dir = TempDir::new("squid-allowed");
     let squid = squid_at(&dir, TEN_AM, None);
-    let (status, body) = curl(squid.port, &format!("http://allowed.test:{}/page", origin.port));
+    let (status, body) = curl(
+        squid.port,
+        &format!("http://allowed.test:{}/page", origin.port),
+    );
     assert_eq!(status, 200, "{body}\n{}", squid.cache_log());
     assert_eq!(body, ORIGIN_BODY);
     // A news site (categorised, no rule) passes too.
-    let (status, _) = curl(squid.port, &format!("http://www.bbc.co.uk:{}/", origin.port));
+    let (status, _) = curl(
+        squid.port,
+        &format!("http://www.bbc.co.uk:{}/", origin.port),
+    );
     assert_eq!(status, 200);
 }
 

@@ -70,8 +70,13 @@ pub enum IcapConfigError {
 impl fmt::Display for IcapConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            IcapConfigError::BadListen(l) => write!(f, "bad [icap] listen `{l}`, expected address:port such as 127.0.0.1:1344"),
-            IcapConfigError::NoConnections => f.write_str("[icap] max_connections must be at least 1"),
+            IcapConfigError::BadListen(l) => write!(
+                f,
+                "bad [icap] listen `{l}`, expected address:port such as 127.0.0.1:1344"
+            ),
+            IcapConfigError::NoConnections => {
+                f.write_str("[icap] max_connections must be at least 1")
+            }
         }
     }
 }
@@ -183,8 +188,14 @@ impl IcapServer {
                 let istag = self.istag.clone();
                 tokio::spawn(async move {
                     let mut out = Vec::new();
-                    icap::write_head(&mut out, 503, "Service Unavailable", &[("ISTag", &istag), ("Connection", "close")]);
-                    let _ = tokio::time::timeout(Duration::from_secs(1), stream.write_all(&out)).await;
+                    icap::write_head(
+                        &mut out,
+                        503,
+                        "Service Unavailable",
+                        &[("ISTag", &istag), ("Connection", "close")],
+                    );
+                    let _ =
+                        tokio::time::timeout(Duration::from_secs(1), stream.write_all(&out)).await;
                 });
                 continue;
             };
@@ -227,7 +238,12 @@ impl IcapServer {
                     }
                     Err(e) => {
                         let (status, reason) = e.status();
-                        icap::write_head(&mut out, status, reason, &[("ISTag", &self.istag), ("Connection", "close")]);
+                        icap::write_head(
+                            &mut out,
+                            status,
+                            reason,
+                            &[("ISTag", &self.istag), ("Connection", "close")],
+                        );
                         close = true;
                         break;
                     }
@@ -280,7 +296,12 @@ impl IcapServer {
             Method::Reqmod => {
                 let Some(url) = request.http_url() else {
                     let (status, reason) = IcapError::BadEncapsulated.status();
-                    icap::write_head(out, status, reason, &[("ISTag", istag), ("Connection", "close")]);
+                    icap::write_head(
+                        out,
+                        status,
+                        reason,
+                        &[("ISTag", istag), ("Connection", "close")],
+                    );
                     return true;
                 };
                 let user = request
@@ -320,7 +341,12 @@ impl IcapServer {
 /// "Unchanged": 204 where the client allows it, else the request itself echoed back.
 fn unchanged(request: &Request, istag: &str, out: &mut Vec<u8>) {
     if request.allows_204() {
-        icap::write_head(out, 204, "No Content", &[("ISTag", istag), ("Encapsulated", "null-body=0")]);
+        icap::write_head(
+            out,
+            204,
+            "No Content",
+            &[("ISTag", istag), ("Encapsulated", "null-body=0")],
+        );
         return;
     }
     let head = request.http_head.as_deref().unwrap_or_default();
@@ -375,7 +401,10 @@ pub fn block_page(url: &str, explanation: Option<&Explanation>) -> String {
             finding = html(&e.finding),
             contact = html(&e.contact),
         ),
-        None => format!("<p>Your organisation's IT policy does not allow this request to {}.</p>", html(url)),
+        None => format!(
+            "<p>Your organisation's IT policy does not allow this request to {}.</p>",
+            html(url)
+        ),
     };
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Blocked by policy</title></head>\n\
@@ -410,14 +439,26 @@ severity = "gross_misconduct"
         let engine = Arc::new(Engine::new(charter_policy::parse(PACK, "t.toml").unwrap()));
         let config: IcapConfig = toml::from_str("listen = \"127.0.0.1:1344\"").unwrap();
         config
-            .build(engine, Arc::new(Builtin::new()), Clock::Fixed("2026-06-15T09:00:00Z".parse().unwrap()), Roles::default())
+            .build(
+                engine,
+                Arc::new(Builtin::new()),
+                Clock::Fixed("2026-06-15T09:00:00Z".parse().unwrap()),
+                Roles::default(),
+            )
             .unwrap()
     }
 
     fn ask(raw: &str) -> String {
         let server = server();
-        let decider = WebDecider::new(&server.engine, server.source.as_ref(), server.clock, &server.roles);
-        let Ok(Parse::Complete(request, _)) = icap::parse_request(raw.as_bytes()) else { panic!() };
+        let decider = WebDecider::new(
+            &server.engine,
+            server.source.as_ref(),
+            server.clock,
+            &server.roles,
+        );
+        let Ok(Parse::Complete(request, _)) = icap::parse_request(raw.as_bytes()) else {
+            panic!()
+        };
         let mut out = Vec::new();
         server.answer(&decider, &request, &mut out);
         String::from_utf8(out).unwrap()
@@ -450,7 +491,10 @@ severity = "gross_misconduct"
     fn allowed_without_204_echoes_the_request() {
         let out = ask(&reqmod("http://example.org/", ""));
         assert!(out.starts_with("ICAP/1.0 200 OK\r\n"), "{out}");
-        assert!(out.ends_with("GET http://example.org/ HTTP/1.1\r\nHost: x\r\n\r\n"), "{out}");
+        assert!(
+            out.ends_with("GET http://example.org/ HTTP/1.1\r\nHost: x\r\n\r\n"),
+            "{out}"
+        );
     }
 
     #[test]

@@ -15,7 +15,9 @@
 
 use std::io::{self, Read, Write};
 
-use charter_proto::squid::{Answer, LineError, LineSplitter, MAX_LINE_LEN, Mode, Reply, RequestError, parse_request};
+use charter_proto::squid::{
+    Answer, LineError, LineSplitter, MAX_LINE_LEN, Mode, Reply, RequestError, parse_request,
+};
 
 use crate::web::{WebDecider, allowed};
 
@@ -114,7 +116,9 @@ impl<'a> SquidHelper<'a> {
             .map(|c| c.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(","));
         let explanation = self.decider.explain(decision);
         let message = explanation.as_ref().map(|e| e.one_line());
-        let ttl = outcome.valid_for_secs.filter(|s| *s < self.config.ttl_cap_secs);
+        let ttl = outcome
+            .valid_for_secs
+            .filter(|s| *s < self.config.ttl_cap_secs);
         match self.config.mode {
             Mode::ExternalAcl => Reply {
                 channel: request.channel,
@@ -134,7 +138,10 @@ impl<'a> SquidHelper<'a> {
                         .block_url
                         .replace("{rule}", &url_encode(rule))
                         .replace("{clause}", &url_encode(clause))
-                        .replace("{category}", &url_encode(categories.as_deref().unwrap_or("")))
+                        .replace(
+                            "{category}",
+                            &url_encode(categories.as_deref().unwrap_or("")),
+                        )
                         .replace("{url}", &url_encode(&request.url))
                 });
                 Reply {
@@ -307,10 +314,17 @@ severity = "concern"
 
     #[test]
     fn gambling_is_refused_with_rule_and_clause() {
-        let out = run(b"3 http://www.bet365.com/ alice 10.0.0.1\n", TEN, Mode::ExternalAcl);
+        let out = run(
+            b"3 http://www.bet365.com/ alice 10.0.0.1\n",
+            TEN,
+            Mode::ExternalAcl,
+        );
         assert!(out.starts_with("3 ERR category=\"gambling\""), "{out}");
         assert!(out.contains("log=\"no-gambling\""), "{out}");
-        assert!(out.contains("Blocked by rule no-gambling (clause 4.2: \\\"No gambling.\\\")"), "{out}");
+        assert!(
+            out.contains("Blocked by rule no-gambling (clause 4.2: \\\"No gambling.\\\")"),
+            "{out}"
+        );
         assert!(out.contains("ask the IT Department"), "{out}");
     }
 
@@ -325,13 +339,21 @@ severity = "concern"
         let out = run(b"1 https://facebook.com/ bob -\n", LUNCH, Mode::ExternalAcl);
         // 12:45 local: the break ends at 13:30, 2700 s later, beyond the 60 s cap.
         assert_eq!(out, "1 OK category=\"social_media\"\n");
-        let out = run(b"1 https://facebook.com/ bob -\n", "2026-06-15T12:29:30Z", Mode::ExternalAcl);
+        let out = run(
+            b"1 https://facebook.com/ bob -\n",
+            "2026-06-15T12:29:30Z",
+            Mode::ExternalAcl,
+        );
         assert_eq!(out, "1 OK category=\"social_media\" ttl=30\n");
     }
 
     #[test]
     fn social_media_at_ten_is_refused_except_for_marketing() {
-        let out = run(b"1 facebook.com:443 bob -\n2 facebook.com:443 carol -\n", TEN, Mode::ExternalAcl);
+        let out = run(
+            b"1 facebook.com:443 bob -\n2 facebook.com:443 carol -\n",
+            TEN,
+            Mode::ExternalAcl,
+        );
         let lines: Vec<&str> = out.lines().collect();
         assert!(lines[0].starts_with("1 ERR"), "{out}");
         assert!(lines[1].starts_with("2 OK"), "{out}");
@@ -339,7 +361,11 @@ severity = "concern"
 
     #[test]
     fn channels_are_echoed_in_any_order() {
-        let out = run(b"9 http://a.com/ - -\n2 http://bet365.com/ - -\n5 http://b.com/ - -\n", TEN, Mode::ExternalAcl);
+        let out = run(
+            b"9 http://a.com/ - -\n2 http://bet365.com/ - -\n5 http://b.com/ - -\n",
+            TEN,
+            Mode::ExternalAcl,
+        );
         let ids: Vec<&str> = out.lines().map(|l| l.split(' ').next().unwrap()).collect();
         assert_eq!(ids, ["9", "2", "5"]);
     }
@@ -376,15 +402,32 @@ severity = "concern"
     #[test]
     fn unavailable_helper_answers_bh_or_ok() {
         let mut out = Vec::new();
-        serve_unavailable(Mode::ExternalAcl, "no index", false, &b"4 http://a.com/ - -\n"[..], &mut out).unwrap();
+        serve_unavailable(
+            Mode::ExternalAcl,
+            "no index",
+            false,
+            &b"4 http://a.com/ - -\n"[..],
+            &mut out,
+        )
+        .unwrap();
         assert_eq!(out, b"4 BH message=\"charter cannot decide: no index\"\n");
         let mut out = Vec::new();
-        serve_unavailable(Mode::ExternalAcl, "no index", true, &b"4 http://a.com/ - -\n"[..], &mut out).unwrap();
+        serve_unavailable(
+            Mode::ExternalAcl,
+            "no index",
+            true,
+            &b"4 http://a.com/ - -\n"[..],
+            &mut out,
+        )
+        .unwrap();
         assert!(out.starts_with(b"4 OK "));
     }
 
     #[test]
     fn last_line_without_newline_is_answered() {
-        assert_eq!(run(b"7 http://example.org/ - -", TEN, Mode::ExternalAcl), "7 OK\n");
+        assert_eq!(
+            run(b"7 http://example.org/ - -", TEN, Mode::ExternalAcl),
+            "7 OK\n"
+        );
     }
 }

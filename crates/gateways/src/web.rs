@@ -44,7 +44,11 @@ impl Roles {
             if let (Some(user), Some(roles)) = (parts.next(), parts.next()) {
                 map.insert(
                     user.to_string(),
-                    roles.split(',').filter(|r| !r.is_empty()).map(str::to_string).collect(),
+                    roles
+                        .split(',')
+                        .filter(|r| !r.is_empty())
+                        .map(str::to_string)
+                        .collect(),
                 );
             }
         }
@@ -53,7 +57,9 @@ impl Roles {
 
     /// The roles of `user`.
     pub fn of(&self, user: Option<&str>) -> Vec<String> {
-        user.and_then(|u| self.0.get(u)).cloned().unwrap_or_default()
+        user.and_then(|u| self.0.get(u))
+            .cloned()
+            .unwrap_or_default()
     }
 }
 
@@ -94,10 +100,11 @@ impl<'a> WebDecider<'a> {
     fn next_edge(&self, at: Timestamp) -> Timestamp {
         let day = jiff::SignedDuration::from_hours(24);
         let mut cached = self.edge.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((from, until)) = *cached {
-            if from <= at && at < until {
-                return until;
-            }
+        if let Some((from, until)) = *cached
+            && from <= at
+            && at < until
+        {
+            return until;
         }
         let until = self
             .engine
@@ -111,7 +118,9 @@ impl<'a> WebDecider<'a> {
 
 impl std::fmt::Debug for WebDecider<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WebDecider").field("clock", &self.clock).finish_non_exhaustive()
+        f.debug_struct("WebDecider")
+            .field("clock", &self.clock)
+            .finish_non_exhaustive()
     }
 }
 
@@ -131,7 +140,9 @@ impl WebDecider<'_> {
     pub fn decide(&self, url: &str, user: Option<&str>) -> WebOutcome {
         let at = self.clock.now();
         let ctx = Context::new(user.map(str::to_string), self.roles.of(user), at);
-        let decision = self.engine.decide_web(&ctx, &WebRequest::new(url), self.source);
+        let decision = self
+            .engine
+            .decide_web(&ctx, &WebRequest::new(url), self.source);
         let until = self.next_edge(at);
         let valid_for_secs = Some(until.as_second().saturating_sub(at.as_second()).max(1) as u64)
             .filter(|secs| *secs < 86_400);

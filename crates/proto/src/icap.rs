@@ -122,7 +122,10 @@ impl Request {
 
     /// The path of the ICAP URI (`/reqmod`).
     pub fn service(&self) -> &str {
-        let rest = self.uri.split_once("://").map_or(self.uri.as_str(), |(_, r)| r);
+        let rest = self
+            .uri
+            .split_once("://")
+            .map_or(self.uri.as_str(), |(_, r)| r);
         let path = rest.find('/').map_or("/", |i| &rest[i..]);
         path.split('?').next().unwrap_or(path)
     }
@@ -212,8 +215,14 @@ pub fn parse_request(buf: &[u8]) -> Result<Parse, IcapError> {
     };
     let mut sections = Vec::new();
     for part in encapsulated.split(',') {
-        let (name, offset) = part.trim().split_once('=').ok_or(IcapError::BadEncapsulated)?;
-        let offset: usize = offset.trim().parse().map_err(|_| IcapError::BadEncapsulated)?;
+        let (name, offset) = part
+            .trim()
+            .split_once('=')
+            .ok_or(IcapError::BadEncapsulated)?;
+        let offset: usize = offset
+            .trim()
+            .parse()
+            .map_err(|_| IcapError::BadEncapsulated)?;
         sections.push((name.trim().to_ascii_lowercase(), offset));
     }
     if sections.windows(2).any(|w| w[0].1 > w[1].1) || sections.is_empty() {
@@ -250,7 +259,8 @@ pub fn parse_request(buf: &[u8]) -> Result<Parse, IcapError> {
                         }
                         return Ok(Parse::Incomplete);
                     };
-                    let line = std::str::from_utf8(&buf[at..at + line_end]).map_err(|_| IcapError::BadChunk)?;
+                    let line = std::str::from_utf8(&buf[at..at + line_end])
+                        .map_err(|_| IcapError::BadChunk)?;
                     let size = line.split(';').next().unwrap_or_default().trim();
                     let size = usize::from_str_radix(size, 16).map_err(|_| IcapError::BadChunk)?;
                     at += line_end + 2;
@@ -287,7 +297,8 @@ pub fn parse_request(buf: &[u8]) -> Result<Parse, IcapError> {
 fn check_request_line(line: &[u8]) -> Result<(Method, String), IcapError> {
     let line = std::str::from_utf8(line).map_err(|_| IcapError::BadRequestLine)?;
     let mut parts = line.split(' ');
-    let (Some(method), Some(uri), Some(version), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(method), Some(uri), Some(version), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(IcapError::BadRequestLine);
     };
@@ -310,7 +321,11 @@ pub fn write_head(out: &mut Vec<u8>, status: u16, reason: &str, headers: &[(&str
         out.extend_from_slice(name.as_bytes());
         out.extend_from_slice(b": ");
         // A value can never break the head open.
-        out.extend(value.bytes().map(|b| if b == b'\r' || b == b'\n' { b' ' } else { b }));
+        out.extend(
+            value
+                .bytes()
+                .map(|b| if b == b'\r' || b == b'\n' { b' ' } else { b }),
+        );
         out.extend_from_slice(b"\r\n");
     }
     out.extend_from_slice(b"\r\n");
@@ -330,7 +345,12 @@ pub fn write_chunked(out: &mut Vec<u8>, data: &[u8]) {
 /// `res-body`): how a block page is sent.
 pub fn write_http_response(out: &mut Vec<u8>, istag: &str, http_head: &str, body: &[u8]) {
     let encapsulated = format!("res-hdr=0, res-body={}", http_head.len());
-    write_head(out, 200, "OK", &[("ISTag", istag), ("Encapsulated", &encapsulated)]);
+    write_head(
+        out,
+        200,
+        "OK",
+        &[("ISTag", istag), ("Encapsulated", &encapsulated)],
+    );
     out.extend_from_slice(http_head.as_bytes());
     write_chunked(out, body);
 }
@@ -362,9 +382,17 @@ mod tests {
 
     #[test]
     fn every_prefix_is_incomplete_then_complete() {
-        for raw in [reqmod("Allow: 204\r\n", ""), reqmod("Preview: 0\r\n", "0; ieof\r\n\r\n"), reqmod("", "5\r\nhello\r\n0\r\n\r\n")] {
+        for raw in [
+            reqmod("Allow: 204\r\n", ""),
+            reqmod("Preview: 0\r\n", "0; ieof\r\n\r\n"),
+            reqmod("", "5\r\nhello\r\n0\r\n\r\n"),
+        ] {
             for cut in 0..raw.len() {
-                assert_eq!(parse_request(&raw[..cut]), Ok(Parse::Incomplete), "cut at {cut}");
+                assert_eq!(
+                    parse_request(&raw[..cut]),
+                    Ok(Parse::Incomplete),
+                    "cut at {cut}"
+                );
             }
             let (req, used) = complete(&raw);
             assert_eq!(used, raw.len());
@@ -418,8 +446,14 @@ mod tests {
 
     #[test]
     fn garbage_is_refused_early() {
-        assert_eq!(parse_request(b"GET / HTTP/1.1\r\n"), Err(IcapError::BadRequestLine));
-        assert_eq!(parse_request(b"\x16\x03\x01\x02\x00\r\n"), Err(IcapError::BadRequestLine));
+        assert_eq!(
+            parse_request(b"GET / HTTP/1.1\r\n"),
+            Err(IcapError::BadRequestLine)
+        );
+        assert_eq!(
+            parse_request(b"\x16\x03\x01\x02\x00\r\n"),
+            Err(IcapError::BadRequestLine)
+        );
         assert!(matches!(
             parse_request(b"BREW icap://h/ ICAP/1.0\r\n\r\n"),
             Err(IcapError::UnknownMethod(_))
@@ -429,7 +463,9 @@ mod tests {
             Err(IcapError::BadEncapsulated)
         );
         assert_eq!(
-            parse_request(b"REQMOD icap://h/ ICAP/1.0\r\nEncapsulated: req-hdr=9, null-body=2\r\n\r\n"),
+            parse_request(
+                b"REQMOD icap://h/ ICAP/1.0\r\nEncapsulated: req-hdr=9, null-body=2\r\n\r\n"
+            ),
             Err(IcapError::BadEncapsulated)
         );
     }
@@ -454,7 +490,9 @@ mod tests {
         let mut out = Vec::new();
         write_http_response(&mut out, "\"t1\"", "HTTP/1.1 403 Forbidden\r\n\r\n", b"no");
         let text = String::from_utf8(out).unwrap();
-        assert!(text.starts_with("ICAP/1.0 200 OK\r\nISTag: \"t1\"\r\nEncapsulated: res-hdr=0, res-body=26\r\n\r\n"));
+        assert!(text.starts_with(
+            "ICAP/1.0 200 OK\r\nISTag: \"t1\"\r\nEncapsulated: res-hdr=0, res-body=26\r\n\r\n"
+        ));
         assert!(text.ends_with("HTTP/1.1 403 Forbidden\r\n\r\n2\r\nno\r\n0\r\n\r\n"));
     }
 }

@@ -9,7 +9,10 @@ use std::time::Instant;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let sep = args.iter().position(|a| a == "--").expect("usage: lockstep QUERIES N -- HELPER [ARGS...]");
+    let sep = args
+        .iter()
+        .position(|a| a == "--")
+        .expect("usage: lockstep QUERIES N -- HELPER [ARGS...]");
     let queries = std::fs::read_to_string(&args[1]).expect("cannot read queries");
     let n: usize = args[2].parse().expect("N");
     let mut child = Command::new(&args[sep + 1])
@@ -49,7 +52,8 @@ fn main() {
     drop(stdin);
     let _ = child.wait();
     times.sort_unstable();
-    let pct = |p: f64| times[((times.len() as f64 * p) as usize).min(times.len() - 1)] as f64 / 1000.0;
+    let pct =
+        |p: f64| times[((times.len() as f64 * p) as usize).min(times.len() - 1)] as f64 / 1000.0;
     println!(
         "lockstep: {} requests, {:.0}/s, p50 {:.1} us, p90 {:.1} us, p99 {:.1} us, p99.9 {:.1} us",
         times.len(),

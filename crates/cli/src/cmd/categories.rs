@@ -147,7 +147,11 @@ fn lookup(args: &LookupArgs) -> CmdResult {
         println!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(Outcome::Success);
     }
-    let names: Vec<&str> = classification.categories.iter().map(|c| c.as_str()).collect();
+    let names: Vec<&str> = classification
+        .categories
+        .iter()
+        .map(|c| c.as_str())
+        .collect();
     if names.is_empty() && classification.url_lists.is_empty() {
         println!("{}: no category", target.host());
     } else {
@@ -164,7 +168,12 @@ fn lookup(args: &LookupArgs) -> CmdResult {
             EntryKind::Url => "URL entry",
         };
         let cats: Vec<&str> = m.categories.iter().map(|c| c.as_str()).collect();
-        println!("  {how} `{}` in {} -> {}", m.entry, m.lists.join(", "), cats.join(", "));
+        println!(
+            "  {how} `{}` in {} -> {}",
+            m.entry,
+            m.lists.join(", "),
+            cats.join(", ")
+        );
     }
     Ok(Outcome::Success)
 }
@@ -183,10 +192,21 @@ mod tests {
     #[test]
     fn build_flags() {
         let w = Wrap::try_parse_from([
-            "x", "build", "--from", "ut1", "-o", "c.idx", "--map", "sports=other", "--url-list", "iwf=iwf.txt",
+            "x",
+            "build",
+            "--from",
+            "ut1",
+            "-o",
+            "c.idx",
+            "--map",
+            "sports=other",
+            "--url-list",
+            "iwf=iwf.txt",
         ])
         .unwrap();
-        let CategoriesCommand::Build(b) = w.cmd else { panic!() };
+        let CategoriesCommand::Build(b) = w.cmd else {
+            panic!()
+        };
         assert_eq!(b.output, PathBuf::from("c.idx"));
         assert_eq!(b.map, ["sports=other"]);
         assert_eq!(b.url_lists, ["iwf=iwf.txt"]);
@@ -194,8 +214,18 @@ mod tests {
 
     #[test]
     fn lookup_flags() {
-        let w = Wrap::try_parse_from(["x", "lookup", "bet365.com", "--categories", "c.idx", "--json"]).unwrap();
-        let CategoriesCommand::Lookup(l) = w.cmd else { panic!() };
+        let w = Wrap::try_parse_from([
+            "x",
+            "lookup",
+            "bet365.com",
+            "--categories",
+            "c.idx",
+            "--json",
+        ])
+        .unwrap();
+        let CategoriesCommand::Lookup(l) = w.cmd else {
+            panic!()
+        };
         assert!(l.json);
         assert_eq!(l.target, "bet365.com");
     }

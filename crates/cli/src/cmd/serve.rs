@@ -57,7 +57,8 @@ pub fn run(args: ServeArgs) -> CmdResult {
                 ),
                 None => Roles::default(),
             };
-            let server = Arc::new(icap.build(Arc::clone(&engine), Arc::clone(&source), clock, roles)?);
+            let server =
+                Arc::new(icap.build(Arc::clone(&engine), Arc::clone(&source), clock, roles)?);
             let listener = server
                 .bind()
                 .await

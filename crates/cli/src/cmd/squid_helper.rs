@@ -80,8 +80,14 @@ pub fn run(args: SquidHelperArgs) -> CmdResult {
         Err(e) => {
             eprintln!("charter squid-helper: error: {e:#}");
             let reason = format!("{e:#}");
-            serve_unavailable(mode, &reason, fail_open, std::io::stdin().lock(), std::io::stdout().lock())
-                .context("helper I/O failed")?;
+            serve_unavailable(
+                mode,
+                &reason,
+                fail_open,
+                std::io::stdin().lock(),
+                std::io::stdout().lock(),
+            )
+            .context("helper I/O failed")?;
             Err(e)
         }
     }
@@ -134,8 +140,19 @@ mod tests {
     #[test]
     fn flags() {
         let w = Wrap::try_parse_from([
-            "x", "--policy", "p.toml", "--categories", "c.idx", "--mode", "url-rewrite", "--at",
-            "2026-06-15T10:00", "--block-url", "http://b/?r={rule}", "--ttl-cap", "30",
+            "x",
+            "--policy",
+            "p.toml",
+            "--categories",
+            "c.idx",
+            "--mode",
+            "url-rewrite",
+            "--at",
+            "2026-06-15T10:00",
+            "--block-url",
+            "http://b/?r={rule}",
+            "--ttl-cap",
+            "30",
         ])
         .unwrap();
         assert_eq!(w.args.mode, HelperMode::UrlRewrite);

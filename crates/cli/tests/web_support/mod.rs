@@ -17,7 +17,9 @@ pub const CHARTER: &str = env!("CARGO_BIN_EXE_charter");
 /// Panics with an install hint when `program` is not on PATH.
 pub fn require(program: &str, package: &str) -> PathBuf {
     let path = std::env::var_os("PATH").unwrap_or_default();
-    for dir in std::env::split_paths(&path).chain([PathBuf::from("/usr/sbin"), PathBuf::from("/sbin")]) {
+    for dir in
+        std::env::split_paths(&path).chain([PathBuf::from("/usr/sbin"), PathBuf::from("/sbin")])
+    {
         let candidate = dir.join(program);
         if candidate.is_file() {
             return candidate;
@@ -73,7 +75,11 @@ pub fn set_mode(path: &Path, mode: u32) {
 
 /// A loopback port nobody listens on right now.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// Waits until something accepts connections on `port`.
@@ -85,7 +91,9 @@ pub fn wait_for_port(port: u16, what: &str, log: Option<&Path>) {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    let log = log.and_then(|p| std::fs::read_to_string(p).ok()).unwrap_or_default();
+    let log = log
+        .and_then(|p| std::fs::read_to_string(p).ok())
+        .unwrap_or_default();
     panic!("{what} did not start listening on port {port}:\n{log}");
 }
 
@@ -132,7 +140,10 @@ pub fn doc_block(name: &str) -> String {
     let doc = std::fs::read_to_string(&path).unwrap();
     let start = format!("<!-- charter:{name} -->");
     let end = format!("<!-- /charter:{name} -->");
-    let from = doc.find(&start).unwrap_or_else(|| panic!("docs/squid.md has no {start}")) + start.len();
+    let from = doc
+        .find(&start)
+        .unwrap_or_else(|| panic!("docs/squid.md has no {start}"))
+        + start.len();
     let to = doc[from..].find(&end).unwrap() + from;
     doc[from..to]
         .lines()
@@ -190,7 +201,10 @@ pub fn pack_and_index(dir: &TempDir) -> (PathBuf, PathBuf) {
     let pack = dir.write("policy.toml", PACK);
     let lists = dir.path().join("lists");
     dir.write("lists/gambling/domains", "bet365.com\nwilliamhill.com\n");
-    dir.write("lists/social_networks/domains", "facebook.com\ninstagram.com\n");
+    dir.write(
+        "lists/social_networks/domains",
+        "facebook.com\ninstagram.com\n",
+    );
     dir.write("lists/press/domains", "bbc.co.uk\n");
     let index = dir.path().join("categories.idx");
     let out = Command::new(CHARTER)
@@ -200,7 +214,11 @@ pub fn pack_and_index(dir: &TempDir) -> (PathBuf, PathBuf) {
         .arg(&index)
         .output()
         .unwrap();
-    assert!(out.status.success(), "categories build failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "categories build failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     set_mode(&index, 0o644);
     (pack, index)
 }
@@ -253,7 +271,11 @@ impl Squid {
         let conf_path = dir.write("squid.conf", &conf);
         let service = format!("charter{}", port);
         let mut cmd = Command::new(squid);
-        cmd.arg("-N").arg("-n").arg(&service).arg("-f").arg(&conf_path);
+        cmd.arg("-N")
+            .arg("-n")
+            .arg(&service)
+            .arg("-f")
+            .arg(&conf_path);
         cmd.stdout(Stdio::null()).stderr(Stdio::null());
         for (k, v) in env {
             cmd.env(k, v);
@@ -278,7 +300,10 @@ impl Squid {
 
 impl Drop for Squid {
     fn drop(&mut self) {
-        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {
@@ -295,7 +320,16 @@ impl Drop for Squid {
 pub fn curl(port: u16, url: &str) -> (u16, String) {
     let curl = require("curl", "curl");
     let out = Command::new(curl)
-        .args(["-s", "--max-time", "20", "-o", "-", "-w", "\n%{http_code}", "-x"])
+        .args([
+            "-s",
+            "--max-time",
+            "20",
+            "-o",
+            "-",
+            "-w",
+            "\n%{http_code}",
+            "-x",
+        ])
         .arg(format!("http://127.0.0.1:{port}"))
         .arg(url)
         .output()
@@ -310,6 +344,9 @@ pub fn localise(block: &str, pack: &Path, index: &Path, log: &Path) -> String {
     block
         .replace("/usr/bin/charter", CHARTER)
         .replace("/etc/charter/policy.toml", &pack.display().to_string())
-        .replace("/var/lib/charter/categories.idx", &index.display().to_string())
+        .replace(
+            "/var/lib/charter/categories.idx",
+            &index.display().to_string(),
+        )
         .replace("/var/log/squid/access.log", &log.display().to_string())
 }

@@ -111,9 +111,15 @@ pub enum IndexError {
 impl fmt::Display for IndexError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            IndexError::Io { path, source } => write!(f, "cannot read `{}`: {source}", path.display()),
+            IndexError::Io { path, source } => {
+                write!(f, "cannot read `{}`: {source}", path.display())
+            }
             IndexError::BadIndex { path, reason } => {
-                write!(f, "`{}` is not a usable category index: {reason}", path.display())
+                write!(
+                    f,
+                    "`{}` is not a usable category index: {reason}",
+                    path.display()
+                )
             }
             IndexError::NoLists(path) => write!(
                 f,
@@ -291,7 +297,11 @@ impl IndexBuilder {
     /// Reads a directory in the squidGuard/UT1 layout (`CATEGORY/domains`,
     /// `CATEGORY/urls`), importing each list named in [`UT1_MAP`] or in `extra`
     /// (`(list, category)` pairs that override or add to it).
-    pub fn add_squidguard_dir(&mut self, dir: &Path, extra: &[(String, Category)]) -> Result<(), IndexError> {
+    pub fn add_squidguard_dir(
+        &mut self,
+        dir: &Path,
+        extra: &[(String, Category)],
+    ) -> Result<(), IndexError> {
         let mut names: Vec<String> = std::fs::read_dir(dir)
             .map_err(io_error(dir))?
             .filter_map(|e| e.ok())
@@ -305,7 +315,12 @@ impl IndexBuilder {
                 .iter()
                 .find(|(list, _)| *list == name)
                 .map(|(_, c)| *c)
-                .or_else(|| UT1_MAP.iter().find(|(list, _)| *list == name).map(|(_, c)| *c));
+                .or_else(|| {
+                    UT1_MAP
+                        .iter()
+                        .find(|(list, _)| *list == name)
+                        .map(|(_, c)| *c)
+                });
             let Some(category) = category else {
                 self.report.ignored_lists.push(name);
                 continue;
@@ -349,7 +364,9 @@ impl IndexBuilder {
                     palette.push((0..128u16).filter(|i| bits & (1u128 << i) != 0).collect());
                     palette.len() as u64 - 1
                 });
-                builder.insert(&key, id).map_err(|e| bad_build(e.to_string()))?;
+                builder
+                    .insert(&key, id)
+                    .map_err(|e| bad_build(e.to_string()))?;
             }
             builder.into_inner().map_err(|e| bad_build(e.to_string()))
         };
@@ -371,7 +388,10 @@ impl IndexBuilder {
             *marks.entry(h).or_default() |= MARK_DOMAIN;
         }
         for key in self.urls.keys() {
-            let host_end = key.iter().position(|b| *b == b'/' || *b == b'?').unwrap_or(key.len());
+            let host_end = key
+                .iter()
+                .position(|b| *b == b'/' || *b == b'?')
+                .unwrap_or(key.len());
             let mut h = FNV_SEED;
             for b in key[..host_end].iter().rev() {
                 if *b == b'.' {
@@ -650,15 +670,20 @@ impl CategoryIndex {
             *at += width;
             let mut le = [0u8; 8];
             le[..width].copy_from_slice(raw);
-            usize::try_from(u64::from_le_bytes(le)).map_err(|_| "a length is out of range".to_string())
+            usize::try_from(u64::from_le_bytes(le))
+                .map_err(|_| "a length is out of range".to_string())
         };
         let meta_len = read_len(&mut at, 4)?;
         let meta_bytes = buf.get(at..at + meta_len).ok_or("the file is truncated")?;
-        let meta: Meta = serde_json::from_slice(meta_bytes).map_err(|e| format!("bad header: {e}"))?;
+        let meta: Meta =
+            serde_json::from_slice(meta_bytes).map_err(|e| format!("bad header: {e}"))?;
         at += meta_len;
         let part = |at: &mut usize| -> Result<Fst<Part>, String> {
             let len = read_len(at, 8)?;
-            let end = at.checked_add(len).filter(|e| *e <= buf.len()).ok_or("the file is truncated")?;
+            let end = at
+                .checked_add(len)
+                .filter(|e| *e <= buf.len())
+                .ok_or("the file is truncated")?;
             let part = Part {
                 buf: Arc::clone(&buf),
                 start: *at,
@@ -756,7 +781,10 @@ impl CategoryIndex {
             url |= start == url_start && marks & MARK_URL_HOST != 0;
         }
         if !ip && url_start == 0 {
-            domain |= self.filter.get(fnv(h, b".www")).is_some_and(|m| m & MARK_DOMAIN != 0);
+            domain |= self
+                .filter
+                .get(fnv(h, b".www"))
+                .is_some_and(|m| m & MARK_DOMAIN != 0);
         }
         (domain, url)
     }
@@ -916,16 +944,41 @@ mod tests {
 
     fn index() -> CategoryIndex {
         let mut b = IndexBuilder::new();
-        let gambling = b.add_source("gambling", SourceKind::Category(Category::Gambling)).unwrap();
-        let arjel = b.add_source("arjel", SourceKind::Category(Category::Gambling)).unwrap();
-        let social = b.add_source("social_networks", SourceKind::Category(Category::SocialMedia)).unwrap();
-        let chat = b.add_source("chat", SourceKind::Category(Category::Chat)).unwrap();
-        let iwf = b.add_source("iwf", SourceKind::UrlList("iwf".into())).unwrap();
-        b.add_domains(gambling, "# comment\nbet365.com\nBETFAIR.COM.\nwww.only-www.net\n10.1.2.3\n", "gambling/domains");
+        let gambling = b
+            .add_source("gambling", SourceKind::Category(Category::Gambling))
+            .unwrap();
+        let arjel = b
+            .add_source("arjel", SourceKind::Category(Category::Gambling))
+            .unwrap();
+        let social = b
+            .add_source(
+                "social_networks",
+                SourceKind::Category(Category::SocialMedia),
+            )
+            .unwrap();
+        let chat = b
+            .add_source("chat", SourceKind::Category(Category::Chat))
+            .unwrap();
+        let iwf = b
+            .add_source("iwf", SourceKind::UrlList("iwf".into()))
+            .unwrap();
+        b.add_domains(
+            gambling,
+            "# comment\nbet365.com\nBETFAIR.COM.\nwww.only-www.net\n10.1.2.3\n",
+            "gambling/domains",
+        );
         b.add_domains(arjel, "bet365.com\n", "arjel/domains");
-        b.add_domains(social, "facebook.com\nbücher.example\nbad host\n", "social_networks/domains");
+        b.add_domains(
+            social,
+            "facebook.com\nbücher.example\nbad host\n",
+            "social_networks/domains",
+        );
         b.add_domains(chat, "messenger.facebook.com\n", "chat/domains");
-        b.add_urls(gambling, "www.example.org/casino/\nexample.net/Poker\n", "gambling/urls");
+        b.add_urls(
+            gambling,
+            "www.example.org/casino/\nexample.net/Poker\n",
+            "gambling/urls",
+        );
         b.add_urls(iwf, "http://images.example.com/a/b.jpg\n", "iwf");
         let (bytes, report) = b.build().unwrap();
         assert_eq!(report.skipped_count, 1);
@@ -933,14 +986,21 @@ mod tests {
     }
 
     fn cats(index: &CategoryIndex, url: &str) -> Vec<Category> {
-        index.classify(&Target::parse(url).unwrap()).categories.iter().collect()
+        index
+            .classify(&Target::parse(url).unwrap())
+            .categories
+            .iter()
+            .collect()
     }
 
     #[test]
     fn exact_and_subdomain_match() {
         let i = index();
         assert_eq!(cats(&i, "http://bet365.com/"), [Category::Gambling]);
-        assert_eq!(cats(&i, "http://sports.www.BET365.com:8080/x"), [Category::Gambling]);
+        assert_eq!(
+            cats(&i, "http://sports.www.BET365.com:8080/x"),
+            [Category::Gambling]
+        );
     }
 
     #[test]
@@ -975,8 +1035,14 @@ mod tests {
     #[test]
     fn idna_entry_matches_punycode_and_unicode() {
         let i = index();
-        assert_eq!(cats(&i, "http://xn--bcher-kva.example/"), [Category::SocialMedia]);
-        assert_eq!(cats(&i, "http://www.BÜCHER.example/"), [Category::SocialMedia]);
+        assert_eq!(
+            cats(&i, "http://xn--bcher-kva.example/"),
+            [Category::SocialMedia]
+        );
+        assert_eq!(
+            cats(&i, "http://www.BÜCHER.example/"),
+            [Category::SocialMedia]
+        );
     }
 
     #[test]
@@ -990,10 +1056,19 @@ mod tests {
     #[test]
     fn url_list_matches_per_url() {
         let i = index();
-        assert_eq!(cats(&i, "http://example.org/casino/slots"), [Category::Gambling]);
-        assert_eq!(cats(&i, "http://www.example.org/casino/"), [Category::Gambling]);
+        assert_eq!(
+            cats(&i, "http://example.org/casino/slots"),
+            [Category::Gambling]
+        );
+        assert_eq!(
+            cats(&i, "http://www.example.org/casino/"),
+            [Category::Gambling]
+        );
         assert!(cats(&i, "http://example.org/news").is_empty());
-        assert_eq!(cats(&i, "http://example.net/poker?x=1"), [Category::Gambling]);
+        assert_eq!(
+            cats(&i, "http://example.net/poker?x=1"),
+            [Category::Gambling]
+        );
         assert!(cats(&i, "http://example.net/pokerface").is_empty());
     }
 
@@ -1018,6 +1093,56 @@ mod tests {
         assert_eq!(m[0].entry, "www.only-www.net");
         let m = i.explain(&Target::parse("http://www.example.org/Casino/x").unwrap());
         assert_eq!(m[0].entry, "example.org/casino/");
+    }
+
+    #[test]
+    fn prefilter_never_loses_a_match() {
+        // The filter may say "maybe" wrongly but never "no" wrongly: classify (filtered)
+        // must agree with explain (unfiltered walks) on hosts that are entries, their
+        // subdomains, their www twins and near misses.
+        let mut b = IndexBuilder::new();
+        let g = b.add_source("gambling", SourceKind::Category(Category::Gambling)).unwrap();
+        let s = b.add_source("social", SourceKind::Category(Category::SocialMedia)).unwrap();
+        let mut domains = String::new();
+        let mut urls = String::new();
+        for i in 0..3000u32 {
+            let label = format!("{:x}{}", i.wrapping_mul(2_654_435_761), i % 7);
+            let tld = ["com", "co.uk", "net", "org"][i as usize % 4];
+            if i % 5 == 0 {
+                domains.push_str(&format!("www.{label}.{tld}\n"));
+            } else {
+                domains.push_str(&format!("{label}.{tld}\n"));
+            }
+            if i % 3 == 0 {
+                urls.push_str(&format!("{label}.example/p{i}/\n"));
+            }
+        }
+        b.add_domains(g, &domains, "g");
+        b.add_urls(s, &urls, "s");
+        let index = CategoryIndex::from_bytes(b.build().unwrap().0).unwrap();
+        let mut checked = 0;
+        for i in 0..3500u32 {
+            let label = format!("{:x}{}", i.wrapping_mul(2_654_435_761), i % 7);
+            let tld = ["com", "co.uk", "net", "org"][i as usize % 4];
+            for url in [
+                format!("http://{label}.{tld}/"),
+                format!("http://www.{label}.{tld}/x"),
+                format!("http://a.b.{label}.{tld}/"),
+                format!("http://x{label}.{tld}/"),
+                format!("http://{label}.example/p{i}/q"),
+                format!("http://www.{label}.example/p{i}/"),
+            ] {
+                let t = Target::parse(&url).unwrap();
+                let filtered = index.classify(&t).categories;
+                let walked = index
+                    .explain(&t)
+                    .iter()
+                    .fold(CategorySet::EMPTY, |acc, m| acc.union(m.categories));
+                assert_eq!(filtered, walked, "{url}");
+                checked += usize::from(!walked.is_empty());
+            }
+        }
+        assert!(checked > 3000, "{checked}");
     }
 
     #[test]

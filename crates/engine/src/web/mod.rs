@@ -70,7 +70,9 @@ pub struct Match {
 /// Opens `--categories PATH`: an index file from `charter categories build`, or a
 /// directory in the squidGuard/UT1 layout (compiled in memory, which takes a second or two
 /// for UT1; build an index once for fast starts).
-pub fn open_categories(path: &std::path::Path) -> Result<Box<dyn CategorySource + Send + Sync>, IndexError> {
+pub fn open_categories(
+    path: &std::path::Path,
+) -> Result<Box<dyn CategorySource + Send + Sync>, IndexError> {
     let index = if path.is_dir() {
         CategoryIndex::from_squidguard_dir(path)?
     } else {

@@ -64,7 +64,9 @@ impl Target {
         };
         let end = rest.find(['/', '?', '#', '\\']).unwrap_or(rest.len());
         let (authority, path) = rest.split_at(end);
-        let authority = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+        let authority = authority
+            .rsplit_once('@')
+            .map_or(authority, |(_, host)| host);
         let host = if let Some(v6) = authority.strip_prefix('[') {
             let close = v6
                 .find(']')
@@ -72,7 +74,11 @@ impl Target {
             &authority[..close + 2]
         } else {
             match authority.rsplit_once(':') {
-                Some((host, port)) if !host.contains(':') && port.bytes().all(|c| c.is_ascii_digit()) => host,
+                Some((host, port))
+                    if !host.contains(':') && port.bytes().all(|c| c.is_ascii_digit()) =>
+                {
+                    host
+                }
                 _ => authority,
             }
         };
@@ -156,7 +162,10 @@ fn normalise_host_kind(raw: &str) -> Result<(String, bool), TargetError> {
         out = host.to_ascii_lowercase();
     } else {
         out = String::with_capacity(host.len() * 2);
-        for (i, label) in host.split(['.', '\u{3002}', '\u{ff0e}', '\u{ff61}']).enumerate() {
+        for (i, label) in host
+            .split(['.', '\u{3002}', '\u{ff0e}', '\u{ff61}'])
+            .enumerate()
+        {
             if i > 0 {
                 out.push('.');
             }
@@ -165,7 +174,8 @@ fn normalise_host_kind(raw: &str) -> Result<(String, bool), TargetError> {
                 out.push_str(&lower);
             } else {
                 out.push_str("xn--");
-                punycode_encode(&lower, &mut out).ok_or_else(|| TargetError::BadHost(raw.to_string()))?;
+                punycode_encode(&lower, &mut out)
+                    .ok_or_else(|| TargetError::BadHost(raw.to_string()))?;
             }
         }
         if out
@@ -401,12 +411,18 @@ mod tests {
             Target::parse("http://ex ample.com/"),
             Err(TargetError::BadHost(_))
         ));
-        assert!(matches!(Target::parse("http://a..b/"), Err(TargetError::BadHost(_))));
+        assert!(matches!(
+            Target::parse("http://a..b/"),
+            Err(TargetError::BadHost(_))
+        ));
     }
 
     #[test]
     fn underscores_are_kept() {
-        assert_eq!(host("http://jaque_love.blogger.com.br/"), "jaque_love.blogger.com.br");
+        assert_eq!(
+            host("http://jaque_love.blogger.com.br/"),
+            "jaque_love.blogger.com.br"
+        );
     }
 
     #[test]
