@@ -15,7 +15,7 @@
 //! ```
 //! use charter_proto::icap::{parse_request, Method, Parse};
 //! let raw = b"REQMOD icap://127.0.0.1:1344/reqmod ICAP/1.0\r\nHost: 127.0.0.1\r\n\
-//! Allow: 204\r\nEncapsulated: req-hdr=0, null-body=56\r\n\r\n\
+//! Allow: 204\r\nEncapsulated: req-hdr=0, null-body=61\r\n\r\n\
 //! GET http://www.bet365.com/ HTTP/1.1\r\nHost: www.bet365.com\r\n\r\n";
 //! let Parse::Complete(req, used) = parse_request(raw).unwrap() else { panic!() };
 //! assert_eq!(req.method, Method::Reqmod);
