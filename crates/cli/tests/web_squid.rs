@@ -93,3 +93,41 @@ fn fails_closed_when_the_index_cannot_be_loaded() {
     assert!(!body.contains(ORIGIN_BODY));
     assert!(body.contains("charter cannot decide"), "{body}");
 }
+
+#[test]
+fn url_rewrite_redirects_gambling() {
+    let origin = Origin::start();
+    let dir = TempDir::new("squid-rewrite");
+    let (pack, index) = pack_and_index(&dir);
+    let log = dir.path().join("logs/access.log");
+    let block = localise(&doc_block("squid-url-rewrite"), &pack, &index, &log);
+    let body = format!("{block}http_access allow localnet\nhttp_access deny all\n");
+    let squid = Squid::start(&dir, &body, &[("CHARTER_NOW", TEN_AM)]);
+    let curl = require("curl", "curl");
+    let out = std::process::Command::new(curl)
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code} %{redirect_url}",
+            "-x",
+        ])
+        .arg(format!("http://127.0.0.1:{}", squid.port))
+        .arg("http://www.bet365.com/")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        text.starts_with("302 http://intranet.example/blocked?rule=internet.prohibited-content&url=http%3A%2F%2Fwww.bet365.com%2F"),
+        "{text}\n{}",
+        squid.cache_log()
+    );
+    let (status, body) = curl_fetch(squid.port, &format!("http://allowed.test:{}/", origin.port));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body, ORIGIN_BODY);
+}
+
+fn curl_fetch(port: u16, url: &str) -> (u16, String) {
+    curl(port, url)
+}
