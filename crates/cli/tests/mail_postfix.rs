@@ -189,8 +189,9 @@ fn start_charter(dir: &Path, milter_port: u16, policy_port: u16) -> Gateways {
         let pack = charter_policy::load_file(&dir.join("pack.toml")).unwrap();
         let engine = Arc::new(Engine::new(pack));
         let rt = tokio::runtime::Runtime::new().unwrap();
-        let milter = Arc::new(milter.build(Arc::clone(&engine)).unwrap());
-        let policy = Arc::new(policy.build(engine).unwrap());
+        let clock = charter_gateways::web::Clock::System;
+        let milter = Arc::new(milter.build(Arc::clone(&engine), clock).unwrap());
+        let policy = Arc::new(policy.build(engine, clock).unwrap());
         rt.block_on(async {
             let l = milter.bind().await.unwrap();
             tokio::spawn(milter.serve(l));

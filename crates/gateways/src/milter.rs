@@ -24,7 +24,9 @@ use std::time::Duration;
 use serde::Deserialize;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
 
+use crate::web::Clock;
 use charter_engine::mail::{Envelope, MailInput, MailLimits, footer};
 use charter_engine::{Context, Decision, Engine};
 use charter_policy::Verdict;
@@ -49,6 +51,14 @@ pub struct MilterConfig {
     /// Seconds a connection may stay silent before it is closed.
     #[serde(default = "default_timeout")]
     pub timeout_secs: u64,
+    /// Most connections served at once; further ones are closed at once, and Postfix applies
+    /// its `milter_default_action`.
+    #[serde(default = "default_max_connections")]
+    pub max_connections: usize,
+}
+
+pub(crate) fn default_max_connections() -> usize {
+    256
 }
 
 pub(crate) fn default_trusted() -> Vec<String> {
@@ -150,14 +160,16 @@ pub(crate) fn parse_listen(listen: &str) -> Result<SocketAddr, ConfigError> {
 }
 
 impl MilterConfig {
-    /// Checks the configuration and builds the milter.
-    pub fn build(&self, engine: Arc<Engine>) -> Result<Milter, ConfigError> {
+    /// Checks the configuration and builds the milter; `clock` dates each decision.
+    pub fn build(&self, engine: Arc<Engine>, clock: Clock) -> Result<Milter, ConfigError> {
         Ok(Milter {
             engine,
+            clock,
             listen: parse_listen(&self.listen)?,
             trusted: parse_networks(&self.trusted_networks)?,
             timeout: Duration::from_secs(self.timeout_secs.max(1)),
             limits: MailLimits::default(),
+            slots: Arc::new(Semaphore::new(self.max_connections.max(1))),
         })
     }
 }
@@ -166,10 +178,12 @@ impl MilterConfig {
 #[derive(Debug)]
 pub struct Milter {
     engine: Arc<Engine>,
+    clock: Clock,
     listen: SocketAddr,
     trusted: Vec<Network>,
     timeout: Duration,
     limits: MailLimits,
+    slots: Arc<Semaphore>,
 }
 
 impl Milter {
@@ -187,11 +201,16 @@ impl Milter {
     pub async fn serve(self: Arc<Self>, listener: TcpListener) -> std::io::Result<()> {
         loop {
             let (stream, peer) = listener.accept().await?;
+            let Ok(slot) = Arc::clone(&self.slots).try_acquire_owned() else {
+                eprintln!("charter milter: peer={peer}: Too many connections, closed.");
+                continue;
+            };
             let milter = Arc::clone(&self);
             tokio::spawn(async move {
                 if let Err(e) = milter.connection(stream).await {
-                    eprintln!("charter milter: connection from {peer} ended: {e}");
+                    eprintln!("charter milter: peer={peer} error={e}: Connection ended.");
                 }
+                drop(slot);
             });
         }
     }
@@ -218,8 +237,7 @@ impl Milter {
                     Ok(Frame::Incomplete) => break,
                     Ok(Frame::Command(command, len)) => {
                         used += len;
-                        if session.handle(command, jiff::Timestamp::now(), &mut out) == Flow::Close
-                        {
+                        if session.handle(command, self.clock.now(), &mut out) == Flow::Close {
                             close = true;
                             break;
                         }

@@ -14,6 +14,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
 
 use charter_engine::mail::Envelope;
 use charter_engine::{Context, Decision, Engine};
@@ -22,7 +23,10 @@ use charter_proto::postfix_policy::{
     DEFAULT_MAX_REQUEST, PolicyAction, PolicyRequest, read_request,
 };
 
-use crate::milter::{ConfigError, Network, default_trusted, parse_listen, parse_networks};
+use crate::milter::{
+    ConfigError, Network, default_max_connections, default_trusted, parse_listen, parse_networks,
+};
+use crate::web::Clock;
 
 /// `[policy_service]` in `charter.toml`.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -34,15 +38,20 @@ pub struct PolicyServiceConfig {
     /// Client networks counted as inside the organisation (CIDR). Default: loopback only.
     #[serde(default = "default_trusted")]
     pub trusted_networks: Vec<String>,
+    /// Most connections served at once (Postfix keeps one per smtpd process).
+    #[serde(default = "default_max_connections")]
+    pub max_connections: usize,
 }
 
 impl PolicyServiceConfig {
-    /// Checks the configuration and builds the service.
-    pub fn build(&self, engine: Arc<Engine>) -> Result<PolicyService, ConfigError> {
+    /// Checks the configuration and builds the service; `clock` dates each decision.
+    pub fn build(&self, engine: Arc<Engine>, clock: Clock) -> Result<PolicyService, ConfigError> {
         Ok(PolicyService {
             engine,
+            clock,
             listen: parse_listen(&self.listen)?,
             trusted: parse_networks(&self.trusted_networks)?,
+            slots: Arc::new(Semaphore::new(self.max_connections.max(1))),
         })
     }
 }
@@ -51,8 +60,10 @@ impl PolicyServiceConfig {
 #[derive(Debug)]
 pub struct PolicyService {
     engine: Arc<Engine>,
+    clock: Clock,
     listen: SocketAddr,
     trusted: Vec<Network>,
+    slots: Arc<Semaphore>,
 }
 
 /// Recipients remembered per message, and how many messages at once, per connection.
@@ -166,11 +177,16 @@ impl PolicyService {
     pub async fn serve(self: Arc<Self>, listener: TcpListener) -> std::io::Result<()> {
         loop {
             let (stream, peer) = listener.accept().await?;
+            let Ok(slot) = Arc::clone(&self.slots).try_acquire_owned() else {
+                eprintln!("charter policy service: peer={peer}: Too many connections, closed.");
+                continue;
+            };
             let service = Arc::clone(&self);
             tokio::spawn(async move {
                 if let Err(e) = service.connection(stream).await {
-                    eprintln!("charter policy service: connection from {peer} ended: {e}");
+                    eprintln!("charter policy service: peer={peer} error={e}: Connection ended.");
                 }
+                drop(slot);
             });
         }
     }
@@ -198,12 +214,8 @@ impl PolicyService {
                     Ok(None) => break,
                     Ok(Some((request, len))) => {
                         used += len;
-                        let action = session.answer(
-                            &self.engine,
-                            &self.trusted,
-                            &request,
-                            jiff::Timestamp::now(),
-                        );
+                        let action =
+                            session.answer(&self.engine, &self.trusted, &request, self.clock.now());
                         out.push_str(&action.encode());
                     }
                     Err(e) => {
@@ -327,7 +339,9 @@ severity = "concern"
         assert!(err.to_string().contains("unknown field `port`"));
         let cfg: PolicyServiceConfig = toml::from_str("listen = \"nowhere\"").unwrap();
         assert_eq!(
-            cfg.build(Arc::new(engine())).unwrap_err().to_string(),
+            cfg.build(Arc::new(engine()), Clock::System)
+                .unwrap_err()
+                .to_string(),
             "bad listen address `nowhere`, expected IP:PORT such as 127.0.0.1:8891"
         );
     }

@@ -11,6 +11,7 @@ use clap::Args;
 
 use charter_engine::mail::{Envelope, MailInput, MailLimits};
 use charter_engine::{Context, Engine};
+use charter_gateways::web::Clock;
 use charter_policy::Direction;
 
 use crate::cmd::check::{load_engine, parse_at, print_decision};
@@ -110,43 +111,51 @@ pub fn check_mail(args: &CheckMailArgs) -> CmdResult {
     Ok(Outcome::Success)
 }
 
-/// Binds and starts the mail gateways `config` turns on (`[milter]`, `[policy_service]`) on
-/// the current tokio runtime; `charter serve` calls it. Binding errors are returned at once so
-/// a port in use stops `serve` with a clear message; each returned task runs until dropped.
-#[allow(dead_code, reason = "called from cmd/serve.rs")]
-pub async fn start_mail_gateways(
+/// Binds the mail gateways `config` turns on (`[milter]`, `[policy_service]`) and adds them
+/// to `tasks`; `charter serve` calls it. A port in use is an error at once, so `serve` stops
+/// with a clear message rather than running without them.
+pub async fn spawn_mail_gateways(
     config: &crate::config::Config,
-    engine: Arc<Engine>,
-) -> anyhow::Result<Vec<tokio::task::JoinHandle<std::io::Result<()>>>> {
-    let mut tasks = Vec::new();
+    engine: &Arc<Engine>,
+    clock: Clock,
+    tasks: &mut tokio::task::JoinSet<anyhow::Result<()>>,
+) -> anyhow::Result<()> {
     if let Some(cfg) = &config.milter {
         let milter = Arc::new(
-            cfg.build(Arc::clone(&engine))
+            cfg.build(Arc::clone(engine), clock)
                 .context("bad [milter] section")?,
         );
         let listener = milter
             .bind()
             .await
-            .with_context(|| format!("cannot listen for the milter on {}", cfg.listen))?;
-        eprintln!("charter: milter listening on {}", listener.local_addr()?);
-        tasks.push(tokio::spawn(milter.serve(listener)));
+            .with_context(|| format!("cannot listen on `{}` for the milter", cfg.listen))?;
+        eprintln!(
+            "charter serve: listen={}: Milter started.",
+            listener.local_addr()?
+        );
+        tasks.spawn(async move { milter.serve(listener).await.context("milter failed") });
     }
     if let Some(cfg) = &config.policy_service {
         let service = Arc::new(
-            cfg.build(Arc::clone(&engine))
+            cfg.build(Arc::clone(engine), clock)
                 .context("bad [policy_service] section")?,
         );
         let listener = service
             .bind()
             .await
-            .with_context(|| format!("cannot listen for the policy service on {}", cfg.listen))?;
+            .with_context(|| format!("cannot listen on `{}` for the policy service", cfg.listen))?;
         eprintln!(
-            "charter: policy service listening on {}",
+            "charter serve: listen={}: Postfix policy service started.",
             listener.local_addr()?
         );
-        tasks.push(tokio::spawn(service.serve(listener)));
+        tasks.spawn(async move {
+            service
+                .serve(listener)
+                .await
+                .context("policy service failed")
+        });
     }
-    Ok(tasks)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -71,9 +71,12 @@ pub fn run(args: ServeArgs) -> CmdResult {
             tasks.spawn(async move { server.serve(listener).await.context("ICAP server failed") });
         }
 
+        // Milter and Postfix policy service (docs/postfix.md).
+        crate::cmd::mail::spawn_mail_gateways(&config, &engine, clock, &mut tasks).await?;
+
         if tasks.is_empty() {
             anyhow::bail!(
-                "nothing to serve: `{}` has no gateway section such as [icap]",
+                "nothing to serve: `{}` has no gateway section such as [icap] or [milter]",
                 args.config.display()
             );
         }

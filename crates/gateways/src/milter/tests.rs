@@ -293,7 +293,7 @@ fn config() {
     let cfg: MilterConfig = toml::from_str("listen = \"127.0.0.1:8891\"").unwrap();
     assert_eq!(cfg.trusted_networks, ["127.0.0.0/8", "::1/128"]);
     assert!(toml::from_str::<MilterConfig>("listen = \"x\"\nfoo = 1").is_err());
-    let milter = cfg.build(Arc::new(engine())).unwrap();
+    let milter = cfg.build(Arc::new(engine()), Clock::System).unwrap();
     assert_eq!(milter.listen_addr().port(), 8891);
 }
 
@@ -308,8 +308,9 @@ fn over_a_socket() {
             listen: "127.0.0.1:0".into(),
             trusted_networks: default_trusted(),
             timeout_secs: 5,
+            max_connections: 4,
         };
-        let milter = Arc::new(cfg.build(Arc::new(engine())).unwrap());
+        let milter = Arc::new(cfg.build(Arc::new(engine()), Clock::System).unwrap());
         let listener = milter.bind().await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(Arc::clone(&milter).serve(listener));
