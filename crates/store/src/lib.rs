@@ -43,7 +43,8 @@ pub use dsar::{ErasureItem, ErasureReport, SubjectExport, render_html};
 pub use error::{Error, Result};
 pub use model::*;
 pub use records::{
-    MAX_DETAIL, MAX_SUBJECT, NewRecord, PurgeReport, Record, RecordFilter, Source, retention_cutoff,
+    MAX_DETAIL, MAX_SUBJECT, NewRecord, PurgeReport, Record, RecordFilter, Source, Text,
+    retention_cutoff,
 };
 pub use registers::{route_incident, text_hash};
 

@@ -77,7 +77,7 @@ fn record(at: &str, user: &str, privacy: Privacy, detail: Option<&str>) -> NewRe
         severity: Some("info".into()),
         categories: None,
         privacy,
-        detail: detail.map(str::to_string),
+        detail: detail.map(Into::into),
         findings: "[]".into(),
     }
 }
@@ -913,7 +913,7 @@ both!(monitoring_records_keep_headers_only_and_purge, |s, db| {
     assert_eq!(audit[0].action, "records.purge");
     assert!(s.audit_verify().await.unwrap().ok());
     let mut bad = record("2026-05-01T10:00:00Z", "x", Privacy::Full, None);
-    bad.subject = "u".repeat(MAX_SUBJECT + 1);
+    bad.subject = "u".repeat(MAX_SUBJECT + 1).into();
     assert!(matches!(
         s.write_records(&a, &[bad]).await,
         Err(Error::TooLong {

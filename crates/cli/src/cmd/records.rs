@@ -102,9 +102,9 @@ fn synthetic(i: usize) -> NewRecord {
         jiff::Timestamp::UNIX_EPOCH + jiff::SignedDuration::from_secs(1_780_000_000);
     NewRecord {
         at: base + jiff::SignedDuration::from_millis(i as i64),
-        user: Some(format!("user{}", i % 50)),
+        user: Some(format!("user{}", i % 50).into()),
         source: Source::Web,
-        subject: format!("https://{}/{i}", hosts[k]),
+        subject: format!("https://{}/{i}", hosts[k]).into(),
         verdict: if k == 1 {
             "block".into()
         } else {
@@ -174,20 +174,20 @@ impl RecordsCmd {
                         pending.push(NewRecord {
                             at: instant(&l.at)
                                 .with_context(|| format!("`{}` line {}", file.display(), n + 1))?,
-                            user: l.user,
+                            user: l.user.map(Into::into),
                             source: source(&l.source)?,
-                            subject: l.subject,
-                            verdict: l.verdict,
-                            rule: l.rule,
-                            check: l.check,
-                            severity: l.severity,
-                            categories: l.categories,
+                            subject: l.subject.into(),
+                            verdict: l.verdict.into(),
+                            rule: l.rule.map(Into::into),
+                            check: l.check.map(Into::into),
+                            severity: l.severity.map(Into::into),
+                            categories: l.categories.map(Into::into),
                             privacy: if l.headers_only {
                                 Privacy::HeadersOnly
                             } else {
                                 Privacy::Full
                             },
-                            detail: l.detail,
+                            detail: l.detail.map(Into::into),
                             findings: "[]".into(),
                         });
                         if pending.len() >= batch.max(1) {
