@@ -271,12 +271,11 @@ impl Store {
             .await?;
         tx.exec("UPDATE people SET first_name = 'erased', last_name = $2, department = NULL, location = NULL, roles = '', status = 'erased', updated_at = $3 WHERE id = $1",
             &[person_id.into(), format!("person {person_id}").into(), crate::time::now_us().into()]).await?;
-        let count = |sql: &'static str| sql;
         let mut kept = Vec::new();
         for (what, sql, reason) in [
             (
                 "accounts",
-                count("SELECT COUNT(*) AS n FROM accounts WHERE person_id = $1"),
+                "SELECT COUNT(*) AS n FROM accounts WHERE person_id = $1",
                 "kept disabled so that the address or login is never handed to someone else and past mail can be attributed",
             ),
             (

@@ -361,12 +361,11 @@ impl Store {
             Tx::Sqlite(t) => {
                 // Bind the next statement's rows on this thread while SQLite's worker
                 // thread runs the current one: the two halves of the work overlap.
-                // Insert in (user, time) order: the per-user index then takes each user's
-                // rows in one run instead of jumping between users on every row.
-                let mut sorted: Vec<&NewRecord> = batch.iter().collect();
-                sorted.sort_by(|a, b| a.user.cmp(&b.user).then(a.at.cmp(&b.at)));
+                // Rows go in as given (normally in time order, which keeps the `at` index
+                // appending); sorting by user measured no faster.
+                let rows: Vec<&NewRecord> = batch.iter().collect();
                 let words = Words::new();
-                let mut chunks = sorted.chunks(SQLITE_ROWS_PER_STATEMENT);
+                let mut chunks = rows.chunks(SQLITE_ROWS_PER_STATEMENT);
                 let mut next = chunks.next().map(|c| sqlite_insert(c, &words));
                 while let Some(q) = next.take() {
                     let (done, built) = tokio::join!(q.execute(&mut **t), async {

@@ -1041,7 +1041,9 @@ impl Store {
         let mut due = Vec::new();
         for p in people.iter().filter(|p| p.status == "active") {
             let mine: Vec<&Acknowledgement> = acks.iter().filter(|a| a.person_id == p.id).collect();
-            if governance.acknowledge_before_use || !versions.is_empty() {
+            // Everyone owes an agreement to the version in force (ITEC: signed before using
+            // the facilities; elsewhere: on publication or a material change).
+            {
                 let agreed = mine
                     .iter()
                     .any(|a| a.kind == "agreement" && a.policy_id >= required.id);
