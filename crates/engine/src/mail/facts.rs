@@ -1,12 +1,30 @@
 //! Facts about one message, gathered in one walk over its parts, and which checks they fire.
 
-use mail_parser::{Address, MessageParser, MimeHeaders, PartType};
+use std::sync::OnceLock;
+
+use mail_parser::{Address, HeaderName, MessageParser, MimeHeaders, PartType};
 
 use charter_policy::{Check, Direction, Pack, Rule};
 
 use super::attach::{self, ZipReport};
 use super::{MailInput, MailLimits, threshold};
 use crate::text::{self, TextSignals, pii};
+
+/// The parser, set up to parse only the headers the checks read (MIME headers, Subject and
+/// the address headers). `MessageParser::new()` with no headers named parses every header,
+/// Received chains included, which costs more than all the checks together.
+pub(crate) fn parser() -> &'static MessageParser {
+    static PARSER: OnceLock<MessageParser> = OnceLock::new();
+    PARSER.get_or_init(|| {
+        MessageParser::new()
+            .with_mime_headers()
+            .header_text(HeaderName::Subject)
+            .header_address(HeaderName::From)
+            .header_address(HeaderName::To)
+            .header_address(HeaderName::Cc)
+            .header_address(HeaderName::Bcc)
+    })
+}
 
 /// Markings that make a message confidential, lowercase.
 const CONFIDENTIAL_MARKINGS: &[&str] = &[
@@ -123,6 +141,14 @@ fn subject_has_label(subject_lower: &str, label: &str) -> bool {
 }
 
 fn marking_in_line(line: &str) -> bool {
+    // Every marking starts with one of these letters: most lines are rejected without work.
+    let first = line
+        .bytes()
+        .find(|b| b.is_ascii_alphabetic())
+        .map(|b| b.to_ascii_lowercase());
+    if !matches!(first, Some(b'c' | b'h' | b'o' | b'p' | b's')) {
+        return false;
+    }
     let trimmed = line.trim_matches(|c: char| {
         c.is_whitespace()
             || matches!(
@@ -359,7 +385,7 @@ impl Facts {
     pub fn gather(pack: &Pack, input: &MailInput<'_>, limits: &MailLimits) -> Facts {
         let mail = &pack.mail;
         let mut unscannable = Vec::new();
-        let parser = MessageParser::new();
+        let parser = parser();
         let too_big = input.raw.len() > limits.max_message_bytes;
         let parsed = if too_big {
             unscannable.push(format!(

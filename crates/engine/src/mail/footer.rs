@@ -8,7 +8,7 @@
 //! before `</body>`. Nothing else in the message changes: its decoded text is the old text
 //! followed by the footer.
 
-use mail_parser::{Encoding, MessageParser, MimeHeaders, PartType};
+use mail_parser::{Encoding, MimeHeaders, PartType};
 
 /// A message with its footer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,7 +50,7 @@ pub fn footer_html(footer: &str) -> String {
 /// Adds `footer` to every body part of `raw`. `None` when the message has no body part the
 /// footer can go into safely (no text part, or a charset the footer cannot be written in).
 pub fn add_footer(raw: &[u8], footer: &str) -> Option<Footed> {
-    let message = MessageParser::new().parse(raw)?;
+    let message = super::facts::parser().parse(raw)?;
     let nl: &[u8] = if raw.windows(2).any(|w| w == b"\r\n") {
         b"\r\n"
     } else {
@@ -411,7 +411,7 @@ mod tests {
     const FOOTER: &str = "Acme Ltd, registered number 123. Views = mine; 100% true.";
 
     fn decoded_bodies(raw: &[u8]) -> Vec<String> {
-        let m = MessageParser::new().parse(raw).unwrap();
+        let m = mail_parser::MessageParser::new().parse(raw).unwrap();
         let mut ids: Vec<u32> = m
             .text_body
             .iter()

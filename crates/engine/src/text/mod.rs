@@ -12,7 +12,7 @@ pub mod pii;
 
 use std::sync::OnceLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 pub use phrases::AbuseKind;
 use phrases::{Cue, PHRASES};
@@ -68,6 +68,7 @@ fn automaton() -> &'static AhoCorasick {
     AC.get_or_init(|| {
         AhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostLongest)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(PHRASES.iter().map(|(p, _)| *p))
             // INVARIANT: the phrase table is a fixed list of short literals, which always builds.
             .unwrap_or_else(|_| unreachable_automaton())

@@ -47,15 +47,50 @@ impl PiiCounts {
     }
 }
 
-/// Scans normalised `text` for every kind of personal data.
+/// Scans normalised `text` for every kind of personal data, in one pass over its words.
 pub fn scan(text: &str) -> PiiCounts {
     let b = text.as_bytes();
-    PiiCounts {
-        nino: count_nino(b),
-        cards: count_cards(b),
-        bank_accounts: count_bank_accounts(b),
+    let mut counts = PiiCounts {
         dates_of_birth: count_dobs(b),
+        ..PiiCounts::default()
+    };
+    let mut digits = Vec::with_capacity(20);
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if !c.is_ascii_alphanumeric() {
+            i += 1;
+            continue;
+        }
+        // `i` starts a word unless a non-ASCII letter runs into it.
+        let starts_word = boundary_before(b, i);
+        if starts_word && c.is_ascii_alphabetic() {
+            if let Some(end) = nino_at(b, i) {
+                counts.nino += 1;
+                i = end;
+                continue;
+            }
+        } else if starts_word {
+            if let Some(end) = sort_code_at(b, i) {
+                let before = i.saturating_sub(NEAR);
+                if account_number_in(b, end, end + NEAR) || account_number_in(b, before, i) {
+                    counts.bank_accounts += 1;
+                }
+                i = end;
+                continue;
+            }
+            if let Some(end) = card_at(b, i, &mut digits) {
+                counts.cards += 1;
+                i = end;
+                continue;
+            }
+        }
+        // Skip the rest of the word.
+        while i < b.len() && is_alnum(b[i]) {
+            i += 1;
+        }
     }
+    counts
 }
 
 fn is_alnum(b: u8) -> bool {
@@ -122,23 +157,6 @@ fn nino_at(b: &[u8], i: usize) -> Option<usize> {
     boundary_after(b, j).then_some(j)
 }
 
-fn count_nino(b: &[u8]) -> u32 {
-    let mut n = 0;
-    let mut i = 0;
-    while i + 9 <= b.len() {
-        if b[i].is_ascii_alphabetic()
-            && boundary_before(b, i)
-            && let Some(end) = nino_at(b, i)
-        {
-            n += 1;
-            i = end;
-            continue;
-        }
-        i += 1;
-    }
-    n
-}
-
 /// Whether the digits pass the Luhn check.
 pub fn luhn(digits: &[u8]) -> bool {
     let mut sum = 0u32;
@@ -187,45 +205,33 @@ pub fn issuer_known(digits: &[u8]) -> bool {
     visa || mastercard || amex || discover || jcb || diners || maestro || unionpay
 }
 
-fn count_cards(b: &[u8]) -> u32 {
-    let mut n = 0;
-    let mut i = 0;
-    let mut digits = Vec::with_capacity(20);
-    while i < b.len() {
-        if !(b[i].is_ascii_digit() && boundary_before(b, i)) {
-            i += 1;
-            continue;
-        }
-        digits.clear();
-        let mut j = i;
-        let mut sep = None;
-        while j < b.len() && digits.len() <= 19 {
-            let c = b[j];
-            if c.is_ascii_digit() {
-                digits.push(c);
-                j += 1;
-            } else if (c == b' ' || c == b'-')
-                && j + 1 < b.len()
-                && b[j + 1].is_ascii_digit()
-                && sep.is_none_or(|s| s == c)
-            {
-                sep = Some(c);
-                j += 1;
-            } else {
-                break;
-            }
-        }
-        if (13..=19).contains(&digits.len())
-            && boundary_after(b, j)
-            && issuer_known(&digits)
-            && luhn(&digits)
-            && !digits.iter().all(|d| *d == digits[0])
+/// A card number starting at `i` (digits with single spaces or dashes); returns its end.
+fn card_at(b: &[u8], i: usize, digits: &mut Vec<u8>) -> Option<usize> {
+    digits.clear();
+    let mut j = i;
+    let mut sep = None;
+    while j < b.len() && digits.len() <= 19 {
+        let c = b[j];
+        if c.is_ascii_digit() {
+            digits.push(c);
+            j += 1;
+        } else if (c == b' ' || c == b'-')
+            && j + 1 < b.len()
+            && b[j + 1].is_ascii_digit()
+            && sep.is_none_or(|s| s == c)
         {
-            n += 1;
+            sep = Some(c);
+            j += 1;
+        } else {
+            break;
         }
-        i = j.max(i + 1);
     }
-    n
+    ((13..=19).contains(&digits.len())
+        && boundary_after(b, j)
+        && issuer_known(digits)
+        && luhn(digits)
+        && !digits.iter().all(|d| *d == digits[0]))
+    .then_some(j)
 }
 
 /// A sort code `12-34-56` at `i`; returns its end.
@@ -263,41 +269,21 @@ fn account_number_in(b: &[u8], from: usize, to: usize) -> bool {
 
 const NEAR: usize = 60;
 
-fn count_bank_accounts(b: &[u8]) -> u32 {
-    let mut n = 0;
-    let mut i = 0;
-    while i + 8 <= b.len() {
-        if let Some(end) = sort_code_at(b, i) {
-            let before = i.saturating_sub(NEAR);
-            if account_number_in(b, end, end + NEAR) || account_number_in(b, before, i) {
-                n += 1;
-            }
-            i = end;
-        } else {
-            i += 1;
-        }
-    }
-    n
-}
-
 fn count_dobs(b: &[u8]) -> u32 {
-    const CUES: [&[u8]; 4] = [b"date of birth", b"dob", b"d.o.b", b"born on"];
-    let mut n = 0;
-    for cue in CUES {
-        let mut from = 0;
-        while let Some(p) = super::find(&b[from..], cue) {
-            let at = from + p;
-            from = at + cue.len();
-            if !super::on_word_boundary(b, at, from) {
-                continue;
-            }
-            let window = &b[from..(from + 30).min(b.len())];
-            if has_date(window) {
-                n += 1;
-            }
-        }
-    }
-    n
+    static CUES: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> =
+        std::sync::OnceLock::new();
+    let Some(cues) = CUES
+        .get_or_init(|| {
+            aho_corasick::AhoCorasick::new(["date of birth", "dob", "d.o.b", "born on"]).ok()
+        })
+        .as_ref()
+    else {
+        return 0;
+    };
+    cues.find_iter(b)
+        .filter(|m| super::on_word_boundary(b, m.start(), m.end()))
+        .filter(|m| has_date(&b[m.end()..(m.end() + 30).min(b.len())]))
+        .count() as u32
 }
 
 /// Whether `w` holds a date with a plausible birth year (19xx or 20xx) and a day.

@@ -62,7 +62,10 @@ impl Target {
             Some(i) if rest.as_bytes()[i..].starts_with(b"://") => &rest[i + 3..],
             _ => rest,
         };
-        let end = rest.find(['/', '?', '#', '\\']).unwrap_or(rest.len());
+        let end = rest
+            .bytes()
+            .position(|b| matches!(b, b'/' | b'?' | b'#' | b'\\'))
+            .unwrap_or(rest.len());
         let (authority, path) = rest.split_at(end);
         let authority = authority
             .rsplit_once('@')
@@ -131,6 +134,11 @@ pub fn normalise_host(host: &str) -> Result<String, TargetError> {
 fn normalise_host_kind(raw: &str) -> Result<(String, bool), TargetError> {
     if raw.len() > MAX_HOST_LEN * 4 {
         return Err(TargetError::TooLong);
+    }
+    // The common case in one pass: a plain lowercase-able ASCII name, no escapes, no
+    // brackets or colons, no empty labels, not ending in a number.
+    if let Some(host) = plain_ascii_host(raw) {
+        return Ok((host, false));
     }
     let decoded;
     let mut host = raw;
@@ -201,6 +209,32 @@ fn normalise_host_kind(raw: &str) -> Result<(String, bool), TargetError> {
         };
     }
     Ok((out, false))
+}
+
+fn plain_ascii_host(raw: &str) -> Option<String> {
+    let bytes = raw.strip_suffix('.').unwrap_or(raw).as_bytes();
+    if bytes.is_empty() || bytes.len() > MAX_HOST_LEN || bytes[0] == b'.' {
+        return None;
+    }
+    let mut previous_dot = false;
+    let mut last_label_start = 0;
+    for (i, b) in bytes.iter().enumerate() {
+        match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' => previous_dot = false,
+            b'.' if !previous_dot => {
+                previous_dot = true;
+                last_label_start = i + 1;
+            }
+            _ => return None,
+        }
+    }
+    let last = &bytes[last_label_start..];
+    if previous_dot || last.first().is_some_and(u8::is_ascii_digit) {
+        return None;
+    }
+    let mut host = String::with_capacity(bytes.len());
+    host.extend(bytes.iter().map(|b| b.to_ascii_lowercase() as char));
+    Some(host)
 }
 
 fn is_hex_number(label: &str) -> bool {
