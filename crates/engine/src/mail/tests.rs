@@ -575,3 +575,35 @@ fn envelope_internal_sender_unauthenticated_from_outside() {
         Verdict::Allow
     );
 }
+
+#[test]
+fn deep_multipart_nesting_is_bounded() {
+    let depth = 5000;
+    let mut raw = String::from("From: bob@client.com\r\nTo: ann@acme.co.uk\r\nSubject: deep\r\n");
+    for i in 0..depth {
+        raw.push_str(&format!(
+            "Content-Type: multipart/mixed; boundary=\"b{i}\"\r\n\r\n--b{i}\r\n"
+        ));
+    }
+    raw.push_str("Content-Type: text/plain\r\n\r\nbottom\r\n");
+    for i in (0..depth).rev() {
+        raw.push_str(&format!("--b{i}--\r\n"));
+    }
+    // Whatever the parser makes of it, a decision comes back.
+    let d = decide(&raw);
+    assert!(matches!(d.verdict, Verdict::Allow | Verdict::Hold), "{d:?}");
+}
+
+#[test]
+fn many_parts_are_bounded() {
+    let mut raw = String::from(
+        "From: bob@client.com\r\nTo: ann@acme.co.uk\r\nSubject: many\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n",
+    );
+    for _ in 0..1500 {
+        raw.push_str("--b\r\nContent-Type: text/plain\r\n\r\nx\r\n");
+    }
+    raw.push_str("--b--\r\n");
+    let d = decide(&raw);
+    assert_eq!(checks(&d), [Check::Unscannable]);
+    assert!(d.findings[0].message.contains("more than 1000 MIME parts"));
+}
