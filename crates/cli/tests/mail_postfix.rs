@@ -3,10 +3,8 @@
 //! docs/postfix.md (ports changed), mail sent with swaks; and Debian's `miltertest` driving the
 //! milter directly.
 //!
-//! Charter runs as `charter serve --config charter.toml` when the binary has `serve`;
-//! otherwise the same `[milter]` and `[policy_service]` sections are started in this process
-//! through `charter-gateways`, so the Postfix side is tested either way. Missing peers fail the
-//! test with what to install; nothing is skipped.
+//! Charter runs as `charter serve --config charter.toml`, the file taken from the docs too.
+//! Missing peers fail the test with what to install; nothing is skipped.
 #![allow(
     clippy::unwrap_used,
     reason = "test helpers fail the test on any I/O error"
@@ -16,12 +14,7 @@ use std::io::Write as _;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-use charter_engine::Engine;
-use charter_gateways::milter::MilterConfig;
-use charter_gateways::policy_service::PolicyServiceConfig;
 
 const PACK: &str = r#"
 [policy]
@@ -141,31 +134,17 @@ impl Drop for TempDir {
     }
 }
 
-/// Charter's mail gateways, from the documented charter.toml with our ports.
-enum Gateways {
-    Serve(Child),
-    InProcess { _runtime: tokio::runtime::Runtime },
-}
+/// `charter serve` with the documented charter.toml (our ports), killed when dropped.
+struct Charter(Child);
 
-impl Drop for Gateways {
+impl Drop for Charter {
     fn drop(&mut self) {
-        if let Gateways::Serve(child) = self {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }
 
-fn charter_has_serve() -> bool {
-    Command::new(env!("CARGO_BIN_EXE_charter"))
-        .args(["serve", "--help"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-fn start_charter(dir: &Path, milter_port: u16, policy_port: u16) -> Gateways {
+fn start_charter(dir: &Path, milter_port: u16, policy_port: u16) -> Charter {
     std::fs::write(dir.join("pack.toml"), PACK).unwrap();
     let config = doc_block("charter.toml")
         .replace("policies/allsorts.toml", "pack.toml")
@@ -173,36 +152,16 @@ fn start_charter(dir: &Path, milter_port: u16, policy_port: u16) -> Gateways {
         .replace("127.0.0.1:10040", &format!("127.0.0.1:{policy_port}"));
     let path = dir.join("charter.toml");
     std::fs::write(&path, &config).unwrap();
-    let gateways = if charter_has_serve() {
-        let child = Command::new(env!("CARGO_BIN_EXE_charter"))
-            .args(["serve", "--config"])
-            .arg(&path)
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
-        Gateways::Serve(child)
-    } else {
-        eprintln!("note: `charter serve` not available; starting the gateways in-process");
-        let table: toml::Table = toml::from_str(&config).unwrap();
-        let milter: MilterConfig = table["milter"].clone().try_into().unwrap();
-        let policy: PolicyServiceConfig = table["policy_service"].clone().try_into().unwrap();
-        let pack = charter_policy::load_file(&dir.join("pack.toml")).unwrap();
-        let engine = Arc::new(Engine::new(pack));
-        let rt = tokio::runtime::Runtime::new().unwrap();
-        let clock = charter_gateways::web::Clock::System;
-        let milter = Arc::new(milter.build(Arc::clone(&engine), clock).unwrap());
-        let policy = Arc::new(policy.build(engine, clock).unwrap());
-        rt.block_on(async {
-            let l = milter.bind().await.unwrap();
-            tokio::spawn(milter.serve(l));
-            let l = policy.bind().await.unwrap();
-            tokio::spawn(policy.serve(l));
-        });
-        Gateways::InProcess { _runtime: rt }
-    };
-    wait_for_port(milter_port, "the milter");
-    wait_for_port(policy_port, "the policy service");
-    gateways
+    let child = Command::new(env!("CARGO_BIN_EXE_charter"))
+        .args(["serve", "--config"])
+        .arg(&path)
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let charter = Charter(child);
+    wait_for_port(milter_port, "the milter (`charter serve`)");
+    wait_for_port(policy_port, "the policy service (`charter serve`)");
+    charter
 }
 
 const MASTER_CF: &str = "\
