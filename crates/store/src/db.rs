@@ -3,6 +3,8 @@
 //! against [`Tx`]; only connection set-up, migrations and the bulk record path differ by engine.
 
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
@@ -16,8 +18,19 @@ use crate::error::{Error, Result};
 /// The database behind a [`crate::Store`].
 #[derive(Debug, Clone)]
 pub(crate) enum Backend {
-    Sqlite(SqlitePool),
+    Sqlite(Lite),
     Postgres(PgPool),
+}
+
+/// A SQLite store: the pool everything uses, and one connection kept for bulk record
+/// writes. The bulk connection never checkpoints the WAL itself (`wal_autocheckpoint = 0`):
+/// after each bulk commit a passive checkpoint runs on another connection, on another
+/// thread, so copying pages into the database file does not hold up the next batch.
+#[derive(Debug, Clone)]
+pub(crate) struct Lite {
+    pool: SqlitePool,
+    bulk: SqlitePool,
+    checkpointing: Arc<AtomicBool>,
 }
 
 /// Which engine a store runs on.
@@ -64,11 +77,20 @@ impl Backend {
                 .pragma("cache_size", "-65536")
                 .pragma("temp_store", "memory")
                 .pragma("wal_autocheckpoint", "10000");
+            let bulk_options = options.clone().pragma("wal_autocheckpoint", "0");
             let pool = SqlitePoolOptions::new()
                 .max_connections(4)
                 .connect_with(options)
                 .await?;
-            Backend::Sqlite(pool)
+            // Lazy: it first connects after the migrations below have run.
+            let bulk = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_lazy_with(bulk_options);
+            Backend::Sqlite(Lite {
+                pool,
+                bulk,
+                checkpointing: Arc::new(AtomicBool::new(false)),
+            })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url).map_err(|_| Error::Url(url.into()))?;
             let pool = PgPoolOptions::new()
@@ -145,9 +167,36 @@ impl Backend {
     /// IMMEDIATE`) so that a read followed by a write cannot fail on lock upgrade.
     pub(crate) async fn begin_write(&self) -> Result<Tx> {
         Ok(match self {
-            Backend::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Sqlite(l) => Tx::Sqlite(l.pool.begin_with("BEGIN IMMEDIATE").await?),
             Backend::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
+    }
+
+    /// A transaction for a bulk write of monitoring records.
+    pub(crate) async fn begin_bulk(&self) -> Result<Tx> {
+        Ok(match self {
+            Backend::Sqlite(l) => Tx::Sqlite(l.bulk.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// After a bulk commit: start a passive WAL checkpoint in the background unless one is
+    /// already running. Passive checkpoints never block writers or readers.
+    pub(crate) fn after_bulk(&self) {
+        let Backend::Sqlite(l) = self else { return };
+        if tokio::runtime::Handle::try_current().is_err()
+            || l.checkpointing.swap(true, Ordering::AcqRel)
+        {
+            return;
+        }
+        let (pool, flag) = (l.pool.clone(), l.checkpointing.clone());
+        tokio::spawn(async move {
+            // A failed checkpoint is retried after the next batch; the data is safe in the WAL.
+            let _ = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&pool)
+                .await;
+            flag.store(false, Ordering::Release);
+        });
     }
 
     /// A transaction that reads (it may still append audit rows).
@@ -160,7 +209,13 @@ impl Backend {
 
     pub(crate) async fn close(&self) {
         match self {
-            Backend::Sqlite(p) => p.close().await,
+            Backend::Sqlite(l) => {
+                l.bulk.close().await;
+                let _ = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                    .execute(&l.pool)
+                    .await;
+                l.pool.close().await;
+            }
             Backend::Postgres(p) => p.close().await,
         }
     }

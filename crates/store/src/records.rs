@@ -356,7 +356,7 @@ impl Store {
         if batch.is_empty() {
             return Ok(0);
         }
-        let mut tx = self.backend.begin_write().await?;
+        let mut tx = self.backend.begin_bulk().await?;
         match &mut tx {
             Tx::Sqlite(t) => {
                 // Bind the next statement's rows on this thread while SQLite's worker
@@ -408,6 +408,7 @@ impl Store {
         log(&mut tx, actor, "records.write", "decisions", None, None,
             json!({"count": batch.len(), "from": first.map(|t| t.to_string()), "to": last.map(|t| t.to_string())})).await?;
         tx.commit().await?;
+        self.backend.after_bulk();
         Ok(batch.len() as u64)
     }
 
