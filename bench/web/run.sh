@@ -30,7 +30,7 @@ PACK="$ROOT/bench/web/pack.toml"
 Q="$WORK/queries-$QUERIES.txt"
 [ -s "$Q" ] || python3 "$ROOT/bench/web/gen_queries.py" "$UT1" "$QUERIES" "$Q"
 "$ROOT/bench/web/squidguard_setup.sh" "$UT1" "$WORK"
-"$CHARTER" categories build --from "$UT1" -o "$WORK/ut1.idx" | head -1
+"$CHARTER" categories build --from "$UT1" -o "$WORK/ut1.idx" | sed -n 1p
 
 # run NAME CMD...: feeds $Q, prints wall, cpu, peak RSS; leaves output in $WORK/NAME.out
 run() {
@@ -63,7 +63,7 @@ if [ "$BIG" != 0 ]; then
   for d in "$UT1"/*/; do n=$(basename "$d"); [ "$n" = adult ] || ln -s "$d" "$WORK/ut1big/$n"; done
   mkdir "$WORK/ut1big/adult"; [ -f "$UT1/adult/urls" ] && ln -s "$UT1/adult/urls" "$WORK/ut1big/adult/urls"
   ln -s "$A" "$WORK/ut1big/adult/domains"
-  "$CHARTER" categories build --from "$WORK/ut1big" -o "$WORK/big.idx" | head -1
+  "$CHARTER" categories build --from "$WORK/ut1big" -o "$WORK/big.idx" | sed -n 1p
   /usr/bin/time -f "index load + one lookup: %e s, peak RSS %M KB" "$CHARTER" categories lookup www.bet365.com --categories "$WORK/big.idx" > /dev/null
   run charter_big "$CHARTER" squid-helper --mode url-rewrite --policy "$PACK" --categories "$WORK/big.idx"
 fi
