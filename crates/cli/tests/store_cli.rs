@@ -15,8 +15,13 @@ struct Site {
 
 impl Site {
     fn new() -> Site {
+        Site::with_pack("iimts")
+    }
+
+    fn with_pack(name: &str) -> Site {
         let dir = tempfile::tempdir().unwrap();
-        let pack = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies/iimts.toml");
+        let pack =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../../policies/{name}.toml"));
         let cfg = dir.path().join("charter.toml");
         std::fs::write(
             &cfg,
@@ -327,4 +332,44 @@ fn audit_verify_names_the_edited_row() {
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("row 2: its contents were edited"), "{text}");
+}
+
+#[test]
+fn retention_purges_by_the_packs_period_and_views_are_audited() {
+    let s = Site::with_pack("impress");
+    let now = jiff::Timestamp::now();
+    let old = now - jiff::SignedDuration::from_hours(24 * 400);
+    let file = s.dir.path().join("records.jsonl");
+    std::fs::write(&file, format!(
+        "{{\"at\": \"{old}\", \"user\": \"pat\", \"subject\": \"https://old.example/\", \"verdict\": \"allow\"}}\n\
+         {{\"at\": \"{now}\", \"user\": \"pat\", \"source\": \"mail\", \"subject\": \"From: a To: b Subject: personal\", \"verdict\": \"log\", \"headers_only\": true, \"detail\": \"the body\"}}\n"
+    )).unwrap();
+    assert!(
+        s.ok(&["records", "import", file.to_str().unwrap()])
+            .contains("committed 2")
+    );
+    let purge = s.json(&["records", "purge"]);
+    assert_eq!(purge["deleted"], 1);
+    let recs = s.json(&["records", "list", "--user", "pat", "--by", "1"]);
+    assert_eq!(recs.as_array().unwrap().len(), 1);
+    assert_eq!(
+        recs[0]["detail"],
+        serde_json::Value::Null,
+        "personal mail keeps headers only"
+    );
+    let audit = s.json(&["audit", "list"]);
+    let actions: Vec<&str> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        vec!["records.write", "records.purge", "records.view"]
+    );
+    s.refused(
+        &["records", "import", "/nonexistent/file.jsonl"],
+        "cannot read",
+    );
 }

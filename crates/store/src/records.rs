@@ -480,9 +480,12 @@ pub(crate) async fn view(
         out.sort_by(|a, b| b.at.cmp(&a.at).then(b.id.cmp(&a.id)));
         out.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     }
-    let ids: Vec<i64> = out.iter().map(|r| r.id).collect();
+    // The filter and the ids say what was seen. A very large view (a subject access export)
+    // lists its first ids only; the filter still defines the whole set.
+    const LISTED: usize = 10_000;
+    let ids: Vec<i64> = out.iter().take(LISTED).map(|r| r.id).collect();
     log(tx, viewer, "records.view", "decisions", None, person,
-        json!({"users": filter.users, "since": filter.since.map(|t| t.to_string()), "until": filter.until.map(|t| t.to_string()), "count": ids.len(), "ids": ids})).await?;
+        json!({"users": filter.users, "since": filter.since.map(|t| t.to_string()), "until": filter.until.map(|t| t.to_string()), "count": out.len(), "ids": ids, "ids_complete": out.len() <= LISTED})).await?;
     Ok(out)
 }
 
