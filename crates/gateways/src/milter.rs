@@ -447,7 +447,8 @@ impl<'e> Session<'e> {
         let decided = catch_unwind(AssertUnwindSafe(|| {
             let input = MailInput::new(&raw, &envelope);
             let md = engine.decide_mail_with(&ctx, &input, &limits);
-            let footed = if md.add_disclaimer && md.decision.verdict < Verdict::Hold {
+            // Held mail may be released later, so it gets the footer too; refused mail does not.
+            let footed = if md.add_disclaimer && md.decision.verdict != Verdict::Block {
                 engine
                     .pack()
                     .mail

@@ -86,6 +86,10 @@ pub struct Facts {
     pii: pii::PiiCounts,
     /// The subject as written.
     subject: String,
+    /// The SASL login, when the client authenticated.
+    authenticated: Option<String>,
+    /// The envelope sender, lowercase.
+    envelope_sender: Option<String>,
 }
 
 fn domain_of(addr: &str) -> &str {
@@ -502,6 +506,8 @@ impl Facts {
             signals,
             pii,
             subject,
+            authenticated: input.envelope.authenticated.clone(),
+            envelope_sender: sender,
         }
     }
 
@@ -537,7 +543,7 @@ impl Facts {
             personal_marked: false,
             personal_label: None,
             has_disclaimer: false,
-            from_addr: sender,
+            from_addr: sender.clone(),
             from_name: None,
             visible: Vec::new(),
             recipients,
@@ -549,6 +555,8 @@ impl Facts {
             signals: TextSignals::default(),
             pii: pii::PiiCounts::default(),
             subject: String::new(),
+            authenticated: input.envelope.authenticated.clone(),
+            envelope_sender: sender,
         }
     }
 
@@ -758,6 +766,16 @@ impl Facts {
     /// The spoofing evidence, if any.
     fn spoofed(&self, pack: &Pack, directory: &[String]) -> Option<String> {
         let internal = &pack.mail.internal_domains;
+        if let Some(login) = &self.authenticated {
+            let claimed = [self.envelope_sender.as_deref(), self.from_addr.as_deref()];
+            if let Some(other) = claimed
+                .into_iter()
+                .flatten()
+                .find(|a| in_domains(domain_of(a), internal) && !login_matches(login, a))
+            {
+                return Some(format!("authenticated as `{login}` but sends as {other}"));
+            }
+        }
         let addr = self.from_addr.as_deref()?;
         let domain = domain_of(addr);
         let outside = !in_domains(domain, internal);
@@ -780,10 +798,20 @@ impl Facts {
             }
             return None;
         }
-        (self.direction == Direction::Inbound).then(|| {
+        (self.direction == Direction::Inbound && self.authenticated.is_none()).then(|| {
             format!("sender {addr} is an internal address but the message came from outside unauthenticated")
         })
     }
+}
+
+/// Whether a SASL login is the address's owner: the whole address, or its local part.
+fn login_matches(login: &str, addr: &str) -> bool {
+    let login = login.trim().to_ascii_lowercase();
+    let addr = addr.to_ascii_lowercase();
+    login == addr
+        || addr
+            .split_once('@')
+            .is_some_and(|(local, _)| local == login)
 }
 
 /// The direction from the sender's and recipients' domains, or the envelope's facts.

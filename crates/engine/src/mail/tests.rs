@@ -607,3 +607,38 @@ fn many_parts_are_bounded() {
     assert_eq!(checks(&d), [Check::Unscannable]);
     assert!(d.findings[0].message.contains("more than 1000 MIME parts"));
 }
+
+#[test]
+fn authenticated_as_someone_else() {
+    let env = Envelope {
+        mail_from: Some("ceo@acme.co.uk".into()),
+        rcpt_to: vec!["bank@client.com".into()],
+        authenticated: Some("ann".into()),
+        from_outside: Some(false),
+    };
+    // The spoof rule in the test pack is for inbound mail; judge this one in that light.
+    let d = engine().decide_envelope(&ctx(&[]), &env);
+    assert_eq!(d.verdict, Verdict::Allow);
+    let raw = b"From: ceo@acme.co.uk\r\nTo: bank@client.com\r\nSubject: pay\r\n\r\nx\r\n";
+    let input = MailInput {
+        direction: Some(Direction::Inbound),
+        ..MailInput::new(raw, &env)
+    };
+    let d = engine().decide_mail(&ctx(&[]), &input);
+    assert_eq!(
+        d.findings[0].message,
+        "authenticated as `ann` but sends as ceo@acme.co.uk"
+    );
+    let own = Envelope {
+        mail_from: Some("ann@acme.co.uk".into()),
+        ..env.clone()
+    };
+    let raw = b"From: ann@acme.co.uk\r\nTo: bank@client.com\r\nSubject: pay\r\n\r\nx\r\n";
+    let input = MailInput {
+        direction: Some(Direction::Inbound),
+        ..MailInput::new(raw, &own)
+    };
+    assert!(
+        !checks(&engine().decide_mail(&ctx(&[]), &input)).contains(&Check::SpoofedInternalSender)
+    );
+}
