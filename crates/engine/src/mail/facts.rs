@@ -560,12 +560,16 @@ impl Facts {
         }
     }
 
+    /// Whether the sender is inside: not inbound, and from an internal domain (a pack that
+    /// names no domains leaves it to the direction).
     fn sender_internal(&self, pack: &Pack) -> bool {
+        let internal = &pack.mail.internal_domains;
         self.direction != Direction::Inbound
-            && self
-                .from_addr
-                .as_deref()
-                .is_none_or(|a| in_domains(domain_of(a), &pack.mail.internal_domains))
+            && (internal.is_empty()
+                || self
+                    .from_addr
+                    .as_deref()
+                    .is_none_or(|a| in_domains(domain_of(a), internal)))
     }
 
     fn external_recipients<'f>(&'f self, pack: &'f Pack) -> impl Iterator<Item = &'f String> + 'f {
@@ -578,6 +582,7 @@ impl Facts {
         let mut domains: Vec<&str> = self
             .external_recipients(pack)
             .map(|r| domain_of(r))
+            .filter(|d| !d.is_empty())
             .collect();
         domains.sort_unstable();
         domains.dedup();
