@@ -2,7 +2,7 @@
 //! records per second for SQLite and PostgreSQL side by side. Not run in CI.
 //!
 //! `cargo bench -p charter-store --bench records [-- N BATCH]` (default 500,000 in batches of
-//! 10,000). PostgreSQL is taken from `CHARTER_TEST_PG` (default
+//! 50,000). PostgreSQL is taken from `CHARTER_TEST_PG` (default
 //! `postgres://postgres@127.0.0.1:5432/postgres`); a fresh database is made and dropped.
 #![allow(
     clippy::unwrap_used,
@@ -119,7 +119,7 @@ async fn main() {
         .filter(|a| !a.starts_with('-'))
         .collect();
     let n: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(500_000);
-    let batch: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(10_000);
+    let batch: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(50_000);
 
     let only = std::env::var("CHARTER_BENCH_ONLY").unwrap_or_default();
     let dir = tempfile::tempdir().unwrap();
@@ -165,7 +165,7 @@ async fn main() {
     .unwrap();
 
     println!(
-        "monitoring records, batches of {batch}, indexes (at), (user_name, at), (verdict, at) in place"
+        "monitoring records, batches of {batch}, indexes (at), (user_name, at) and (at) WHERE verdict <> 'allow' in place"
     );
     println!(
         "{:<12} {:>14} {:>22}",
