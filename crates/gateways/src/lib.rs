@@ -2,8 +2,8 @@
 //! reads, feeds its codec, asks the engine and writes; none makes a policy decision itself.
 #![deny(missing_docs)]
 
-pub mod squid_helper;
-pub mod web;
+pub mod icap;
 pub mod milter;
 pub mod policy_service;
-pub mod icap;
+pub mod squid_helper;
+pub mod web;
