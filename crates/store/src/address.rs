@@ -252,6 +252,31 @@ mod tests {
     }
 
     #[test]
+    fn odd_formats_and_names_never_panic() {
+        for format in [
+            "",
+            "{",
+            "}",
+            "{first",
+            "{}",
+            "{first}{",
+            "x{last}.{nope}",
+            "{first}.{last}",
+            "ü{first}é",
+        ] {
+            for name in ["", " ", "é", "\u{0}", "O'Brien-Smith", "李", "a\u{301}"] {
+                let parts = NameParts {
+                    first: name,
+                    last: name,
+                    department: Some(name),
+                    location: Some(name),
+                };
+                let _ = local_part(format, &parts);
+            }
+        }
+    }
+
+    #[test]
     fn role_picks_format() {
         let formats = vec![
             fmt("management", "{first}.{last}"),

@@ -123,8 +123,12 @@ impl<T> OnDuplicate<T> for Result<T> {
     }
 }
 
-/// Refuses text longer than `max` characters.
+/// Refuses text longer than `max` characters, or holding NUL.
 pub(crate) fn check_len(field: &'static str, value: &str, max: usize) -> Result<()> {
+    // PostgreSQL cannot store NUL in text; refuse it on both engines alike.
+    if value.contains('\0') {
+        return Err(Error::invalid(field, "contains a NUL character"));
+    }
     let len = value.chars().count();
     if len > max {
         return Err(Error::TooLong { field, len, max });

@@ -153,6 +153,18 @@ impl NewRecord {
                 check_len(f, v, 1024)?;
             }
         }
+        // PostgreSQL cannot store NUL in text; refuse it on both engines alike.
+        for (f, v) in [
+            ("user", self.user.as_deref()),
+            ("subject", Some(&*self.subject)),
+            ("detail", self.kept_detail()),
+            ("rule", self.rule.as_deref()),
+            ("categories", self.categories.as_deref()),
+        ] {
+            if v.is_some_and(|v| v.contains('\0')) {
+                return Err(Error::invalid(f, "contains a NUL character"));
+            }
+        }
         if self.verdict.parse::<charter_policy::Verdict>().is_err() {
             return Err(Error::invalid(
                 "verdict",

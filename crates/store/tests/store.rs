@@ -1089,3 +1089,31 @@ both!(reopening_keeps_everything, |s, db| {
     assert!(again.audit_verify().await.unwrap().ok());
     again.close().await;
 });
+
+both!(awkward_text_round_trips, |s, db| {
+    let mut r = record(
+        "2026-05-01T10:00:00Z",
+        "o'brien\t\\x",
+        Privacy::Full,
+        Some("line one\nline two\r\n\\N\ttab"),
+    );
+    r.subject = "https://example.org/a\tb\\c\nd?q=\u{e9}\u{1F600}".into();
+    s.write_records(&sys(), &[r.clone()]).await.unwrap();
+    let got = s
+        .view_records(&sys(), &RecordFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].subject, &*r.subject);
+    assert_eq!(got[0].detail.as_deref(), r.detail.as_deref());
+    assert_eq!(got[0].user.as_deref(), r.user.as_deref());
+    let mut nul = r.clone();
+    nul.subject = "https://x/\0".into();
+    assert!(matches!(
+        s.write_records(&sys(), &[nul]).await,
+        Err(Error::Invalid {
+            field: "subject",
+            ..
+        })
+    ));
+});
