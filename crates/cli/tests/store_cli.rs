@@ -139,6 +139,10 @@ fn people_get_addresses_by_the_naming_convention() {
     let list = s.json(&["people", "list"]);
     assert_eq!(list.as_array().unwrap().len(), 4);
     s.refused(&["people", "show", "99"], "no person with id 99");
+    s.refused(
+        &["people", "update", "1", "--roles", "x", "--by", "42"],
+        "--by 42: no person with id 42",
+    );
 }
 
 #[test]
@@ -348,6 +352,16 @@ fn retention_purges_by_the_packs_period_and_views_are_audited() {
         s.ok(&["records", "import", file.to_str().unwrap()])
             .contains("committed 2")
     );
+    s.ok(&[
+        "people",
+        "add",
+        "--first",
+        "Cora",
+        "--last",
+        "Sec",
+        "--roles",
+        "company_secretary",
+    ]);
     let purge = s.json(&["records", "purge"]);
     assert_eq!(purge["deleted"], 1);
     let recs = s.json(&["records", "list", "--user", "pat", "--by", "1"]);
@@ -366,8 +380,14 @@ fn retention_purges_by_the_packs_period_and_views_are_audited() {
         .collect();
     assert_eq!(
         actions,
-        vec!["records.write", "records.purge", "records.view"]
+        vec![
+            "records.write",
+            "person.add",
+            "records.purge",
+            "records.view"
+        ]
     );
+    assert_eq!(audit[3]["actor"], "person:1");
     s.refused(
         &["records", "import", "/nonexistent/file.jsonl"],
         "cannot read",

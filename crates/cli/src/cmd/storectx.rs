@@ -111,6 +111,17 @@ where
         let store = Store::open(&url)
             .await
             .with_context(|| format!("cannot open store `{url}`"))?;
+        // `--by` must name someone in the register who is still here: the audit chain records
+        // who did what, and a made-up id would make that record a lie.
+        if let Some(id) = args.by {
+            let p = store
+                .person(id)
+                .await
+                .map_err(|e| anyhow::anyhow!("--by {id}: {e}"))?;
+            if p.status != "active" {
+                anyhow::bail!("--by {id}: person {id} is {}", p.status);
+            }
+        }
         let ctx = Ctx {
             store,
             config,
