@@ -1,5 +1,10 @@
 //! `charter demo`, the README's first command, end to end in a fresh directory.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test fails loudly on unexpected output"
+)]
+
 use std::process::Command;
 
 #[test]

@@ -1,6 +1,11 @@
 //! The shipped packs through the real binary: lint as the issue states, and decisions that
 //! follow the written policies (cases read from the seed policies, not from the packs).
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test fails loudly on unexpected output"
+)]
+
 use std::path::Path;
 use std::process::{Command, Output};
 

@@ -1,6 +1,11 @@
 //! End-to-end tests of `charter policy` and `charter check url` through the real binary:
 //! exit codes, JSON contracts and one-line errors (DESIGN section 6).
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test fails loudly on unexpected output"
+)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -1,6 +1,11 @@
 //! Every kind of bad pack gives an error that names the file, line and column and says what
 //! was expected.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test fails loudly on unexpected output"
+)]
+
 use charter_policy::{Diagnostic, LoadError, parse};
 
 const GOOD: &str = r#"[policy]

@@ -2,6 +2,11 @@
 //! that knows the UK rule (BST from 01:00 UTC on 29 March to 01:00 UTC on 25 October 2026)
 //! without asking the time-zone database.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test fails loudly on unexpected output"
+)]
+
 use charter_policy::{Pack, parse};
 use jiff::Timestamp;
 use proptest::prelude::*;

@@ -147,7 +147,11 @@ pub fn run(args: &DemoArgs) -> CmdResult {
         args.store,
         stored.total,
         stored.audit_rows,
-        if stored.audit_rows == 1 { "row" } else { "rows" }
+        if stored.audit_rows == 1 {
+            "row"
+        } else {
+            "rows"
+        }
     );
     Ok(Outcome::Success)
 }
@@ -321,17 +325,17 @@ fn print_table(engine: &Engine, decided: &[(DemoRequest<'_>, Decision, jiff::Tim
             .collect();
         println!("Alerts raised: {}", alerts.join(", "));
     }
-    if let Some((request, decision, _)) =
-        decided.iter().find(|(_, d, _)| d.verdict == Verdict::Block)
-    {
-        if let Some(finding) = decision.deciding() {
-            println!(
-                "\nWhy {} was blocked: rule `{}` ({}), {}.\n  Clause: {}",
-                request.url, finding.rule, finding.severity, finding.message, finding.clause
-            );
-            if let Some(quote) = pack.rule(&finding.rule).and_then(|r| r.quote.as_deref()) {
-                println!("  The policy says: \"{quote}\"");
-            }
+    let first_block = decided
+        .iter()
+        .find(|(_, d, _)| d.verdict == Verdict::Block)
+        .and_then(|(request, decision, _)| Some((request, decision.deciding()?)));
+    if let Some((request, finding)) = first_block {
+        println!(
+            "\nWhy {} was blocked: rule `{}` ({}), {}.\n  Clause: {}",
+            request.url, finding.rule, finding.severity, finding.message, finding.clause
+        );
+        if let Some(quote) = pack.rule(&finding.rule).and_then(|r| r.quote.as_deref()) {
+            println!("  The policy says: \"{quote}\"");
         }
     }
 }
