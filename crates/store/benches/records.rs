@@ -1,8 +1,8 @@
 //! Writes monitoring records in batches, with the dashboard's indexes in place, and prints
 //! records per second for SQLite and PostgreSQL side by side. Not run in CI.
 //!
-//! `cargo bench -p charter-store --bench records [-- N BATCH]` (default 500,000 in batches of
-//! 50,000). PostgreSQL is taken from `CHARTER_TEST_PG` (default
+//! `cargo bench -p charter-store --bench records [-- N BATCH FLAGGED%]` (default 500,000 in
+//! batches of 50,000, 50% of them flagged). PostgreSQL is taken from `CHARTER_TEST_PG` (default
 //! `postgres://postgres@127.0.0.1:5432/postgres`); a fresh database is made and dropped.
 #![allow(
     clippy::unwrap_used,
@@ -17,7 +17,7 @@ use charter_store::{Actor, NewRecord, Source, Store, Text};
 use jiff::{SignedDuration, Timestamp};
 use sqlx::Connection as _;
 
-fn records(n: usize, start: Timestamp) -> Vec<NewRecord> {
+fn records(n: usize, start: Timestamp, flagged_pct: usize) -> Vec<NewRecord> {
     // A gateway interns what repeats (users, verdicts, rules); the URL is new every time.
     let t = |s: &str| -> Text { s.into() };
     let hosts = [
@@ -28,14 +28,8 @@ fn records(n: usize, start: Timestamp) -> Vec<NewRecord> {
         "intranet.example.org",
         "github.com",
     ];
-    let verdicts = [
-        t("allow"),
-        t("allow"),
-        t("allow"),
-        t("log"),
-        t("warn"),
-        t("block"),
-    ];
+    let allow = t("allow");
+    let flags = [t("log"), t("warn"), t("block")];
     let categories = [
         t("news"),
         t("gambling"),
@@ -57,20 +51,25 @@ fn records(n: usize, start: Timestamp) -> Vec<NewRecord> {
     (0..n)
         .map(|i| {
             let k = i % hosts.len();
-            let flagged = k == 1 || k == 5;
+            // Spread the flagged records evenly: `flagged_pct` of every hundred.
+            let flagged = (i * 37) % 100 < flagged_pct;
             NewRecord {
                 at: start + SignedDuration::from_millis(i as i64 * 7),
                 user: Some(users[i % users.len()].clone()),
                 source: Source::Web,
                 subject: format!("https://{}/path/{}/index.html?q={}", hosts[k], i % 977, i).into(),
-                verdict: verdicts[k].clone(),
+                verdict: if flagged {
+                    flags[i % 3].clone()
+                } else {
+                    allow.clone()
+                },
                 rule: flagged.then(|| rule.clone()),
                 check: flagged.then(|| check.clone()),
                 severity: flagged.then(|| severity.clone()),
                 categories: Some(categories[k].clone()),
                 privacy: Privacy::Full,
                 detail: None,
-                findings: if k == 1 {
+                findings: if flagged {
                     finding.clone()
                 } else {
                     empty.clone()
@@ -92,9 +91,9 @@ fn cpu_seconds() -> f64 {
 }
 
 /// Records per wall-clock second, and per CPU second (the machine may be shared).
-async fn run(store: &Store, n: usize, batch: usize) -> (f64, f64) {
+async fn run(store: &Store, n: usize, batch: usize, flagged_pct: usize) -> (f64, f64) {
     let start: Timestamp = "2026-05-01T00:00:00Z".parse().unwrap();
-    let data = records(n, start);
+    let data = records(n, start, flagged_pct);
     let actor = Actor::System("bench".into());
     // Warm up: the first batch creates partitions and prepares statements.
     store
@@ -120,6 +119,12 @@ async fn main() {
         .collect();
     let n: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(500_000);
     let batch: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(50_000);
+    // Web traffic is mostly allowed; 50% flagged is a pessimistic default.
+    let flagged: usize = args
+        .get(2)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(50)
+        .min(100);
 
     let only = std::env::var("CHARTER_BENCH_ONLY").unwrap_or_default();
     let dir = tempfile::tempdir().unwrap();
@@ -133,10 +138,13 @@ async fn main() {
             .unwrap();
         c.close().await.unwrap();
     }
-    let s = run(&sqlite, n, batch).await;
+    let s = run(&sqlite, n, batch, flagged).await;
     sqlite.close().await;
     if only == "sqlite" {
-        println!("sqlite {:.0} records/s ({:.0} per CPU second)", s.0, s.1);
+        println!(
+            "sqlite {:.0} records/s ({:.0} per CPU second), {flagged}% flagged",
+            s.0, s.1
+        );
         return;
     }
 
@@ -155,7 +163,7 @@ async fn main() {
         admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin)
     );
     let pg = Store::open(&pg_url).await.unwrap();
-    let p = run(&pg, n, batch).await;
+    let p = run(&pg, n, batch, flagged).await;
     pg.close().await;
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "DROP DATABASE {name} WITH (FORCE)"
@@ -165,7 +173,7 @@ async fn main() {
     .unwrap();
 
     println!(
-        "monitoring records, batches of {batch}, indexes (at), (user_name, at) and (at) WHERE verdict <> 'allow' in place"
+        "{n} monitoring records, {flagged}% flagged, batches of {batch}; indexes (at), (user_name, at) WHERE flagged, (at) WHERE flagged"
     );
     println!(
         "{:<12} {:>14} {:>22}",

@@ -240,6 +240,8 @@ pub struct RecordFilter {
     pub until: Option<Timestamp>,
     /// At most this many (newest first); default 1,000.
     pub limit: Option<i64>,
+    /// Only flagged records (verdict other than `allow`): served by the flagged indexes.
+    pub flagged_only: bool,
 }
 
 /// What the retention job removed.
@@ -478,13 +480,27 @@ pub(crate) async fn view(
     let until = filter.until.map(to_us).unwrap_or(i64::MAX);
     let mut out = Vec::new();
     if filter.users.is_empty() {
-        let rows = tx.rows("SELECT * FROM decisions WHERE at >= $1 AND at < $2 ORDER BY at DESC, id DESC LIMIT $3", &[since.into(), until.into(), limit.into()]).await?;
+        let sql = if filter.flagged_only {
+            "SELECT * FROM decisions WHERE verdict <> 'allow' AND at >= $1 AND at < $2 ORDER BY at DESC, id DESC LIMIT $3"
+        } else {
+            "SELECT * FROM decisions WHERE at >= $1 AND at < $2 ORDER BY at DESC, id DESC LIMIT $3"
+        };
+        let rows = tx
+            .rows(sql, &[since.into(), until.into(), limit.into()])
+            .await?;
         for r in &rows {
             out.push(Record::from_row(r)?);
         }
     } else {
         for u in &filter.users {
-            let rows = tx.rows("SELECT * FROM decisions WHERE user_name = $1 AND at >= $2 AND at < $3 ORDER BY at DESC, id DESC LIMIT $4", &[u.into(), since.into(), until.into(), limit.into()]).await?;
+            let sql = if filter.flagged_only {
+                "SELECT * FROM decisions WHERE user_name = $1 AND verdict <> 'allow' AND at >= $2 AND at < $3 ORDER BY at DESC, id DESC LIMIT $4"
+            } else {
+                "SELECT * FROM decisions WHERE user_name = $1 AND at >= $2 AND at < $3 ORDER BY at DESC, id DESC LIMIT $4"
+            };
+            let rows = tx
+                .rows(sql, &[u.into(), since.into(), until.into(), limit.into()])
+                .await?;
             for r in &rows {
                 out.push(Record::from_row(r)?);
             }
@@ -497,7 +513,7 @@ pub(crate) async fn view(
     const LISTED: usize = 10_000;
     let ids: Vec<i64> = out.iter().take(LISTED).map(|r| r.id).collect();
     log(tx, viewer, "records.view", "decisions", None, person,
-        json!({"users": filter.users, "since": filter.since.map(|t| t.to_string()), "until": filter.until.map(|t| t.to_string()), "count": out.len(), "ids": ids, "ids_complete": out.len() <= LISTED})).await?;
+        json!({"users": filter.users, "flagged_only": filter.flagged_only, "since": filter.since.map(|t| t.to_string()), "until": filter.until.map(|t| t.to_string()), "count": out.len(), "ids": ids, "ids_complete": out.len() <= LISTED})).await?;
     Ok(out)
 }
 

@@ -899,14 +899,40 @@ both!(monitoring_records_keep_headers_only_and_purge, |s, db| {
             .iter()
             .any(|r| r.action == "records.view" && r.actor == "person:1")
     );
-    // One-year retention from 2026-06-01: the two 2025 records go, and the purge is logged.
+    // Allowed traffic is kept too, and `flagged_only` leaves it out.
+    let mut allowed = record("2025-03-11T10:00:00Z", "pat", Privacy::Full, None);
+    allowed.verdict = "allow".into();
+    s.write_records(&a, &[allowed]).await.unwrap();
+    let all = s
+        .view_records(
+            &viewer,
+            &RecordFilter {
+                users: vec!["pat".into()],
+                ..RecordFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+    let flagged = s
+        .view_records(
+            &viewer,
+            &RecordFilter {
+                users: vec!["pat".into()],
+                flagged_only: true,
+                ..RecordFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!((all.len(), flagged.len()), (3, 2));
+    // One-year retention from 2026-06-01: the three 2025 records go, and the purge is logged.
     let cutoff = retention_cutoff("2026-06-01T00:00:00Z".parse().unwrap(), 12);
     assert_eq!(cutoff.to_string(), "2025-06-01T00:00:00Z");
     let p = s
         .purge_records(&Actor::System("retention".into()), cutoff)
         .await
         .unwrap();
-    assert_eq!(p.deleted, 2);
+    assert_eq!(p.deleted, 3);
     assert_eq!(p.oldest.as_deref(), Some("2025-01-10T10:00:00Z"));
     assert_eq!(s.count_records().await.unwrap(), 1);
     let audit = s.audit_rows(p.audit_seq, 1).await.unwrap();

@@ -35,6 +35,9 @@ enum Records {
         until: Option<String>,
         #[arg(long, default_value_t = 100)]
         limit: i64,
+        /// Only flagged records (log, warn, hold, block).
+        #[arg(long)]
+        flagged: bool,
     },
     /// Import records from a JSON-lines file, in batches; prints each committed batch.
     Import {
@@ -133,12 +136,14 @@ impl RecordsCmd {
                     since,
                     until,
                     limit,
+                    flagged,
                 } => {
                     let filter = RecordFilter {
                         users: user,
                         since: since.map(|t| instant(&t)).transpose()?,
                         until: until.map(|t| instant(&t)).transpose()?,
                         limit: Some(limit),
+                        flagged_only: flagged,
                     };
                     let recs = s.view_records(&actor, &filter).await?;
                     ctx.emit(&recs, |rs| {
