@@ -1,7 +1,10 @@
 //! `charter categories build|lookup` and `check url` on the real UT1 snapshot in
 //! ../shared/categories/ut1 (never copied into the repository).
 
-#![allow(clippy::unwrap_used, reason = "test helpers: a failed setup step fails the test")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers: a failed setup step fails the test"
+)]
 
 mod web_support;
 
@@ -48,7 +51,13 @@ fn ut1_builds_looks_up_and_decides() {
     assert!(text.contains("not imported"), "{text}");
 
     // Several categories for one domain, and the entry that gave them.
-    let (ok, text) = charter(&["categories", "lookup", "https://www.facebook.com/", "--categories", &index_arg]);
+    let (ok, text) = charter(&[
+        "categories",
+        "lookup",
+        "https://www.facebook.com/",
+        "--categories",
+        &index_arg,
+    ]);
     assert!(ok, "{text}");
     assert!(text.contains("social_media"), "{text}");
     assert!(text.contains("domain entry `facebook.com` in"), "{text}");
@@ -62,15 +71,38 @@ fn ut1_builds_looks_up_and_decides() {
         "--categories",
         &index_arg,
     ]);
-    assert!(text.contains("URL entry `cri.univ-tlse1.fr/tools/test_filtrage/gambling/`"), "{text}");
-    let (_, text) = charter(&["categories", "lookup", "http://cri.univ-tlse1.fr/", "--categories", &index_arg]);
+    assert!(
+        text.contains("URL entry `cri.univ-tlse1.fr/tools/test_filtrage/gambling/`"),
+        "{text}"
+    );
+    let (_, text) = charter(&[
+        "categories",
+        "lookup",
+        "http://cri.univ-tlse1.fr/",
+        "--categories",
+        &index_arg,
+    ]);
     assert!(!text.contains("gambling"), "{text}");
 
     // JSON for tools.
-    let (ok, text) = charter(&["categories", "lookup", "bet365.com", "--categories", &index_arg, "--json"]);
+    let (ok, text) = charter(&[
+        "categories",
+        "lookup",
+        "bet365.com",
+        "--categories",
+        &index_arg,
+        "--json",
+    ]);
     assert!(ok, "{text}");
     let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
-    assert!(doc["categories"].as_array().unwrap().iter().any(|c| c == "gambling"), "{text}");
+    assert!(
+        doc["categories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c == "gambling"),
+        "{text}"
+    );
 
     // check url on the real index: the pack's rules, at a fixed local time.
     let pack = dir.write("policy.toml", PACK);
@@ -89,14 +121,23 @@ fn ut1_builds_looks_up_and_decides() {
     assert!(ok, "{text}");
     let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(doc["verdict"], "block", "{text}");
-    assert_eq!(doc["findings"][0]["rule"], "internet.prohibited-content", "{text}");
+    assert_eq!(
+        doc["findings"][0]["rule"], "internet.prohibited-content",
+        "{text}"
+    );
 }
 
 #[test]
 fn a_damaged_index_is_a_clear_error() {
     let dir = TempDir::new("badidx");
     let bad = dir.write("bad.idx", "not an index");
-    let (ok, text) = charter(&["categories", "lookup", "a.com", "--categories", &bad.display().to_string()]);
+    let (ok, text) = charter(&[
+        "categories",
+        "lookup",
+        "a.com",
+        "--categories",
+        &bad.display().to_string(),
+    ]);
     assert!(!ok);
     assert!(text.contains("is not a usable category index"), "{text}");
 }

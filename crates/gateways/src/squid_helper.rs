@@ -63,6 +63,49 @@ pub struct SquidHelper<'a> {
     decider: WebDecider<'a>,
     config: HelperConfig,
     stats: HelperStats,
+    /// `block_url` cut at its placeholders once, not searched for every refusal.
+    block_url: Vec<Piece>,
+    /// The time for the lines of the current read: they arrived together.
+    now: Option<jiff::Timestamp>,
+}
+
+/// A piece of the block URL template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Piece {
+    Text(String),
+    Rule,
+    Clause,
+    Category,
+    Url,
+}
+
+fn template(text: &str) -> Vec<Piece> {
+    let mut pieces = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        let names = [
+            ("{rule}", Piece::Rule),
+            ("{clause}", Piece::Clause),
+            ("{category}", Piece::Category),
+            ("{url}", Piece::Url),
+        ];
+        match names
+            .into_iter()
+            .find(|(name, _)| rest[open..].starts_with(name))
+        {
+            Some((name, piece)) => {
+                pieces.push(Piece::Text(rest[..open].to_string()));
+                pieces.push(piece);
+                rest = &rest[open + name.len()..];
+            }
+            None => {
+                pieces.push(Piece::Text(rest[..=open].to_string()));
+                rest = &rest[open + 1..];
+            }
+        }
+    }
+    pieces.push(Piece::Text(rest.to_string()));
+    pieces
 }
 
 impl<'a> SquidHelper<'a> {
@@ -70,8 +113,10 @@ impl<'a> SquidHelper<'a> {
     pub fn new(decider: WebDecider<'a>, config: HelperConfig) -> SquidHelper<'a> {
         SquidHelper {
             decider,
+            block_url: template(&config.block_url),
             config,
             stats: HelperStats::default(),
+            now: None,
         }
     }
 
@@ -102,7 +147,10 @@ impl<'a> SquidHelper<'a> {
                 return;
             }
         };
-        let outcome = self.decider.decide(&request.url, request.user.as_deref());
+        let at = self.now.unwrap_or_else(|| self.decider.clock.now());
+        let outcome = self
+            .decider
+            .decide_at(&request.url, request.user.as_deref(), at);
         let decision = &outcome.decision;
         let ok = allowed(decision.verdict);
         self.stats.answered += 1;
@@ -114,35 +162,45 @@ impl<'a> SquidHelper<'a> {
             .as_deref()
             .filter(|c| !c.is_empty())
             .map(|c| c.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(","));
-        let explanation = self.decider.explain(decision);
-        let message = explanation.as_ref().map(|e| e.one_line());
-        let ttl = outcome
-            .valid_for_secs
-            .filter(|s| *s < self.config.ttl_cap_secs);
         match self.config.mode {
-            Mode::ExternalAcl => Reply {
-                channel: request.channel,
-                answer: if ok { Answer::Ok } else { Answer::Err },
-                message: message.as_deref(),
-                log: explanation.as_ref().map(|e| e.rule.as_str()),
-                category: categories.as_deref(),
-                ttl,
-                redirect: None,
+            Mode::ExternalAcl => {
+                let explanation = self.decider.explain(decision);
+                let message = explanation.as_ref().map(|e| e.one_line());
+                let ttl = outcome
+                    .valid_for_secs
+                    .filter(|s| *s < self.config.ttl_cap_secs);
+                Reply {
+                    channel: request.channel,
+                    answer: if ok { Answer::Ok } else { Answer::Err },
+                    message: message.as_deref(),
+                    log: explanation.as_ref().map(|e| e.rule.as_str()),
+                    category: categories.as_deref(),
+                    ttl,
+                    redirect: None,
+                }
+                .write(out)
             }
-            .write(out),
             Mode::UrlRewrite => {
                 let redirect = (!ok).then(|| {
-                    let rule = explanation.as_ref().map_or("", |e| e.rule.as_str());
-                    let clause = explanation.as_ref().map_or("", |e| e.clause.as_str());
-                    self.config
-                        .block_url
-                        .replace("{rule}", &url_encode(rule))
-                        .replace("{clause}", &url_encode(clause))
-                        .replace(
-                            "{category}",
-                            &url_encode(categories.as_deref().unwrap_or("")),
-                        )
-                        .replace("{url}", &url_encode(&request.url))
+                    let finding = decision.deciding();
+                    let mut url =
+                        String::with_capacity(self.config.block_url.len() + request.url.len() * 2);
+                    for piece in &self.block_url {
+                        match piece {
+                            Piece::Text(text) => url.push_str(text),
+                            Piece::Rule => {
+                                url.push_str(&url_encode(finding.map_or("", |f| f.rule.as_str())))
+                            }
+                            Piece::Clause => {
+                                url.push_str(&url_encode(finding.map_or("", |f| f.clause.as_str())))
+                            }
+                            Piece::Category => {
+                                url.push_str(&url_encode(categories.as_deref().unwrap_or("")))
+                            }
+                            Piece::Url => url.push_str(&url_encode(&request.url)),
+                        }
+                    }
+                    url
                 });
                 Reply {
                     channel: request.channel,
@@ -168,6 +226,7 @@ impl<'a> SquidHelper<'a> {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             };
+            self.now = Some(self.decider.clock.now());
             splitter.feed(&buf[..n], |line| self.answer(line, &mut out));
             if !out.is_empty() {
                 output.write_all(&out)?;
@@ -424,6 +483,21 @@ severity = "concern"
         )
         .unwrap();
         assert!(out.starts_with(b"4 OK "));
+    }
+
+    #[test]
+    fn block_url_template() {
+        assert_eq!(
+            template("http://b/?r={rule}&u={url}&x={other}"),
+            [
+                Piece::Text("http://b/?r=".into()),
+                Piece::Rule,
+                Piece::Text("&u=".into()),
+                Piece::Url,
+                Piece::Text("&x={".into()),
+                Piece::Text("other}".into()),
+            ]
+        );
     }
 
     #[test]

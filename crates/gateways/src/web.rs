@@ -138,7 +138,12 @@ pub struct WebOutcome {
 impl WebDecider<'_> {
     /// Decides one request for `user`.
     pub fn decide(&self, url: &str, user: Option<&str>) -> WebOutcome {
-        let at = self.clock.now();
+        self.decide_at(url, user, self.clock.now())
+    }
+
+    /// Decides one request for `user` made at `at` (gateways that read the clock once for
+    /// a batch of requests that arrived together).
+    pub fn decide_at(&self, url: &str, user: Option<&str>, at: Timestamp) -> WebOutcome {
         let ctx = Context::new(user.map(str::to_string), self.roles.of(user), at);
         let decision = self
             .engine
