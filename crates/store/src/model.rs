@@ -397,6 +397,8 @@ pub struct Acknowledgement {
     pub text_hash: String,
     /// `agreement`, `briefing`, `induction`.
     pub kind: String,
+    /// The laptop the agreement names.
+    pub device_id: Option<i64>,
     /// When.
     pub at: String,
 }
@@ -409,6 +411,7 @@ impl Acknowledgement {
             policy_id: r.i64("policy_id")?,
             text_hash: r.text("text_hash")?,
             kind: r.text("kind")?,
+            device_id: r.opt_i64("device_id")?,
             at: show_us(r.i64("at")?),
         })
     }

@@ -628,6 +628,65 @@ impl Store {
         MediaAuthorisation::from_row(&row)
     }
 
+    /// Withdraws a removable-media authorisation.
+    pub async fn revoke_media(
+        &self,
+        actor: &Actor,
+        id: i64,
+        approvers: &[String],
+    ) -> Result<MediaAuthorisation> {
+        let mut tx = self.backend.begin_write().await?;
+        require_role(
+            &mut tx,
+            actor,
+            approvers,
+            "revoke removable-media authorisations",
+        )
+        .await?;
+        let row = tx
+            .row(
+                "SELECT * FROM media_authorisations WHERE id = $1",
+                &[id.into()],
+            )
+            .await?
+            .ok_or(Error::NotFound {
+                entity: "media authorisation",
+                id,
+            })?;
+        let m = MediaAuthorisation::from_row(&row)?;
+        if m.revoked_at.is_some() {
+            return Err(Error::Transition {
+                entity: "media authorisation",
+                id,
+                state: "revoked".into(),
+                action: "revoke it again",
+            });
+        }
+        tx.exec(
+            "UPDATE media_authorisations SET revoked_at = $2 WHERE id = $1",
+            &[id.into(), now_us().into()],
+        )
+        .await?;
+        log(
+            &mut tx,
+            actor,
+            "media.revoke",
+            "media_authorisation",
+            Some(id),
+            Some(m.person_id),
+            json!({"description": m.description}),
+        )
+        .await?;
+        let row = tx
+            .one(
+                "SELECT * FROM media_authorisations WHERE id = $1",
+                &[id.into()],
+            )
+            .await?;
+        tx.commit().await?;
+        MediaAuthorisation::from_row(&row)
+    }
+
     /// Removable-media authorisations, by id.
     pub async fn media_authorisations(&self) -> Result<Vec<MediaAuthorisation>> {
         let mut tx = self.backend.begin_read().await?;
@@ -951,6 +1010,7 @@ impl Store {
 
     /// A person acknowledges the version whose text hashes to `text_hash` (what they were
     /// shown). A hash that is not the version's is refused: they read something else.
+    /// `device` is the laptop an agreement names, which must be assigned to them.
     pub async fn acknowledge(
         &self,
         actor: &Actor,
@@ -958,8 +1018,18 @@ impl Store {
         policy_id: i64,
         text_hash: &str,
         kind: AckKind,
+        device: Option<i64>,
     ) -> Result<Acknowledgement> {
         let mut tx = self.backend.begin_write().await?;
+        if let Some(d) = device {
+            let dev = get_device(&mut tx, d).await?;
+            if dev.assignee != Some(person_id) || dev.status != "assigned" {
+                return Err(Error::Refused(format!(
+                    "device {d} ({}) is not assigned to person {person_id}",
+                    dev.serial
+                )));
+            }
+        }
         let p = get_person(&mut tx, person_id).await?;
         if p.status != "active" {
             return Err(Error::Refused(format!(
@@ -986,12 +1056,12 @@ impl Store {
         }
         let id = tx
             .insert(
-                "INSERT INTO acknowledgements (person_id, policy_id, text_hash, kind, at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-                &[person_id.into(), policy_id.into(), v.text_hash.clone().into(), kind.as_str().into(), now_us().into()],
+                "INSERT INTO acknowledgements (person_id, policy_id, text_hash, kind, at, device_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                &[person_id.into(), policy_id.into(), v.text_hash.clone().into(), kind.as_str().into(), now_us().into(), device.into()],
             )
             .await?;
         log(&mut tx, actor, "policy.acknowledge", "acknowledgement", Some(id), Some(person_id),
-            json!({"policy": policy_id, "version": v.version, "kind": kind.as_str(), "text_hash": v.text_hash})).await?;
+            json!({"policy": policy_id, "version": v.version, "kind": kind.as_str(), "text_hash": v.text_hash, "device": device})).await?;
         let row = tx
             .one("SELECT * FROM acknowledgements WHERE id = $1", &[id.into()])
             .await?;

@@ -417,6 +417,7 @@ both!(acknowledgements_bind_to_the_text, |s, db| {
             v1.id,
             &text_hash("another text"),
             AckKind::Agreement,
+            None,
         )
         .await
         .unwrap_err();
@@ -433,6 +434,7 @@ both!(acknowledgements_bind_to_the_text, |s, db| {
         v1.id,
         &v1.text_hash,
         AckKind::Agreement,
+        None,
     )
     .await
     .unwrap();
@@ -442,6 +444,7 @@ both!(acknowledgements_bind_to_the_text, |s, db| {
         v1.id,
         &v1.text_hash,
         AckKind::Induction,
+        None,
     )
     .await
     .unwrap();
@@ -498,6 +501,7 @@ both!(acknowledgements_bind_to_the_text, |s, db| {
         v3.id,
         &v3.text_hash,
         AckKind::Agreement,
+        None,
     )
     .await
     .unwrap();
@@ -1141,5 +1145,90 @@ both!(awkward_text_round_trips, |s, db| {
             field: "subject",
             ..
         })
+    ));
+});
+
+both!(the_itec_agreement_names_the_assigned_laptop, |s, db| {
+    let it = person(s, "Ian", "Tech", &["it"]).await;
+    let p = person(s, "Pat", "Staff", &["staff"]).await;
+    let v = s
+        .publish_policy(
+            &sys(),
+            "itec",
+            "2021-02",
+            "e-Safety",
+            "agreement text",
+            false,
+        )
+        .await
+        .unwrap();
+    let lt = s
+        .add_device(
+            &sys(),
+            NewDevice {
+                serial: "ITEC-LT-7".into(),
+                kind: "laptop".into(),
+                assignee: Some(it.id),
+                ..NewDevice::default()
+            },
+        )
+        .await
+        .unwrap();
+    let err = s
+        .acknowledge(
+            &Actor::Person(p.id),
+            p.id,
+            v.id,
+            &v.text_hash,
+            AckKind::Agreement,
+            Some(lt.id),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("not assigned to person"), "{err}");
+    let mine = s
+        .add_device(
+            &sys(),
+            NewDevice {
+                serial: "ITEC-LT-8".into(),
+                kind: "laptop".into(),
+                assignee: Some(p.id),
+                ..NewDevice::default()
+            },
+        )
+        .await
+        .unwrap();
+    let a = s
+        .acknowledge(
+            &Actor::Person(p.id),
+            p.id,
+            v.id,
+            &v.text_hash,
+            AckKind::Agreement,
+            Some(mine.id),
+        )
+        .await
+        .unwrap();
+    assert_eq!(a.device_id, Some(mine.id));
+    let m = s
+        .authorise_media(
+            &Actor::Person(it.id),
+            p.id,
+            "USB stick",
+            "files",
+            None,
+            &roles(&["it"]),
+        )
+        .await
+        .unwrap();
+    let m = s
+        .revoke_media(&Actor::Person(it.id), m.id, &roles(&["it"]))
+        .await
+        .unwrap();
+    assert!(m.revoked_at.is_some());
+    assert!(matches!(
+        s.revoke_media(&Actor::Person(it.id), m.id, &roles(&["it"]))
+            .await,
+        Err(Error::Transition { .. })
     ));
 });

@@ -331,6 +331,8 @@ enum Devices {
         #[arg(long)]
         expires: Option<String>,
     },
+    /// Withdraw a removable-media authorisation.
+    RevokeMedia { id: i64 },
     /// Removable-media authorisations.
     Media,
 }
@@ -436,6 +438,11 @@ impl DevicesCmd {
                             m.id, m.person_id, m.description
                         )
                     })?;
+                }
+                Devices::RevokeMedia { id } => {
+                    let approvers = ctx.pack()?.governance.device_approvers;
+                    let m = s.revoke_media(&actor, id, &approvers).await?;
+                    ctx.emit(&m, |m| format!("authorisation {} revoked", m.id))?;
                 }
                 Devices::Media => {
                     let ms = s.media_authorisations().await?;
@@ -701,6 +708,9 @@ enum Acks {
         /// `agreement`, `briefing` or `induction`.
         #[arg(long, default_value = "agreement")]
         kind: String,
+        /// The laptop the agreement names (it must be assigned to the person).
+        #[arg(long, value_name = "DEVICE")]
+        device: Option<i64>,
     },
     /// Who owes an acknowledgement, briefing or induction (on `--on`, default today).
     Due {
@@ -768,6 +778,7 @@ impl AcksCmd {
                     policy_version,
                     text,
                     kind,
+                    device,
                 } => {
                     let body = std::fs::read_to_string(&text)
                         .with_context(|| format!("cannot read `{}`", text.display()))?;
@@ -779,6 +790,7 @@ impl AcksCmd {
                             policy_version,
                             &charter_store::text_hash(&body),
                             kind,
+                            device,
                         )
                         .await?;
                     ctx.emit(&a, |a| {

@@ -88,6 +88,8 @@ CREATE TABLE acknowledgements (
     policy_id BIGINT NOT NULL REFERENCES policies(id),
     text_hash TEXT NOT NULL,
     kind TEXT NOT NULL CHECK (kind IN ('agreement', 'briefing', 'induction')),
+    -- The laptop the agreement names (ITEC: "Laptop Assigned (Serial No)").
+    device_id BIGINT REFERENCES devices(id),
     at BIGINT NOT NULL
 );
 CREATE INDEX acknowledgements_person ON acknowledgements(person_id, at);
