@@ -1,15 +1,15 @@
 //! One module per top-level command.
 
-pub mod check;
-pub mod demo;
-pub mod policy;
-pub mod categories;
-pub mod squid_helper;
-pub mod mail;
-pub mod serve;
 pub mod audit;
 pub mod cases;
+pub mod categories;
+pub mod check;
+pub mod demo;
 pub mod dsar;
+pub mod mail;
+pub mod policy;
 pub mod records;
 pub mod register;
+pub mod serve;
+pub mod squid_helper;
 pub mod storectx;
