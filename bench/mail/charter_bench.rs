@@ -62,6 +62,17 @@ fn load(dir: &Path) -> Vec<Vec<u8>> {
     files.iter().map(|f| std::fs::read(f).unwrap()).collect()
 }
 
+/// This process's CPU time (user + system) so far, from /proc/self/stat (Linux), in seconds.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) / 100.0)
+}
+
 /// Runs `work` over all messages on `threads` threads, repeating for at least `min`;
 /// returns messages per second.
 fn rate(messages: &[Vec<u8>], threads: usize, min: Duration, work: &(dyn Fn(&[u8]) + Sync)) -> f64 {
@@ -123,11 +134,21 @@ fn main() {
     rate(&messages, 1, Duration::ZERO, &decide); // warm up
     let parse_1 = rate(&messages, 1, min, &parse);
     let decide_1 = rate(&messages, 1, min, &decide);
+    let cpu_before = cpu_seconds();
+    let wall = Instant::now();
     let decide_n = rate(&messages, cores, min, &decide);
+    let done = decide_n * wall.elapsed().as_secs_f64();
+    let per_cpu = cpu_before
+        .zip(cpu_seconds())
+        .map(|(a, b)| done / (b - a).max(0.01));
     let foot_1 = rate(&messages, 1, min, &foot);
     println!("mail-parser alone, 1 thread:           {parse_1:>10.0} msg/s");
     println!("charter, every check, 1 thread:        {decide_1:>10.0} msg/s");
     println!("charter, every check, {cores} threads:       {decide_n:>10.0} msg/s");
     println!("charter disclaimer footer, 1 thread:   {foot_1:>10.0} msg/s");
+    if let Some(per_cpu) = per_cpu {
+        println!("charter, every check, per CPU-second:  {per_cpu:>10.0} msg/s");
+        println!("charter_msgs_per_cpu_sec={per_cpu:.0}");
+    }
     println!("charter_msgs_per_sec={decide_n:.0}");
 }

@@ -230,7 +230,7 @@ fn edit_distance_one(a: &str, b: &str) -> bool {
 struct Walk<'p> {
     limits: &'p MailLimits,
     parts_seen: usize,
-    text: String,
+    text: Vec<u8>,
     text_complete: bool,
     attachments: Vec<AttachmentFinding>,
     unscannable: Vec<String>,
@@ -309,7 +309,7 @@ impl Walk<'_> {
         if t.len() > 26 && t.contains("-----BEGIN PGP MESSAGE-----") {
             self.encrypted = true;
         }
-        if !text::normalise_into(&mut self.text, t, self.limits.max_text_bytes) {
+        if !text::normalise_bytes_into(&mut self.text, t, self.limits.max_text_bytes) {
             self.text_complete = false;
             self.unscannable.push(format!(
                 "text beyond {} MiB not checked",
@@ -437,7 +437,7 @@ impl Facts {
         let mut walk = Walk {
             limits,
             parts_seen: 0,
-            text: String::with_capacity(input.raw.len().min(limits.max_text_bytes) + 64),
+            text: Vec::with_capacity(input.raw.len().min(limits.max_text_bytes) + 64),
             text_complete: true,
             attachments: Vec::new(),
             unscannable,
@@ -463,17 +463,18 @@ impl Facts {
                 input.envelope,
             )
         });
+        let all_text = text::into_string(std::mem::take(&mut walk.text));
         let has_disclaimer = mail.disclaimer.as_deref().is_some_and(|d| {
             let mut want = String::new();
             text::normalise_into(&mut want, d, usize::MAX);
-            walk.text.contains(want.trim())
+            all_text.contains(want.trim())
         });
         let external = recipients
             .iter()
             .any(|r| !in_domains(domain_of(r), &mail.internal_domains));
-        let signals = text::signals(&walk.text);
+        let signals = text::signals(&all_text);
         let pii = if external && !walk.encrypted {
-            pii::scan(&walk.text)
+            pii::scan(&all_text)
         } else {
             pii::PiiCounts::default()
         };
@@ -498,7 +499,7 @@ impl Facts {
             from_name,
             visible,
             recipients,
-            text: walk.text,
+            text: all_text,
             attachments: walk.attachments,
             unscannable: walk.unscannable,
             encrypted: walk.encrypted,

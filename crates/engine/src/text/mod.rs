@@ -157,31 +157,87 @@ fn names_a_crowd(after: &[u8]) -> bool {
 
 /// Appends `text`, normalised, to `out`: ASCII lowercased, white space runs made one space,
 /// typographic apostrophes and quotes made plain. Stops once `out` reaches `limit` bytes and
-/// returns whether all of `text` fitted.
+/// returns whether all of `text` fitted. For one-off strings; a buffer filled from many
+/// parts uses [`normalise_bytes_into`].
 pub fn normalise_into(out: &mut String, text: &str, limit: usize) -> bool {
-    let mut last_space = out.is_empty() || out.ends_with(' ');
-    for c in text.chars() {
+    let mut bytes = std::mem::take(out).into_bytes();
+    let fitted = normalise_bytes_into(&mut bytes, text, limit);
+    *out = into_string(bytes);
+    fitted
+}
+
+/// Turns a buffer filled by [`normalise_bytes_into`] into a string. It is UTF-8 unless the
+/// limit cut a character in two, which becomes U+FFFD.
+pub fn into_string(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// [`normalise_into`] on a byte buffer: one table-free pass over the bytes. ASCII is
+/// lowercased and its white space folded; of the rest only the Unicode spaces, the
+/// no-break space and the typographic quotes are mapped, every other character is copied
+/// as it is, so valid UTF-8 in gives valid UTF-8 out.
+pub fn normalise_bytes_into(out: &mut Vec<u8>, text: &str, limit: usize) -> bool {
+    let b = text.as_bytes();
+    let mut last_space = out.last().is_none_or(|c| *c == b' ');
+    out.reserve(b.len().min(limit.saturating_sub(out.len())) + 1);
+    let mut i = 0;
+    while i < b.len() {
         if out.len() >= limit {
             return false;
         }
-        let c = match c {
-            '\u{2018}' | '\u{2019}' | '\u{02bc}' => '\'',
-            '\u{201c}' | '\u{201d}' => '"',
-            '\u{00a0}' => ' ',
-            c => c.to_ascii_lowercase(),
-        };
-        if c.is_whitespace() {
-            if !last_space {
-                out.push(' ');
-                last_space = true;
+        let c = b[i];
+        if c < 0x80 {
+            if matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
+                if !last_space {
+                    out.push(b' ');
+                    last_space = true;
+                }
+            } else {
+                out.push(c.to_ascii_lowercase());
+                last_space = false;
             }
-        } else {
-            out.push(c);
-            last_space = false;
+            i += 1;
+            continue;
+        }
+        let mapped = match (c, b.get(i + 1).copied(), b.get(i + 2).copied()) {
+            (0xc2, Some(0xa0 | 0x85), _) => Some((b' ', 2)),
+            (0xca, Some(0xbc), _) => Some((b'\'', 2)),
+            (0xe2, Some(0x80), Some(0x98 | 0x99)) => Some((b'\'', 3)),
+            (0xe2, Some(0x80), Some(0x9c | 0x9d)) => Some((b'"', 3)),
+            (0xe2, Some(0x80), Some(0x80..=0x8a | 0xa8 | 0xa9 | 0xaf))
+            | (0xe2, Some(0x81), Some(0x9f))
+            | (0xe3, Some(0x80), Some(0x80))
+            | (0xe1, Some(0x9a), Some(0x80)) => Some((b' ', 3)),
+            _ => None,
+        };
+        match mapped {
+            Some((b' ', len)) => {
+                if !last_space {
+                    out.push(b' ');
+                    last_space = true;
+                }
+                i += len;
+            }
+            Some((m, len)) => {
+                out.push(m);
+                last_space = false;
+                i += len;
+            }
+            None => {
+                let len = match c {
+                    0xf0.. => 4,
+                    0xe0.. => 3,
+                    _ => 2,
+                };
+                let end = (i + len).min(b.len());
+                out.extend_from_slice(&b[i..end]);
+                last_space = false;
+                i = end;
+            }
         }
     }
     if !last_space {
-        out.push(' ');
+        out.push(b' ');
     }
     true
 }
@@ -313,6 +369,37 @@ mod tests {
         let mut out = String::new();
         normalise_into(&mut out, text, usize::MAX);
         out
+    }
+
+    #[test]
+    fn normalising_handles_non_ascii_and_runs() {
+        assert_eq!(
+            norm("  Caf\u{e9}\u{a0}\u{2003}DU\tJour.  "),
+            "caf\u{e9} du jour. "
+        );
+        assert_eq!(norm("ALL CAPS"), "all caps ");
+    }
+
+    #[test]
+    fn normalising_matches_unicode_white_space() {
+        for c in [
+            '\u{85}', '\u{a0}', '\u{1680}', '\u{2000}', '\u{200a}', '\u{2028}', '\u{2029}',
+            '\u{202f}', '\u{205f}', '\u{3000}',
+        ] {
+            assert!(c.is_whitespace());
+            assert_eq!(norm(&format!("a{c}b")), "a b ", "U+{:04X}", c as u32);
+        }
+        assert_eq!(norm("\u{1f600} \u{e9}T\u{2019}S"), "\u{1f600} \u{e9}t's ");
+    }
+
+    #[test]
+    fn normalising_stops_at_the_limit() {
+        let mut out = String::new();
+        assert!(!normalise_into(&mut out, "abcdefghij", 4));
+        assert_eq!(out, "abcd");
+        let mut out = String::new();
+        assert!(normalise_into(&mut out, "abc", 10));
+        assert_eq!(out, "abc ");
     }
 
     #[test]
