@@ -125,6 +125,11 @@ impl NewRecord {
     }
 
     /// The detail that may be kept: none for personal-marked mail.
+    /// The findings as stored: `None` for an empty list.
+    fn stored_findings(&self) -> Option<Text> {
+        (!matches!(self.findings.trim(), "[]" | "")).then(|| self.findings.clone())
+    }
+
     fn kept_detail(&self) -> Option<&str> {
         self.kept_detail_text().map(|d| &**d)
     }
@@ -224,7 +229,8 @@ impl Record {
             categories: r.opt_text("categories")?,
             privacy: r.text("privacy")?,
             detail: r.opt_text("detail")?,
-            findings: r.text("findings")?,
+            // NULL is stored for "no findings" (most records): it costs nothing to bind or keep.
+            findings: r.opt_text("findings")?.unwrap_or_else(|| "[]".to_string()),
         })
     }
 }
@@ -355,7 +361,7 @@ fn sqlite_insert(chunk: &[&NewRecord], words: &Words) -> SqliteQuery {
             .bind(r.categories.clone())
             .bind(words.privacy(r.privacy))
             .bind(r.kept_detail_text().cloned())
-            .bind(r.findings.clone());
+            .bind(r.stored_findings());
     }
     q
 }
@@ -405,7 +411,7 @@ impl Store {
                         r.categories.as_deref(),
                         Some(r.privacy_str()),
                         r.kept_detail(),
-                        Some(&r.findings),
+                        r.stored_findings().as_deref(),
                     ] {
                         data.push('\t');
                         copy_field(&mut data, v);

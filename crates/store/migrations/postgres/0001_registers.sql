@@ -201,7 +201,7 @@ CREATE TABLE decisions (
     categories TEXT,
     privacy TEXT NOT NULL,
     detail TEXT,
-    findings TEXT NOT NULL,
+    findings TEXT,
     PRIMARY KEY (at, id)
 ) PARTITION BY RANGE (at);
 CREATE TABLE decisions_default PARTITION OF decisions DEFAULT;

@@ -200,7 +200,7 @@ CREATE TABLE decisions (
     categories TEXT,
     privacy TEXT NOT NULL,
     detail TEXT,
-    findings TEXT NOT NULL
+    findings TEXT
 );
 CREATE INDEX decisions_at ON decisions(at);
 -- One person's flagged records, by time (the dashboard's drill-down, alerts, investigations).
