@@ -96,6 +96,11 @@ impl<'a> WebDecider<'a> {
         }
     }
 
+    /// Another decider over the same engine, source, clock and roles, for another thread.
+    pub fn fork(&self) -> WebDecider<'a> {
+        WebDecider::new(self.engine, self.source, self.clock, self.roles)
+    }
+
     /// The next window edge after `at`, or a day later when there is none sooner.
     fn next_edge(&self, at: Timestamp) -> Timestamp {
         let day = jiff::SignedDuration::from_hours(24);

@@ -54,6 +54,11 @@ pub struct SquidHelperArgs {
     /// helper keeps answering until Squid closes it, then exits with status 2.
     #[arg(long)]
     fail_open: bool,
+    /// Deciding threads. 1 (the default) answers each read at once, best for Squid's
+    /// lockstep use; more spread bulk input over cores, and replies to lines with a
+    /// channel-ID may then come back out of order (Squid matches them by channel-ID).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    threads: usize,
     /// The longest request line accepted; longer lines get `BH`.
     #[arg(long, value_name = "BYTES", default_value_t = MAX_LINE_LEN)]
     max_line: usize,
@@ -116,9 +121,12 @@ fn serve(args: SquidHelperArgs, mode: Mode) -> CmdResult {
     }
     let decider = WebDecider::new(&engine, source.as_ref(), clock, &roles);
     let mut helper = SquidHelper::new(decider, config);
-    let stats = helper
-        .run(std::io::stdin().lock(), std::io::stdout().lock())
-        .context("helper I/O failed")?;
+    let stats = if args.threads > 1 {
+        helper.run_parallel(args.threads, std::io::stdin().lock(), std::io::stdout())
+    } else {
+        helper.run(std::io::stdin().lock(), std::io::stdout().lock())
+    }
+    .context("helper I/O failed")?;
     eprintln!(
         "charter squid-helper: answered={} refused={} broken={}: Stdin closed, exiting.",
         stats.answered, stats.refused, stats.broken
