@@ -46,8 +46,10 @@ run() {
 
 echo "== throughput: $QUERIES url_rewrite lines, one process each, fed from a file"
 run charter "$CHARTER" squid-helper --mode url-rewrite --policy "$PACK" --categories "$WORK/ut1.idx"
+run charter_t2 "$CHARTER" squid-helper --threads 2 --mode url-rewrite --policy "$PACK" --categories "$WORK/ut1.idx"
 run squidguard squidGuard -c "$WORK/sg/squidGuard.conf"
 echo "ratio (wall): $(echo "$squidguard_wall / $charter_wall" | bc -l | xargs printf '%.0f')x   ratio (cpu): $(echo "$squidguard_cpu / $charter_cpu" | bc -l | xargs printf '%.0f')x"
+echo "ratio, charter --threads 2 (wall): $(echo "$squidguard_wall / $charter_t2_wall" | bc -l | xargs printf '%.0f')x"
 echo "blocks: charter $charter_blocks, squidGuard $squidguard_blocks, difference $(echo "($charter_blocks - $squidguard_blocks) * 100 / $squidguard_blocks" | bc -l | xargs printf '%.3f')%"
 
 echo "== lockstep latency: one line, wait for the reply ($LOCKSTEP requests)"
