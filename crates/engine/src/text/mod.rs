@@ -177,29 +177,34 @@ pub fn into_string(bytes: Vec<u8>) -> String {
 /// no-break space and the typographic quotes are mapped, every other character is copied
 /// as it is, so valid UTF-8 in gives valid UTF-8 out.
 pub fn normalise_bytes_into(out: &mut Vec<u8>, text: &str, limit: usize) -> bool {
-    let b = text.as_bytes();
-    let mut last_space = out.last().is_none_or(|c| *c == b' ');
-    out.reserve(b.len().min(limit.saturating_sub(out.len())) + 1);
-    let mut i = 0;
-    while i < b.len() {
-        if out.len() >= limit {
-            return false;
-        }
-        let c = b[i];
+    // Copy first, then rewrite in place: the output is never longer than the input, so one
+    // write index behind the read index does it with no per-byte capacity checks.
+    let start = out.len();
+    let take = text.len().min(limit.saturating_sub(start));
+    out.extend_from_slice(&text.as_bytes()[..take]);
+    let buf = out.as_mut_slice();
+    let end = buf.len();
+    let mut last_space = start == 0 || buf[start - 1] == b' ';
+    let (mut r, mut w) = (start, start);
+    while r < end {
+        let c = buf[r];
         if c < 0x80 {
             if matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
                 if !last_space {
-                    out.push(b' ');
+                    buf[w] = b' ';
+                    w += 1;
                     last_space = true;
                 }
             } else {
-                out.push(c.to_ascii_lowercase());
+                buf[w] = c.to_ascii_lowercase();
+                w += 1;
                 last_space = false;
             }
-            i += 1;
+            r += 1;
             continue;
         }
-        let mapped = match (c, b.get(i + 1).copied(), b.get(i + 2).copied()) {
+        let next = |k: usize| if r + k < end { Some(buf[r + k]) } else { None };
+        let mapped = match (c, next(1), next(2)) {
             (0xc2, Some(0xa0 | 0x85), _) => Some((b' ', 2)),
             (0xca, Some(0xbc), _) => Some((b'\'', 2)),
             (0xe2, Some(0x80), Some(0x98 | 0x99)) => Some((b'\'', 3)),
@@ -213,15 +218,17 @@ pub fn normalise_bytes_into(out: &mut Vec<u8>, text: &str, limit: usize) -> bool
         match mapped {
             Some((b' ', len)) => {
                 if !last_space {
-                    out.push(b' ');
+                    buf[w] = b' ';
+                    w += 1;
                     last_space = true;
                 }
-                i += len;
+                r += len;
             }
             Some((m, len)) => {
-                out.push(m);
+                buf[w] = m;
+                w += 1;
                 last_space = false;
-                i += len;
+                r += len;
             }
             None => {
                 let len = match c {
@@ -229,17 +236,20 @@ pub fn normalise_bytes_into(out: &mut Vec<u8>, text: &str, limit: usize) -> bool
                     0xe0.. => 3,
                     _ => 2,
                 };
-                let end = (i + len).min(b.len());
-                out.extend_from_slice(&b[i..end]);
+                let stop = (r + len).min(end);
+                buf.copy_within(r..stop, w);
+                w += stop - r;
                 last_space = false;
-                i = end;
+                r = stop;
             }
         }
     }
-    if !last_space {
+    out.truncate(w);
+    let fitted = take == text.len();
+    if fitted && !last_space {
         out.push(b' ');
     }
-    true
+    fitted
 }
 
 /// Strips tags, comments, scripts and styles from HTML and decodes the common entities,
