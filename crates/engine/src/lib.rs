@@ -30,6 +30,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod activity;
 mod context;
 mod decision;
 mod engine;

@@ -23,6 +23,10 @@ pub enum CheckCommand {
     ///
     /// Example: charter check mail message.eml --policy policies/allsorts.toml --direction outbound
     Mail(crate::cmd::mail::CheckMailArgs),
+    /// Decide an installation of software against the software register's approved list.
+    ///
+    /// Example: charter check software uTorrent --user ann --config charter.toml
+    Software(crate::cmd::activity::SoftwareArgs),
 }
 
 /// `charter check url`
@@ -58,6 +62,7 @@ impl CheckCommand {
         match self {
             CheckCommand::Url(args) => check_url(&args),
             CheckCommand::Mail(args) => crate::cmd::mail::check_mail(&args),
+            CheckCommand::Software(args) => crate::cmd::activity::check_software(&args),
         }
     }
 }
@@ -149,7 +154,7 @@ mod tests {
         full.extend_from_slice(argv);
         match Wrap::try_parse_from(full).unwrap().cmd {
             CheckCommand::Url(args) => args,
-            CheckCommand::Mail(_) => panic!("parsed as mail"),
+            other => panic!("parsed as {other:?}"),
         }
     }
 

@@ -1,5 +1,6 @@
 //! One module per top-level command.
 
+pub mod activity;
 pub mod audit;
 pub mod cases;
 pub mod categories;

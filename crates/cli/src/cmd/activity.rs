@@ -1,0 +1,47 @@
+//! `charter check software NAME`: the `unauthorised_software` check fed by the software
+//! register's approved list.
+
+use clap::Args;
+
+use charter_engine::Context;
+use charter_engine::activity::Activity;
+
+use crate::cmd::check::{parse_at, print_decision};
+use crate::cmd::storectx::{self, StoreArgs};
+use crate::exit::CmdResult;
+
+/// `charter check software`
+#[derive(Debug, Args)]
+pub struct SoftwareArgs {
+    /// The software's name as installed (matched against the approved list, any case).
+    name: String,
+    /// The person installing it.
+    #[arg(long, value_name = "U")]
+    user: Option<String>,
+    /// Their roles, comma-separated.
+    #[arg(long, value_name = "a,b", value_delimiter = ',')]
+    roles: Vec<String>,
+    /// When: RFC 3339, or a local time in the pack's time zone. Default: now.
+    #[arg(long, value_name = "RFC3339")]
+    at: Option<String>,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+/// Decides an installation of `args.name` by the pack and the store named in `--config`.
+pub fn check_software(args: &SoftwareArgs) -> CmdResult {
+    let json = args.store.json;
+    storectx::run(&args.store, |cx| async move {
+        let engine = charter_engine::Engine::new(cx.pack()?);
+        let at = parse_at(args.at.as_deref(), engine.pack().windows.time_zone())?;
+        let approved = cx.store.approved_software().await?;
+        let ctx = Context::new(args.user.clone(), args.roles.clone(), at);
+        let event = Activity::Software {
+            name: &args.name,
+            approved: &approved,
+        };
+        let decision = engine.decide_activity(&ctx, &event);
+        print_decision(&decision, &args.name, json)?;
+        Ok(cx)
+    })
+}
