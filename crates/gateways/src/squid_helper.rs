@@ -267,7 +267,8 @@ impl SquidHelper<'_> {
             let mut workers = Vec::new();
             let mut handles = Vec::new();
             for _ in 0..threads {
-                let (tx, rx) = mpsc::channel::<(u64, Vec<u8>)>();
+                // Bounded: a reader far ahead of the deciders would only hold input in memory.
+                let (tx, rx) = mpsc::sync_channel::<(u64, Vec<u8>)>(4);
                 let done = done_tx.clone();
                 let mut helper = SquidHelper::new(self.decider.fork(), self.config.clone());
                 handles.push(scope.spawn(move || {
