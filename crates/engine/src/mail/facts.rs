@@ -306,9 +306,6 @@ impl Walk<'_> {
         if !self.body_marking {
             self.body_marking = t.lines().take(400).any(marking_in_line);
         }
-        if t.len() > 26 && t.contains("-----BEGIN PGP MESSAGE-----") {
-            self.encrypted = true;
-        }
         if !text::normalise_bytes_into(&mut self.text, t, self.limits.max_text_bytes) {
             self.text_complete = false;
             self.unscannable.push(format!(
@@ -473,7 +470,8 @@ impl Facts {
             .iter()
             .any(|r| !in_domains(domain_of(r), &mail.internal_domains));
         let signals = text::signals(&all_text);
-        let pii = if external && !walk.encrypted {
+        let encrypted = walk.encrypted || signals.pgp;
+        let pii = if external && !encrypted {
             pii::scan(&all_text)
         } else {
             pii::PiiCounts::default()
@@ -502,7 +500,7 @@ impl Facts {
             text: all_text,
             attachments: walk.attachments,
             unscannable: walk.unscannable,
-            encrypted: walk.encrypted,
+            encrypted,
             confidential,
             signals,
             pii,

@@ -26,6 +26,8 @@ pub struct TextSignals {
     pub chain_score: u32,
     /// Payment-details-change score (3 or more is a request to change bank details).
     pub payment_score: u32,
+    /// Whether the text holds an inline PGP message.
+    pub pgp: bool,
 }
 
 /// Score at or above which a text is a chain letter.
@@ -111,6 +113,7 @@ pub fn signals(text: &str) -> TextSignals {
                 }
             }
             Cue::Payment(w) => out.payment_score += w,
+            Cue::Pgp => out.pgp = true,
         }
     }
     out

@@ -55,10 +55,12 @@ pub enum Cue {
     ChainForward,
     /// A bank-details-change cue with its weight.
     Payment(u32),
+    /// An inline PGP message: the text is encrypted.
+    Pgp,
 }
 
 use AbuseKind::{Discriminatory, Insult, Slur, Threat};
-use Cue::{Abuse, Chain, ChainForward, Payment};
+use Cue::{Abuse, Chain, ChainForward, Payment, Pgp};
 
 /// Every phrase, lowercase.
 pub const PHRASES: &[(&str, Cue)] = &[
@@ -234,6 +236,8 @@ pub const PHRASES: &[(&str, Cue)] = &[
     ("iban", Payment(1)),
     ("with immediate effect", Payment(1)),
     ("effective immediately", Payment(1)),
+    // Encryption.
+    ("-----begin pgp message-----", Pgp),
 ];
 
 #[cfg(test)]

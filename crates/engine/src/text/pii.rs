@@ -128,6 +128,12 @@ pub fn nino_prefix_valid(first: u8, second: u8) -> bool {
 
 /// Parses a NINO starting at `i` (`ab123456c` or `ab 12 34 56 c`); returns its end.
 fn nino_at(b: &[u8], i: usize) -> Option<usize> {
+    // Most words are not NINOs: a digit (or a space then a digit) must follow two letters.
+    let third = *b.get(i + 2)?;
+    if !(third.is_ascii_digit() || (third == b' ' && b.get(i + 3).is_some_and(u8::is_ascii_digit)))
+    {
+        return None;
+    }
     if i + 9 > b.len() || !nino_prefix_valid(b[i], b[i + 1]) {
         return None;
     }
