@@ -1,5 +1,8 @@
-//! placeholder
+//! Charter's wire formats without I/O: each codec is fed bytes and returns frames or errors,
+//! so the async loops in `charter-gateways` only read, feed, write and enforce timeouts.
+#![deny(missing_docs)]
+
+pub mod squid;
 pub mod milter;
 pub mod postfix_policy;
-pub mod squid;
 pub mod icap;

@@ -4,7 +4,10 @@
 //! Peers that are missing make the test FAIL with the package to install; they are never
 //! skipped (see .ci/packages/web.txt).
 #![allow(dead_code, reason = "each test binary uses part of the helpers")]
-#![allow(clippy::unwrap_used, reason = "test support: a failed setup step fails the test that called it")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "test support: a failed setup step fails the test that called it"
+)]
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
