@@ -1,7 +1,10 @@
 //! Charter's ICAP REQMOD service: with real Squid 5 (the block in docs/squid.md), with
 //! c-icap-client as a second real client, and with raw sockets for bad input and limits.
 
-#![allow(clippy::unwrap_used, reason = "test helpers: a failed setup step fails the test")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers: a failed setup step fails the test"
+)]
 
 mod web_support;
 

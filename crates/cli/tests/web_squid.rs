@@ -1,7 +1,10 @@
 //! Real Squid 5 with Charter's external_acl helper, configured with exactly the block in
 //! docs/squid.md, fetched through with curl.
 
-#![allow(clippy::unwrap_used, reason = "test helpers: a failed setup step fails the test")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers: a failed setup step fails the test"
+)]
 
 mod web_support;
 

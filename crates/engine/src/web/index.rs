@@ -1101,8 +1101,12 @@ mod tests {
         // must agree with explain (unfiltered walks) on hosts that are entries, their
         // subdomains, their www twins and near misses.
         let mut b = IndexBuilder::new();
-        let g = b.add_source("gambling", SourceKind::Category(Category::Gambling)).unwrap();
-        let s = b.add_source("social", SourceKind::Category(Category::SocialMedia)).unwrap();
+        let g = b
+            .add_source("gambling", SourceKind::Category(Category::Gambling))
+            .unwrap();
+        let s = b
+            .add_source("social", SourceKind::Category(Category::SocialMedia))
+            .unwrap();
         let mut domains = String::new();
         let mut urls = String::new();
         for i in 0..3000u32 {
