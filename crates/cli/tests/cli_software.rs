@@ -54,7 +54,14 @@ fn only_approved_software_passes_the_check() {
     let approver = ok(
         &cfg,
         &[
-            "people", "add", "--first", "Nicola", "--last", "Williams", "--roles", "management",
+            "people",
+            "add",
+            "--first",
+            "Nicola",
+            "--last",
+            "Williams",
+            "--roles",
+            "management",
             "--json",
         ],
     );

@@ -24,6 +24,8 @@ impl Context {
 
     /// Whether a gateway reported the request as coming from no identified user.
     pub fn is_unidentified(&self) -> bool {
-        self.user.as_deref().is_some_and(|u| u.is_empty() || u == "-")
+        self.user
+            .as_deref()
+            .is_some_and(|u| u.is_empty() || u == "-")
     }
 }
