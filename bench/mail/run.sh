@@ -84,7 +84,11 @@ for _ in $(seq 1 100); do
      (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
   sleep 0.2
 done
-workers=$(pgrep -P "$rspamd_pid" -c 2>/dev/null || echo "?")
+for _ in $(seq 1 50); do
+  [ "$(pgrep -P "$rspamd_pid" | wc -l)" -ge 1 ] && break
+  sleep 0.2
+done
+workers=$(pgrep -P "$rspamd_pid" | wc -l)
 echo "rspamd: pid $rspamd_pid, $workers child processes, scanning on 127.0.0.1:$port"
 # Only the messages (the corpus folders also hold .json metadata), in one folder.
 mkdir -p "$tmp/msgs"
