@@ -9,6 +9,8 @@
 //! are served at once, and the next ones get `503 Service Unavailable` and are closed.
 //! Whether Squid then refuses or passes requests is its `bypass=` setting (docs/squid.md).
 
+use crate::record::{Recorded, Recorder};
+use charter_policy::Area;
 use std::fmt;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -110,6 +112,7 @@ impl IcapConfig {
             max_connections: self.max_connections,
             timeout: Duration::from_secs(self.timeout_secs.max(1)),
             istag,
+            recorder: Recorder::off(),
         })
     }
 }
@@ -144,6 +147,7 @@ pub struct IcapServer {
     max_connections: usize,
     timeout: Duration,
     istag: String,
+    recorder: Recorder,
 }
 
 impl fmt::Debug for IcapServer {
@@ -156,6 +160,12 @@ impl fmt::Debug for IcapServer {
 }
 
 impl IcapServer {
+    /// Offers every REQMOD decision to `recorder` for the monitoring records.
+    pub fn with_recorder(mut self, recorder: Recorder) -> IcapServer {
+        self.recorder = recorder;
+        self
+    }
+
     /// The address it is configured to listen on.
     pub fn listen_addr(&self) -> SocketAddr {
         self.listen
@@ -309,6 +319,13 @@ impl IcapServer {
                     .or_else(|| request.header("X-Authenticated-User"))
                     .filter(|u| !u.is_empty() && *u != "-");
                 let outcome = decider.decide(&url, user);
+                self.recorder.record(Recorded {
+                    at: outcome.at,
+                    user: user.map(str::to_string),
+                    source: Area::Web,
+                    subject: url.to_string(),
+                    decision: outcome.decision.clone(),
+                });
                 if allowed(outcome.decision.verdict) {
                     unchanged(request, istag, out);
                 } else {

@@ -5,5 +5,6 @@
 pub mod icap;
 pub mod milter;
 pub mod policy_service;
+pub mod record;
 pub mod squid_helper;
 pub mod web;

@@ -14,6 +14,7 @@
 //! panics on a message the answer is `451 4.3.0` (tempfail), so a bug defers mail rather than
 //! letting it through unchecked.
 
+use crate::record::{Recorded, Recorder};
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -29,7 +30,7 @@ use tokio::sync::Semaphore;
 use crate::web::Clock;
 use charter_engine::mail::{Envelope, MailInput, MailLimits, footer};
 use charter_engine::{Context, Decision, Engine};
-use charter_policy::Verdict;
+use charter_policy::{Area, Verdict};
 use charter_proto::milter::{
     Command, DEFAULT_MAX_FRAME, Frame, MAX_BODY_CHUNK, Response, VERSION, action, protocol,
     read_frame,
@@ -170,6 +171,7 @@ impl MilterConfig {
             timeout: Duration::from_secs(self.timeout_secs.max(1)),
             limits: MailLimits::default(),
             slots: Arc::new(Semaphore::new(self.max_connections.max(1))),
+            recorder: Recorder::off(),
         })
     }
 }
@@ -184,9 +186,16 @@ pub struct Milter {
     timeout: Duration,
     limits: MailLimits,
     slots: Arc<Semaphore>,
+    recorder: Recorder,
 }
 
 impl Milter {
+    /// Offers every message's decision to `recorder` for the monitoring records.
+    pub fn with_recorder(mut self, recorder: Recorder) -> Milter {
+        self.recorder = recorder;
+        self
+    }
+
     /// The address it is configured to listen on.
     pub fn listen_addr(&self) -> SocketAddr {
         self.listen
@@ -237,7 +246,11 @@ impl Milter {
                     Ok(Frame::Incomplete) => break,
                     Ok(Frame::Command(command, len)) => {
                         used += len;
-                        if session.handle(command, self.clock.now(), &mut out) == Flow::Close {
+                        let flow = session.handle(command, self.clock.now(), &mut out);
+                        if let Some(decided) = session.take_decided() {
+                            self.recorder.record(decided);
+                        }
+                        if flow == Flow::Close {
                             close = true;
                             break;
                         }
@@ -286,6 +299,7 @@ pub struct Session<'e> {
     verdict_headers: u32,
     body: Vec<u8>,
     body_overflow: bool,
+    decided: Option<Recorded>,
 }
 
 fn strip_angles(s: &str) -> String {
@@ -312,7 +326,31 @@ impl<'e> Session<'e> {
             verdict_headers: 0,
             body: Vec::new(),
             body_overflow: false,
+            decided: None,
         }
+    }
+
+    /// The decision about the last message, once, for the monitoring records.
+    pub fn take_decided(&mut self) -> Option<Recorded> {
+        self.decided.take()
+    }
+
+    /// What a record keeps of the message: envelope and subject, never the body.
+    fn record_subject(&self) -> String {
+        let subject = String::from_utf8_lossy(&self.headers)
+            .lines()
+            .find_map(|line| {
+                let (name, value) = line.split_once(':')?;
+                name.trim()
+                    .eq_ignore_ascii_case("subject")
+                    .then(|| value.trim().to_string())
+            })
+            .unwrap_or_default();
+        format!(
+            "From: {}; To: {}; Subject: {subject}",
+            self.mail_from.as_deref().unwrap_or(""),
+            self.rcpt_to.join(", ")
+        )
     }
 
     fn reset_message(&mut self) {
@@ -462,7 +500,14 @@ impl<'e> Session<'e> {
         }));
         match decided {
             Ok((decision, footed)) => {
-                self.verdict_responses(&decision, footed.as_ref().map(|f| f.body()), out)
+                self.verdict_responses(&decision, footed.as_ref().map(|f| f.body()), out);
+                self.decided = Some(Recorded {
+                    at: now,
+                    user: ctx.user.clone(),
+                    source: Area::Mail,
+                    subject: self.record_subject(),
+                    decision,
+                });
             }
             Err(_) => Response::ReplyCode {
                 code: 451,

@@ -118,12 +118,14 @@ pub async fn spawn_mail_gateways(
     config: &crate::config::Config,
     engine: &Arc<Engine>,
     clock: Clock,
+    recorder: &charter_gateways::record::Recorder,
     tasks: &mut tokio::task::JoinSet<anyhow::Result<()>>,
 ) -> anyhow::Result<()> {
     if let Some(cfg) = &config.milter {
         let milter = Arc::new(
             cfg.build(Arc::clone(engine), clock)
-                .context("bad [milter] section")?,
+                .context("bad [milter] section")?
+                .with_recorder(recorder.clone()),
         );
         let listener = milter
             .bind()

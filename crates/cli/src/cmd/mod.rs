@@ -9,6 +9,7 @@ pub mod demo;
 pub mod dsar;
 pub mod mail;
 pub mod policy;
+pub mod recording;
 pub mod records;
 pub mod register;
 pub mod serve;

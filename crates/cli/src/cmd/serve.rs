@@ -31,6 +31,12 @@ pub struct ServeArgs {
 /// Starts every configured gateway and runs until one fails or the process is stopped.
 pub fn run(args: ServeArgs) -> CmdResult {
     let config = Config::load(&args.config)?;
+    if config.icap.is_none() && config.milter.is_none() && config.policy_service.is_none() {
+        anyhow::bail!(
+            "nothing to serve: `{}` has no gateway section such as [icap] or [milter]",
+            args.config.display()
+        );
+    }
     let engine = Arc::new(load_engine(&config.policy)?);
     let clock = clock_from(args.at.as_deref(), engine.pack().windows.time_zone())?;
     let source: Arc<dyn CategorySource + Send + Sync> = match &config.categories {
@@ -47,6 +53,8 @@ pub fn run(args: ServeArgs) -> CmdResult {
         .context("cannot start the runtime")?;
     runtime.block_on(async {
         let mut tasks = tokio::task::JoinSet::new();
+        let recorder =
+            crate::cmd::recording::start(&args.config, &config, engine.pack(), &mut tasks).await?;
 
         // ICAP REQMOD for Squid (docs/squid.md).
         if let Some(icap) = &config.icap {
@@ -57,8 +65,10 @@ pub fn run(args: ServeArgs) -> CmdResult {
                 ),
                 None => Roles::default(),
             };
-            let server =
-                Arc::new(icap.build(Arc::clone(&engine), Arc::clone(&source), clock, roles)?);
+            let server = Arc::new(
+                icap.build(Arc::clone(&engine), Arc::clone(&source), clock, roles)?
+                    .with_recorder(recorder.clone()),
+            );
             let listener = server
                 .bind()
                 .await
@@ -72,14 +82,9 @@ pub fn run(args: ServeArgs) -> CmdResult {
         }
 
         // Milter and Postfix policy service (docs/postfix.md).
-        crate::cmd::mail::spawn_mail_gateways(&config, &engine, clock, &mut tasks).await?;
+        crate::cmd::mail::spawn_mail_gateways(&config, &engine, clock, &recorder, &mut tasks)
+            .await?;
 
-        if tasks.is_empty() {
-            anyhow::bail!(
-                "nothing to serve: `{}` has no gateway section such as [icap] or [milter]",
-                args.config.display()
-            );
-        }
         while let Some(done) = tasks.join_next().await {
             done.context("a gateway stopped")??;
         }
