@@ -169,13 +169,16 @@ impl WebDecider<'_> {
     }
 
     /// Whom the block page tells people to ask.
+    /// Without a final full stop, since it ends a sentence ("ask the IT Dept.").
     pub fn contact(&self) -> String {
         let pack = self.engine.pack();
-        pack.web
+        let contact = pack
+            .web
             .block_page_contact
-            .clone()
-            .or_else(|| pack.organisation.contact.clone())
-            .unwrap_or_else(|| "your IT department".to_string())
+            .as_deref()
+            .or(pack.organisation.contact.as_deref())
+            .unwrap_or("your IT department");
+        contact.trim_end_matches('.').to_string()
     }
 
     /// The words for a refused or warned request: rule, clause, quote, what was found and

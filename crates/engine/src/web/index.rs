@@ -131,14 +131,9 @@ impl fmt::Display for IndexError {
     }
 }
 
-impl std::error::Error for IndexError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            IndexError::Io { source, .. } => Some(source),
-            _ => None,
-        }
-    }
-}
+/// `Display` already includes the I/O error, so there is no `source()`: a chain printer would
+/// otherwise say it twice.
+impl std::error::Error for IndexError {}
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> IndexError + '_ {
     move |source| IndexError::Io {
