@@ -624,8 +624,12 @@ impl Facts {
                         if g.contains('@') {
                             *v == g
                         } else {
+                            // A bare list name (`staff`) is the organisation's own list: at
+                            // its domains, or at any domain when the pack names none.
                             v.split_once('@').is_some_and(|(local, domain)| {
-                                local == g && in_domains(domain, &mail.internal_domains)
+                                local == g
+                                    && (mail.internal_domains.is_empty()
+                                        || in_domains(domain, &mail.internal_domains))
                             })
                         }
                     })
@@ -818,7 +822,11 @@ fn login_matches(login: &str, addr: &str) -> bool {
             .is_some_and(|(local, _)| local == login)
 }
 
-/// The direction from the sender's and recipients' domains, or the envelope's facts.
+/// The direction from the sender's and recipients' domains, or the envelope's facts. A pack
+/// that names no domains cannot tell inside from outside by address, so a message the
+/// envelope does not show coming from outside counts as sent by the organisation (outbound):
+/// `check mail` is most often asked about one's own message, and `--direction` or the
+/// gateway's envelope says otherwise.
 fn direction_of(
     sender: Option<&str>,
     recipients: &[String],
@@ -829,6 +837,7 @@ fn direction_of(
         return Direction::Inbound;
     }
     let sender_internal = envelope.authenticated.is_some()
+        || internal.is_empty()
         || sender.is_some_and(|s| in_domains(domain_of(s), internal));
     if !sender_internal {
         return Direction::Inbound;

@@ -257,6 +257,41 @@ fn group_address_in_to() {
 }
 
 #[test]
+fn bare_list_name_matches_any_domain_when_the_pack_names_none() {
+    // Allsorts names no mail domain; its `staff` list is still the organisation's own.
+    let pack = PACK
+        .replace("domains = [\"acme.co.uk\"]\n", "")
+        .replace("\"staff@acme.co.uk\", \"all\"", "\"staff\"");
+    let engine = Engine::new(charter_policy::parse(&pack, "t.toml").unwrap());
+    let env = Envelope::default();
+    let raw = format!(
+        "From: jo@allsorts.example\r\nTo: staff@allsorts.example\r\nSubject: Rota\r\n\r\nhi{FOOT}"
+    );
+    // Without domains, mail not shown to come from outside counts as the organisation's own.
+    let md = engine.decide_mail_with(
+        &ctx(&[]),
+        &MailInput::new(raw.as_bytes(), &env),
+        &MailLimits::default(),
+    );
+    assert_eq!(md.direction, Direction::Outbound);
+    assert!(
+        checks(&md.decision).contains(&Check::GroupAddressVisible),
+        "{:?}",
+        md.decision
+    );
+    let from_outside = Envelope {
+        from_outside: Some(true),
+        ..Envelope::default()
+    };
+    let md = engine.decide_mail_with(
+        &ctx(&[]),
+        &MailInput::new(raw.as_bytes(), &from_outside),
+        &MailLimits::default(),
+    );
+    assert_eq!(md.direction, Direction::Inbound);
+}
+
+#[test]
 fn many_internal_addresses_in_cc() {
     let cc: Vec<String> = (0..6).map(|i| format!("p{i}@acme.co.uk")).collect();
     let raw = format!(
