@@ -25,10 +25,10 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn reqmod(port: u16, url: &str) -> String {
+fn reqmod(port: u16, url: &str, user: &str) -> String {
     let http = format!("GET {url} HTTP/1.1\r\nHost: x\r\n\r\n");
     let request = format!(
-        "REQMOD icap://127.0.0.1:{port}/reqmod ICAP/1.0\r\nHost: 127.0.0.1\r\nX-Client-Username: ann\r\nAllow: 204\r\nConnection: close\r\nEncapsulated: req-hdr=0, null-body={}\r\n\r\n{http}",
+        "REQMOD icap://127.0.0.1:{port}/reqmod ICAP/1.0\r\nHost: 127.0.0.1\r\nX-Client-Username: {user}\r\nAllow: 204\r\nConnection: close\r\nEncapsulated: req-hdr=0, null-body={}\r\n\r\n{http}",
         http.len()
     );
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
@@ -49,6 +49,20 @@ fn reqmod(port: u16, url: &str) -> String {
     String::from_utf8_lossy(&reply).into_owned()
 }
 
+fn charter_ok(cfg: &Path, args: &[&str]) {
+    let out = Command::new(env!("CARGO_BIN_EXE_charter"))
+        .args(args)
+        .arg("--config")
+        .arg(cfg)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn records(cfg: &Path) -> serde_json::Value {
     let out = Command::new(env!("CARGO_BIN_EXE_charter"))
         .args(["records", "list", "--json", "--config"])
@@ -64,7 +78,7 @@ fn records(cfg: &Path) -> serde_json::Value {
 }
 
 #[test]
-fn icap_decisions_become_monitoring_records() {
+fn icap_decisions_become_monitoring_records_with_roles_from_the_register() {
     let dir = tempfile::tempdir().unwrap();
     let pack = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/breaks.toml");
     let port = free_port();
@@ -77,6 +91,24 @@ fn icap_decisions_become_monitoring_records() {
         ),
     )
     .unwrap();
+    // Ben manages social media: the register gives his proxy login that role.
+    charter_ok(
+        &cfg,
+        &[
+            "people",
+            "add",
+            "--first",
+            "Ben",
+            "--last",
+            "Jones",
+            "--roles",
+            "social_media_manager",
+        ],
+    );
+    charter_ok(
+        &cfg,
+        &["accounts", "add", "1", "--system", "login", "--name", "ben"],
+    );
     let serve = Serve(
         Command::new(env!("CARGO_BIN_EXE_charter"))
             .args(["serve", "--at", "2026-06-15T10:00:00+01:00", "--config"])
@@ -91,21 +123,32 @@ fn icap_decisions_become_monitoring_records() {
         std::thread::sleep(Duration::from_millis(50));
     }
 
-    assert!(reqmod(port, "http://www.bet365.com/").contains("403 Forbidden"));
+    assert!(reqmod(port, "http://www.bet365.com/", "ann").contains("403 Forbidden"));
+    reqmod(port, "http://www.facebook.com/", "ann");
+    reqmod(port, "http://www.facebook.com/", "ben");
 
-    // The writer commits in the background; wait for the record to land.
-    let record = loop {
+    // The writer commits in the background; wait for the records to land (newest first).
+    let list = loop {
         let list = records(&cfg);
-        if let Some(r) = list.as_array().and_then(|l| l.first()) {
-            break r.clone();
+        if list.as_array().is_some_and(|l| l.len() == 3) {
+            break list;
         }
-        assert!(Instant::now() < deadline, "no record written");
+        assert!(Instant::now() < deadline, "records not written: {list}");
         std::thread::sleep(Duration::from_millis(100));
     };
     drop(serve);
-    assert_eq!(record["subject"], "http://www.bet365.com/");
-    assert_eq!(record["user"], "ann");
-    assert_eq!(record["verdict"], "block");
-    assert_eq!(record["rule"], "internet.prohibited-content");
-    assert_eq!(record["source"], "web");
+    let find = |url: &str, user: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["subject"] == url && r["user"] == user)
+            .unwrap_or_else(|| panic!("no record of {user} at {url}: {list}"))
+            .clone()
+    };
+    let gambling = find("http://www.bet365.com/", "ann");
+    assert_eq!(gambling["verdict"], "block");
+    assert_eq!(gambling["rule"], "internet.prohibited-content");
+    assert_eq!(gambling["source"], "web");
+    assert_eq!(find("http://www.facebook.com/", "ann")["verdict"], "warn");
+    assert_eq!(find("http://www.facebook.com/", "ben")["verdict"], "allow");
 }

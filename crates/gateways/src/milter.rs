@@ -15,6 +15,7 @@
 //! letting it through unchecked.
 
 use crate::record::{Recorded, Recorder};
+use crate::web::Roles;
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -172,6 +173,7 @@ impl MilterConfig {
             limits: MailLimits::default(),
             slots: Arc::new(Semaphore::new(self.max_connections.max(1))),
             recorder: Recorder::off(),
+            roles: Roles::default(),
         })
     }
 }
@@ -187,12 +189,19 @@ pub struct Milter {
     limits: MailLimits,
     slots: Arc<Semaphore>,
     recorder: Recorder,
+    roles: Roles,
 }
 
 impl Milter {
     /// Offers every message's decision to `recorder` for the monitoring records.
     pub fn with_recorder(mut self, recorder: Recorder) -> Milter {
         self.recorder = recorder;
+        self
+    }
+
+    /// Decides each message with its sender's roles (by login or address).
+    pub fn with_roles(mut self, roles: Roles) -> Milter {
+        self.roles = roles;
         self
     }
 
@@ -226,7 +235,8 @@ impl Milter {
 
     async fn connection(&self, mut stream: TcpStream) -> std::io::Result<()> {
         let _ = stream.set_nodelay(true);
-        let mut session = Session::new(&self.engine, &self.trusted, self.limits);
+        let mut session =
+            Session::new(&self.engine, &self.trusted, self.limits).with_roles(&self.roles);
         let mut buf = Vec::with_capacity(8192);
         let mut chunk = vec![0u8; 64 * 1024];
         let mut out = Vec::with_capacity(1024);
@@ -300,6 +310,7 @@ pub struct Session<'e> {
     body: Vec<u8>,
     body_overflow: bool,
     decided: Option<Recorded>,
+    roles: Option<&'e Roles>,
 }
 
 fn strip_angles(s: &str) -> String {
@@ -327,7 +338,14 @@ impl<'e> Session<'e> {
             body: Vec::new(),
             body_overflow: false,
             decided: None,
+            roles: None,
         }
+    }
+
+    /// Looks senders' roles up in `roles`.
+    pub fn with_roles(mut self, roles: &'e Roles) -> Self {
+        self.roles = Some(roles);
+        self
     }
 
     /// The decision about the last message, once, for the monitoring records.
@@ -479,7 +497,11 @@ impl<'e> Session<'e> {
             .authenticated
             .clone()
             .or_else(|| self.mail_from.clone());
-        let ctx = Context::new(user, Vec::new(), now);
+        let roles = self
+            .roles
+            .map(|r| r.of(user.as_deref()))
+            .unwrap_or_default();
+        let ctx = Context::new(user, roles, now);
         let engine = self.engine;
         let limits = self.limits;
         let decided = catch_unwind(AssertUnwindSafe(|| {

@@ -55,6 +55,16 @@ impl Roles {
         Roles(map)
     }
 
+    /// Gives `user` these roles, replacing any they had.
+    pub fn insert(&mut self, user: impl Into<String>, roles: Vec<String>) {
+        self.0.insert(user.into(), roles);
+    }
+
+    /// Adds every entry of `other`, which wins where both name the same user.
+    pub fn extend(&mut self, other: Roles) {
+        self.0.extend(other.0);
+    }
+
     /// The roles of `user`.
     pub fn of(&self, user: Option<&str>) -> Vec<String> {
         user.and_then(|u| self.0.get(u))

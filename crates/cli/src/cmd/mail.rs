@@ -119,13 +119,15 @@ pub async fn spawn_mail_gateways(
     engine: &Arc<Engine>,
     clock: Clock,
     recorder: &charter_gateways::record::Recorder,
+    roles: &charter_gateways::web::Roles,
     tasks: &mut tokio::task::JoinSet<anyhow::Result<()>>,
 ) -> anyhow::Result<()> {
     if let Some(cfg) = &config.milter {
         let milter = Arc::new(
             cfg.build(Arc::clone(engine), clock)
                 .context("bad [milter] section")?
-                .with_recorder(recorder.clone()),
+                .with_recorder(recorder.clone())
+                .with_roles(roles.clone()),
         );
         let listener = milter
             .bind()

@@ -12,6 +12,7 @@ use charter_engine::web::{Builtin, CategorySource};
 use charter_gateways::web::Roles;
 
 use crate::cmd::check::load_engine;
+use crate::cmd::serve_store;
 use crate::cmd::squid_helper::clock_from;
 use crate::config::Config;
 use crate::exit::{CmdResult, Outcome};
@@ -53,18 +54,20 @@ pub fn run(args: ServeArgs) -> CmdResult {
         .context("cannot start the runtime")?;
     runtime.block_on(async {
         let mut tasks = tokio::task::JoinSet::new();
-        let recorder =
-            crate::cmd::recording::start(&args.config, &config, engine.pack(), &mut tasks).await?;
+        let store = serve_store::open(&args.config, &config).await?;
+        let recorder = serve_store::start(&store, engine.pack(), &mut tasks);
+        let register_roles = serve_store::roles_from_register(&store).await?;
 
         // ICAP REQMOD for Squid (docs/squid.md).
         if let Some(icap) = &config.icap {
-            let roles = match &icap.user_roles {
-                Some(path) => Roles::parse(
-                    &std::fs::read_to_string(path)
-                        .with_context(|| format!("cannot read user roles `{}`", path.display()))?,
-                ),
-                None => Roles::default(),
-            };
+            // The people register, with a `user_roles` file (for proxy logins the register
+            // does not know) taking precedence.
+            let mut roles = register_roles.clone();
+            if let Some(path) = &icap.user_roles {
+                roles.extend(Roles::parse(&std::fs::read_to_string(path).with_context(
+                    || format!("cannot read user roles `{}`", path.display()),
+                )?));
+            }
             let server = Arc::new(
                 icap.build(Arc::clone(&engine), Arc::clone(&source), clock, roles)?
                     .with_recorder(recorder.clone()),
@@ -82,8 +85,15 @@ pub fn run(args: ServeArgs) -> CmdResult {
         }
 
         // Milter and Postfix policy service (docs/postfix.md).
-        crate::cmd::mail::spawn_mail_gateways(&config, &engine, clock, &recorder, &mut tasks)
-            .await?;
+        crate::cmd::mail::spawn_mail_gateways(
+            &config,
+            &engine,
+            clock,
+            &recorder,
+            &register_roles,
+            &mut tasks,
+        )
+        .await?;
 
         while let Some(done) = tasks.join_next().await {
             done.context("a gateway stopped")??;

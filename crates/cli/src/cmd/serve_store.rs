@@ -1,5 +1,6 @@
-//! What `charter serve` keeps: every gateway decision written to the store in batches, and
-//! the retention job that deletes records older than the pack's period, once a day.
+//! What `charter serve` does with the store: reads people's roles from the register for the
+//! gateways, writes every gateway decision in batches, and runs the retention job that deletes
+//! records older than the pack's period, once a day.
 
 use std::path::Path;
 use std::time::Duration;
@@ -9,6 +10,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 use charter_gateways::record::{Recorded, Recorder};
+use charter_gateways::web::Roles;
 use charter_policy::{Area, Pack};
 use charter_store::{Actor, NewRecord, Source, Store, retention_cutoff};
 
@@ -23,25 +25,42 @@ const BATCH: usize = 10_000;
 /// How often the retention job runs.
 const DAILY: Duration = Duration::from_secs(24 * 60 * 60);
 
-/// Opens the configured store, starts the writer and the retention job in `tasks`, and
-/// returns the recorder gateways offer their decisions to.
-pub async fn start(
-    config_path: &Path,
-    config: &Config,
-    pack: &Pack,
-    tasks: &mut JoinSet<anyhow::Result<()>>,
-) -> anyhow::Result<Recorder> {
+/// Opens the store named in the config.
+pub async fn open(config_path: &Path, config: &Config) -> anyhow::Result<Store> {
     let url = store_url(config_path, &config.store.url);
     let store = Store::open(&url)
         .await
         .with_context(|| format!("cannot open store `{url}`"))?;
     eprintln!("charter serve: store={url}: Recording decisions.");
+    Ok(store)
+}
+
+/// Starts the writer and the retention job in `tasks`, and returns the recorder gateways
+/// offer their decisions to.
+pub fn start(store: &Store, pack: &Pack, tasks: &mut JoinSet<anyhow::Result<()>>) -> Recorder {
     let (recorder, queue) = Recorder::channel(QUEUE);
     tasks.spawn(write_records(store.clone(), queue));
     if let Some(months) = pack.monitoring.retention_months {
-        tasks.spawn(purge_daily(store, months));
+        tasks.spawn(purge_daily(store.clone(), months));
     }
-    Ok(recorder)
+    recorder
+}
+
+/// Every active person's roles under each of their account names (proxy logins, mail
+/// addresses), for rules with `roles` and `except_roles`.
+pub async fn roles_from_register(store: &Store) -> anyhow::Result<Roles> {
+    let mut roles = Roles::default();
+    for person in store.people().await? {
+        if person.status != "active" {
+            continue;
+        }
+        for account in store.accounts_of(person.id).await? {
+            if account.status == "active" {
+                roles.insert(account.name, person.roles.clone());
+            }
+        }
+    }
+    Ok(roles)
 }
 
 fn to_record(decided: Recorded) -> NewRecord {
