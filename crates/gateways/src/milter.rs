@@ -174,6 +174,7 @@ impl MilterConfig {
             slots: Arc::new(Semaphore::new(self.max_connections.max(1))),
             recorder: Recorder::off(),
             roles: Roles::default(),
+            directory: Vec::new(),
         })
     }
 }
@@ -190,6 +191,7 @@ pub struct Milter {
     slots: Arc<Semaphore>,
     recorder: Recorder,
     roles: Roles,
+    directory: Vec<String>,
 }
 
 impl Milter {
@@ -202,6 +204,12 @@ impl Milter {
     /// Decides each message with its sender's roles (by login or address).
     pub fn with_roles(mut self, roles: Roles) -> Milter {
         self.roles = roles;
+        self
+    }
+
+    /// Colleagues' display names, lowercase: an outside sender using one is a spoof.
+    pub fn with_directory(mut self, directory: Vec<String>) -> Milter {
+        self.directory = directory;
         self
     }
 
@@ -235,8 +243,9 @@ impl Milter {
 
     async fn connection(&self, mut stream: TcpStream) -> std::io::Result<()> {
         let _ = stream.set_nodelay(true);
-        let mut session =
-            Session::new(&self.engine, &self.trusted, self.limits).with_roles(&self.roles);
+        let mut session = Session::new(&self.engine, &self.trusted, self.limits)
+            .with_roles(&self.roles)
+            .with_directory(&self.directory);
         let mut buf = Vec::with_capacity(8192);
         let mut chunk = vec![0u8; 64 * 1024];
         let mut out = Vec::with_capacity(1024);
@@ -311,6 +320,7 @@ pub struct Session<'e> {
     body_overflow: bool,
     decided: Option<Recorded>,
     roles: Option<&'e Roles>,
+    directory: &'e [String],
 }
 
 fn strip_angles(s: &str) -> String {
@@ -339,7 +349,14 @@ impl<'e> Session<'e> {
             body_overflow: false,
             decided: None,
             roles: None,
+            directory: &[],
         }
+    }
+
+    /// Checks display names against colleagues' names in `directory` (lowercase).
+    pub fn with_directory(mut self, directory: &'e [String]) -> Self {
+        self.directory = directory;
+        self
     }
 
     /// Looks senders' roles up in `roles`.
@@ -505,7 +522,10 @@ impl<'e> Session<'e> {
         let engine = self.engine;
         let limits = self.limits;
         let decided = catch_unwind(AssertUnwindSafe(|| {
-            let input = MailInput::new(&raw, &envelope);
+            let input = MailInput {
+                directory: self.directory,
+                ..MailInput::new(&raw, &envelope)
+            };
             let md = engine.decide_mail_with(&ctx, &input, &limits);
             // Held mail may be released later, so it gets the footer too; refused mail does not.
             let footed = if md.add_disclaimer && md.decision.verdict != Verdict::Block {

@@ -119,7 +119,7 @@ pub async fn spawn_mail_gateways(
     engine: &Arc<Engine>,
     clock: Clock,
     recorder: &charter_gateways::record::Recorder,
-    roles: &charter_gateways::web::Roles,
+    register: &crate::cmd::serve_store::Register,
     tasks: &mut tokio::task::JoinSet<anyhow::Result<()>>,
 ) -> anyhow::Result<()> {
     if let Some(cfg) = &config.milter {
@@ -127,7 +127,8 @@ pub async fn spawn_mail_gateways(
             cfg.build(Arc::clone(engine), clock)
                 .context("bad [milter] section")?
                 .with_recorder(recorder.clone())
-                .with_roles(roles.clone()),
+                .with_roles(register.roles.clone())
+                .with_directory(register.directory.clone()),
         );
         let listener = milter
             .bind()

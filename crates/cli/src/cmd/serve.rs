@@ -56,13 +56,13 @@ pub fn run(args: ServeArgs) -> CmdResult {
         let mut tasks = tokio::task::JoinSet::new();
         let store = serve_store::open(&args.config, &config).await?;
         let recorder = serve_store::start(&store, engine.pack(), &mut tasks);
-        let register_roles = serve_store::roles_from_register(&store).await?;
+        let register = serve_store::read_register(&store).await?;
 
         // ICAP REQMOD for Squid (docs/squid.md).
         if let Some(icap) = &config.icap {
             // The people register, with a `user_roles` file (for proxy logins the register
             // does not know) taking precedence.
-            let mut roles = register_roles.clone();
+            let mut roles = register.roles.clone();
             if let Some(path) = &icap.user_roles {
                 roles.extend(Roles::parse(&std::fs::read_to_string(path).with_context(
                     || format!("cannot read user roles `{}`", path.display()),
@@ -86,12 +86,7 @@ pub fn run(args: ServeArgs) -> CmdResult {
 
         // Milter and Postfix policy service (docs/postfix.md).
         crate::cmd::mail::spawn_mail_gateways(
-            &config,
-            &engine,
-            clock,
-            &recorder,
-            &register_roles,
-            &mut tasks,
+            &config, &engine, clock, &recorder, &register, &mut tasks,
         )
         .await?;
 

@@ -46,21 +46,33 @@ pub fn start(store: &Store, pack: &Pack, tasks: &mut JoinSet<anyhow::Result<()>>
     recorder
 }
 
-/// Every active person's roles under each of their account names (proxy logins, mail
-/// addresses), for rules with `roles` and `except_roles`.
-pub async fn roles_from_register(store: &Store) -> anyhow::Result<Roles> {
-    let mut roles = Roles::default();
+/// What the gateways need from the people register.
+#[derive(Debug, Default)]
+pub struct Register {
+    /// Every active person's roles under each of their active account names (proxy logins,
+    /// mail addresses), for rules with `roles` and `except_roles`.
+    pub roles: Roles,
+    /// Active people's names, lowercase, for the milter's spoofed-sender check.
+    pub directory: Vec<String>,
+}
+
+/// Reads [`Register`] from the store.
+pub async fn read_register(store: &Store) -> anyhow::Result<Register> {
+    let mut register = Register::default();
     for person in store.people().await? {
         if person.status != "active" {
             continue;
         }
+        register
+            .directory
+            .push(format!("{} {}", person.first_name, person.last_name).to_lowercase());
         for account in store.accounts_of(person.id).await? {
             if account.status == "active" {
-                roles.insert(account.name, person.roles.clone());
+                register.roles.insert(account.name, person.roles.clone());
             }
         }
     }
-    Ok(roles)
+    Ok(register)
 }
 
 fn to_record(decided: Recorded) -> NewRecord {

@@ -342,3 +342,46 @@ fn over_a_socket() {
         assert_eq!(codes, b"Occhc");
     });
 }
+
+#[test]
+fn colleague_names_from_the_register_catch_a_spoof_and_the_decision_is_recorded() {
+    let pack = format!(
+        "{PACK}[[rule]]\nid = \"mail.spoof\"\nclause = \"Security\"\non = \"mail\"\nchecks = [\"spoofed_internal_sender\"]\naction = \"hold\"\nseverity = \"concern\"\n"
+    );
+    let engine = Engine::new(charter_policy::parse(&pack, "t.toml").unwrap());
+    let directory = vec!["ann smith".to_string()];
+    let mut s = Session::new(&engine, &[], MailLimits::default()).with_directory(&directory);
+    negotiate(&mut s);
+    let mut out = Vec::new();
+    s.handle(
+        Command::Mail(vec!["<ann.smith.1980@gmail.com>"]),
+        now(),
+        &mut out,
+    );
+    s.handle(Command::Rcpt(vec!["<bob@acme.co.uk>"]), now(), &mut out);
+    for (name, value) in [
+        ("From", "Ann Smith <ann.smith.1980@gmail.com>"),
+        ("To", "bob@acme.co.uk"),
+        ("Subject", "Gift cards"),
+    ] {
+        s.handle(Command::Header { name, value }, now(), &mut out);
+    }
+    s.handle(Command::EndOfHeaders, now(), &mut out);
+    s.handle(
+        Command::Body(b"Buy three gift cards for me today.\r\n"),
+        now(),
+        &mut out,
+    );
+    s.handle(Command::EndOfMessage, now(), &mut out);
+    let decided = s.take_decided().expect("a decision to record");
+    assert!(s.take_decided().is_none(), "recorded once");
+    assert_eq!(decided.decision.verdict, Verdict::Hold);
+    assert_eq!(
+        decided.decision.findings[0].message,
+        "display name `Ann Smith` is a colleague's but the sender is ann.smith.1980@gmail.com"
+    );
+    assert_eq!(
+        decided.subject,
+        "From: ann.smith.1980@gmail.com; To: bob@acme.co.uk; Subject: Gift cards"
+    );
+}
