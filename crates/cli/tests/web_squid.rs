@@ -133,6 +133,26 @@ fn url_rewrite_redirects_gambling() {
     assert_eq!(body, ORIGIN_BODY);
 }
 
+#[test]
+fn url_rewrite_fails_open_when_the_index_cannot_be_loaded() {
+    // As docs/squid.md warns: Squid's url_rewrite interface passes a request unchanged when
+    // the rewriter answers BH, so this integration fails open.
+    let origin = Origin::start();
+    let dir = TempDir::new("squid-rewrite-open");
+    let (pack, _) = pack_and_index(&dir);
+    let missing = dir.path().join("no-such-index.idx");
+    let log = dir.path().join("logs/access.log");
+    let block = localise(&doc_block("squid-url-rewrite"), &pack, &missing, &log);
+    let body = format!("{block}http_access allow localnet\nhttp_access deny all\n");
+    let squid = Squid::start(&dir, &body, &[("CHARTER_NOW", TEN_AM)]);
+    let (status, body) = curl_fetch(
+        squid.port,
+        &format!("http://www.bet365.com:{}/", origin.port),
+    );
+    assert_eq!(status, 200, "{body}\n{}", squid.cache_log());
+    assert_eq!(body, ORIGIN_BODY);
+}
+
 fn curl_fetch(port: u16, url: &str) -> (u16, String) {
     curl(port, url)
 }
