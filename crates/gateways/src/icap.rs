@@ -19,6 +19,8 @@ use std::time::Duration;
 use serde::Deserialize;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+
+use crate::listen::serve_bounded;
 use tokio::sync::Semaphore;
 
 use charter_engine::Engine;
@@ -185,38 +187,26 @@ impl IcapServer {
     /// `max_connections` at once.
     pub async fn serve(self: Arc<Self>, listener: TcpListener) -> std::io::Result<()> {
         let slots = Arc::new(Semaphore::new(self.max_connections));
-        loop {
-            let (mut stream, peer) = match listener.accept().await {
-                Ok(accepted) => accepted,
-                // Out of file descriptors and the like: wait rather than spin or stop.
-                Err(_) => {
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            };
-            let Ok(permit) = Arc::clone(&slots).try_acquire_owned() else {
-                let istag = self.istag.clone();
-                tokio::spawn(async move {
-                    let mut out = Vec::new();
-                    icap::write_head(
-                        &mut out,
-                        503,
-                        "Service Unavailable",
-                        &[("ISTag", &istag), ("Connection", "close")],
-                    );
-                    let _ =
-                        tokio::time::timeout(Duration::from_secs(1), stream.write_all(&out)).await;
-                });
-                continue;
-            };
-            let server = Arc::clone(&self);
+        let istag = self.istag.clone();
+        // Over the limit, Squid gets a 503 (and, with `bypass=off`, refuses the request).
+        let refuse = move |mut stream: TcpStream| {
+            let istag = istag.clone();
             tokio::spawn(async move {
-                if let Err(e) = server.connection(stream).await {
-                    eprintln!("charter icap: peer={peer} error={e}: Connection ended.");
-                }
-                drop(permit);
+                let mut out = Vec::new();
+                icap::write_head(
+                    &mut out,
+                    503,
+                    "Service Unavailable",
+                    &[("ISTag", &istag), ("Connection", "close")],
+                );
+                let _ = tokio::time::timeout(Duration::from_secs(1), stream.write_all(&out)).await;
             });
-        }
+        };
+        serve_bounded("icap", listener, slots, refuse, |stream| {
+            let server = Arc::clone(&self);
+            async move { server.connection(stream).await }
+        })
+        .await
     }
 
     async fn connection(&self, mut stream: TcpStream) -> std::io::Result<()> {

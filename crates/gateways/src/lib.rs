@@ -3,6 +3,7 @@
 #![deny(missing_docs)]
 
 pub mod icap;
+mod listen;
 pub mod milter;
 pub mod policy_service;
 pub mod record;

@@ -26,6 +26,8 @@ use std::time::Duration;
 use serde::Deserialize;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+
+use crate::listen::serve_bounded;
 use tokio::sync::Semaphore;
 
 use crate::web::Clock;
@@ -225,20 +227,12 @@ impl Milter {
 
     /// Accepts connections until the task is dropped, one task per connection.
     pub async fn serve(self: Arc<Self>, listener: TcpListener) -> std::io::Result<()> {
-        loop {
-            let (stream, peer) = listener.accept().await?;
-            let Ok(slot) = Arc::clone(&self.slots).try_acquire_owned() else {
-                eprintln!("charter milter: peer={peer}: Too many connections, closed.");
-                continue;
-            };
+        let slots = Arc::clone(&self.slots);
+        serve_bounded("milter", listener, slots, drop, |stream| {
             let milter = Arc::clone(&self);
-            tokio::spawn(async move {
-                if let Err(e) = milter.connection(stream).await {
-                    eprintln!("charter milter: peer={peer} error={e}: Connection ended.");
-                }
-                drop(slot);
-            });
-        }
+            async move { milter.connection(stream).await }
+        })
+        .await
     }
 
     async fn connection(&self, mut stream: TcpStream) -> std::io::Result<()> {

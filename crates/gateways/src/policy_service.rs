@@ -14,6 +14,8 @@ use std::time::Duration;
 use serde::Deserialize;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+
+use crate::listen::serve_bounded;
 use tokio::sync::Semaphore;
 
 use charter_engine::mail::Envelope;
@@ -175,20 +177,12 @@ impl PolicyService {
 
     /// Accepts connections until the task is dropped.
     pub async fn serve(self: Arc<Self>, listener: TcpListener) -> std::io::Result<()> {
-        loop {
-            let (stream, peer) = listener.accept().await?;
-            let Ok(slot) = Arc::clone(&self.slots).try_acquire_owned() else {
-                eprintln!("charter policy service: peer={peer}: Too many connections, closed.");
-                continue;
-            };
+        let slots = Arc::clone(&self.slots);
+        serve_bounded("policy service", listener, slots, drop, |stream| {
             let service = Arc::clone(&self);
-            tokio::spawn(async move {
-                if let Err(e) = service.connection(stream).await {
-                    eprintln!("charter policy service: peer={peer} error={e}: Connection ended.");
-                }
-                drop(slot);
-            });
-        }
+            async move { service.connection(stream).await }
+        })
+        .await
     }
 
     async fn connection(&self, mut stream: TcpStream) -> std::io::Result<()> {
