@@ -11,39 +11,9 @@ use std::time::{Duration, Instant};
 use charter_engine::mail::{Envelope, MailInput, MailLimits, footer};
 use charter_engine::{Context, Engine};
 
-fn every_check_pack() -> String {
-    let checks = charter_policy::Check::ALL
-        .iter()
-        .filter(|c| c.area() == charter_policy::Area::Mail)
-        .map(|c| format!("\"{c}\""))
-        .collect::<Vec<_>>()
-        .join(", ");
-    format!(
-        r#"
-[policy]
-id = "bench"
-title = "bench"
-source = "bench"
-[organisation]
-name = "Example Ltd"
-registered_number = "01234567"
-domains = ["example.com", "spamassassin.taint.org"]
-[mail]
-disclaimer = "Example Ltd, registered in England 01234567."
-add_disclaimer = true
-company_details = ["01234567"]
-group_addresses = ["all-staff@example.com"]
-[[rule]]
-id = "all"
-clause = "all"
-on = "mail"
-checks = [{checks}]
-max_recipients = 10
-action = "hold"
-severity = "concern"
-"#
-    )
-}
+#[path = "../../crates/engine/tests/support/mod.rs"]
+mod support;
+use support::{FOOTER, every_check_pack};
 
 fn load(dir: &Path) -> Vec<Vec<u8>> {
     let mut files = Vec::new();
@@ -125,10 +95,7 @@ fn main() {
         std::hint::black_box(mail_parser::MessageParser::new().parse(m));
     };
     let foot = |m: &[u8]| {
-        std::hint::black_box(footer::add_footer(
-            m,
-            "Example Ltd, registered in England 01234567.",
-        ));
+        std::hint::black_box(footer::add_footer(m, FOOTER));
     };
     let min = Duration::from_secs(3);
     rate(&messages, 1, Duration::ZERO, &decide); // warm up

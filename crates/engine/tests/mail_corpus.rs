@@ -18,43 +18,8 @@ use charter_engine::mail::{Envelope, MailInput, MailLimits, footer};
 use charter_engine::{Context, Engine};
 use mail_parser::MessageParser;
 
-/// A pack with every mail check on.
-fn every_check_pack() -> String {
-    let checks = charter_policy::Check::ALL
-        .iter()
-        .filter(|c| c.area() == charter_policy::Area::Mail)
-        .map(|c| format!("\"{c}\""))
-        .collect::<Vec<_>>()
-        .join(", ");
-    format!(
-        r#"
-[policy]
-id = "all"
-title = "all"
-source = "all"
-[organisation]
-name = "Example Ltd"
-registered_number = "01234567"
-domains = ["example.com", "spamassassin.taint.org"]
-[mail]
-disclaimer = "Example Ltd, registered in England 01234567. Views = the sender's; 100% theirs."
-add_disclaimer = true
-company_details = ["01234567"]
-group_addresses = ["all-staff@example.com"]
-[[rule]]
-id = "all"
-clause = "all"
-on = "mail"
-checks = [{checks}]
-max_recipients = 10
-action = "hold"
-severity = "concern"
-"#
-    )
-}
-
-const FOOTER: &str =
-    "Example Ltd, registered in England 01234567. Views = the sender's; 100% theirs.";
+mod support;
+use support::{FOOTER, every_check_pack};
 
 fn corpus_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("CHARTER_SPAM_CORPUS") {

@@ -258,37 +258,7 @@ fn qp_decode_mapped(input: &[u8]) -> (Vec<u8>, Vec<usize>) {
 /// space at the end of a line is kept, as mail clients (and `mail-parser`) keep it, so that
 /// encoding again changes nothing a reader sees.
 pub fn qp_decode(input: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(input.len());
-    let mut i = 0;
-    while i < input.len() {
-        let b = input[i];
-        if b == b'=' {
-            let rest = &input[i + 1..];
-            let ws = rest
-                .iter()
-                .take_while(|c| **c == b' ' || **c == b'\t')
-                .count();
-            if rest[ws..].starts_with(b"\r\n") {
-                i += 1 + ws + 2;
-                continue;
-            }
-            if rest[ws..].starts_with(b"\n") {
-                i += 1 + ws + 1;
-                continue;
-            }
-            if let (Some(h), Some(l)) = (
-                input.get(i + 1).and_then(|c| hex(*c)),
-                input.get(i + 2).and_then(|c| hex(*c)),
-            ) {
-                out.push((h << 4) | l);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b);
-        i += 1;
-    }
-    out
+    qp_decode_mapped(input).0
 }
 
 fn hex(c: u8) -> Option<u8> {
