@@ -248,16 +248,6 @@ impl CategorySet {
         CategorySet(1 << category as u32)
     }
 
-    /// Rebuilds a set from [`CategorySet::bits`]; bits that name no category are dropped.
-    pub fn from_bits(bits: u32) -> Self {
-        CategorySet(bits & ((1 << Category::ALL.len()) - 1))
-    }
-
-    /// The raw bits, for compact storage.
-    pub fn bits(self) -> u32 {
-        self.0
-    }
-
     /// Adds a category.
     pub fn insert(&mut self, category: Category) {
         self.0 |= 1 << category as u32;
@@ -335,7 +325,6 @@ mod tests {
     fn category_set_holds_all_twenty_five() {
         let all: CategorySet = Category::ALL.iter().copied().collect();
         assert_eq!(all.iter().count(), 25);
-        assert_eq!(CategorySet::from_bits(u32::MAX), all);
     }
 
     #[test]

@@ -186,11 +186,6 @@ impl Builtin {
         }
         Builtin { domains }
     }
-
-    /// Every domain and its categories, for `categories lookup` explanations.
-    pub fn entry(&self, domain: &str) -> Option<CategorySet> {
-        self.domains.get(domain).copied()
-    }
 }
 
 impl Default for Builtin {
