@@ -66,9 +66,7 @@ impl Engine {
     /// Decides one activity event.
     pub fn decide_activity(&self, ctx: &Context, event: &Activity<'_>) -> Decision {
         let findings = self
-            .pack()
-            .rules_on(Area::Activity)
-            .filter(|rule| rule.applies_to_roles(&ctx.roles) && self.window_holds(rule, ctx.at))
+            .rules_in_force(Area::Activity, ctx)
             .filter_map(|rule| {
                 rule.checks
                     .iter()

@@ -2,7 +2,9 @@
 
 use jiff::Timestamp;
 
-use charter_policy::{Pack, Rule, WindowCondition};
+use charter_policy::{Area, Pack, Rule, WindowCondition};
+
+use crate::Context;
 
 /// A validated pack, ready to decide events. Cheap to share between threads by reference.
 #[derive(Debug, Clone)]
@@ -21,8 +23,19 @@ impl Engine {
         &self.pack
     }
 
+    /// The rules on `area` that apply to `ctx`: to the person's roles, at this time.
+    pub fn rules_in_force<'a>(
+        &'a self,
+        area: Area,
+        ctx: &'a Context,
+    ) -> impl Iterator<Item = &'a Rule> + 'a {
+        self.pack
+            .rules_on(area)
+            .filter(|rule| rule.applies_to_roles(&ctx.roles) && self.window_holds(rule, ctx.at))
+    }
+
     /// Whether `rule`'s window condition holds at `at`. A rule without one always holds.
-    pub fn window_holds(&self, rule: &Rule, at: Timestamp) -> bool {
+    fn window_holds(&self, rule: &Rule, at: Timestamp) -> bool {
         match &rule.window {
             None => true,
             Some(WindowCondition::During(name)) => {

@@ -130,9 +130,7 @@ impl Engine {
             Privacy::Full
         };
         let findings = self
-            .pack()
-            .rules_on(Area::Mail)
-            .filter(|rule| rule.applies_to_roles(&ctx.roles) && self.window_holds(rule, ctx.at))
+            .rules_in_force(Area::Mail, ctx)
             .filter(|rule| rule.direction.is_none_or(|d| d == facts.direction))
             .filter_map(|rule| {
                 rule.checks.iter().find_map(|check| {
@@ -164,9 +162,7 @@ impl Engine {
     pub fn decide_envelope(&self, ctx: &Context, envelope: &Envelope) -> Decision {
         let facts = Facts::from_envelope(self.pack(), envelope);
         let findings = self
-            .pack()
-            .rules_on(Area::Mail)
-            .filter(|rule| rule.applies_to_roles(&ctx.roles) && self.window_holds(rule, ctx.at))
+            .rules_in_force(Area::Mail, ctx)
             .filter(|rule| rule.direction.is_none_or(|d| d == facts.direction))
             .filter_map(|rule| {
                 rule.checks

@@ -151,9 +151,7 @@ impl Engine {
     ) -> Decision {
         let host = target.map_or(request.url, |t| t.host());
         let findings = self
-            .pack()
-            .rules_on(Area::Web)
-            .filter(|rule| rule.applies_to_roles(&ctx.roles) && self.window_holds(rule, ctx.at))
+            .rules_in_force(Area::Web, ctx)
             .filter_map(|rule| web_finding(rule, ctx, request, host, classification))
             .collect();
         Decision::from_findings(
