@@ -1107,6 +1107,39 @@ fn allsorts_contact_lists_are_not_sent_to_personal_mail() {
 
 // ------------------------------------------------------------------ template (seed 004)
 
+/// The template says "reviewed annually" without a date: lint says the review cannot be
+/// tracked until one is set; the filled-in pack's review falls due a year after the last one
+/// and is overdue the day after.
+#[test]
+fn template_annual_review_is_tracked() {
+    let lint = |name: &str, today: jiff::civil::Date| {
+        let text = std::fs::read_to_string(root().join("policies").join(name)).unwrap();
+        charter_policy::lint::lint(&text, name, today)
+    };
+    let codes = |report: &charter_policy::lint::LintReport| -> Vec<String> {
+        report
+            .diagnostics
+            .iter()
+            .map(|d| d.code.to_string())
+            .collect()
+    };
+    let template = lint("template.toml", jiff::civil::date(2026, 11, 24));
+    assert!(codes(&template).contains(&"no_review_date".to_string()));
+
+    let filled =
+        charter_policy::load_file(&root().join("policies/template-filled.example.toml")).unwrap();
+    let last = filled.meta.last_reviewed.unwrap();
+    assert_eq!(
+        filled.meta.review_due,
+        Some(last.checked_add(jiff::Span::new().years(1)).unwrap())
+    );
+    let name = "template-filled.example.toml";
+    let on_time = lint(name, jiff::civil::date(2027, 3, 31));
+    assert!(!codes(&on_time).contains(&"review_overdue".to_string()));
+    let late = lint(name, jiff::civil::date(2027, 4, 1));
+    assert!(codes(&late).contains(&"review_overdue".to_string()));
+}
+
 /// The template filled in for Northwind Lettings Ltd; `template.toml` itself has placeholders.
 const NORTHWIND: &str = "template-filled.example";
 const NW_ME: &str = "ann.lee@northwind-lettings.co.uk";
