@@ -132,6 +132,8 @@ vocabulary! {
         News => "news",
         Jobsearch => "jobsearch",
         Finance => "finance",
+        Blog => "blog",
+        SelfHarm => "self_harm",
         Other => "other",
     }
 }

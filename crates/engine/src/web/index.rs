@@ -35,7 +35,7 @@ use super::target::{Target, normalise_host};
 use super::{CategorySource, Classification, EntryKind, Match};
 
 /// The first bytes of every index file.
-pub const MAGIC: &[u8; 8] = b"CHRTIDX2";
+pub const MAGIC: &[u8; 8] = b"CHRTIDX3";
 
 /// UT1 list names and the Charter category each is imported as (DESIGN section 4).
 pub const UT1_MAP: &[(&str, Category)] = &[
@@ -79,6 +79,7 @@ pub const UT1_MAP: &[(&str, Category)] = &[
     ("bank", Category::Finance),
     ("financial", Category::Finance),
     ("bitcoin", Category::Finance),
+    ("blog", Category::Blog),
 ];
 
 /// At most this many source lists in one index (the palette keys are 128-bit sets).
