@@ -95,7 +95,7 @@ fn unknown_category() {
         "bad.toml:20:15: unknown category `gamblin`, expected one of: adult, gambling, drugs, hate, \
          extremism, cults, criminal_skills, malware, phishing, piracy, circumvention, chat, forums, \
          social_media, streaming, webmail, public_ai, shopping, games, dating, file_sharing, news, \
-         jobsearch, finance, other"
+         jobsearch, finance, blog, self_harm, other"
     );
 }
 
