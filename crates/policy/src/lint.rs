@@ -12,10 +12,10 @@ use jiff::civil::Date;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use crate::diag::{Diagnostic, Level, Location};
+use crate::diag::{Diagnostic, Level, Lines, Location};
 use crate::load::{LoadError, parse};
-use crate::pack::{Pack, PasswordChange, Rule};
-use crate::vocab::Verdict;
+use crate::pack::{Pack, PasswordChange, Rule, WindowCondition};
+use crate::vocab::{Area, Category, Check, Direction, Verdict};
 
 /// What linting one pack found.
 #[derive(Debug)]
@@ -146,26 +146,39 @@ impl Lint<'_> {
     /// Two rules contradict when they cover the same events for the same people at the same
     /// times and one allows what the other blocks or holds: the strongest action always wins,
     /// so the `allow` can never take effect and the pack does not mean what it says.
+    ///
+    /// Each rule is reported once, against the first rule before it that it contradicts.
+    /// Rules are grouped by scope and by each category, check and URL list they match, and
+    /// each group remembers its first `allow` and its first `block` or `hold`, so the work
+    /// grows with the number of rules, not with the number of pairs.
     fn contradictions(&mut self, rules: &[Rule]) {
-        for (i, a) in rules.iter().enumerate() {
-            for b in &rules[i + 1..] {
-                let opposite = |x: Verdict, y: Verdict| {
-                    x == Verdict::Allow && matches!(y, Verdict::Block | Verdict::Hold)
-                };
-                if !(opposite(a.action, b.action) || opposite(b.action, a.action)) {
-                    continue;
+        let mut first: HashMap<Scope<'_>, HashMap<Matched<'_>, [Option<usize>; 2]>> =
+            HashMap::new();
+        for (i, b) in rules.iter().enumerate() {
+            let side = match b.action {
+                Verdict::Allow => 0,
+                Verdict::Block | Verdict::Hold => 1,
+                Verdict::Log | Verdict::Warn => continue,
+            };
+            let groups = first.entry(Scope::of(b)).or_default();
+            let mut earliest: Option<usize> = None;
+            for matched in Matched::all(b) {
+                let firsts = groups.entry(matched).or_default();
+                if let Some(j) = firsts[1 - side] {
+                    earliest = Some(earliest.map_or(j, |e| e.min(j)));
                 }
-                if same_scope(a, b) {
-                    self.push(
-                        Level::Error,
-                        "contradiction",
-                        b.location,
-                        format!(
-                            "rule `{}` ({}) contradicts rule `{}` ({}, line {}): same scope, opposite actions",
-                            b.id, b.action, a.id, a.action, a.location.line
-                        ),
-                    );
-                }
+                firsts[side].get_or_insert(i);
+            }
+            if let Some(a) = earliest.map(|j| &rules[j]) {
+                self.push(
+                    Level::Error,
+                    "contradiction",
+                    b.location,
+                    format!(
+                        "rule `{}` ({}) contradicts rule `{}` ({}, line {}): same scope, opposite actions",
+                        b.id, b.action, a.id, a.action, a.location.line
+                    ),
+                );
             }
         }
     }
@@ -217,12 +230,13 @@ impl Lint<'_> {
                 }
             },
         );
+        let lines = Lines::new(self.text);
         for (key, span, placeholder) in found {
             let raw = self.text.get(span.clone()).unwrap_or_default();
             let offset = raw
                 .find(&placeholder)
                 .map_or(span.start, |i| span.start + i);
-            let location = Location::of(self.text, offset);
+            let location = lines.locate(offset);
             self.push(
                 Level::Error,
                 "placeholder",
@@ -233,21 +247,50 @@ impl Lint<'_> {
     }
 }
 
-fn same_scope(a: &Rule, b: &Rule) -> bool {
-    let sorted = |v: &[String]| {
-        let mut v = v.to_vec();
-        v.sort();
-        v
-    };
-    let overlap = !a.categories.intersection(b.categories).is_empty()
-        || a.checks.iter().any(|c| b.checks.contains(c))
-        || a.url_lists.iter().any(|l| b.url_lists.contains(l));
-    a.on == b.on
-        && overlap
-        && a.window == b.window
-        && a.direction == b.direction
-        && sorted(&a.roles) == sorted(&b.roles)
-        && sorted(&a.except_roles) == sorted(&b.except_roles)
+/// Who and when a rule covers: two rules in the same scope that match one thing alike
+/// cover the same events.
+#[derive(PartialEq, Eq, Hash)]
+struct Scope<'r> {
+    on: Area,
+    window: &'r Option<WindowCondition>,
+    direction: Option<Direction>,
+    roles: Vec<&'r str>,
+    except_roles: Vec<&'r str>,
+}
+
+impl<'r> Scope<'r> {
+    fn of(rule: &'r Rule) -> Scope<'r> {
+        let sorted = |v: &'r [String]| {
+            let mut v: Vec<&str> = v.iter().map(String::as_str).collect();
+            v.sort_unstable();
+            v
+        };
+        Scope {
+            on: rule.on,
+            window: &rule.window,
+            direction: rule.direction,
+            roles: sorted(&rule.roles),
+            except_roles: sorted(&rule.except_roles),
+        }
+    }
+}
+
+/// One thing a rule matches.
+#[derive(PartialEq, Eq, Hash)]
+enum Matched<'r> {
+    Category(Category),
+    Check(Check),
+    UrlList(&'r str),
+}
+
+impl<'r> Matched<'r> {
+    fn all(rule: &'r Rule) -> impl Iterator<Item = Matched<'r>> {
+        rule.categories
+            .iter()
+            .map(Matched::Category)
+            .chain(rule.checks.iter().copied().map(Matched::Check))
+            .chain(rule.url_lists.iter().map(|l| Matched::UrlList(l)))
+    }
 }
 
 fn walk_strings<'i>(
@@ -429,6 +472,76 @@ severity = "gross_misconduct"
                 "on = \"web\"\nroles = [\"compliance_officer\"]",
             );
         assert!(run(&format!("{GAMBLING_BLOCK}{allow}")).passed());
+    }
+
+    fn with_id(rule: &str, id: &str) -> String {
+        rule.replace("id = \"a\"", &format!("id = \"{id}\""))
+    }
+
+    #[test]
+    fn a_rule_is_reported_once_against_the_first_it_contradicts() {
+        let hold = with_id(GAMBLING_BLOCK, "b").replace("\"block\"", "\"hold\"");
+        let allow = with_id(GAMBLING_BLOCK, "c").replace("\"block\"", "\"allow\"");
+        let report = run(&format!("{GAMBLING_BLOCK}{hold}{allow}"));
+        assert_eq!(codes(&report), ["contradiction"]);
+        assert!(
+            report.diagnostics[0]
+                .message
+                .starts_with("rule `c` (allow) contradicts rule `a` (block, line "),
+            "{}",
+            report.diagnostics[0].message
+        );
+    }
+
+    #[test]
+    fn every_rule_against_an_earlier_allow_is_reported() {
+        let allow = with_id(GAMBLING_BLOCK, "first").replace("\"block\"", "\"allow\"");
+        let blocks: String = (0..3)
+            .map(|i| with_id(GAMBLING_BLOCK, &format!("b{i}")))
+            .collect();
+        let report = run(&format!("{allow}{blocks}"));
+        let messages: Vec<&str> = report
+            .diagnostics
+            .iter()
+            .map(|d| d.message.as_str())
+            .collect();
+        assert_eq!(messages.len(), 3, "{messages:?}");
+        for (i, m) in messages.iter().enumerate() {
+            assert!(m.starts_with(&format!(
+                "rule `b{i}` (block) contradicts rule `first` (allow"
+            )));
+        }
+    }
+
+    #[test]
+    fn one_shared_category_is_enough_to_contradict() {
+        let allow = with_id(GAMBLING_BLOCK, "b")
+            .replace("\"block\"", "\"allow\"")
+            .replace("[\"gambling\"]", "[\"games\", \"gambling\"]");
+        assert_eq!(
+            codes(&run(&format!("{GAMBLING_BLOCK}{allow}"))),
+            ["contradiction"]
+        );
+    }
+
+    #[test]
+    fn allow_in_another_window_or_for_other_things_is_not_a_contradiction() {
+        let other_window = with_id(GAMBLING_BLOCK, "b")
+            .replace("\"block\"", "\"allow\"")
+            .replace("on = \"web\"", "on = \"web\"\nduring = \"breaks\"");
+        let other_category = with_id(GAMBLING_BLOCK, "c")
+            .replace("\"block\"", "\"allow\"")
+            .replace("[\"gambling\"]", "[\"games\"]");
+        assert!(run(&format!("{GAMBLING_BLOCK}{other_window}{other_category}")).passed());
+    }
+
+    #[test]
+    fn roles_in_another_order_are_the_same_scope() {
+        let block = GAMBLING_BLOCK.replace("on = \"web\"", "on = \"web\"\nroles = [\"x\", \"y\"]");
+        let allow = with_id(&block, "b")
+            .replace("\"block\"", "\"allow\"")
+            .replace("[\"x\", \"y\"]", "[\"y\", \"x\"]");
+        assert_eq!(codes(&run(&format!("{block}{allow}"))), ["contradiction"]);
     }
 
     #[test]

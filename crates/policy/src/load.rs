@@ -9,7 +9,7 @@ use jiff::tz::TimeZone;
 use toml::Spanned;
 use toml::value::Datetime;
 
-use crate::diag::{Diagnostic, Level, Location};
+use crate::diag::{Diagnostic, Level, Lines, Location};
 use crate::pack::*;
 use crate::raw::*;
 use crate::vocab::{Area, Category, CategorySet, Check, Direction, Severity, Verdict};
@@ -99,7 +99,7 @@ pub fn parse(text: &str, file: &str) -> Result<Pack, LoadError> {
         }])
     })?;
     let mut cx = Cx {
-        text,
+        lines: Lines::new(text),
         file,
         errors: Vec::new(),
     };
@@ -120,14 +120,14 @@ fn describe_serde_message(message: &str) -> String {
 }
 
 struct Cx<'a> {
-    text: &'a str,
+    lines: Lines<'a>,
     file: &'a str,
     errors: Vec<Diagnostic>,
 }
 
 impl Cx<'_> {
     fn at(&self, span: std::ops::Range<usize>) -> Location {
-        Location::of(self.text, span.start)
+        self.lines.locate(span.start)
     }
 
     fn error(&mut self, code: &'static str, location: Location, message: String) {
@@ -309,10 +309,19 @@ impl Cx<'_> {
         let mail = self.mail(raw.mail, &organisation.domains);
         let monitoring = self.monitoring(raw.monitoring);
         let passwords = raw.passwords.and_then(|p| self.passwords(p));
+        let known_windows = if windows.iter().next().is_none() {
+            "(none: add [hours] or [windows])".to_string()
+        } else {
+            windows
+                .iter()
+                .map(|(n, _)| n)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         let rules = raw
             .rules
             .into_iter()
-            .filter_map(|r| self.rule(r, &windows, &raw.web.url_lists))
+            .filter_map(|r| self.rule(r, &windows, &known_windows, &raw.web.url_lists))
             .collect();
         let g = raw.governance;
         let governance = Governance {
@@ -491,6 +500,7 @@ impl Cx<'_> {
         &mut self,
         spanned: Spanned<RawRule>,
         windows: &Windows,
+        known_windows: &str,
         url_lists: &BTreeMap<String, Text>,
     ) -> Option<Rule> {
         let location = self.at(spanned.span());
@@ -590,19 +600,13 @@ impl Cx<'_> {
             }
             (Some(name), None) | (None, Some(name)) => {
                 if windows.get(name.get_ref()).is_none() {
-                    let known: Vec<&str> = windows.iter().map(|(n, _)| n).collect();
                     let at = self.at(name.span());
                     self.error(
                         "unknown_window",
                         at,
                         format!(
-                            "unknown window `{}`, expected one of: {}",
+                            "unknown window `{}`, expected one of: {known_windows}",
                             name.get_ref(),
-                            if known.is_empty() {
-                                "(none: add [hours] or [windows])".to_string()
-                            } else {
-                                known.join(", ")
-                            }
                         ),
                     );
                 }

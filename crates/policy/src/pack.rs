@@ -192,7 +192,7 @@ pub struct Governance {
 }
 
 /// Whether a rule applies inside or outside a named window.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum WindowCondition {
     /// Matches only while the window is open.
     During(String),

@@ -37,8 +37,13 @@ severity = "misconduct"
 fn error(from: &str, to: &str) -> String {
     let text = GOOD.replacen(from, to, 1);
     assert_ne!(text, GOOD, "replacement `{from}` not found");
-    match parse(&text, "bad.toml") {
-        Ok(_) => panic!("`{to}` loaded"),
+    error_in(&text, "bad.toml")
+}
+
+/// The only error loading `text` as `file` gives, as `file:line:col: message`.
+fn error_in(text: &str, file: &str) -> String {
+    match parse(text, file) {
+        Ok(_) => panic!("`{file}` loaded"),
         Err(LoadError::Invalid(errors)) => {
             assert_eq!(errors.len(), 1, "{errors:?}");
             let Diagnostic {
@@ -272,4 +277,26 @@ fn every_error_is_reported_not_just_the_first() {
     };
     let codes: Vec<&str> = errors.iter().map(|e| e.code).collect();
     assert_eq!(codes, ["bad_days", "unknown_category"]);
+}
+
+#[test]
+fn an_error_deep_in_a_large_pack_names_its_line_and_column() {
+    let rule = GOOD.split_once("[[rule]]").unwrap().1;
+    let mut text = GOOD.to_string();
+    for i in 0..3000 {
+        text.push_str("[[rule]]");
+        text.push_str(&rule.replace("id = \"r\"", &format!("id = \"r{i}\"")));
+    }
+    // The mistake at the end of a line many chunks long.
+    let good = "\"gambling\", ".repeat(400);
+    let bad_line = format!("categories = [{good}\"gamblng\"]");
+    text.push_str("[[rule]]\nid = \"last\"\nclause = \"1\"\nquote = \"q\"\non = \"web\"\n");
+    text.push_str(&format!(
+        "{bad_line}\naction = \"block\"\nseverity = \"concern\"\n"
+    ));
+    let line = text.lines().position(|l| l == bad_line).unwrap() + 1;
+    let column = bad_line.find("\"gamblng").unwrap() + 1;
+    let error = error_in(&text, "big.toml");
+    let expected = format!("big.toml:{line}:{column}: unknown category `gamblng`, expected");
+    assert!(error.starts_with(&expected), "{error}");
 }

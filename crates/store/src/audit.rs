@@ -6,6 +6,8 @@
 //! Appending starts by bumping that row (`UPDATE ... RETURNING`), which takes the write lock
 //! on both engines, so two writers can never both link to the same predecessor.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -201,7 +203,118 @@ pub(crate) fn audit_row(r: &crate::db::Row) -> Result<AuditRow> {
     })
 }
 
-/// Walks the chain in `seq` order and reports every break.
+/// The hash a chain starts from.
+const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Reads the cells of one row for verification, noting each that does not hold its column's
+/// type instead of failing: SQLite keeps whatever value an `UPDATE` writes (`seq = 'x'`), and
+/// a changed type is tampering to report on its row, not a reason to stop.
+struct Cells<'r> {
+    row: &'r crate::db::Row,
+    bad: Vec<String>,
+}
+
+impl Cells<'_> {
+    fn note(&mut self, col: &str, what: &str) {
+        self.bad.push(format!("column `{col}` is not {what}"));
+    }
+
+    fn i64(&mut self, col: &str) -> Option<i64> {
+        self.row
+            .i64(col)
+            .map_err(|_| self.note(col, "an integer"))
+            .ok()
+    }
+
+    fn opt_i64(&mut self, col: &str) -> Option<i64> {
+        self.row.opt_i64(col).unwrap_or_else(|_| {
+            self.note(col, "an integer or empty");
+            None
+        })
+    }
+
+    fn text(&mut self, col: &str) -> String {
+        self.row.text(col).unwrap_or_else(|_| {
+            self.note(col, "text");
+            String::new()
+        })
+    }
+}
+
+/// One audit row as verification reads it.
+struct ChainRow {
+    /// `None` when the `seq` cell holds something other than an integer.
+    seq: Option<i64>,
+    prev: String,
+    hash: String,
+    /// The hash recomputed from the row's cells; `None` when a cell could not be read.
+    recomputed: Option<String>,
+    /// The cells that do not hold their column's type.
+    bad: Vec<String>,
+}
+
+impl ChainRow {
+    fn of(r: &crate::db::Row) -> ChainRow {
+        let mut c = Cells {
+            row: r,
+            bad: Vec::new(),
+        };
+        let seq = c.i64("seq");
+        let at = c.i64("at");
+        let (actor, action, entity) = (c.text("actor"), c.text("action"), c.text("entity"));
+        let (entity_id, person_id) = (c.opt_i64("entity_id"), c.opt_i64("person_id"));
+        let (detail, prev, hash) = (c.text("detail"), c.text("prev_hash"), c.text("hash"));
+        let recomputed = match (seq, at) {
+            (Some(seq), Some(at)) if c.bad.is_empty() => Some(row_hash(
+                &prev, seq, at, &actor, &action, &entity, entity_id, person_id, &detail,
+            )),
+            _ => None,
+        };
+        ChainRow {
+            seq,
+            prev,
+            hash,
+            recomputed,
+            bad: c.bad,
+        }
+    }
+}
+
+/// Puts the rows whose `seq` cannot be read back in the chain, each after the row its
+/// `prev_hash` links to (SQLite sorts a text `seq` after every number). Rows that link to
+/// nothing readable go last.
+fn in_chain_order(rows: Vec<ChainRow>) -> Vec<ChainRow> {
+    let (good, unreadable): (Vec<ChainRow>, Vec<ChainRow>) =
+        rows.into_iter().partition(|r| r.seq.is_some());
+    if unreadable.is_empty() {
+        return good;
+    }
+    let mut after: BTreeMap<String, Vec<ChainRow>> = BTreeMap::new();
+    for r in unreadable {
+        after.entry(r.prev.clone()).or_default().push(r);
+    }
+    let mut out = Vec::with_capacity(good.len() + after.len());
+    for r in after.remove(GENESIS).unwrap_or_default() {
+        place(r, &mut out, &mut after);
+    }
+    for r in good {
+        place(r, &mut out, &mut after);
+    }
+    out.extend(after.into_values().flatten());
+    out
+}
+
+/// Appends `row`, then the rows waiting in `after` for its hash, and theirs in turn.
+fn place(row: ChainRow, out: &mut Vec<ChainRow>, after: &mut BTreeMap<String, Vec<ChainRow>>) {
+    let mut stack = vec![row];
+    while let Some(r) = stack.pop() {
+        let next = after.remove(&r.hash).unwrap_or_default();
+        out.push(r);
+        stack.extend(next.into_iter().rev());
+    }
+}
+
+/// Walks the chain in `seq` order and reports every break, naming the row of each.
 pub(crate) async fn verify(tx: &mut Tx) -> Result<VerifyReport> {
     let rows = tx
         .rows(
@@ -210,15 +323,23 @@ pub(crate) async fn verify(tx: &mut Tx) -> Result<VerifyReport> {
             &[],
         )
         .await?;
+    let count = i64::try_from(rows.len()).map_err(|e| Error::invalid("audit", e))?;
+    let rows = in_chain_order(rows.iter().map(ChainRow::of).collect());
     let mut problems = Vec::new();
-    let mut expected_prev = "0".repeat(64);
+    let mut expected_prev = GENESIS.to_string();
     let mut expected_seq = 1;
-    for r in &rows {
-        let seq = r.i64("seq")?;
-        let at = r.i64("at")?;
-        let (actor, action, entity) = (r.text("actor")?, r.text("action")?, r.text("entity")?);
-        let (entity_id, person_id) = (r.opt_i64("entity_id")?, r.opt_i64("person_id")?);
-        let (detail, prev, hash) = (r.text("detail")?, r.text("prev_hash")?, r.text("hash")?);
+    for r in rows {
+        // A row whose `seq` cannot be read is named by its place in the chain.
+        let seq = r.seq.unwrap_or(expected_seq);
+        if !r.bad.is_empty() {
+            problems.push(ChainProblem {
+                seq,
+                problem: format!(
+                    "{}: a cell's type was changed after it was written",
+                    r.bad.join(", ")
+                ),
+            });
+        }
         if seq != expected_seq {
             problems.push(ChainProblem {
                 seq,
@@ -229,7 +350,7 @@ pub(crate) async fn verify(tx: &mut Tx) -> Result<VerifyReport> {
                 },
             });
         }
-        if prev != expected_prev {
+        if r.prev != expected_prev {
             problems.push(ChainProblem {
                 seq,
                 problem: "does not link to the row before it (a row before it was deleted, \
@@ -237,34 +358,42 @@ pub(crate) async fn verify(tx: &mut Tx) -> Result<VerifyReport> {
                     .to_string(),
             });
         }
-        let recomputed = row_hash(
-            &prev, seq, at, &actor, &action, &entity, entity_id, person_id, &detail,
-        );
-        if recomputed != hash {
+        if r.recomputed.as_ref().is_some_and(|h| *h != r.hash) {
             problems.push(ChainProblem {
                 seq,
                 problem: "its contents were edited after it was written (hash mismatch)"
                     .to_string(),
             });
         }
-        expected_prev = hash;
+        expected_prev = r.hash;
         expected_seq = seq + 1;
     }
     let head = tx
-        .one("SELECT seq, hash FROM audit_head WHERE id = 1", &[])
+        .row("SELECT seq, hash FROM audit_head WHERE id = 1", &[])
         .await?;
-    let (head_seq, head_hash) = (head.i64("seq")?, head.text("hash")?);
-    if head_seq != expected_seq - 1 || head_hash != expected_prev {
-        problems.push(ChainProblem {
-            seq: head_seq,
-            problem: format!(
-                "the chain should end at row {head_seq}, but the last row is {} (rows at the end were deleted)",
-                expected_seq - 1
-            ),
-        });
+    let last = expected_seq - 1;
+    match head.as_ref().map(|h| (h.i64("seq"), h.text("hash"))) {
+        Some((Ok(head_seq), Ok(head_hash))) => {
+            if head_seq != last || head_hash != expected_prev {
+                problems.push(ChainProblem {
+                    seq: head_seq,
+                    problem: format!(
+                        "the chain should end at row {head_seq}, but the last row is {last} (rows at the end were deleted)"
+                    ),
+                });
+            }
+        }
+        Some(_) => problems.push(ChainProblem {
+            seq: last,
+            problem: "the chain's head (`audit_head`) holds a value of the wrong type".to_string(),
+        }),
+        None => problems.push(ChainProblem {
+            seq: last,
+            problem: "the chain's head (`audit_head`) is missing".to_string(),
+        }),
     }
     Ok(VerifyReport {
-        rows: i64::try_from(rows.len()).map_err(|e| Error::invalid("audit", e))?,
+        rows: count,
         problems,
     })
 }

@@ -1016,6 +1016,84 @@ both!(audit_verify_finds_reordered_rows, |s, db| {
     assert!(seqs.contains(&2) && seqs.contains(&4), "{r:?}");
 });
 
+/// The problems `audit verify` reports, as `(row, problem)`.
+async fn chain_problems(s: &Store) -> Vec<(i64, String)> {
+    let r = s.audit_verify().await.unwrap();
+    r.problems.into_iter().map(|p| (p.seq, p.problem)).collect()
+}
+
+const TYPE_CHANGED: &str = "a cell's type was changed after it was written";
+
+// SQLite is dynamically typed: an `UPDATE` can put text in an integer column or a blob in a
+// text column, one cell at a time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_verify_names_each_row_whose_cell_changed_type_sqlite() {
+    let db = common::sqlite().await;
+    let s = &db.store;
+    for i in 0..6 {
+        person(s, &format!("P{i}"), "X", &["staff"]).await;
+    }
+    raw_exec(
+        &db.url,
+        "UPDATE audit SET at = 'yesterday' WHERE seq = 2; \
+         UPDATE audit SET seq = 'x' WHERE seq = 3; \
+         UPDATE audit SET detail = x'00ff', entity_id = 2.5 WHERE seq = 4; \
+         UPDATE audit SET actor = 'someone else' WHERE seq = 5",
+    )
+    .await;
+    assert_eq!(
+        chain_problems(s).await,
+        vec![
+            (2, format!("column `at` is not an integer: {TYPE_CHANGED}")),
+            (3, format!("column `seq` is not an integer: {TYPE_CHANGED}")),
+            (
+                4,
+                format!(
+                    "column `entity_id` is not an integer or empty, column `detail` is not text: \
+                     {TYPE_CHANGED}"
+                )
+            ),
+            // The walk goes on past them and still finds an ordinary edit.
+            (
+                5,
+                "its contents were edited after it was written (hash mismatch)".to_string()
+            ),
+        ]
+    );
+    assert_eq!(s.audit_verify().await.unwrap().rows, 6);
+    db.drop_db().await;
+}
+
+// PostgreSQL types whole columns: changing one makes every row's cell the wrong type.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_verify_names_every_row_of_a_column_whose_type_changed_postgres() {
+    let db = common::postgres().await;
+    let s = &db.store;
+    for i in 0..12 {
+        person(s, &format!("P{i}"), "X", &["staff"]).await;
+    }
+    // As text, `seq` sorts 1, 10, 11, 12, 2, ...: the rows are put back in chain order.
+    raw_exec(
+        &db.url,
+        "ALTER TABLE audit ALTER COLUMN seq TYPE text USING seq::text; \
+         ALTER TABLE audit ALTER COLUMN at TYPE text USING at::text; \
+         UPDATE audit SET at = 'yesterday' WHERE seq = '2'",
+    )
+    .await;
+    let expected: Vec<(i64, String)> = (1..=12)
+        .map(|seq| {
+            (
+                seq,
+                format!(
+                    "column `seq` is not an integer, column `at` is not an integer: {TYPE_CHANGED}"
+                ),
+            )
+        })
+        .collect();
+    assert_eq!(chain_problems(s).await, expected);
+    db.drop_db().await;
+}
+
 both!(concurrent_writers_keep_one_chain, |s, db| {
     let mut tasks = Vec::new();
     for i in 0..8 {

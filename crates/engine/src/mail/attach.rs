@@ -1,7 +1,14 @@
 //! What an attachment is: executables by content (PE, ELF, Mach-O, scripts), dangerous and
-//! double extensions, and what is inside zip archives, all within fixed limits.
+//! double extensions, and what is inside zip archives, all within fixed limits and a
+//! [`Budget`] of bytes inflated and time.
 
-use miniz_oxide::inflate::{TINFLStatus, decompress_to_vec_with_limit};
+use miniz_oxide::inflate::TINFLStatus;
+use miniz_oxide::inflate::core::inflate_flags::{
+    TINFL_FLAG_HAS_MORE_INPUT, TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF,
+};
+use miniz_oxide::inflate::core::{DecompressorOxide, decompress};
+
+use super::budget::{Budget, Exhausted};
 
 /// Extensions that run code when opened on Windows or macOS (lowercase, without the dot).
 pub const DANGEROUS_EXTENSIONS: &[&str] = &[
@@ -178,7 +185,12 @@ impl Default for ZipLimits {
     }
 }
 
-/// What was found inside an archive.
+/// How many of each kind of finding a [`ZipReport`] keeps: the checks need the first, and an
+/// archive of thousands of entries (or nested archives of them) must not make thousands of
+/// strings.
+pub const MAX_LISTED: usize = 32;
+
+/// What was found inside an archive: the first [`MAX_LISTED`] of each kind.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct ZipReport {
     /// `(entry name, what it is)` for executables inside.
@@ -187,6 +199,30 @@ pub struct ZipReport {
     pub double_extensions: Vec<String>,
     /// Why part of the archive could not be checked.
     pub unscannable: Vec<String>,
+    /// How many more reasons for `unscannable` there were.
+    pub unlisted: usize,
+}
+
+impl ZipReport {
+    fn executable(&mut self, name: &str, kind: String) {
+        if self.executables.len() < MAX_LISTED {
+            self.executables.push((name.to_string(), kind));
+        }
+    }
+
+    fn double_extension(&mut self, name: &str) {
+        if self.double_extensions.len() < MAX_LISTED {
+            self.double_extensions.push(name.to_string());
+        }
+    }
+
+    fn unscannable(&mut self, why: String) {
+        if self.unscannable.len() < MAX_LISTED {
+            self.unscannable.push(why);
+        } else {
+            self.unlisted += 1;
+        }
+    }
 }
 
 struct Entry<'a> {
@@ -196,6 +232,14 @@ struct Entry<'a> {
     compressed: u64,
     uncompressed: u64,
     data: Option<&'a [u8]>,
+    /// Where the entry lies in the archive, local header to end of data, when it can be read.
+    span: Option<(usize, usize)>,
+}
+
+/// The central directory: the entries, and how many bytes were read to find them.
+struct Directory<'a> {
+    entries: Vec<Entry<'a>>,
+    read: usize,
 }
 
 fn u16_at(b: &[u8], i: usize) -> Option<u16> {
@@ -212,7 +256,7 @@ fn u32_at(b: &[u8], i: usize) -> Option<u32> {
 }
 
 /// Reads the central directory; `Err` says why the archive cannot be read.
-fn entries<'a>(b: &'a [u8], limits: &ZipLimits) -> Result<Vec<Entry<'a>>, String> {
+fn directory<'a>(b: &'a [u8], limits: &ZipLimits) -> Result<Directory<'a>, String> {
     const EOCD: u32 = 0x0605_4b50;
     let search_from = b.len().saturating_sub(65_557);
     let eocd = (search_from..b.len().saturating_sub(21))
@@ -248,21 +292,26 @@ fn entries<'a>(b: &'a [u8], limits: &ZipLimits) -> Result<Vec<Entry<'a>>, String
             .get(at + 46..at + 46 + name_len)
             .ok_or_else(|| "damaged zip central directory".to_string())?;
         let name = String::from_utf8_lossy(name_bytes).into_owned();
-        let data = local_data(b, local, compressed);
+        let located = local_data(b, local, compressed);
         out.push(Entry {
             name,
             encrypted: flags & 1 == 1,
             method,
             compressed,
             uncompressed,
-            data,
+            data: located.map(|(_, data)| data),
+            span: located.map(|(end, _)| (local, end)),
         });
         at += 46 + name_len + extra_len + comment_len;
     }
-    Ok(out)
+    Ok(Directory {
+        entries: out,
+        read: (b.len() - search_from) + at.saturating_sub(cd_offset as usize),
+    })
 }
 
-fn local_data(b: &[u8], local: usize, compressed: u64) -> Option<&[u8]> {
+/// An entry's data and where it ends, from its local header at `local`.
+fn local_data(b: &[u8], local: usize, compressed: u64) -> Option<(usize, &[u8])> {
     if u32_at(b, local)? != 0x0403_4b50 {
         return None;
     }
@@ -270,48 +319,118 @@ fn local_data(b: &[u8], local: usize, compressed: u64) -> Option<&[u8]> {
     let extra_len = u16_at(b, local + 28)? as usize;
     let start = local + 30 + name_len + extra_len;
     let end = start.checked_add(usize::try_from(compressed).ok()?)?;
-    b.get(start..end)
+    Some((end, b.get(start..end)?))
 }
 
-/// Up to `limit` bytes of an entry's content; `None` when its method is not stored or deflate.
-fn inflate(entry: &Entry<'_>, limit: usize) -> Option<Vec<u8>> {
-    let data = entry.data?;
+/// Whether two entries share bytes. No archiver writes that; it is how a small zip makes a
+/// reader inflate the same data over and over.
+fn overlapping(entries: &[Entry<'_>]) -> bool {
+    let mut spans: Vec<(usize, usize)> = entries.iter().filter_map(|e| e.span).collect();
+    spans.sort_unstable();
+    // Sorted by start, any overlap shows between neighbours.
+    spans.windows(2).any(|w| w[1].0 < w[0].1)
+}
+
+/// Up to `limit` bytes of an entry's content, charged to `budget`; `Ok(None)` when its method
+/// is not stored or deflate.
+fn inflate(
+    entry: &Entry<'_>,
+    limit: usize,
+    budget: &mut Budget,
+) -> Result<Option<Vec<u8>>, Exhausted> {
+    let Some(data) = entry.data else {
+        return Ok(None);
+    };
     match entry.method {
-        0 => Some(data[..data.len().min(limit)].to_vec()),
-        8 => match decompress_to_vec_with_limit(data, limit) {
-            Ok(out) => Some(out),
-            Err(e) if e.status == TINFLStatus::HasMoreOutput => Some(e.output),
-            Err(e) => Some(e.output),
-        },
-        _ => None,
+        0 => {
+            let head = &data[..data.len().min(limit)];
+            budget.charge(head.len())?;
+            Ok(Some(head.to_vec()))
+        }
+        8 => inflate_raw(data, limit, budget).map(Some),
+        _ => Ok(None),
     }
 }
 
-/// Looks inside a zip archive: names, the head of each entry, archives inside it.
+/// Inflates raw deflate `data` to at most `limit` bytes, a slice at a time, charging `budget`
+/// for every byte read and every byte written: a long output and a long input that yields
+/// little (empty stored blocks) both count. Damaged data gives what inflated before the damage.
+fn inflate_raw(data: &[u8], limit: usize, budget: &mut Budget) -> Result<Vec<u8>, Exhausted> {
+    const STEP: usize = 64 << 10;
+    let mut state = Box::<DecompressorOxide>::default();
+    let mut out = vec![0; limit.min(STEP)];
+    let mut written = 0;
+    let mut input = data;
+    loop {
+        let slice = &input[..input.len().min(STEP)];
+        let more = slice.len() < input.len();
+        let flags = TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF
+            | if more { TINFL_FLAG_HAS_MORE_INPUT } else { 0 };
+        let (status, read, wrote) = decompress(&mut state, slice, &mut out, written, flags);
+        written += wrote;
+        input = input.get(read..).unwrap_or_default();
+        budget.charge(read + wrote)?;
+        match status {
+            TINFLStatus::NeedsMoreInput if more && read > 0 => {}
+            TINFLStatus::HasMoreOutput if out.len() < limit => {
+                let grown = out.len().saturating_mul(2).min(limit);
+                out.resize(grown, 0);
+            }
+            // Done, the limit reached, or damaged or truncated data.
+            _ => break,
+        }
+    }
+    out.truncate(written);
+    Ok(out)
+}
+
+/// Looks inside a zip archive with a budget of its own, the defaults for one message (see
+/// [`inspect_zip_within`]).
 pub fn inspect_zip(bytes: &[u8], limits: &ZipLimits) -> ZipReport {
+    inspect_zip_within(bytes, limits, &mut Budget::default())
+}
+
+/// Looks inside a zip archive: names, the head of each entry, archives inside it, charging
+/// every byte inflated to `budget`. Once the budget is spent the report says so in
+/// `unscannable` and the rest of the archive is left.
+pub fn inspect_zip_within(bytes: &[u8], limits: &ZipLimits, budget: &mut Budget) -> ZipReport {
     let mut report = ZipReport::default();
-    inspect_zip_into(bytes, limits, 1, &mut report);
+    if let Err(why) = inspect_zip_into(bytes, limits, 1, budget, &mut report) {
+        report.unscannable(why.to_string());
+    }
     report
 }
 
-fn inspect_zip_into(bytes: &[u8], limits: &ZipLimits, depth: usize, report: &mut ZipReport) {
-    let list = match entries(bytes, limits) {
-        Ok(list) => list,
+fn inspect_zip_into(
+    bytes: &[u8],
+    limits: &ZipLimits,
+    depth: usize,
+    budget: &mut Budget,
+    report: &mut ZipReport,
+) -> Result<(), Exhausted> {
+    let dir = match directory(bytes, limits) {
+        Ok(dir) => dir,
         Err(why) => {
-            report.unscannable.push(why);
-            return;
+            report.unscannable(why);
+            return Ok(());
         }
     };
+    budget.charge(dir.read)?;
+    let list = dir.entries;
     let total: u64 = list.iter().map(|e| e.uncompressed).sum();
     let bomb = list.iter().any(|e| {
         e.uncompressed > (1 << 20) && e.uncompressed / e.compressed.max(1) > limits.max_ratio
     });
     if total > limits.max_total_uncompressed || bomb {
-        report.unscannable.push(format!(
+        report.unscannable(format!(
             "zip bomb: {} MiB declared uncompressed",
             total >> 20
         ));
-        return;
+        return Ok(());
+    }
+    if overlapping(&list) {
+        report.unscannable("zip bomb: entries overlap".to_string());
+        return Ok(());
     }
     for entry in &list {
         if entry.name.ends_with('/') {
@@ -319,48 +438,35 @@ fn inspect_zip_into(bytes: &[u8], limits: &ZipLimits, depth: usize, report: &mut
         }
         let base = entry.name.rsplit('/').next().unwrap_or(&entry.name);
         if double_extension(base) {
-            report.double_extensions.push(entry.name.clone());
+            report.double_extension(&entry.name);
         }
         if let Some(ext) = dangerous_extension(base) {
-            report
-                .executables
-                .push((entry.name.clone(), format!(".{ext} file")));
+            report.executable(&entry.name, format!(".{ext} file"));
             continue;
         }
         if entry.encrypted {
-            report
-                .unscannable
-                .push(format!("encrypted archive entry `{}`", entry.name));
+            report.unscannable(format!("encrypted archive entry `{}`", entry.name));
             continue;
         }
-        let Some(head) = inflate(entry, limits.head_bytes) else {
-            report
-                .unscannable
-                .push(format!("archive entry `{}` could not be read", entry.name));
+        let Some(head) = inflate(entry, limits.head_bytes, budget)? else {
+            report.unscannable(format!("archive entry `{}` could not be read", entry.name));
             continue;
         };
         if let Some(kind) = executable_kind(&head) {
-            report
-                .executables
-                .push((entry.name.clone(), kind.to_string()));
+            report.executable(&entry.name, kind.to_string());
         } else if is_zip(&head) {
             if depth >= limits.max_depth {
-                report
-                    .unscannable
-                    .push(format!("archive nested deeper than {}", limits.max_depth));
-            } else if entry.uncompressed as usize > limits.max_nested_bytes {
-                report
-                    .unscannable
-                    .push(format!("nested archive `{}` too large to open", entry.name));
-            } else if let Some(inner) = inflate(entry, limits.max_nested_bytes) {
-                inspect_zip_into(&inner, limits, depth + 1, report);
+                report.unscannable(format!("archive nested deeper than {}", limits.max_depth));
+            } else if entry.uncompressed > limits.max_nested_bytes as u64 {
+                report.unscannable(format!("nested archive `{}` too large to open", entry.name));
+            } else if let Some(inner) = inflate(entry, limits.max_nested_bytes, budget)? {
+                inspect_zip_into(&inner, limits, depth + 1, budget, report)?;
             }
         } else if let Some(kind) = opaque_archive(&head) {
-            report
-                .unscannable
-                .push(format!("{kind} `{}` cannot be inspected", entry.name));
+            report.unscannable(format!("{kind} `{}` cannot be inspected", entry.name));
         }
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -377,55 +483,15 @@ pub(crate) mod tests {
         pe
     }
 
-    /// A stored (uncompressed) zip holding `files`.
-    pub fn zip_stored(files: &[(&str, &[u8])]) -> Vec<u8> {
-        zip_with(files, 0, false)
-    }
+    use std::time::Duration;
 
-    pub fn zip_with(files: &[(&str, &[u8])], flags: u16, deflate: bool) -> Vec<u8> {
-        let mut out = Vec::new();
-        let mut central = Vec::new();
-        for (name, data) in files {
-            let offset = out.len() as u32;
-            let body = if deflate {
-                miniz_oxide::deflate::compress_to_vec(data, 6)
-            } else {
-                data.to_vec()
-            };
-            let method: u16 = if deflate { 8 } else { 0 };
-            out.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
-            out.extend_from_slice(&20u16.to_le_bytes());
-            out.extend_from_slice(&flags.to_le_bytes());
-            out.extend_from_slice(&method.to_le_bytes());
-            out.extend_from_slice(&[0; 8]);
-            out.extend_from_slice(&(body.len() as u32).to_le_bytes());
-            out.extend_from_slice(&(data.len() as u32).to_le_bytes());
-            out.extend_from_slice(&(name.len() as u16).to_le_bytes());
-            out.extend_from_slice(&0u16.to_le_bytes());
-            out.extend_from_slice(name.as_bytes());
-            out.extend_from_slice(&body);
-            central.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
-            central.extend_from_slice(&[20, 0, 20, 0]);
-            central.extend_from_slice(&flags.to_le_bytes());
-            central.extend_from_slice(&method.to_le_bytes());
-            central.extend_from_slice(&[0; 8]);
-            central.extend_from_slice(&(body.len() as u32).to_le_bytes());
-            central.extend_from_slice(&(data.len() as u32).to_le_bytes());
-            central.extend_from_slice(&(name.len() as u16).to_le_bytes());
-            central.extend_from_slice(&[0; 12]);
-            central.extend_from_slice(&offset.to_le_bytes());
-            central.extend_from_slice(name.as_bytes());
-        }
-        let cd_offset = out.len() as u32;
-        out.extend_from_slice(&central);
-        out.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
-        out.extend_from_slice(&[0; 4]);
-        out.extend_from_slice(&(files.len() as u16).to_le_bytes());
-        out.extend_from_slice(&(files.len() as u16).to_le_bytes());
-        out.extend_from_slice(&(central.len() as u32).to_le_bytes());
-        out.extend_from_slice(&cd_offset.to_le_bytes());
-        out.extend_from_slice(&0u16.to_le_bytes());
-        out
+    use crate::mail::test_zips::{copies_bomb, copies_zip, deflate, empty_blocks, fifield_zip};
+    use crate::mail::test_zips::{nested_bomb, overlapping_zip};
+    pub use crate::mail::test_zips::{zip_stored, zip_with};
+
+    /// A budget of `max_bytes` and all the time a test needs.
+    fn bytes_only(max_bytes: u64) -> Budget {
+        Budget::new(max_bytes, Duration::from_secs(600))
     }
 
     #[test]
@@ -524,12 +590,82 @@ pub(crate) mod tests {
     fn zip_bomb_is_unscannable_without_inflating() {
         let zeros = vec![0u8; 32 << 20];
         let zip = zip_with(&[("zeros.bin", &zeros)], 0, true);
-        let r = inspect_zip(&zip, &ZipLimits::default());
+        let mut budget = bytes_only(u64::MAX);
+        let r = inspect_zip_within(&zip, &ZipLimits::default(), &mut budget);
         assert!(
             r.unscannable[0].starts_with("zip bomb"),
             "{:?}",
             r.unscannable
         );
+        assert!(budget.spent() < 1 << 16, "{}", budget.spent());
+    }
+
+    #[test]
+    fn fifield_overlapping_entries_are_a_bomb() {
+        let zip = fifield_zip(&[b'a'; 1000], 20);
+        let dir = directory(&zip, &ZipLimits::default()).unwrap();
+        // Honest sizes: the first entry's data really runs through all later headers into the
+        // kernel, so only the overlap gives the bomb away.
+        let first = inflate_raw(
+            dir.entries[0].data.unwrap(),
+            1 << 20,
+            &mut Budget::default(),
+        );
+        assert_eq!(first.unwrap().len() as u64, dir.entries[0].uncompressed);
+        let r = inspect_zip(&zip, &ZipLimits::default());
+        assert_eq!(r.unscannable, vec!["zip bomb: entries overlap".to_string()]);
+    }
+
+    #[test]
+    fn entries_sharing_one_local_record_are_a_bomb() {
+        let zip = overlapping_zip(&deflate(b"hello"), 2);
+        let r = inspect_zip(&zip, &ZipLimits::default());
+        assert_eq!(r.unscannable, vec!["zip bomb: entries overlap".to_string()]);
+    }
+
+    #[test]
+    fn nested_overlap_is_found_without_inflating_much() {
+        let zip = nested_bomb(1, 10_000);
+        let mut budget = bytes_only(u64::MAX);
+        let r = inspect_zip_within(&zip, &ZipLimits::default(), &mut budget);
+        assert_eq!(r.unscannable, vec!["zip bomb: entries overlap".to_string()]);
+        assert!(budget.spent() < 2 << 20, "{}", budget.spent());
+    }
+
+    #[test]
+    fn nested_copies_stop_at_the_byte_budget() {
+        let zip = copies_bomb(4, 50);
+        let mut budget = bytes_only(16 << 20);
+        let r = inspect_zip_within(&zip, &ZipLimits::default(), &mut budget);
+        assert_eq!(budget.exhausted(), Some(Exhausted::Bytes(16 << 20)));
+        assert_eq!(
+            r.unscannable.last().map(String::as_str),
+            Some("work limit of 16 MiB reached; the rest was not checked")
+        );
+        // One inflation step past the limit at most: half the 8 MiB an entry may inflate to.
+        assert!(
+            budget.spent() < (16 << 20) + (5 << 20),
+            "{}",
+            budget.spent()
+        );
+    }
+
+    #[test]
+    fn input_that_inflates_to_nothing_is_still_work() {
+        let zip = copies_zip(&empty_blocks(200_000), 1);
+        let mut budget = bytes_only(100_000);
+        let r = inspect_zip_within(&zip, &ZipLimits::default(), &mut budget);
+        assert_eq!(budget.exhausted(), Some(Exhausted::Bytes(100_000)));
+        assert_eq!(r.unscannable.len(), 1, "{:?}", r.unscannable);
+    }
+
+    #[test]
+    fn reasons_past_the_cap_are_counted_not_kept() {
+        let names: Vec<String> = (0..100).map(|i| format!("{i}.doc")).collect();
+        let files: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), &b"x"[..])).collect();
+        let r = inspect_zip(&zip_with(&files, 1, false), &ZipLimits::default());
+        assert_eq!(r.unscannable.len(), MAX_LISTED);
+        assert_eq!(r.unlisted, 100 - MAX_LISTED);
     }
 
     #[test]

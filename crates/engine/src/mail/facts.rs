@@ -7,6 +7,7 @@ use mail_parser::{Address, HeaderName, MessageParser, MimeHeaders, PartType};
 use charter_policy::{Check, Direction, Pack, Rule};
 
 use super::attach::{self, ZipReport};
+use super::budget::Budget;
 use super::{MailInput, MailLimits, threshold};
 use crate::text::{self, TextSignals, pii};
 
@@ -80,6 +81,8 @@ pub struct Facts {
     encrypted: bool,
     /// Where a confidential marking was seen.
     confidential: Option<&'static str>,
+    /// Bytes read and produced by decompression and scanning.
+    pub work_bytes: u64,
     /// Phrase detector results.
     signals: TextSignals,
     /// Personal data counts (only for messages with outside recipients).
@@ -229,6 +232,7 @@ fn edit_distance_one(a: &str, b: &str) -> bool {
 
 struct Walk<'p> {
     limits: &'p MailLimits,
+    budget: Budget,
     parts_seen: usize,
     text: Vec<u8>,
     text_complete: bool,
@@ -242,6 +246,9 @@ struct Walk<'p> {
 impl Walk<'_> {
     fn message(&mut self, message: &mail_parser::Message<'_>, depth: usize) {
         for part in &message.parts {
+            if self.budget.exhausted().is_some() {
+                return;
+            }
             self.parts_seen += 1;
             if self.parts_seen > self.limits.max_parts {
                 self.unscannable
@@ -272,11 +279,7 @@ impl Walk<'_> {
                     if let Some(name) = name {
                         self.attachment(name, h.as_bytes(), false);
                     }
-                    let mut scratch = std::mem::take(&mut self.scratch);
-                    scratch.clear();
-                    text::html_to_text(h, &mut scratch);
-                    self.plain(&scratch);
-                    self.scratch = scratch;
+                    self.html(h);
                 }
                 PartType::Binary(b) | PartType::InlineBinary(b) => {
                     self.attachment(name.unwrap_or(""), b, true);
@@ -299,20 +302,66 @@ impl Walk<'_> {
         }
     }
 
-    fn plain(&mut self, t: &str) {
-        if !self.text_complete {
-            return;
+    /// Charges `bytes` to the budget; `false` once it is spent, saying why the first time.
+    fn spend(&mut self, bytes: usize) -> bool {
+        let fresh = self.budget.exhausted().is_none();
+        match self.budget.charge(bytes) {
+            Ok(()) => true,
+            Err(why) => {
+                if fresh {
+                    self.unscannable.push(why.to_string());
+                }
+                false
+            }
         }
-        if !self.body_marking {
-            self.body_marking = t.lines().take(400).any(marking_in_line);
-        }
-        if !text::normalise_bytes_into(&mut self.text, t, self.limits.max_text_bytes) {
+    }
+
+    /// Room left for text, in bytes.
+    fn text_room(&self) -> usize {
+        self.limits.max_text_bytes.saturating_sub(self.text.len())
+    }
+
+    fn text_cut(&mut self) {
+        if self.text_complete {
             self.text_complete = false;
             self.unscannable.push(format!(
                 "text beyond {} MiB not checked",
                 self.limits.max_text_bytes >> 20
             ));
         }
+    }
+
+    fn plain(&mut self, t: &str) {
+        if !self.text_complete {
+            return;
+        }
+        // The detectors read at most `max_text_bytes`; so does everything here.
+        let head = &t[..t.floor_char_boundary(self.text_room())];
+        if !self.spend(head.len()) {
+            return;
+        }
+        if !self.body_marking {
+            self.body_marking = head.lines().take(400).any(marking_in_line);
+        }
+        if !text::normalise_bytes_into(&mut self.text, t, self.limits.max_text_bytes) {
+            self.text_cut();
+        }
+    }
+
+    fn html(&mut self, h: &str) {
+        if !self.text_complete {
+            return;
+        }
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        let read = text::html_to_text(h, &mut scratch, self.text_room());
+        if self.spend(read) {
+            self.plain(&scratch);
+            if read < h.len() {
+                self.text_cut();
+            }
+        }
+        self.scratch = scratch;
     }
 
     fn attachment(&mut self, name: &str, bytes: &[u8], binary: bool) {
@@ -340,7 +389,8 @@ impl Walk<'_> {
                 executables,
                 double_extensions,
                 unscannable,
-            } = attach::inspect_zip(bytes, &self.limits.zip);
+                unlisted,
+            } = attach::inspect_zip_within(bytes, &self.limits.zip, &mut self.budget);
             let shown = if name.is_empty() {
                 "a zip attachment"
             } else {
@@ -369,6 +419,10 @@ impl Walk<'_> {
             }
             self.unscannable
                 .extend(unscannable.into_iter().map(|u| format!("{u} ({shown})")));
+            if unlisted > 0 {
+                self.unscannable
+                    .push(format!("{unlisted} more reasons ({shown})"));
+            }
         } else if let Some(kind) = attach::opaque_archive(bytes) {
             let shown = if name.is_empty() {
                 "an attachment"
@@ -385,6 +439,8 @@ impl Facts {
     /// Gathers the facts about one message.
     pub fn gather(pack: &Pack, input: &MailInput<'_>, limits: &MailLimits) -> Facts {
         let mail = &pack.mail;
+        // Started before parsing, so that parsing counts against the time limit.
+        let budget = Budget::new(limits.max_work_bytes, limits.time_limit);
         let mut unscannable = Vec::new();
         let parser = parser();
         let too_big = input.raw.len() > limits.max_message_bytes;
@@ -433,6 +489,7 @@ impl Facts {
 
         let mut walk = Walk {
             limits,
+            budget,
             parts_seen: 0,
             text: Vec::with_capacity(input.raw.len().min(limits.max_text_bytes) + 64),
             text_complete: true,
@@ -502,6 +559,7 @@ impl Facts {
             unscannable: walk.unscannable,
             encrypted,
             confidential,
+            work_bytes: walk.budget.spent(),
             signals,
             pii,
             subject,
@@ -551,6 +609,7 @@ impl Facts {
             unscannable,
             encrypted: false,
             confidential: None,
+            work_bytes: 0,
             signals: TextSignals::default(),
             pii: pii::PiiCounts::default(),
             subject: String::new(),

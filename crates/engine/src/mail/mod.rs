@@ -6,22 +6,27 @@
 //! the message once with `mail-parser`, gathers [`facts`](Facts) within [`MailLimits`], and
 //! runs each mail rule whose direction, roles and window hold: a rule matches when one of its
 //! `checks` fires. Anything that cannot be checked within the limits (nesting, size, an
-//! encrypted archive, a zip bomb) becomes an `unscannable` fact rather than an error, so
-//! every message gets a decision and a pack decides how strict to be with such messages.
+//! encrypted archive, a zip bomb, the work [`Budget`] spent) becomes an `unscannable` fact
+//! rather than an error, so every message gets a decision, quickly, and a pack decides how
+//! strict to be with such messages.
 //!
 //! Messages whose subject carries one of the pack's `personal_labels` get
 //! [`Privacy::HeadersOnly`](crate::Privacy::HeadersOnly); their findings never quote the body
 //! or name attachments.
 
 pub mod attach;
+pub mod budget;
 mod facts;
 pub mod footer;
+
+use std::time::Duration;
 
 use charter_policy::{Area, Check, Direction, Rule};
 
 use crate::{Context, Decision, Engine, Finding, Privacy};
 
-pub use attach::ZipLimits;
+pub use attach::{ZipLimits, ZipReport, inspect_zip, inspect_zip_within};
+pub use budget::{Budget, Exhausted};
 pub use facts::Facts;
 
 /// The SMTP envelope of a message, as far as the gateway knows it.
@@ -77,6 +82,13 @@ pub struct MailLimits {
     pub max_depth: usize,
     /// Most bytes of normalised text the text detectors read.
     pub max_text_bytes: usize,
+    /// Most bytes decompression and scanning may read and produce for the whole message: all
+    /// parts, all archive entries, nested archives. Counted as the work is done, whatever
+    /// sizes the message declares.
+    pub max_work_bytes: u64,
+    /// Most time the message may take, parsing included; a backstop behind
+    /// `max_work_bytes`, which normally stops runaway work first.
+    pub time_limit: Duration,
     /// Limits on archives.
     pub zip: ZipLimits,
 }
@@ -88,6 +100,8 @@ impl Default for MailLimits {
             max_parts: 1000,
             max_depth: 8,
             max_text_bytes: 4 << 20,
+            max_work_bytes: budget::DEFAULT_WORK_BYTES,
+            time_limit: budget::DEFAULT_TIME_LIMIT,
             zip: ZipLimits::default(),
         }
     }
@@ -107,6 +121,9 @@ pub struct MailDecision {
     /// Whether the pack wants its disclaimer added and the message lacks it (outgoing mail
     /// only). The milter appends the footer when the verdict lets the message through.
     pub add_disclaimer: bool,
+    /// Bytes decompression and scanning read and produced, against
+    /// [`MailLimits::max_work_bytes`].
+    pub work_bytes: u64,
 }
 
 impl Engine {
@@ -148,6 +165,7 @@ impl Engine {
                 && mail.disclaimer.is_some()
                 && facts.direction == Direction::Outbound
                 && !facts.has_disclaimer,
+            work_bytes: facts.work_bytes,
         }
     }
 }
@@ -186,6 +204,10 @@ fn threshold(rule: &Rule, check: Check) -> Option<u32> {
         _ => rule.max_recipients,
     }
 }
+
+#[cfg(test)]
+#[path = "../../tests/support/zip.rs"]
+pub(crate) mod test_zips;
 
 #[cfg(test)]
 mod tests;

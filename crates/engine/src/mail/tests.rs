@@ -562,6 +562,174 @@ fn zip_bomb_is_unscannable() {
     assert!(d.findings[0].message.contains("zip bomb"));
 }
 
+fn decide_with(raw: &str, limits: &MailLimits) -> MailDecision {
+    let env = Envelope::default();
+    engine().decide_mail_with(&ctx(&[]), &MailInput::new(raw.as_bytes(), &env), limits)
+}
+
+fn unscannable_message(d: &crate::Decision) -> &str {
+    d.findings
+        .iter()
+        .find(|f| f.check == Check::Unscannable)
+        .map_or("", |f| f.message.as_str())
+}
+
+#[test]
+fn overlapping_zip_bomb_is_unscannable_at_once() {
+    // 48 outer x 10,000 inner overlapping entries in a 5.5 KB message: every entry inflated
+    // 8 MiB before entries were checked for overlap, so deciding it took many minutes.
+    let zip = test_zips::nested_bomb(48, 10_000);
+    let raw = with_attachment("files.zip", "application/zip", &zip);
+    let started = std::time::Instant::now();
+    let md = decide_with(&raw, &MailLimits::default());
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert_eq!(checks(&md.decision), [Check::Unscannable]);
+    assert_eq!(
+        unscannable_message(&md.decision),
+        "not fully checked: zip bomb: entries overlap (files.zip)"
+    );
+    assert!(md.work_bytes < 1 << 20, "{}", md.work_bytes);
+}
+
+#[test]
+fn large_overlapping_zip_bomb_is_unscannable_at_once() {
+    let zip = test_zips::nested_bomb(10_000, 10_000);
+    let raw = with_attachment("files.zip", "application/zip", &zip);
+    assert!(raw.len() > 600_000, "{}", raw.len());
+    let started = std::time::Instant::now();
+    let md = decide_with(&raw, &MailLimits::default());
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert_eq!(checks(&md.decision), [Check::Unscannable]);
+    assert!(md.work_bytes < 4 << 20, "{}", md.work_bytes);
+}
+
+#[test]
+fn nested_copies_stop_at_the_work_limit() {
+    let zip = test_zips::copies_bomb(4, 50);
+    let limits = MailLimits {
+        max_work_bytes: 16 << 20,
+        ..MailLimits::default()
+    };
+    let md = decide_with(
+        &with_attachment("files.zip", "application/zip", &zip),
+        &limits,
+    );
+    assert_eq!(checks(&md.decision), [Check::Unscannable]);
+    assert!(
+        unscannable_message(&md.decision)
+            .ends_with("work limit of 16 MiB reached; the rest was not checked (files.zip)"),
+        "{}",
+        unscannable_message(&md.decision)
+    );
+    assert!(
+        md.work_bytes > 16 << 20 && md.work_bytes < 21 << 20,
+        "{}",
+        md.work_bytes
+    );
+}
+
+#[test]
+fn executable_zip_is_not_unscannable_under_the_budget() {
+    let zip = attach::tests::zip_with(
+        &[
+            ("readme.txt", b"hello"),
+            ("update.dat", &attach::tests::tiny_pe()),
+        ],
+        0,
+        true,
+    );
+    let md = decide_with(
+        &with_attachment("files.zip", "application/zip", &zip),
+        &MailLimits::default(),
+    );
+    assert_eq!(checks(&md.decision), [Check::ExecutableAttachment]);
+    assert!(
+        md.work_bytes > 0 && md.work_bytes < 1 << 16,
+        "{}",
+        md.work_bytes
+    );
+}
+
+/// A message with the same zip attached `copies` times.
+fn with_zips(zip: &[u8], copies: usize) -> String {
+    let b64 = String::from_utf8(footer::base64_encode_lines(zip, b"\r\n")).unwrap();
+    let mut raw = String::from(
+        "From: bob@client.com\r\nTo: ann@acme.co.uk\r\nSubject: Files\r\n\
+         Content-Type: multipart/mixed; boundary=\"XX\"\r\n\r\n--XX\r\n\
+         Content-Type: text/plain\r\n\r\nSee attached.\r\n",
+    );
+    for i in 0..copies {
+        raw.push_str(&format!(
+            "--XX\r\nContent-Type: application/zip\r\n\
+             Content-Disposition: attachment; filename=\"f{i}.zip\"\r\n\
+             Content-Transfer-Encoding: base64\r\n\r\n{b64}\r\n"
+        ));
+    }
+    raw.push_str("--XX--\r\n");
+    raw
+}
+
+#[test]
+fn the_work_limit_covers_the_whole_message() {
+    let data: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    let inner = attach::tests::zip_with(&[("data.bin", &data)], 0, true);
+    let zip = attach::tests::zip_with(&[("inner.zip", &inner)], 0, true);
+    let one = decide_with(&with_zips(&zip, 1), &MailLimits::default());
+    let two = decide_with(&with_zips(&zip, 2), &MailLimits::default());
+    assert!(checks(&two.decision).is_empty(), "{:?}", two.decision);
+    let per_zip = two.work_bytes - one.work_bytes;
+    // The inner archive inflated, then the head of its entry.
+    assert!(per_zip > 4096, "{per_zip}");
+    // Enough for either zip alone, not for both.
+    let limits = MailLimits {
+        max_work_bytes: one.work_bytes + per_zip / 2,
+        ..MailLimits::default()
+    };
+    assert!(checks(&decide_with(&with_zips(&zip, 1), &limits).decision).is_empty());
+    let stopped = decide_with(&with_zips(&zip, 2), &limits);
+    assert_eq!(checks(&stopped.decision), [Check::Unscannable]);
+    assert!(
+        unscannable_message(&stopped.decision).contains("work limit"),
+        "{:?}",
+        stopped.decision
+    );
+}
+
+#[test]
+fn html_past_the_text_limit_is_not_read() {
+    let body = "<p>hello there</p>\r\n".repeat(400_000);
+    let raw = format!(
+        "From: bob@client.com\r\nTo: ann@acme.co.uk\r\nSubject: x\r\n\
+         Content-Type: text/html\r\n\r\n{body}"
+    );
+    let limits = MailLimits {
+        max_text_bytes: 1 << 20,
+        ..MailLimits::default()
+    };
+    let md = decide_with(&raw, &limits);
+    assert_eq!(
+        unscannable_message(&md.decision),
+        "not fully checked: text beyond 1 MiB not checked"
+    );
+    // About 1 MiB of text from under 2 MiB of HTML, read once to strip the tags and once more
+    // as text, out of 7.6 MiB.
+    assert!(body.len() > 7 << 20);
+    assert!(md.work_bytes < 4 << 20, "{}", md.work_bytes);
+}
+
+#[test]
+fn the_time_limit_stops_the_walk() {
+    let limits = MailLimits {
+        time_limit: std::time::Duration::ZERO,
+        ..MailLimits::default()
+    };
+    let md = decide_with(&outbound("Here is the report."), &limits);
+    assert_eq!(
+        unscannable_message(&md.decision),
+        "not fully checked: time limit of 0 ms reached; the rest was not checked"
+    );
+}
+
 #[test]
 fn garbage_gets_a_decision() {
     for raw in [

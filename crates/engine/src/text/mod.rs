@@ -256,12 +256,16 @@ pub fn normalise_bytes_into(out: &mut Vec<u8>, text: &str, limit: usize) -> bool
 }
 
 /// Strips tags, comments, scripts and styles from HTML and decodes the common entities,
-/// appending the text to `out`. Good enough for the detectors, not a renderer.
-pub fn html_to_text(html: &str, out: &mut String) {
+/// appending the text to `out` until it has grown by about `limit` bytes. Returns how many
+/// bytes of `html` were read: all of them unless the limit stopped it. Good enough for the
+/// detectors, not a renderer.
+pub fn html_to_text(html: &str, out: &mut String, limit: usize) -> usize {
     let bytes = html.as_bytes();
+    let limit = out.len().saturating_add(limit);
     let mut i = 0;
     let mut start = 0;
-    while i < bytes.len() {
+    // Text waiting to be copied (`start..i`) counts towards the limit too.
+    while i < bytes.len() && out.len() + (i - start) < limit {
         match bytes[i] {
             b'<' => {
                 out.push_str(&html[start..i]);
@@ -303,9 +307,9 @@ pub fn html_to_text(html: &str, out: &mut String) {
             _ => i += 1,
         }
     }
-    if start < bytes.len() {
-        out.push_str(&html[start..]);
-    }
+    let end = html.floor_char_boundary(i).max(start);
+    out.push_str(&html[start..end]);
+    end
 }
 
 fn entity(rest: &str) -> (&'static str, usize) {
@@ -468,10 +472,18 @@ mod tests {
     #[test]
     fn html_loses_its_tags() {
         let mut out = String::new();
-        html_to_text(
-            "<p>Hello&nbsp;<b>you</b></p><script>x</script><!-- c -->&amp; me",
-            &mut out,
-        );
+        let html = "<p>Hello&nbsp;<b>you</b></p><script>x</script><!-- c -->&amp; me";
+        assert_eq!(html_to_text(html, &mut out, usize::MAX), html.len());
         assert_eq!(norm(&out), "hello you & me ");
+    }
+
+    #[test]
+    fn html_stops_at_the_limit() {
+        let mut out = String::new();
+        let html = format!("<p>{}</p>", "é".repeat(1000));
+        let read = html_to_text(&html, &mut out, 101);
+        assert!(read < html.len(), "{read}");
+        assert!(out.len() <= 101 && out.len() >= 90, "{}", out.len());
+        assert!(out.trim_start().chars().all(|c| c == 'é'));
     }
 }
