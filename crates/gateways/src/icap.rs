@@ -637,6 +637,45 @@ severity = "gross_misconduct"
     }
 
     #[test]
+    fn config_defaults_and_refusals() {
+        let config: IcapConfig = toml::from_str("listen = \"127.0.0.1:1344\"").unwrap();
+        assert_eq!(
+            (
+                config.max_connections,
+                config.max_connections_per_client,
+                config.timeout_secs,
+                config.max_request_bytes,
+            ),
+            (256, 64, 10, 128 * 1024)
+        );
+        assert_eq!(config.trusted_clients, ["127.0.0.1", "::1"]);
+        let build = |extra: &str| {
+            let config: IcapConfig =
+                toml::from_str(&format!("listen = \"127.0.0.1:1344\"\n{extra}")).unwrap();
+            let engine = Arc::new(Engine::new(charter_policy::parse(PACK, "t.toml").unwrap()));
+            config
+                .build(
+                    engine,
+                    Arc::new(Builtin::new()),
+                    Clock::System,
+                    Roles::default(),
+                )
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(build(""), Ok(()));
+        assert_eq!(
+            build("trusted_clients = [\"squid.local\"]"),
+            Err("[icap] trusted_clients: bad network `squid.local`, expected CIDR such as 10.0.0.0/8".into())
+        );
+        assert_eq!(
+            build("max_request_bytes = 100"),
+            Err("[icap] max_request_bytes `100` is too small, it must be at least 16384".into())
+        );
+        assert!(toml::from_str::<IcapConfig>("listen = \"x\"\nidle = 3").is_err());
+    }
+
+    #[test]
     fn unknown_service_is_404_and_respmod_405() {
         assert!(ask("OPTIONS icap://h/other ICAP/1.0\r\n\r\n").starts_with("ICAP/1.0 404"));
         let out = ask("RESPMOD icap://h/reqmod ICAP/1.0\r\nEncapsulated: null-body=0\r\n\r\n");

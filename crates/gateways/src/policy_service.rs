@@ -686,6 +686,29 @@ severity = "concern"
         assert!(pending.bytes() < before);
     }
 
+    #[tokio::test(start_paused = true)]
+    async fn abandoned_messages_are_forgotten_when_room_is_needed() {
+        let pending = Pending::new(1000, 400);
+        let key = |i: u32| (local(), format!("m{i}"));
+        pending.remember(key(1), "a@example.com").unwrap();
+        pending.remember(key(2), "a@example.com").unwrap();
+        assert_eq!(
+            pending.remember(key(3), "a@example.com"),
+            Err(NotRemembered::Full)
+        );
+        // Within Postfix's own timeouts nothing is forgotten.
+        tokio::time::advance(Duration::from_secs(299)).await;
+        assert_eq!(
+            pending.remember(key(3), "a@example.com"),
+            Err(NotRemembered::Full)
+        );
+        // Past them, a message nobody asked about is abandoned and makes room.
+        tokio::time::advance(STALE_AFTER).await;
+        pending.remember(key(3), "a@example.com").unwrap();
+        assert_eq!(pending.take(&key(1)), Vec::<String>::new());
+        assert_eq!(pending.take(&key(3)), ["a@example.com"]);
+    }
+
     #[test]
     fn config_refuses_unknown_keys_and_bad_addresses() {
         let err = toml::from_str::<PolicyServiceConfig>("listen = \"127.0.0.1:1\"\nport = 3")

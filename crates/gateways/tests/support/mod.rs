@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use charter_engine::Engine;
 
-/// Web: gambling blocked. Mail: executables blocked, unscannable attachments held.
+/// Web: gambling blocked, except for the finance role. Mail: executables blocked,
+/// unscannable attachments held.
 pub const PACK: &str = r#"
 [policy]
 id = "limits"
@@ -26,6 +27,7 @@ clause = "4.2"
 quote = "No gambling."
 on = "web"
 categories = ["gambling"]
+except_roles = ["finance"]
 action = "block"
 severity = "gross_misconduct"
 [[rule]]
@@ -315,4 +317,40 @@ pub fn policy_exchange(addr: SocketAddr, request: &str) -> String {
         }
     }
     String::from_utf8_lossy(&got).to_string()
+}
+
+/// A blocking connection to `addr` from the local address `from` (any of 127.0.0.0/8 works
+/// on Linux), to stand for a second client.
+pub fn connect_from(from: &str, addr: SocketAddr) -> TcpStream {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let stream = runtime.block_on(async {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind(format!("{from}:0").parse().unwrap()).unwrap();
+        socket.connect(addr).await.unwrap()
+    });
+    let stream = stream.into_std().unwrap();
+    stream.set_nonblocking(false).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    stream
+}
+
+/// Reads until the peer closes (or 30 s pass); what came, and how long it took.
+pub fn read_to_close(stream: &mut TcpStream) -> (Vec<u8>, Duration) {
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut got = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        match stream.read(&mut chunk) {
+            Ok(0) | Err(_) => return (got, started.elapsed()),
+            Ok(n) => got.extend_from_slice(&chunk[..n]),
+        }
+    }
 }
