@@ -322,13 +322,15 @@ impl Milter {
                 last_frame = Instant::now();
                 let mark = out.len();
                 let step = session.handle(command, self.clock.now(), &mut out);
-                if account
-                    .hold(buf.len() - used + session.held_bytes())
-                    .is_err()
-                {
+                // A message being decided stays charged until its answer is back.
+                let deciding = match &step {
+                    Step::Decide(job) => job.held_bytes(),
+                    Step::Continue | Step::Close => 0,
+                };
+                let held = buf.len() - used + session.held_bytes() + deciding;
+                if account.hold(held).is_err() {
                     out.truncate(mark);
-                    break 'connection self
-                        .over_budget(peer, buf.len() - used + session.held_bytes());
+                    break 'connection self.over_budget(peer, held);
                 }
                 match step {
                     Step::Continue => {}

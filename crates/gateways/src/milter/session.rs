@@ -72,6 +72,11 @@ pub struct MailAnswer {
 }
 
 impl MailJob {
+    /// Bytes of the message it holds.
+    pub fn held_bytes(&self) -> usize {
+        self.message.len()
+    }
+
     /// Decides the message. This is the slow part, run on a pool thread.
     pub fn run(self: Box<Self>) -> MailAnswer {
         let input = MailInput {
