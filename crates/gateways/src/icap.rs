@@ -34,7 +34,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::time::Instant;
 
 use crate::listen::{ConnectionLimits, Read, read_before, serve_bounded, write_within};
-use crate::milter::{Network, parse_networks};
+use crate::net::{Network, parse_networks};
 
 use charter_engine::Engine;
 use charter_engine::web::CategorySource;

@@ -27,7 +27,6 @@
 mod session;
 
 pub use crate::net::{ConfigError, Network};
-pub(crate) use crate::net::{parse_listen, parse_networks};
 pub use session::{
     MailAnswer, MailJob, MessageLimits, Session, Step, VERDICT_HEADER, verdict_header,
 };
@@ -44,7 +43,7 @@ use tokio::time::Instant;
 
 use crate::budget::MemoryBudget;
 use crate::listen::{ConnectionLimits, Read, read_before, serve_bounded, write_within};
-use crate::net::at_least_one;
+use crate::net::{at_least_one, parse_listen, parse_networks};
 use crate::pool::{DecisionPool, Unfinished};
 
 use crate::web::Clock;
@@ -224,12 +223,6 @@ impl Milter {
     /// Colleagues' display names, lowercase: an outside sender using one is a spoof.
     pub fn with_directory(mut self, directory: Vec<String>) -> Milter {
         self.directory = Arc::from(directory);
-        self
-    }
-
-    /// Decides within `limits` instead of the engine's defaults.
-    pub fn with_limits(mut self, limits: MailLimits) -> Milter {
-        self.limits = limits;
         self
     }
 

@@ -405,11 +405,6 @@ impl PolicyService {
         self.listen
     }
 
-    /// Bytes of recipients remembered now for messages in flight.
-    pub fn pending_bytes(&self) -> usize {
-        self.pending.bytes()
-    }
-
     /// Binds the listening socket.
     pub async fn bind(&self) -> std::io::Result<TcpListener> {
         TcpListener::bind(self.listen).await
