@@ -2,10 +2,13 @@
 //! reads, feeds its codec, asks the engine and writes; none makes a policy decision itself.
 #![deny(missing_docs)]
 
+mod budget;
 pub mod icap;
 mod listen;
 pub mod milter;
+mod net;
 pub mod policy_service;
+pub mod pool;
 pub mod record;
 pub mod squid_helper;
 pub mod web;

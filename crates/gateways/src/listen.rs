@@ -1,26 +1,95 @@
-//! The accept loop every TCP gateway shares: a bounded number of connections, one task each.
+//! The accept loop every TCP gateway shares: a bounded number of connections, at most so
+//! many from one client address, one task each; and the deadline-bounded read and write
+//! every connection loop uses.
 
+use std::collections::HashMap;
 use std::future::Future;
-use std::sync::Arc;
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
+use tokio::time::Instant;
 
-/// Accepts connections on `listener` for ever, handling each with `handle` in its own task while
-/// fewer than `slots` are open; a connection over the limit goes to `refuse` instead (which
-/// may answer and close it, or just drop it). `what` names the gateway in log lines.
+/// How many connections a gateway serves at once, in all and from one client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ConnectionLimits {
+    /// Connections at once, from everyone.
+    pub total: usize,
+    /// Connections at once from one IPv4 address or one IPv6 /64.
+    pub per_client: usize,
+}
+
+/// Open connections per client, so one address cannot take every slot.
+#[derive(Debug, Default)]
+struct PerClient(Mutex<HashMap<IpAddr, usize>>);
+
+/// A client's share of [`PerClient`], given back when the connection ends.
+#[derive(Debug)]
+struct ClientSlot {
+    counts: Arc<PerClient>,
+    client: IpAddr,
+}
+
+/// The key a client is counted under: its IPv4 address (also when written IPv4-mapped), or
+/// its IPv6 /64, since one IPv6 host usually has a whole /64 to pick addresses from.
+fn client_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(v4) => IpAddr::V4(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & !u128::from(u64::MAX))),
+        },
+    }
+}
+
+impl PerClient {
+    fn enter(self: &Arc<Self>, ip: IpAddr, max: usize) -> Option<ClientSlot> {
+        let client = client_key(ip);
+        let mut counts = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let count = counts.entry(client).or_insert(0);
+        if *count >= max {
+            return None;
+        }
+        *count += 1;
+        Some(ClientSlot {
+            counts: Arc::clone(self),
+            client,
+        })
+    }
+}
+
+impl Drop for ClientSlot {
+    fn drop(&mut self) {
+        let mut counts = self.counts.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = counts.get_mut(&self.client) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                counts.remove(&self.client);
+            }
+        }
+    }
+}
+
+/// Accepts connections on `listener` for ever, handling each with `handle` in its own task
+/// while fewer than `limits.total` are open and fewer than `limits.per_client` from its
+/// address; a connection over either limit goes to `refuse` instead (which may answer and
+/// close it, or just drop it). `what` names the gateway in log lines.
 pub(crate) async fn serve_bounded<H, Fut>(
     what: &'static str,
     listener: TcpListener,
-    slots: Arc<Semaphore>,
+    limits: ConnectionLimits,
     refuse: impl Fn(TcpStream),
     handle: H,
 ) -> std::io::Result<()>
 where
-    H: Fn(TcpStream) -> Fut,
+    H: Fn(TcpStream, SocketAddr) -> Fut,
     Fut: Future<Output = std::io::Result<()>> + Send + 'static,
 {
+    let slots = Arc::new(Semaphore::new(limits.total.max(1)));
+    let per_client = Arc::new(PerClient::default());
     loop {
         let (stream, peer) = match listener.accept().await {
             Ok(accepted) => accepted,
@@ -35,12 +104,104 @@ where
             refuse(stream);
             continue;
         };
-        let connection = handle(stream);
+        let Some(client_slot) = per_client.enter(peer.ip(), limits.per_client.max(1)) else {
+            eprintln!(
+                "charter {what}: peer={peer} max={}: Too many connections from this client, refused.",
+                limits.per_client
+            );
+            refuse(stream);
+            continue;
+        };
+        let connection = handle(stream, peer);
         tokio::spawn(async move {
             if let Err(e) = connection.await {
                 eprintln!("charter {what}: peer={peer} error={e}: Connection ended.");
             }
-            drop(slot);
+            drop((slot, client_slot));
         });
+    }
+}
+
+/// What a read within a deadline gave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Read {
+    /// This many bytes were appended.
+    Bytes(usize),
+    /// The peer closed the connection.
+    Closed,
+    /// Nothing came before the deadline.
+    TimedOut,
+}
+
+/// Bytes read at most at once: a body chunk from the MTA fits, and an idle connection holds
+/// little.
+pub(crate) const READ_CHUNK: usize = 16 * 1024;
+
+/// Reads what has arrived into `buf` (at most [`READ_CHUNK`] bytes), waiting until
+/// `deadline` at the latest.
+pub(crate) async fn read_before(
+    stream: &mut TcpStream,
+    buf: &mut Vec<u8>,
+    deadline: Instant,
+) -> std::io::Result<Read> {
+    let mut chunk = [0u8; READ_CHUNK];
+    match tokio::time::timeout_at(deadline, stream.read(&mut chunk)).await {
+        Err(_) => Ok(Read::TimedOut),
+        Ok(Ok(0)) => Ok(Read::Closed),
+        Ok(Ok(n)) => {
+            buf.extend_from_slice(&chunk[..n]);
+            Ok(Read::Bytes(n))
+        }
+        Ok(Err(e)) => Err(e),
+    }
+}
+
+/// Writes all of `bytes` within `limit`: a peer that stops reading cannot hold a connection
+/// (and its memory) for ever.
+pub(crate) async fn write_within(
+    stream: &mut TcpStream,
+    bytes: &[u8],
+    limit: Duration,
+) -> std::io::Result<()> {
+    match tokio::time::timeout(limit, stream.write_all(bytes)).await {
+        Ok(written) => written,
+        Err(_) => Err(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            "peer did not read the answer in time",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_client_is_counted_by_address_and_ipv6_by_its_64() {
+        let counts = Arc::new(PerClient::default());
+        let a: IpAddr = "10.0.0.1".parse().unwrap();
+        let first = counts.enter(a, 2).unwrap();
+        let _second = counts.enter("::ffff:10.0.0.1".parse().unwrap(), 2).unwrap();
+        assert!(
+            counts.enter(a, 2).is_none(),
+            "a third from the same address"
+        );
+        assert!(counts.enter("10.0.0.2".parse().unwrap(), 2).is_some());
+        drop(first);
+        assert!(
+            counts.enter(a, 2).is_some(),
+            "a slot given back is free again"
+        );
+        let _v6 = counts.enter("2001:db8::1".parse().unwrap(), 1).unwrap();
+        assert!(
+            counts
+                .enter("2001:db8::ffff:2".parse().unwrap(), 1)
+                .is_none()
+        );
+        assert!(
+            counts
+                .enter("2001:db8:0:1::1".parse().unwrap(), 1)
+                .is_some()
+        );
     }
 }

@@ -1,11 +1,15 @@
 //! ICAP (RFC 3507) requests for a REQMOD service: the codec Charter's ICAP server feeds.
 //!
-//! [`parse_request`] is given everything read so far on a connection and answers
-//! [`Parse::Complete`] with the request and how many bytes it used, [`Parse::Incomplete`],
-//! or an [`IcapError`] (the server answers 400 and closes). Limits are set here: the ICAP
-//! head and the encapsulated HTTP head may each be at most [`MAX_HEAD`] bytes, a body kept
-//! for echoing at most [`MAX_BODY`]; anything larger is [`IcapError::TooLarge`], never
-//! silently cut.
+//! A [`RequestReader`] is given everything read so far on a connection since the last
+//! request and answers [`Parse::Complete`] with the request and how many bytes it used,
+//! [`Parse::Incomplete`], or an [`IcapError`] (the server answers 400 or 413 and closes). It
+//! keeps where it got to, so a request that arrives a byte at a time costs the same as one
+//! that arrives whole; [`parse_request`] is the same reader used once. Limits are set here,
+//! in bytes ([`IcapLimits`]): the ICAP head and the encapsulated HTTP head may each be at
+//! most [`MAX_HEAD`] bytes and the whole request, body included, at most
+//! [`IcapLimits::max_request`]; anything larger is [`IcapError::TooLarge`], never silently
+//! cut. The reader never looks past the first `max_request` bytes, so its answer does not
+//! depend on how the bytes were split into reads.
 //!
 //! Bodies: Charter advertises `Preview: 0`, so a client that follows it sends only an empty
 //! preview (`0\r\n\r\n` or `0; ieof\r\n\r\n`) and waits; the request ends there and
@@ -25,10 +29,30 @@
 
 use std::fmt;
 
-/// Longest ICAP head, and longest encapsulated HTTP head, in bytes.
+/// Longest ICAP head, and longest encapsulated HTTP head, in bytes. Squid's own
+/// `request_header_max_size` is 64 KB.
 pub const MAX_HEAD: usize = 64 * 1024;
-/// Longest request body kept to echo back to a client that does not allow 204.
-pub const MAX_BODY: usize = 1024 * 1024;
+/// Default longest request, heads and body together, in bytes: room for two full heads and
+/// a small body. Squid sends no body (Charter asks for a preview of 0 bytes); only a client
+/// that ignores the preview sends one, for Charter to echo back.
+pub const DEFAULT_MAX_REQUEST: usize = 128 * 1024;
+/// Longest chunk-size line in a body, in bytes.
+const MAX_CHUNK_LINE: usize = 1024;
+
+/// Limits on one request, in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IcapLimits {
+    /// The whole request: ICAP head, encapsulated HTTP head and body on the wire.
+    pub max_request: usize,
+}
+
+impl Default for IcapLimits {
+    fn default() -> Self {
+        IcapLimits {
+            max_request: DEFAULT_MAX_REQUEST,
+        }
+    }
+}
 
 /// An ICAP method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,11 +76,12 @@ pub enum IcapError {
     BadHeader,
     /// An unknown method.
     UnknownMethod(String),
-    /// A missing or malformed `Encapsulated` header.
+    /// A missing or malformed `Encapsulated` header: offsets that are not numbers, that do
+    /// not start at 0, that go backwards, or sections in an impossible order.
     BadEncapsulated,
     /// A malformed chunk in the body.
     BadChunk,
-    /// A head or body over the limits.
+    /// A head or the whole request over the limits.
     TooLarge,
 }
 
@@ -173,48 +198,241 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-/// Parses one request from the start of `buf`.
+/// Parses one request from the start of `buf`, all at once.
 pub fn parse_request(buf: &[u8]) -> Result<Parse, IcapError> {
-    let Some(head_end) = find(&buf[..buf.len().min(MAX_HEAD + 4)], b"\r\n\r\n") else {
-        if buf.len() > MAX_HEAD {
-            return Err(IcapError::TooLarge);
+    RequestReader::new(IcapLimits::default()).read(buf)
+}
+
+/// An encapsulated head (`req-hdr` or `res-hdr`): its length, and whether it is kept (the
+/// HTTP request's head is; a response head is skipped).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Head {
+    keep: bool,
+    len: usize,
+}
+
+/// How the encapsulated message ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ending {
+    /// `null-body`: nothing after the heads.
+    Null,
+    /// `req-body`, `res-body` or `opt-body`: chunks follow.
+    Chunked,
+}
+
+/// Where a [`RequestReader`] has got to in the current request.
+#[derive(Debug, Default)]
+enum State {
+    /// Looking for the blank line that ends the ICAP head.
+    #[default]
+    Head,
+    /// Head read; waiting for the encapsulated heads, which end at `body_at`.
+    Heads {
+        request: Request,
+        heads: Vec<Head>,
+        ending: Ending,
+        heads_at: usize,
+        body_at: usize,
+    },
+    /// Reading body chunks; the next chunk-size line starts at `at`.
+    Body {
+        request: Request,
+        body: Vec<u8>,
+        at: usize,
+    },
+}
+
+/// Reads one request after another from a connection's buffer, resuming where it stopped.
+///
+/// The caller keeps appending what it reads to one buffer and passes all of it to
+/// [`RequestReader::read`]; after [`Parse::Complete`] it removes the `used` bytes from the
+/// front, and the reader starts on the next request. After an error the connection must
+/// close: the reader's state is then meaningless.
+#[derive(Debug, Default)]
+pub struct RequestReader {
+    limits: IcapLimits,
+    state: State,
+    /// Bytes of the ICAP head already searched for its end.
+    scanned: usize,
+    /// Whether the request line has been checked (before the head is complete, so garbage
+    /// is refused at once).
+    line_checked: bool,
+}
+
+impl RequestReader {
+    /// A reader that refuses requests over `limits`.
+    pub fn new(limits: IcapLimits) -> RequestReader {
+        RequestReader {
+            limits,
+            ..RequestReader::default()
         }
-        // A request line that is plainly not ICAP need not wait for more bytes.
-        if let Some(line_end) = find(buf, b"\r\n") {
-            check_request_line(&buf[..line_end])?;
-        }
-        return Ok(Parse::Incomplete);
-    };
-    let head = std::str::from_utf8(&buf[..head_end]).map_err(|_| IcapError::BadHeader)?;
-    let mut lines = head.split("\r\n");
-    let (method, uri) = check_request_line(lines.next().unwrap_or_default().as_bytes())?;
-    let mut headers = Vec::new();
-    for line in lines {
-        let (name, value) = line.split_once(':').ok_or(IcapError::BadHeader)?;
-        if name.is_empty() || name.contains(' ') {
-            return Err(IcapError::BadHeader);
-        }
-        headers.push((name.to_string(), value.trim().to_string()));
     }
-    let mut request = Request {
-        method,
-        uri,
-        headers,
-        http_head: None,
-        body: None,
-        preview: false,
-    };
-    request.preview = request.header("Preview").is_some();
-    let mut at = head_end + 4;
-    let encapsulated = request.header("Encapsulated").map(str::to_string);
-    let Some(encapsulated) = encapsulated else {
-        if method == Method::Options {
-            return Ok(Parse::Complete(request, at));
+
+    /// Carries on parsing `buf`, which holds what the previous call saw and possibly more.
+    pub fn read(&mut self, buf: &[u8]) -> Result<Parse, IcapError> {
+        // INVARIANT: nothing past `max_request` is looked at, so the answer for a request
+        // does not depend on what follows it or on how it was split into reads.
+        let limit = self.limits.max_request;
+        let view = &buf[..buf.len().min(limit)];
+        let parsed = self.step(view)?;
+        match parsed {
+            Parse::Complete(request, used) => {
+                *self = RequestReader::new(self.limits);
+                Ok(Parse::Complete(request, used))
+            }
+            Parse::Incomplete if buf.len() > limit => Err(IcapError::TooLarge),
+            Parse::Incomplete => Ok(Parse::Incomplete),
         }
-        return Err(IcapError::BadEncapsulated);
-    };
-    let mut sections = Vec::new();
-    for part in encapsulated.split(',') {
+    }
+
+    fn step(&mut self, buf: &[u8]) -> Result<Parse, IcapError> {
+        loop {
+            match std::mem::take(&mut self.state) {
+                State::Head => match self.head(buf)? {
+                    Some(next) => self.state = next,
+                    None => return Ok(Parse::Incomplete),
+                },
+                State::Heads {
+                    mut request,
+                    heads,
+                    ending,
+                    heads_at,
+                    body_at,
+                } => {
+                    if buf.len() < body_at {
+                        self.state = State::Heads {
+                            request,
+                            heads,
+                            ending,
+                            heads_at,
+                            body_at,
+                        };
+                        return Ok(Parse::Incomplete);
+                    }
+                    let mut at = heads_at;
+                    for Head { keep, len } in heads {
+                        let bytes = &buf[at..at + len];
+                        at += len;
+                        if keep {
+                            let text =
+                                std::str::from_utf8(bytes).map_err(|_| IcapError::BadHeader)?;
+                            request.http_head = Some(text.to_string());
+                        }
+                    }
+                    match ending {
+                        Ending::Null => return Ok(Parse::Complete(request, body_at)),
+                        Ending::Chunked => {
+                            self.state = State::Body {
+                                request,
+                                body: Vec::new(),
+                                at: body_at,
+                            }
+                        }
+                    }
+                }
+                State::Body {
+                    mut request,
+                    mut body,
+                    at,
+                } => match chunk(buf, at)? {
+                    Chunk::Incomplete => {
+                        self.state = State::Body { request, body, at };
+                        return Ok(Parse::Incomplete);
+                    }
+                    Chunk::Data(range, next) => {
+                        body.extend_from_slice(&buf[range]);
+                        self.state = State::Body {
+                            request,
+                            body,
+                            at: next,
+                        };
+                    }
+                    Chunk::Last(end) => {
+                        request.body = Some(body);
+                        return Ok(Parse::Complete(request, end));
+                    }
+                },
+            }
+        }
+    }
+
+    /// Reads the ICAP head once its blank line has arrived; `None` until then.
+    fn head(&mut self, buf: &[u8]) -> Result<Option<State>, IcapError> {
+        let searchable = &buf[..buf.len().min(MAX_HEAD + 4)];
+        // The blank line may straddle the previous read: look again from 3 bytes back.
+        let from = self.scanned.saturating_sub(3).min(searchable.len());
+        let Some(head_end) = find(&searchable[from..], b"\r\n\r\n").map(|i| from + i) else {
+            self.scanned = searchable.len();
+            // A request line that is plainly not ICAP need not wait for more bytes. It is
+            // checked before the size, as it is when the whole head has arrived.
+            if !self.line_checked
+                && let Some(line_end) = find(buf, b"\r\n")
+            {
+                check_request_line(&buf[..line_end])?;
+                self.line_checked = true;
+            }
+            if buf.len() > MAX_HEAD + 4 {
+                return Err(IcapError::TooLarge);
+            }
+            return Ok(None);
+        };
+        // The request line ends at the first CRLF, at the blank line at the latest.
+        let line_end = find(&buf[..head_end + 2], b"\r\n").unwrap_or(head_end);
+        let (method, uri) = check_request_line(&buf[..line_end])?;
+        let fields = buf.get(line_end + 2..head_end).unwrap_or_default();
+        let fields = std::str::from_utf8(fields).map_err(|_| IcapError::BadHeader)?;
+        let mut headers = Vec::new();
+        for line in fields.split("\r\n").filter(|_| !fields.is_empty()) {
+            let (name, value) = line.split_once(':').ok_or(IcapError::BadHeader)?;
+            if name.is_empty() || name.contains(' ') {
+                return Err(IcapError::BadHeader);
+            }
+            headers.push((name.to_string(), value.trim().to_string()));
+        }
+        let mut request = Request {
+            method,
+            uri,
+            headers,
+            http_head: None,
+            body: None,
+            preview: false,
+        };
+        request.preview = request.header("Preview").is_some();
+        let heads_at = head_end + 4;
+        let Some(encapsulated) = request.header("Encapsulated") else {
+            if method == Method::Options {
+                return Ok(Some(State::Heads {
+                    request,
+                    heads: Vec::new(),
+                    ending: Ending::Null,
+                    heads_at,
+                    body_at: heads_at,
+                }));
+            }
+            return Err(IcapError::BadEncapsulated);
+        };
+        let (heads, ending, heads_len) = encapsulated_sections(encapsulated)?;
+        // Checked: the heads must fit in the request, so the sum cannot overflow here.
+        let body_at = heads_at
+            .checked_add(heads_len)
+            .filter(|end| *end <= self.limits.max_request)
+            .ok_or(IcapError::TooLarge)?;
+        Ok(Some(State::Heads {
+            request,
+            heads,
+            ending,
+            heads_at,
+            body_at,
+        }))
+    }
+}
+
+/// The sections an `Encapsulated` value names, how the message ends, and the heads' total
+/// length. Offsets must start at 0 and never go backwards; heads come first, each at most
+/// [`MAX_HEAD`] bytes, and exactly one body (or `null-body`) comes last.
+fn encapsulated_sections(value: &str) -> Result<(Vec<Head>, Ending, usize), IcapError> {
+    let mut parts = Vec::new();
+    for part in value.split(',') {
         let (name, offset) = part
             .trim()
             .split_once('=')
@@ -223,75 +441,85 @@ pub fn parse_request(buf: &[u8]) -> Result<Parse, IcapError> {
             .trim()
             .parse()
             .map_err(|_| IcapError::BadEncapsulated)?;
-        sections.push((name.trim().to_ascii_lowercase(), offset));
+        parts.push((name.trim().to_ascii_lowercase(), offset));
     }
-    if sections.windows(2).any(|w| w[0].1 > w[1].1) || sections.is_empty() {
+    let Some(((last, body_offset), heads)) = parts.split_last() else {
+        return Err(IcapError::BadEncapsulated);
+    };
+    let ending = match last.as_str() {
+        "null-body" => Ending::Null,
+        "req-body" | "res-body" | "opt-body" => Ending::Chunked,
+        _ => return Err(IcapError::BadEncapsulated),
+    };
+    if parts.first().map(|(_, offset)| *offset) != Some(0)
+        || parts.windows(2).any(|w| w[0].1 > w[1].1)
+    {
         return Err(IcapError::BadEncapsulated);
     }
-    for (i, (name, offset)) in sections.iter().enumerate() {
-        match name.as_str() {
-            "req-hdr" | "res-hdr" => {
-                let end = sections.get(i + 1).ok_or(IcapError::BadEncapsulated)?.1;
-                if end - offset > MAX_HEAD {
-                    return Err(IcapError::TooLarge);
-                }
-                let Some(bytes) = buf.get(at + offset..at + end) else {
-                    return Ok(Parse::Incomplete);
-                };
-                if name == "req-hdr" {
-                    let text = std::str::from_utf8(bytes).map_err(|_| IcapError::BadHeader)?;
-                    request.http_head = Some(text.to_string());
-                }
-            }
-            "null-body" => {
-                if buf.len() < at + offset {
-                    return Ok(Parse::Incomplete);
-                }
-                return Ok(Parse::Complete(request, at + offset));
-            }
-            "req-body" | "res-body" | "opt-body" => {
-                at += offset;
-                let mut body = Vec::new();
-                loop {
-                    let Some(line_end) = find(&buf[at..buf.len().min(at + 1024)], b"\r\n") else {
-                        if buf.len() - at > 1024 {
-                            return Err(IcapError::BadChunk);
-                        }
-                        return Ok(Parse::Incomplete);
-                    };
-                    let line = std::str::from_utf8(&buf[at..at + line_end])
-                        .map_err(|_| IcapError::BadChunk)?;
-                    let size = line.split(';').next().unwrap_or_default().trim();
-                    let size = usize::from_str_radix(size, 16).map_err(|_| IcapError::BadChunk)?;
-                    at += line_end + 2;
-                    if size == 0 {
-                        // The last chunk (or the end of the preview): an empty line ends it.
-                        if buf.len() < at + 2 {
-                            return Ok(Parse::Incomplete);
-                        }
-                        if &buf[at..at + 2] != b"\r\n" {
-                            return Err(IcapError::BadChunk);
-                        }
-                        request.body = Some(body);
-                        return Ok(Parse::Complete(request, at + 2));
-                    }
-                    if body.len() + size > MAX_BODY {
-                        return Err(IcapError::TooLarge);
-                    }
-                    if buf.len() < at + size + 2 {
-                        return Ok(Parse::Incomplete);
-                    }
-                    body.extend_from_slice(&buf[at..at + size]);
-                    if &buf[at + size..at + size + 2] != b"\r\n" {
-                        return Err(IcapError::BadChunk);
-                    }
-                    at += size + 2;
-                }
-            }
+    let mut sections = Vec::with_capacity(heads.len());
+    for (i, (name, offset)) in heads.iter().enumerate() {
+        let keep = match name.as_str() {
+            "req-hdr" => true,
+            "res-hdr" => false,
             _ => return Err(IcapError::BadEncapsulated),
+        };
+        // The next offset is at least this one (checked above), so this cannot underflow.
+        let end = parts.get(i + 1).map_or(*body_offset, |(_, o)| *o);
+        let len = end - offset;
+        if len > MAX_HEAD {
+            return Err(IcapError::TooLarge);
         }
+        sections.push(Head { keep, len });
     }
-    Err(IcapError::BadEncapsulated)
+    Ok((sections, ending, *body_offset))
+}
+
+/// One step through a chunked body.
+#[derive(Debug)]
+enum Chunk {
+    /// The chunk's data is `buf[range]`; the next chunk-size line starts at the `usize`.
+    Data(std::ops::Range<usize>, usize),
+    /// The last chunk (or the end of the preview); the request ends at the `usize`.
+    Last(usize),
+    /// More bytes are needed.
+    Incomplete,
+}
+
+/// Reads the chunk whose size line starts at `at`.
+fn chunk(buf: &[u8], at: usize) -> Result<Chunk, IcapError> {
+    let rest = buf.get(at..).unwrap_or_default();
+    let Some(line_end) = find(&rest[..rest.len().min(MAX_CHUNK_LINE)], b"\r\n") else {
+        if rest.len() > MAX_CHUNK_LINE {
+            return Err(IcapError::BadChunk);
+        }
+        return Ok(Chunk::Incomplete);
+    };
+    let line = std::str::from_utf8(&rest[..line_end]).map_err(|_| IcapError::BadChunk)?;
+    let size = line.split(';').next().unwrap_or_default().trim();
+    if size.is_empty() || !size.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(IcapError::BadChunk);
+    }
+    // A size too large for usize is certainly over the request limit.
+    let size = usize::from_str_radix(size, 16).map_err(|_| IcapError::TooLarge)?;
+    let data_at = at + line_end + 2;
+    if size == 0 {
+        // The last chunk (or the end of the preview): an empty line ends it.
+        return match buf.get(data_at..data_at + 2) {
+            None => Ok(Chunk::Incomplete),
+            Some(b"\r\n") => Ok(Chunk::Last(data_at + 2)),
+            Some(_) => Err(IcapError::BadChunk),
+        };
+    }
+    let Some(data_end) = data_at.checked_add(size).filter(|end| *end <= buf.len()) else {
+        // `buf` is already cut at the request limit, so a chunk past it may still come
+        // (Incomplete) or is too large; the caller tells them apart.
+        return Ok(Chunk::Incomplete);
+    };
+    match buf.get(data_end..data_end + 2) {
+        None => Ok(Chunk::Incomplete),
+        Some(b"\r\n") => Ok(Chunk::Data(data_at..data_end, data_end + 2)),
+        Some(_) => Err(IcapError::BadChunk),
+    }
 }
 
 fn check_request_line(line: &[u8]) -> Result<(Method, String), IcapError> {
@@ -483,6 +711,107 @@ mod tests {
         let mut raw = b"REQMOD icap://h/ ICAP/1.0\r\nX: ".to_vec();
         raw.extend(vec![b'a'; MAX_HEAD + 10]);
         assert_eq!(parse_request(&raw), Err(IcapError::TooLarge));
+    }
+
+    fn reqmod_with(encapsulated: &str, rest: &[u8]) -> Vec<u8> {
+        let mut raw = format!(
+            "REQMOD icap://127.0.0.1:1344/reqmod ICAP/1.0\r\nEncapsulated: {encapsulated}\r\n\r\n"
+        )
+        .into_bytes();
+        raw.extend_from_slice(rest);
+        raw
+    }
+
+    /// Regression (issue 8): a body offset far past the bytes sent panicked on a slice.
+    #[test]
+    fn body_offset_past_the_buffer_is_an_error_not_a_panic() {
+        let raw = reqmod_with("req-body=1000000", b"GET / HTTP/1.1\r\n\r\n");
+        assert_eq!(parse_request(&raw), Err(IcapError::BadEncapsulated));
+        let raw = reqmod_with("req-hdr=0, req-body=1000000", b"GET / HTTP/1.1\r\n\r\n");
+        assert_eq!(parse_request(&raw), Err(IcapError::TooLarge));
+        let raw = reqmod_with("req-hdr=0, req-body=18446744073709551615", b"GET");
+        assert_eq!(parse_request(&raw), Err(IcapError::TooLarge));
+        let raw = reqmod_with("req-hdr=0, null-body=99999999999999999999999", b"GET");
+        assert_eq!(parse_request(&raw), Err(IcapError::BadEncapsulated));
+        // A body offset within the limit but past what has arrived just waits.
+        let raw = reqmod_with("req-hdr=0, req-body=400", b"GET / HTTP/1.1\r\n\r\n");
+        assert_eq!(parse_request(&raw), Ok(Parse::Incomplete));
+    }
+
+    /// Regression (issue 8): sections whose offsets go backwards gave an inverted range.
+    #[test]
+    fn inverted_sections_are_an_error_not_a_panic() {
+        for encapsulated in [
+            "req-hdr=50, req-body=10",
+            "req-hdr=0, res-hdr=40, req-body=10",
+            "req-hdr=10, null-body=0",
+            "req-body=0, req-hdr=10",
+            "null-body=0, null-body=5",
+        ] {
+            let raw = reqmod_with(encapsulated, &[b'x'; 90]);
+            assert_eq!(
+                parse_request(&raw),
+                Err(IcapError::BadEncapsulated),
+                "{encapsulated}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_request_over_the_limit_is_too_large_however_it_arrives() {
+        let body = vec![b'x'; 2000];
+        let mut chunked = format!("{:x}\r\n", body.len()).into_bytes();
+        chunked.extend_from_slice(&body);
+        chunked.extend_from_slice(b"\r\n0\r\n\r\n");
+        let raw = reqmod("", std::str::from_utf8(&chunked).unwrap());
+        let small = IcapLimits { max_request: 1024 };
+        assert_eq!(
+            RequestReader::new(small).read(&raw),
+            Err(IcapError::TooLarge)
+        );
+        let mut reader = RequestReader::new(small);
+        let mut got = Ok(Parse::Incomplete);
+        for end in 1..=raw.len() {
+            got = reader.read(&raw[..end]);
+            if got != Ok(Parse::Incomplete) {
+                break;
+            }
+        }
+        assert_eq!(got, Err(IcapError::TooLarge));
+        // The same request fits the default limit.
+        let (req, used) = complete(&raw);
+        assert_eq!((req.body.map(|b| b.len()), used), (Some(2000), raw.len()));
+    }
+
+    #[test]
+    fn a_reader_fed_a_byte_at_a_time_gives_the_same_requests() {
+        let mut raw = reqmod("", "5\r\nhello\r\n3;x=y\r\nabc\r\n0\r\n\r\n");
+        raw.extend(reqmod("Allow: 204\r\n", ""));
+        let mut reader = RequestReader::new(IcapLimits::default());
+        let mut buf = Vec::new();
+        let mut requests = Vec::new();
+        for b in &raw {
+            buf.push(*b);
+            if let Parse::Complete(request, used) = reader.read(&buf).unwrap() {
+                buf.drain(..used);
+                requests.push(request);
+            }
+        }
+        assert!(buf.is_empty());
+        assert_eq!(requests.len(), 2);
+        assert_eq!(requests[0].body.as_deref(), Some(&b"helloabc"[..]));
+        assert_eq!(requests[1], complete(&reqmod("Allow: 204\r\n", "")).0);
+    }
+
+    #[test]
+    fn chunk_sizes_must_be_hex_digits() {
+        for bad in ["+5\r\nhello\r\n0\r\n\r\n", "\r\n", " \r\nhello"] {
+            assert_eq!(
+                parse_request(&reqmod("", bad)),
+                Err(IcapError::BadChunk),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

@@ -12,8 +12,10 @@ use std::fmt;
 pub const VERSION: u32 = 6;
 /// The largest body chunk in one `SMFIR_REPLBODY` (the MTA's `MILTER_CHUNK_SIZE`).
 pub const MAX_BODY_CHUNK: usize = 65_535;
-/// Default limit on one incoming frame: a body chunk plus room for headers and macros.
-pub const DEFAULT_MAX_FRAME: usize = 1 << 20;
+/// Default limit on one incoming frame, in bytes. The MTA sends the body in chunks of at
+/// most [`MAX_BODY_CHUNK`]; the largest other frame is one header, which Postfix caps at
+/// `header_size_limit` (100 KiB by default).
+pub const DEFAULT_MAX_FRAME: usize = 256 * 1024;
 
 /// `SMFIF_*` actions the milter may take, offered by the MTA in option negotiation.
 pub mod action {

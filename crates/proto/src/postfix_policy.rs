@@ -61,35 +61,70 @@ impl fmt::Display for PolicyError {
 
 impl std::error::Error for PolicyError {}
 
-/// Reads one request from the start of `buf`: `Ok(None)` until the blank line has arrived,
-/// then the request and how many bytes it took.
+/// Reads one request from the start of `buf`, all at once: `Ok(None)` until the blank line
+/// has arrived, then the request and how many bytes it took.
 pub fn read_request(
     buf: &[u8],
     max: usize,
 ) -> Result<Option<(PolicyRequest<'_>, usize)>, PolicyError> {
-    let end = buf.windows(2).position(|w| w == b"\n\n");
-    let Some(end) = end else {
-        if buf.len() > max {
-            return Err(PolicyError::TooLarge { max });
-        }
-        return Ok(None);
-    };
-    if end > max {
-        return Err(PolicyError::TooLarge { max });
+    RequestReader::new(max).read(buf)
+}
+
+/// Reads one request after another from a connection's buffer, resuming its search for the
+/// blank line where the previous call stopped, so a request that arrives a byte at a time
+/// costs the same as one that arrives whole.
+///
+/// The caller keeps appending what it reads to one buffer and passes all of it; after a
+/// request it removes the `used` bytes from the front. After an error the connection must
+/// close. Nothing past the first `max` bytes (and the blank line) is looked at, so the
+/// answer does not depend on how the bytes were split into reads.
+#[derive(Debug, Clone)]
+pub struct RequestReader {
+    max: usize,
+    scanned: usize,
+}
+
+impl RequestReader {
+    /// A reader that refuses requests longer than `max` bytes.
+    pub fn new(max: usize) -> RequestReader {
+        RequestReader { max, scanned: 0 }
     }
-    let text = std::str::from_utf8(&buf[..end]).map_err(|_| PolicyError::Malformed { line: 1 })?;
-    let mut attributes = Vec::new();
-    for (i, line) in text.split('\n').enumerate() {
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        if line.is_empty() {
-            continue;
+
+    /// Carries on reading `buf`, which holds what the previous call saw and possibly more.
+    pub fn read<'a>(
+        &mut self,
+        buf: &'a [u8],
+    ) -> Result<Option<(PolicyRequest<'a>, usize)>, PolicyError> {
+        let view = &buf[..buf.len().min(self.max.saturating_add(2))];
+        // The blank line may straddle the previous read: look again from a byte back.
+        let from = self.scanned.saturating_sub(1).min(view.len());
+        let Some(end) = view[from..]
+            .windows(2)
+            .position(|w| w == b"\n\n")
+            .map(|i| from + i)
+        else {
+            self.scanned = view.len();
+            if view.len() < buf.len() || view.len() > self.max.saturating_add(1) {
+                return Err(PolicyError::TooLarge { max: self.max });
+            }
+            return Ok(None);
+        };
+        self.scanned = 0;
+        let text =
+            std::str::from_utf8(&buf[..end]).map_err(|_| PolicyError::Malformed { line: 1 })?;
+        let mut attributes = Vec::new();
+        for (i, line) in text.split('\n').enumerate() {
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            if line.is_empty() {
+                continue;
+            }
+            let (name, value) = line
+                .split_once('=')
+                .ok_or(PolicyError::Malformed { line: i + 1 })?;
+            attributes.push((name, value));
         }
-        let (name, value) = line
-            .split_once('=')
-            .ok_or(PolicyError::Malformed { line: i + 1 })?;
-        attributes.push((name, value));
+        Ok(Some((PolicyRequest { attributes }, end + 2)))
     }
-    Ok(Some((PolicyRequest { attributes }, end + 2)))
 }
 
 /// The reply to one request.

@@ -1,6 +1,10 @@
 //! The milter session, fed commands as Postfix sends them.
 
 use super::*;
+use charter_engine::mail::footer;
+use charter_policy::Verdict;
+use charter_proto::milter::{Command, action};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const PACK: &str = r#"
 [policy]
@@ -36,8 +40,19 @@ action = "log"
 severity = "info"
 "#;
 
-fn engine() -> Engine {
-    Engine::new(charter_policy::parse(PACK, "t.toml").unwrap())
+fn engine() -> Arc<Engine> {
+    Arc::new(Engine::new(charter_policy::parse(PACK, "t.toml").unwrap()))
+}
+
+/// Handles one command as the connection loop does, deciding on this thread.
+fn feed(s: &mut Session<'_>, command: Command<'_>, out: &mut Vec<u8>) -> Step {
+    match s.handle(command, now(), out) {
+        Step::Decide(job) => {
+            s.finish(Ok(job.run()), out);
+            Step::Continue
+        }
+        step => step,
+    }
 }
 
 fn now() -> jiff::Timestamp {
@@ -78,9 +93,8 @@ fn negotiate(s: &mut Session<'_>) {
 
 /// Runs one message through a negotiated session; returns the end-of-message responses.
 fn run(headers: &[(&str, &str)], body: &str, from: &str, rcpt: &str) -> Vec<(u8, Vec<u8>)> {
-    let engine = engine();
     let trusted = vec!["127.0.0.0/8".parse().unwrap()];
-    let mut s = Session::new(&engine, &trusted, MailLimits::default());
+    let mut s = Session::new(engine(), &trusted, MailLimits::default());
     negotiate(&mut s);
     let mut out = Vec::new();
     s.handle(
@@ -104,7 +118,7 @@ fn run(headers: &[(&str, &str)], body: &str, from: &str, rcpt: &str) -> Vec<(u8,
     }
     assert!(responses(&out).iter().all(|(c, _)| *c == b'c'));
     out.clear();
-    s.handle(Command::EndOfMessage, now(), &mut out);
+    feed(&mut s, Command::EndOfMessage, &mut out);
     responses(&out)
 }
 
@@ -215,8 +229,7 @@ fn forged_verdict_header_is_removed() {
 
 #[test]
 fn hold_without_quarantine_permission_tempfails() {
-    let engine = engine();
-    let mut s = Session::new(&engine, &[], MailLimits::default());
+    let mut s = Session::new(engine(), &[], MailLimits::default());
     let mut out = Vec::new();
     s.handle(
         Command::OptNeg {
@@ -243,7 +256,7 @@ fn hold_without_quarantine_permission_tempfails() {
         &mut out,
     );
     out.clear();
-    s.handle(Command::EndOfMessage, now(), &mut out);
+    feed(&mut s, Command::EndOfMessage, &mut out);
     let r = responses(&out);
     assert_eq!(r[0].0, b'y');
     assert!(String::from_utf8_lossy(&r[0].1).starts_with("451 4.7.1 "));
@@ -251,50 +264,196 @@ fn hold_without_quarantine_permission_tempfails() {
 
 #[test]
 fn abort_forgets_the_message() {
-    let engine = engine();
-    let mut s = Session::new(&engine, &[], MailLimits::default());
+    let mut s = Session::new(engine(), &[], MailLimits::default());
     let mut out = Vec::new();
     s.handle(Command::Mail(vec!["<a@acme.co.uk>"]), now(), &mut out);
     s.handle(Command::Body(b"data"), now(), &mut out);
+    assert!(s.in_message() && s.held_bytes() > 0);
     s.handle(Command::Abort, now(), &mut out);
-    assert!(s.body.is_empty() && s.mail_from.is_none());
-    assert_eq!(s.handle(Command::Quit, now(), &mut out), Flow::Close);
+    assert!(!s.in_message() && s.held_bytes() == 0);
+    assert!(matches!(
+        s.handle(Command::Quit, now(), &mut out),
+        Step::Close
+    ));
 }
 
 #[test]
 fn body_is_bounded() {
-    let engine = engine();
     let limits = MailLimits {
         max_message_bytes: 100,
         ..MailLimits::default()
     };
-    let mut s = Session::new(&engine, &[], limits);
+    let mut s = Session::new(engine(), &[], limits);
     let mut out = Vec::new();
+    s.handle(Command::Mail(vec!["<a@acme.co.uk>"]), now(), &mut out);
     for _ in 0..10 {
         s.handle(Command::Body(&[b'x'; 50]), now(), &mut out);
     }
-    assert_eq!(s.body.len(), 101);
-    assert!(s.body_overflow);
+    // One byte over the engine's limit is kept, so it judges the message on its headers.
+    assert_eq!(s.held_bytes(), 101);
+}
+
+/// Starts a negotiated session with a message from outside under way.
+fn message_session(limits: MessageLimits) -> Session<'static> {
+    let mut s = Session::new(engine(), &[], MailLimits::default()).with_message_limits(limits);
+    negotiate(&mut s);
+    let mut out = Vec::new();
+    s.handle(Command::Mail(vec!["<bob@client.com>"]), now(), &mut out);
+    s
+}
+
+fn reply_text(out: &[u8]) -> String {
+    let r = responses(out);
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert_eq!(r[0].0, b'y', "{r:?}");
+    String::from_utf8_lossy(&r[0].1)
+        .trim_end_matches('\0')
+        .to_string()
 }
 
 #[test]
-fn networks() {
-    let n: Network = "10.0.0.0/8".parse().unwrap();
-    assert!(n.contains("10.1.2.3".parse().unwrap()));
-    assert!(!n.contains("11.0.0.1".parse().unwrap()));
-    assert!(n.contains("::ffff:10.0.0.1".parse().unwrap()));
-    let n: Network = "::1/128".parse().unwrap();
-    assert!(n.contains("::1".parse().unwrap()));
-    assert!("10.0.0.0/33".parse::<Network>().is_err());
+fn headers_over_the_limit_refuse_the_message() {
+    let limits = MessageLimits {
+        max_header_bytes: 100,
+        ..MessageLimits::default()
+    };
+    let mut s = message_session(limits);
+    let mut out = Vec::new();
+    // 60 bytes: fits.
+    s.handle(
+        Command::Header {
+            name: "Subject",
+            value: &"x".repeat(50),
+        },
+        now(),
+        &mut out,
+    );
+    assert_eq!(responses(&out), [(b'c', vec![])]);
+    out.clear();
+    s.handle(
+        Command::Header {
+            name: "Subject",
+            value: &"y".repeat(50),
+        },
+        now(),
+        &mut out,
+    );
+    assert_eq!(
+        reply_text(&out),
+        "552 5.3.4 Charter: message headers over 100 bytes"
+    );
+    assert!(s.held_bytes() <= 100);
+    // Whatever else comes for this message is not kept, and its end gets the same answer.
+    out.clear();
+    s.handle(Command::Body(&[b'z'; 1000]), now(), &mut out);
+    assert!(s.held_bytes() <= 100);
+    out.clear();
+    assert!(matches!(
+        s.handle(Command::EndOfMessage, now(), &mut out),
+        Step::Continue
+    ));
+    assert_eq!(
+        reply_text(&out),
+        "552 5.3.4 Charter: message headers over 100 bytes"
+    );
+    // The next message starts afresh.
+    out.clear();
+    s.handle(Command::Mail(vec!["<bob@client.com>"]), now(), &mut out);
+    s.handle(
+        Command::Header {
+            name: "Subject",
+            value: " hi",
+        },
+        now(),
+        &mut out,
+    );
+    assert!(matches!(
+        s.handle(Command::EndOfMessage, now(), &mut out),
+        Step::Decide(_)
+    ));
+}
+
+#[test]
+fn recipients_over_the_limit_are_refused_one_by_one() {
+    let limits = MessageLimits {
+        max_recipient_bytes: 40,
+        ..MessageLimits::default()
+    };
+    let mut s = message_session(limits);
+    let mut out = Vec::new();
+    // Each recipient is 13 bytes: three fit in 40 bytes.
+    for i in 0..3 {
+        s.handle(
+            Command::Rcpt(vec![&format!("<r{i}@acme.co.uk>")]),
+            now(),
+            &mut out,
+        );
+    }
+    assert!(responses(&out).iter().all(|(c, _)| *c == b'c'));
+    out.clear();
+    s.handle(Command::Rcpt(vec!["<r3@acme.co.uk>"]), now(), &mut out);
+    assert!(
+        reply_text(&out).starts_with("452 4.5.3 Charter: too many recipients for one message"),
+        "{}",
+        reply_text(&out)
+    );
+    assert_eq!(s.held_bytes(), 39);
+}
+
+#[test]
+fn an_engine_that_fails_or_runs_out_of_time_tempfails_the_message() {
+    for (why, text) in [
+        (
+            Unfinished::TimedOut,
+            "451 4.3.0 Charter could not check this message in time; try again later",
+        ),
+        (
+            Unfinished::Panicked,
+            "451 4.3.0 Charter could not check this message; try again later",
+        ),
+    ] {
+        let mut s = message_session(MessageLimits::default());
+        let mut out = Vec::new();
+        let Step::Decide(_job) = s.handle(Command::EndOfMessage, now(), &mut out) else {
+            panic!("the end of a message is decided")
+        };
+        s.finish(Err(why), &mut out);
+        assert_eq!(reply_text(&out), text);
+        assert!(
+            s.take_decided().is_none(),
+            "nothing decided, nothing recorded"
+        );
+    }
 }
 
 #[test]
 fn config() {
     let cfg: MilterConfig = toml::from_str("listen = \"127.0.0.1:8891\"").unwrap();
     assert_eq!(cfg.trusted_networks, ["127.0.0.0/8", "::1/128"]);
+    assert_eq!(
+        (
+            cfg.idle_timeout_secs,
+            cfg.message_timeout_secs,
+            cfg.decision_timeout_secs,
+            cfg.max_connections,
+            cfg.max_connections_per_client,
+            cfg.max_memory_mib,
+            cfg.max_header_bytes,
+            cfg.max_recipient_bytes,
+        ),
+        (30, 600, 20, 256, 128, 256, 1 << 20, 256 << 10)
+    );
     assert!(toml::from_str::<MilterConfig>("listen = \"x\"\nfoo = 1").is_err());
-    let milter = cfg.build(Arc::new(engine()), Clock::System).unwrap();
+    let old: MilterConfig = toml::from_str("listen = \"127.0.0.1:1\"\ntimeout_secs = 9").unwrap();
+    assert_eq!(old.idle_timeout_secs, 9);
+    let milter = cfg.build(engine(), Clock::System).unwrap();
     assert_eq!(milter.listen_addr().port(), 8891);
+    let zero: MilterConfig =
+        toml::from_str("listen = \"127.0.0.1:1\"\nmax_memory_mib = 0").unwrap();
+    assert_eq!(
+        zero.build(engine(), Clock::System).unwrap_err().to_string(),
+        "[milter] max_memory_mib must be at least 1"
+    );
 }
 
 #[test]
@@ -304,13 +463,8 @@ fn over_a_socket() {
         .build()
         .unwrap();
     rt.block_on(async {
-        let cfg = MilterConfig {
-            listen: "127.0.0.1:0".into(),
-            trusted_networks: default_trusted(),
-            timeout_secs: 5,
-            max_connections: 4,
-        };
-        let milter = Arc::new(cfg.build(Arc::new(engine()), Clock::System).unwrap());
+        let cfg: MilterConfig = toml::from_str("listen = \"127.0.0.1:0\"").unwrap();
+        let milter = Arc::new(cfg.build(engine(), Clock::System).unwrap());
         let listener = milter.bind().await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(Arc::clone(&milter).serve(listener));
@@ -340,17 +494,18 @@ fn over_a_socket() {
             at += 4 + len;
         }
         assert_eq!(codes, b"Occhc");
+        // Everything the connection held is given back.
+        assert_eq!(milter.memory_in_use(), 0);
     });
 }
-
 #[test]
 fn colleague_names_from_the_register_catch_a_spoof_and_the_decision_is_recorded() {
     let pack = format!(
         "{PACK}[[rule]]\nid = \"mail.spoof\"\nclause = \"Security\"\non = \"mail\"\nchecks = [\"spoofed_internal_sender\"]\naction = \"hold\"\nseverity = \"concern\"\n"
     );
-    let engine = Engine::new(charter_policy::parse(&pack, "t.toml").unwrap());
-    let directory = vec!["ann smith".to_string()];
-    let mut s = Session::new(&engine, &[], MailLimits::default()).with_directory(&directory);
+    let engine = Arc::new(Engine::new(charter_policy::parse(&pack, "t.toml").unwrap()));
+    let directory: Arc<[String]> = Arc::from(vec!["ann smith".to_string()]);
+    let mut s = Session::new(engine, &[], MailLimits::default()).with_directory(directory);
     negotiate(&mut s);
     let mut out = Vec::new();
     s.handle(
@@ -372,7 +527,7 @@ fn colleague_names_from_the_register_catch_a_spoof_and_the_decision_is_recorded(
         now(),
         &mut out,
     );
-    s.handle(Command::EndOfMessage, now(), &mut out);
+    feed(&mut s, Command::EndOfMessage, &mut out);
     let decided = s.take_decided().expect("a decision to record");
     assert!(s.take_decided().is_none(), "recorded once");
     assert_eq!(decided.decision.verdict, Verdict::Hold);
