@@ -414,6 +414,41 @@ both!(ids_are_never_reused_after_a_delete, |s, db| {
     tx.commit().await.unwrap();
     assert!(next.id > newest.id, "{} reused", next.id);
     assert!(next_m.id > m.id, "{} reused", next_m.id);
+    // Monitoring records too: a records.view audit row lists record ids.
+    let mut tx = s.begin().await.unwrap();
+    tx.insert_account(p.id, "login", "pat", None).await.unwrap();
+    tx.commit().await.unwrap();
+    s.write_records(
+        &sys(),
+        &[record("2026-05-01T10:00:00Z", "other", Privacy::Full, None)],
+    )
+    .await
+    .unwrap();
+    s.write_records(
+        &sys(),
+        &[record("2026-05-01T11:00:00Z", "pat", Privacy::Full, None)],
+    )
+    .await
+    .unwrap();
+    let max = |recs: Vec<Record>| recs.iter().map(|r| r.id).max().unwrap_or(0);
+    let before = max(s
+        .view_records(&sys(), &RecordFilter::default())
+        .await
+        .unwrap());
+    let mut tx = s.begin().await.unwrap();
+    assert_eq!(tx.delete_records_of(p.id).await.unwrap(), 1);
+    tx.commit().await.unwrap();
+    s.write_records(
+        &sys(),
+        &[record("2026-05-01T12:00:00Z", "other", Privacy::Full, None)],
+    )
+    .await
+    .unwrap();
+    let after = max(s
+        .view_records(&sys(), &RecordFilter::default())
+        .await
+        .unwrap());
+    assert!(after > before, "record id {after} reused");
 });
 
 both!(notices_keep_their_audit_row, |s, db| {
@@ -468,7 +503,8 @@ async fn a_version_1_sqlite_store_migrates_keeping_its_rows() {
                    INSERT INTO charter_migrations VALUES (1, 'registers', 0);
                    INSERT INTO people (id, first_name, last_name, status, created_at, updated_at) VALUES (1, 'Pat', 'Old', 'active', 0, 0);
                    INSERT INTO software_requests (id, person_id, software, reason, status, requested_at) VALUES (1, 1, 'A', 'x', 'requested', 0), (2, 1, 'B', 'x', 'approved', 0);
-                   INSERT INTO media_authorisations (id, person_id, description, reason, authorised_by, authorised_at) VALUES (1, 1, 'USB', 'x', 1, 0);",
+                   INSERT INTO media_authorisations (id, person_id, description, reason, authorised_by, authorised_at) VALUES (1, 1, 'USB', 'x', 1, 0);
+                   INSERT INTO decisions (id, at, user_name, source, subject, verdict, privacy) VALUES (1, 0, 'pat', 'web', 'https://a/', 'block', 'full');",
         ))
         .execute(&mut c)
         .await
@@ -488,6 +524,18 @@ async fn a_version_1_sqlite_store_migrates_keeping_its_rows() {
         ]
     );
     assert_eq!(tx.media_of(1).await.unwrap().len(), 1);
+    tx.commit().await.unwrap();
+    let kept = s
+        .view_records(&sys(), &RecordFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        kept.iter()
+            .map(|r| (r.id, r.subject.as_str()))
+            .collect::<Vec<_>>(),
+        vec![(1, "https://a/")]
+    );
+    let mut tx = s.begin().await.unwrap();
     tx.delete_software_requests_of(1, SoftwareStatus::Approved)
         .await
         .unwrap();

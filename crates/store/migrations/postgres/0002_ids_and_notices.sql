@@ -1,5 +1,5 @@
--- Identity columns never hand out an id twice, so nothing changes for the existing tables
--- (sqlite/0002 makes SQLite's ids behave the same).
+-- Identity columns and the decisions sequence never hand out an id twice, so nothing changes
+-- for the existing tables (sqlite/0002 makes SQLite's ids behave the same).
 
 -- Messages for a person, shown in their self-service: that their monitoring records were
 -- looked at, by whom and why (IMPRESS: "will endeavour to inform an affected employee").

@@ -34,6 +34,30 @@ INSERT INTO media_authorisations_new (id, person_id, description, reason, author
 DROP TABLE media_authorisations;
 ALTER TABLE media_authorisations_new RENAME TO media_authorisations;
 
+CREATE TABLE decisions_new (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at BIGINT NOT NULL,
+    user_name TEXT,
+    source TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    rule TEXT,
+    check_name TEXT,
+    severity TEXT,
+    categories TEXT,
+    privacy TEXT NOT NULL,
+    detail TEXT,
+    findings TEXT
+);
+INSERT INTO decisions_new (id, at, user_name, source, subject, verdict, rule, check_name, severity, categories, privacy, detail, findings)
+    SELECT id, at, user_name, source, subject, verdict, rule, check_name, severity, categories, privacy, detail, findings FROM decisions;
+DROP TABLE decisions;
+ALTER TABLE decisions_new RENAME TO decisions;
+-- The indexes of sqlite/0001, unchanged (see there for why each is partial).
+CREATE INDEX decisions_at ON decisions(at);
+CREATE INDEX decisions_user_at ON decisions(user_name, at) WHERE verdict <> 'allow';
+CREATE INDEX decisions_flagged_at ON decisions(at) WHERE verdict <> 'allow';
+
 -- Messages for a person, shown in their self-service: that their monitoring records were
 -- looked at, by whom and why (IMPRESS: "will endeavour to inform an affected employee").
 CREATE TABLE notices (
