@@ -146,6 +146,19 @@ async fn plan(tx: &mut Txn, p: &Person) -> Result<ErasurePlan> {
     })
 }
 
+/// `p` when they have left: someone still employed cannot be erased (the employment
+/// contract is the lawful basis while they work here), and someone erased already is gone.
+fn has_left(p: Person) -> Result<Person> {
+    if p.status != PersonStatus::Left {
+        return Err(Error::Refused(format!(
+            "{} is {}: erasure applies to people who have left (close their leaver checklist first)",
+            p.label(),
+            p.status
+        )));
+    }
+    Ok(p)
+}
+
 /// Names compared as people type them: case and spacing do not matter.
 fn same_name(a: &str, b: &str) -> bool {
     let fold = |s: &str| {
@@ -221,7 +234,7 @@ impl App {
         let roles = self.data_protection();
         let mut tx = self.store.begin().await?;
         crate::act::authorise(&mut tx, actor, "erase people", May::Roles(&roles)).await?;
-        let p = tx.person(person_id).await?;
+        let p = has_left(tx.person(person_id).await?)?;
         let out = plan(&mut tx, &p).await?;
         tx.commit().await?;
         Ok(out)
@@ -240,13 +253,7 @@ impl App {
     ) -> Result<ErasurePlan> {
         let roles = self.data_protection();
         self.act(actor, "erase people", May::Roles(&roles), async |tx, _| {
-            let p = tx.person(person_id).await?;
-            if p.status != PersonStatus::Left {
-                return Err(Error::Refused(format!(
-                    "{} is {}: erasure applies to people who have left (the employment contract is the lawful basis while they work here)",
-                    p.label(), p.status
-                )));
-            }
+            let p = has_left(tx.person(person_id).await?)?;
             if !same_name(confirm, &p.full_name()) {
                 return Err(Error::Refused(format!(
                     "nothing erased: the confirmation `{confirm}` is not the name of {}; repeat their full name to confirm",

@@ -10,7 +10,7 @@ use serde_json::json;
 use charter_store::{Actor, PurgeReport, Record, RecordFilter, retention_cutoff};
 
 use crate::App;
-use crate::act::{May, authorise};
+use crate::act::{Done, May, authorise};
 use crate::clock::local_time;
 use crate::error::{Error, Result};
 
@@ -58,39 +58,30 @@ impl App {
         }
         let roles = self.governance().compliance_roles.clone();
         let tz = self.time_zone().clone();
-        let mut tx = self.store.begin().await?;
-        let reader = authorise(
-            &mut tx,
-            actor,
-            "read monitoring records",
-            May::Roles(&roles),
-        )
-        .await?;
-        let subject = tx.person(person_id).await?;
-        let filter = RecordFilter {
-            since: view.since,
-            until: view.until,
-            limit: view.limit,
-            flagged_only: view.flagged_only,
-            ..RecordFilter::default()
-        };
-        let purpose = json!({"reason": reason, "confidential": view.confidential});
-        let (records, seq) = tx
-            .view_records_of(actor, person_id, filter, purpose)
-            .await?;
-        if !view.confidential {
-            let by = reader
-                .person
-                .as_ref()
-                .map_or_else(|| actor.to_string(), |p| p.full_name());
-            let text = format!(
-                "Your monitoring records were looked at on {} by {by}. The reason given: {reason}",
-                local_time(Timestamp::now(), &tz)
-            );
-            tx.insert_notice(subject.id, &text, Some(seq)).await?;
-        }
-        tx.commit().await?;
-        Ok(records)
+        self.act(actor, "read monitoring records", May::Roles(&roles), async |tx, reader| {
+            let subject = tx.person(person_id).await?;
+            let filter = RecordFilter {
+                since: view.since,
+                until: view.until,
+                limit: view.limit,
+                flagged_only: view.flagged_only,
+                ..RecordFilter::default()
+            };
+            // The store logs the view itself (records.view, with the purpose); the notice
+            // points at that row.
+            let purpose = json!({"reason": reason, "confidential": view.confidential});
+            let (records, seq) = tx.view_records_of(actor, person_id, filter, purpose).await?;
+            if !view.confidential {
+                let by = reader.person.as_ref().map_or_else(|| actor.to_string(), |p| p.full_name());
+                let text = format!(
+                    "Your monitoring records were looked at on {} by {by}. The reason given: {reason}",
+                    local_time(Timestamp::now(), &tz)
+                );
+                tx.insert_notice(subject.id, &text, Some(seq)).await?;
+            }
+            Ok(Done::many(records, Vec::new()))
+        })
+        .await
     }
 
     /// Deletes the monitoring records older than the pack's retention period at `now`, and

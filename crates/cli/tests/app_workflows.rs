@@ -173,6 +173,11 @@ fn erasure_needs_the_data_protection_role_shows_its_plan_and_a_confirmed_name() 
         "--by",
         "Pat Leaver",
     ]);
+    // Someone still here cannot be erased, not even planned.
+    s.refused(
+        &["dsar", "erase", "--person", "3", "--by", "Dee Pro"],
+        "person 3 (Pat Leaver) is active: erasure applies to people who have left",
+    );
     // Pat leaves.
     s.ok(&[
         "leaver",

@@ -81,7 +81,7 @@ impl Txn {
         read(&row)
     }
 
-    /// Every row of `sql` (with at most one argument).
+    /// Every row of `sql`.
     pub(crate) async fn all<T>(
         &mut self,
         sql: &'static str,
