@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 mod cmd;
 mod config;
+mod decision;
 mod exit;
 
 /// Charter turns a written IT policy into controls that are enforced, monitored and audited.

@@ -151,7 +151,7 @@ fn missing_pack_exits_two_with_one_line() {
 fn bad_time_exits_two() {
     let out = charter(&["check", "url", "x.com", "--policy", FIXTURE, "--at", "noon"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("bad time `noon` for --at"));
+    assert!(stderr(&out).contains("bad time `noon`: expected RFC 3339"));
 }
 
 #[test]

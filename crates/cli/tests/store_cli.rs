@@ -169,13 +169,13 @@ fn devices_and_software_need_the_packs_approver_role() {
     );
     s.refused(
         &["devices", "assign", "1", "--to", "2", "--by", "2"],
-        "person 2 may not assign devices",
+        "person 2 (Pat Staff) may not assign devices",
     );
     let d = s.json(&["devices", "assign", "1", "--to", "2", "--by", "1"]);
     assert_eq!(d["status"], "assigned");
     s.refused(
         &["devices", "assign", "1", "--to", "2", "--by", "1"],
-        "device 1 is assigned",
+        "device 1 (laptop SN-1) is assigned",
     );
     s.ok(&[
         "software", "request", "--person", "2", "--name", "Inkscape", "--reason", "diagrams",
@@ -197,14 +197,7 @@ fn devices_and_software_need_the_packs_approver_role() {
 fn breach_after_72_hours_needs_reasons() {
     let s = Site::new();
     s.ok(&[
-        "people",
-        "add",
-        "--first",
-        "Cora",
-        "--last",
-        "Sec",
-        "--roles",
-        "company_secretary",
+        "people", "add", "--first", "Cora", "--last", "Sec", "--roles", "dpo",
     ]);
     let b = s.json(&[
         "breach",
@@ -268,6 +261,9 @@ fn breach_after_72_hours_needs_reasons() {
 fn subject_request_due_dates_and_export() {
     let s = Site::new();
     s.ok(&[
+        "people", "add", "--first", "Dee", "--last", "Pro", "--roles", "dpo",
+    ]);
+    s.ok(&[
         "people",
         "add",
         "--first",
@@ -288,9 +284,11 @@ fn subject_request_due_dates_and_export() {
         "--requester",
         "Pat Staff",
         "--person",
-        "1",
+        "Pat Staff",
         "--received",
         "2026-01-31",
+        "--by",
+        "Dee Pro",
     ]);
     assert_eq!(r["due_on"], "2026-02-28");
     let out = s.dir.path().join("dsar");
@@ -298,9 +296,11 @@ fn subject_request_due_dates_and_export() {
         "dsar",
         "export",
         "--person",
-        "1",
+        "pat.uk@iimtsab.co.uk",
         "-o",
         out.to_str().unwrap(),
+        "--by",
+        "1",
     ]);
     let export: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("export.json")).unwrap()).unwrap();

@@ -245,6 +245,12 @@ impl Cx<'_> {
         list.into_iter().map(Spanned::into_inner).collect()
     }
 
+    /// A role list, or `[default]` when the pack does not give one.
+    fn roles_or(list: Option<Vec<Text>>, default: &str) -> Vec<String> {
+        list.map(Self::strings)
+            .unwrap_or_else(|| vec![default.to_string()])
+    }
+
     fn pack(&mut self, raw: RawPack) -> Pack {
         let timezone = raw
             .policy
@@ -332,6 +338,9 @@ impl Cx<'_> {
             software_approvers: Self::strings(g.software_approvers),
             device_approvers: Self::strings(g.device_approvers),
             social_media_approvers: Self::strings(g.social_media_approvers),
+            register_roles: Self::roles_or(g.register_roles, "hr"),
+            data_protection_roles: Self::roles_or(g.data_protection_roles, "dpo"),
+            compliance_roles: Self::roles_or(g.compliance_roles, "compliance"),
             breach_contact: g.breach_contact.map(Spanned::into_inner),
             subject_request_contact: g.subject_request_contact.map(Spanned::into_inner),
             report_to: g.report_to.map(Spanned::into_inner),

@@ -183,6 +183,15 @@ pub struct Governance {
     pub device_approvers: Vec<String>,
     /// Roles that may authorise social media accounts.
     pub social_media_approvers: Vec<String>,
+    /// Roles that keep the people and account registers and publish policy versions (the
+    /// operator at the console may too). Default: `hr`.
+    pub register_roles: Vec<String>,
+    /// Roles that handle data protection: the breach log, subject requests, subject access
+    /// exports and erasure. Default: `dpo`.
+    pub data_protection_roles: Vec<String>,
+    /// Roles that may read people's monitoring records, with a stated reason. Default:
+    /// `compliance`.
+    pub compliance_roles: Vec<String>,
     /// Who is told of a data breach.
     pub breach_contact: Option<String>,
     /// Who handles data subject requests.

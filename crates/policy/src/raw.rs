@@ -192,6 +192,9 @@ pub struct RawGovernance {
     pub device_approvers: Vec<Text>,
     #[serde(default)]
     pub social_media_approvers: Vec<Text>,
+    pub register_roles: Option<Vec<Text>>,
+    pub data_protection_roles: Option<Vec<Text>>,
+    pub compliance_roles: Option<Vec<Text>>,
     pub breach_contact: Option<Text>,
     pub subject_request_contact: Option<Text>,
     pub report_to: Option<Text>,

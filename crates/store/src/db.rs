@@ -42,16 +42,30 @@ pub enum Engine {
     Postgres,
 }
 
-const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "registers",
-    include_str!("../migrations/sqlite/0001_registers.sql"),
-)];
-const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "registers",
-    include_str!("../migrations/postgres/0001_registers.sql"),
-)];
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "registers",
+        include_str!("../migrations/sqlite/0001_registers.sql"),
+    ),
+    (
+        2,
+        "ids_and_notices",
+        include_str!("../migrations/sqlite/0002_ids_and_notices.sql"),
+    ),
+];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "registers",
+        include_str!("../migrations/postgres/0001_registers.sql"),
+    ),
+    (
+        2,
+        "ids_and_notices",
+        include_str!("../migrations/postgres/0002_ids_and_notices.sql"),
+    ),
+];
 
 impl Backend {
     /// Connects to `url` (`sqlite://PATH` or `postgres://...`), creating a SQLite file if

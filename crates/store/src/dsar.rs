@@ -1,413 +1,224 @@
-//! Subject access and erasure: everything Charter holds about one person, and what erasure
-//! may remove and what the law requires to keep.
+//! Typed storage for subject access and erasure: everything held about one person, read in
+//! one transaction, and the deletes an erasure is made of. What an erasure may remove and
+//! what the law keeps is `charter-app`'s.
 
-use serde::Serialize;
-use serde_json::json;
-
-use crate::Store;
 use crate::audit::{self, Actor, AuditRow};
-use crate::db::Tx;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::*;
 use crate::records::{self, Record, RecordFilter};
-use crate::registers::{get_person, log};
+use crate::txn::{AuditEntry, Txn};
 
-/// Everything held about one person.
-#[derive(Debug, Clone, Serialize)]
-pub struct SubjectExport {
-    /// When the export was made.
-    pub generated_at: String,
-    /// The person.
-    pub person: Person,
-    /// Their accounts (mail addresses, logins).
-    pub accounts: Vec<Account>,
-    /// Devices assigned to them.
-    pub devices: Vec<Device>,
-    /// Removable-media authorisations.
-    pub media_authorisations: Vec<MediaAuthorisation>,
-    /// Their software requests.
-    pub software_requests: Vec<SoftwareRequest>,
-    /// Official social accounts they own, hold or may post from.
-    pub social_accounts: Vec<SocialAccount>,
-    /// Their policy acknowledgements.
-    pub acknowledgements: Vec<Acknowledgement>,
+/// Most monitoring records one subject access view reads.
+const ALL_RECORDS: i64 = 1_000_000;
+
+/// How many rows about one person each register holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Holdings {
+    /// Accounts.
+    pub accounts: u64,
+    /// Policy acknowledgements.
+    pub acknowledgements: u64,
     /// Incidents they reported.
-    pub incidents: Vec<Incident>,
-    /// Breaches that concern them.
-    pub breaches: Vec<Breach>,
-    /// Their data subject requests.
-    pub subject_requests: Vec<SubjectRequest>,
-    /// Their leaver checklist.
-    pub leavers: Vec<Leaver>,
-    /// Monitoring records under their account names.
-    pub monitoring_records: Vec<Record>,
-    /// Audit rows about them (this export's own view row included).
-    pub audit: Vec<AuditRow>,
+    pub incidents: u64,
+    /// Breach log entries that concern them.
+    pub breaches: u64,
+    /// Their subject requests.
+    pub subject_requests: u64,
+    /// Their leaver checklists.
+    pub leavers: u64,
+    /// Audit rows about them.
+    pub audit: u64,
+    /// Decisions they made for others: software decided, media authorised, incidents
+    /// closed, breaches decided, leaver items ticked, checklists opened.
+    pub decisions_made: u64,
 }
 
-/// One line of an erasure report.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct ErasureItem {
-    /// What (`monitoring records`, `breach log entries`).
-    pub what: String,
-    /// How many rows.
-    pub count: u64,
-    /// Why it was erased or kept.
-    pub reason: String,
-}
-
-/// What an erasure did.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct ErasureReport {
-    /// The person.
-    pub person_id: i64,
-    /// What was removed.
-    pub erased: Vec<ErasureItem>,
-    /// What was kept, and the law or policy that requires it.
-    pub kept: Vec<ErasureItem>,
-}
-
-async fn all<T>(
-    tx: &mut Tx,
-    sql: &'static str,
-    id: i64,
-    f: fn(&crate::db::Row) -> Result<T>,
-) -> Result<Vec<T>> {
-    tx.rows(sql, &[id.into()]).await?.iter().map(f).collect()
-}
-
-async fn account_names(tx: &mut Tx, id: i64) -> Result<Vec<String>> {
-    let mut names: Vec<String> = tx
-        .rows(
-            "SELECT name FROM accounts WHERE person_id = $1",
-            &[id.into()],
-        )
-        .await?
-        .iter()
-        .map(|r| r.text("name"))
-        .collect::<Result<_>>()?;
-    // Mail gateways log the whole address, proxies often the local part: match both.
-    let locals: Vec<String> = names
-        .iter()
-        .filter_map(|n| n.split_once('@').map(|(l, _)| l.to_string()))
-        .collect();
-    names.extend(locals);
-    names.sort();
-    names.dedup();
-    Ok(names)
-}
-
-impl Store {
-    /// Gathers everything held about `person_id`. Reading their monitoring records is a view
-    /// and is logged in the audit chain like any other.
-    pub async fn subject_export(
-        &self,
-        actor: &Actor,
-        person_id: i64,
-        today: jiff::civil::Date,
-    ) -> Result<SubjectExport> {
-        let mut tx = self.backend.begin_write().await?;
-        let person = get_person(&mut tx, person_id).await?;
-        let names = account_names(&mut tx, person_id).await?;
-        let monitoring_records = records::view(
-            &mut tx,
-            actor,
-            &RecordFilter {
-                users: names,
-                limit: Some(1_000_000),
-                ..RecordFilter::default()
-            },
-            Some(person_id),
-        )
-        .await?;
-        log(
-            &mut tx,
-            actor,
-            "dsar.export",
-            "person",
-            Some(person_id),
-            Some(person_id),
-            json!({"records": monitoring_records.len()}),
-        )
-        .await?;
-        let accounts = all(
-            &mut tx,
-            "SELECT * FROM accounts WHERE person_id = $1 ORDER BY id",
-            person_id,
-            Account::from_row,
-        )
-        .await?;
-        let devices = all(
-            &mut tx,
-            "SELECT * FROM devices WHERE assignee_id = $1 ORDER BY id",
-            person_id,
-            Device::from_row,
-        )
-        .await?;
-        let media_authorisations = all(
-            &mut tx,
-            "SELECT * FROM media_authorisations WHERE person_id = $1 ORDER BY id",
-            person_id,
-            MediaAuthorisation::from_row,
-        )
-        .await?;
-        let software_requests = all(
-            &mut tx,
-            "SELECT * FROM software_requests WHERE person_id = $1 ORDER BY id",
-            person_id,
-            SoftwareRequest::from_row,
-        )
-        .await?;
-        let social_accounts = all(
-            &mut tx,
-            "SELECT * FROM social_accounts WHERE owner_id = $1 OR custodian_id = $1 ORDER BY id",
-            person_id,
-            SocialAccount::from_row,
-        )
-        .await?;
-        let mut social_accounts = social_accounts;
-        for s in all(
-            &mut tx,
-            "SELECT * FROM social_accounts WHERE owner_id <> $1 AND custodian_id <> $1 ORDER BY id",
-            person_id,
-            SocialAccount::from_row,
-        )
-        .await?
-        {
-            if s.authorised_users.contains(&person_id) {
-                social_accounts.push(s);
-            }
-        }
-        let acknowledgements = all(
-            &mut tx,
-            "SELECT * FROM acknowledgements WHERE person_id = $1 ORDER BY id",
-            person_id,
-            Acknowledgement::from_row,
-        )
-        .await?;
-        let incidents = all(
-            &mut tx,
-            "SELECT * FROM incidents WHERE reported_by = $1 ORDER BY id",
-            person_id,
-            Incident::from_row,
-        )
-        .await?;
-        let breach_rows = tx.rows("SELECT b.* FROM breaches b JOIN breach_people p ON p.breach_id = b.id WHERE p.person_id = $1 ORDER BY b.id", &[person_id.into()]).await?;
-        let breaches = breach_rows
-            .iter()
-            .map(|r| Breach::from_row(r, vec![person_id]))
-            .collect::<Result<_>>()?;
-        let subject_requests = tx
-            .rows(
-                "SELECT * FROM subject_requests WHERE person_id = $1 ORDER BY id",
-                &[person_id.into()],
-            )
+impl Txn {
+    /// The account names a person's monitoring records may be under: each account's name and,
+    /// for addresses, the local part too (mail gateways log the whole address, proxies often
+    /// the local part).
+    pub async fn record_names(&mut self, person_id: i64) -> Result<Vec<String>> {
+        let mut names: Vec<String> = self
+            .accounts_of(person_id)
             .await?
+            .into_iter()
+            .map(|a| a.name)
+            .collect();
+        let locals: Vec<String> = names
             .iter()
-            .map(|r| SubjectRequest::from_row(r, today))
-            .collect::<Result<_>>()?;
-        let leavers = all(
-            &mut tx,
-            "SELECT * FROM leavers WHERE person_id = $1 ORDER BY id",
-            person_id,
-            Leaver::from_row,
-        )
-        .await?;
-        let audit = all(
-            &mut tx,
+            .filter_map(|n| n.split_once('@').map(|(l, _)| l.to_string()))
+            .collect();
+        names.extend(locals);
+        names.sort();
+        names.dedup();
+        Ok(names)
+    }
+
+    /// Reads a person's monitoring records (under [`record_names`](Txn::record_names)) and
+    /// logs the view, with `purpose`, in the audit chain. Returns the records and the view's
+    /// audit row.
+    pub async fn view_records_of(
+        &mut self,
+        viewer: &Actor,
+        person_id: i64,
+        filter: RecordFilter,
+        purpose: serde_json::Value,
+    ) -> Result<(Vec<Record>, i64)> {
+        let users = self.record_names(person_id).await?;
+        let out = if users.is_empty() {
+            // No account, so no records; an empty filter would read everyone's. The look is
+            // still logged.
+            self.audit(
+                viewer,
+                AuditEntry {
+                    action: "records.view",
+                    entity: "decisions",
+                    entity_id: None,
+                    person_id: Some(person_id),
+                    detail: serde_json::json!({"users": [], "purpose": purpose, "count": 0}),
+                },
+            )
+            .await?;
+            Vec::new()
+        } else {
+            let filter = RecordFilter { users, ..filter };
+            records::view(&mut self.tx, viewer, &filter, Some(person_id), purpose).await?
+        };
+        let seq = self
+            .tx
+            .one("SELECT seq FROM audit_head WHERE id = 1", &[])
+            .await?
+            .i64("seq")?;
+        Ok((out, seq))
+    }
+
+    /// Every monitoring record of a person, for subject access; the view is logged.
+    pub async fn all_records_of(
+        &mut self,
+        viewer: &Actor,
+        person_id: i64,
+        purpose: serde_json::Value,
+    ) -> Result<Vec<Record>> {
+        let filter = RecordFilter {
+            limit: Some(ALL_RECORDS),
+            ..RecordFilter::default()
+        };
+        Ok(self
+            .view_records_of(viewer, person_id, filter, purpose)
+            .await?
+            .0)
+    }
+
+    /// Official social media accounts a person owns, keeps the credentials of or may post from.
+    pub async fn socials_of(&mut self, person_id: i64) -> Result<Vec<SocialAccount>> {
+        Ok(self
+            .socials()
+            .await?
+            .into_iter()
+            .filter(|s| {
+                s.owner_id == person_id
+                    || s.custodian_id == person_id
+                    || s.authorised_users.contains(&person_id)
+            })
+            .collect())
+    }
+
+    /// The audit rows about a person, in order.
+    pub async fn audit_about(&mut self, person_id: i64) -> Result<Vec<AuditRow>> {
+        self.all(
             "SELECT * FROM audit WHERE person_id = $1 ORDER BY seq",
-            person_id,
+            &[person_id.into()],
             audit::audit_row,
         )
-        .await?;
-        tx.commit().await?;
-        Ok(SubjectExport {
-            generated_at: jiff::Timestamp::now().to_string(),
-            person,
-            accounts,
-            devices,
-            media_authorisations,
-            software_requests,
-            social_accounts,
-            acknowledgements,
-            incidents,
-            breaches,
-            subject_requests,
-            leavers,
-            monitoring_records,
-            audit,
+        .await
+    }
+
+    /// How many rows about a person each register holds.
+    pub async fn holdings(&mut self, person_id: i64) -> Result<Holdings> {
+        let mut count = async |sql: &'static str| -> Result<u64> {
+            let n = self.tx.one(sql, &[person_id.into()]).await?.i64("n")?;
+            Ok(u64::try_from(n).unwrap_or(0))
+        };
+        Ok(Holdings {
+            accounts: count("SELECT COUNT(*) AS n FROM accounts WHERE person_id = $1").await?,
+            acknowledgements: count("SELECT COUNT(*) AS n FROM acknowledgements WHERE person_id = $1").await?,
+            incidents: count("SELECT COUNT(*) AS n FROM incidents WHERE reported_by = $1").await?,
+            breaches: count("SELECT COUNT(*) AS n FROM breach_people WHERE person_id = $1").await?,
+            subject_requests: count("SELECT COUNT(*) AS n FROM subject_requests WHERE person_id = $1").await?,
+            leavers: count("SELECT COUNT(*) AS n FROM leavers WHERE person_id = $1").await?,
+            audit: count("SELECT COUNT(*) AS n FROM audit WHERE person_id = $1").await?,
+            decisions_made: count(
+                "SELECT (SELECT COUNT(*) FROM software_requests WHERE decided_by = $1 AND person_id <> $1) \
+                 + (SELECT COUNT(*) FROM media_authorisations WHERE authorised_by = $1 AND person_id <> $1) \
+                 + (SELECT COUNT(*) FROM incidents WHERE closed_by = $1 AND reported_by <> $1) \
+                 + (SELECT COUNT(*) FROM breaches WHERE decided_by = $1 OR closed_by = $1 OR logged_by = $1) \
+                 + (SELECT COUNT(*) FROM leavers WHERE person_id <> $1 AND (opened_by = $1 OR closed_by = $1 OR equipment_returned_by = $1 \
+                    OR credentials_handed_over_by = $1 OR accounts_disabled_by = $1 OR social_handed_over_by = $1)) AS n",
+            )
+            .await?,
         })
     }
 
-    /// Erases what may be erased about a person who has left, and says what is kept and why.
-    /// Someone still employed cannot be erased: close their leaver checklist first.
-    pub async fn erase_person(&self, actor: &Actor, person_id: i64) -> Result<ErasureReport> {
-        let mut tx = self.backend.begin_write().await?;
-        let p = get_person(&mut tx, person_id).await?;
-        if p.status != "left" {
-            return Err(Error::Refused(format!(
-                "person {person_id} is {}: erasure applies to people who have left (the employment contract is the lawful basis while they work here)",
-                p.status
-            )));
+    /// How many monitoring records a person has (under [`record_names`](Txn::record_names)).
+    pub async fn count_records_of(&mut self, person_id: i64) -> Result<u64> {
+        let mut n = 0;
+        for name in self.record_names(person_id).await? {
+            let c = self
+                .tx
+                .one(
+                    "SELECT COUNT(*) AS n FROM decisions WHERE user_name = $1",
+                    &[name.into()],
+                )
+                .await?
+                .i64("n")?;
+            n += u64::try_from(c).unwrap_or(0);
         }
-        let names = account_names(&mut tx, person_id).await?;
-        let mut records = 0;
-        for n in &names {
-            records += tx
-                .exec("DELETE FROM decisions WHERE user_name = $1", &[n.into()])
+        Ok(n)
+    }
+
+    /// Deletes a person's monitoring records; returns how many.
+    pub async fn delete_records_of(&mut self, person_id: i64) -> Result<u64> {
+        let mut n = 0;
+        for name in self.record_names(person_id).await? {
+            n += self
+                .tx
+                .exec("DELETE FROM decisions WHERE user_name = $1", &[name.into()])
                 .await?;
         }
-        let requests = tx
+        Ok(n)
+    }
+
+    /// Deletes the software requests a person made that are in `status`.
+    pub async fn delete_software_requests_of(
+        &mut self,
+        person_id: i64,
+        status: SoftwareStatus,
+    ) -> Result<u64> {
+        self.tx
             .exec(
-                "DELETE FROM software_requests WHERE person_id = $1",
-                &[person_id.into()],
+                "DELETE FROM software_requests WHERE person_id = $1 AND status = $2",
+                &[person_id.into(), status.into()],
             )
-            .await?;
-        let media = tx
+            .await
+    }
+
+    /// Deletes a person's removable-media authorisations.
+    pub async fn delete_media_of(&mut self, person_id: i64) -> Result<u64> {
+        self.tx
             .exec(
                 "DELETE FROM media_authorisations WHERE person_id = $1",
                 &[person_id.into()],
             )
-            .await?;
-        tx.exec("UPDATE people SET first_name = 'erased', last_name = $2, department = NULL, location = NULL, roles = '', status = 'erased', updated_at = $3 WHERE id = $1",
-            &[person_id.into(), format!("person {person_id}").into(), crate::time::now_us().into()]).await?;
-        let mut kept = Vec::new();
-        for (what, sql, reason) in [
-            (
-                "accounts",
-                "SELECT COUNT(*) AS n FROM accounts WHERE person_id = $1",
-                "kept disabled so that the address or login is never handed to someone else and past mail can be attributed",
-            ),
-            (
-                "acknowledgements",
-                "SELECT COUNT(*) AS n FROM acknowledgements WHERE person_id = $1",
-                "evidence that the policy was agreed to, needed to defend legal claims (UK GDPR Art. 17(3)(e))",
-            ),
-            (
-                "incidents reported",
-                "SELECT COUNT(*) AS n FROM incidents WHERE reported_by = $1",
-                "security and safeguarding records the organisation must keep (Art. 17(3)(b), (e))",
-            ),
-            (
-                "breach log entries",
-                "SELECT COUNT(*) AS n FROM breach_people WHERE person_id = $1",
-                "UK GDPR Art. 33(5) requires every breach to be documented",
-            ),
-            (
-                "subject requests",
-                "SELECT COUNT(*) AS n FROM subject_requests WHERE person_id = $1",
-                "evidence that requests were answered within the time limits (Art. 5(2) accountability)",
-            ),
-            (
-                "leaver checklist",
-                "SELECT COUNT(*) AS n FROM leavers WHERE person_id = $1",
-                "evidence that equipment was returned and access removed (Art. 32 security)",
-            ),
-            (
-                "audit rows",
-                "SELECT COUNT(*) AS n FROM audit WHERE person_id = $1",
-                "the audit chain is append-only; removing rows would break the evidence for everyone (Art. 5(2))",
-            ),
-        ] {
-            let n = tx.one(sql, &[person_id.into()]).await?.i64("n")?;
-            if n > 0 {
-                kept.push(ErasureItem {
-                    what: what.into(),
-                    count: u64::try_from(n).unwrap_or(0),
-                    reason: reason.into(),
-                });
-            }
-        }
-        let erased = vec![
-            ErasureItem { what: "monitoring records".into(), count: records, reason: "kept only for monitoring; no legal duty to keep them".into() },
-            ErasureItem { what: "software requests".into(), count: requests, reason: "no longer needed once the person has left".into() },
-            ErasureItem { what: "removable-media authorisations".into(), count: media, reason: "no longer needed once the person has left".into() },
-            ErasureItem { what: "name, department, location and roles".into(), count: 1, reason: "replaced by `erased person N`; the id stays so that kept records still hang together".into() },
-        ];
-        log(&mut tx, actor, "dsar.erase", "person", Some(person_id), Some(person_id),
-            json!({"erased": erased.iter().map(|e| json!({"what": e.what, "count": e.count})).collect::<Vec<_>>(),
-                   "kept": kept.iter().map(|e| json!({"what": e.what, "count": e.count})).collect::<Vec<_>>()})).await?;
-        tx.commit().await?;
-        Ok(ErasureReport {
-            person_id,
-            erased,
-            kept,
-        })
+            .await
     }
-}
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-fn table<T: Serialize>(out: &mut String, title: &str, rows: &[T]) {
-    out.push_str(&format!("<h2>{} ({})</h2>\n", esc(title), rows.len()));
-    if rows.is_empty() {
-        out.push_str("<p>None held.</p>\n");
-        return;
+    /// Deletes the notices left for a person.
+    pub async fn delete_notices_of(&mut self, person_id: i64) -> Result<u64> {
+        self.tx
+            .exec(
+                "DELETE FROM notices WHERE person_id = $1",
+                &[person_id.into()],
+            )
+            .await
     }
-    let values: Vec<serde_json::Value> = rows
-        .iter()
-        .filter_map(|r| serde_json::to_value(r).ok())
-        .collect();
-    let cols: Vec<String> = values
-        .first()
-        .and_then(|v| v.as_object())
-        .map(|o| o.keys().cloned().collect())
-        .unwrap_or_default();
-    out.push_str("<table>\n<tr>");
-    for c in &cols {
-        out.push_str(&format!("<th>{}</th>", esc(&c.replace('_', " "))));
-    }
-    out.push_str("</tr>\n");
-    for v in &values {
-        out.push_str("<tr>");
-        for c in &cols {
-            let cell = match v.get(c) {
-                Some(serde_json::Value::String(s)) => s.clone(),
-                Some(serde_json::Value::Null) | None => String::new(),
-                Some(other) => other.to_string(),
-            };
-            out.push_str(&format!("<td>{}</td>", esc(&cell)));
-        }
-        out.push_str("</tr>\n");
-    }
-    out.push_str("</table>\n");
-}
-
-/// A readable HTML summary of an export, one table per register.
-pub fn render_html(e: &SubjectExport, organisation: &str) -> String {
-    let mut out = String::new();
-    let name = format!("{} {}", e.person.first_name, e.person.last_name);
-    out.push_str(&format!(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>What {org} holds about {n}</title>\n\
-         <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse;margin-bottom:1em}}td,th{{border:1px solid #999;padding:.2em .4em;font-size:90%;vertical-align:top}}th{{background:#eee}}</style></head><body>\n\
-         <h1>What {org} holds about {n}</h1>\n<p>Person {id}. Made {at}. The same data is in <code>export.json</code> beside this file.</p>\n",
-        org = esc(organisation), n = esc(&name), id = e.person.id, at = esc(&e.generated_at)));
-    table(&mut out, "Person", std::slice::from_ref(&e.person));
-    table(&mut out, "Accounts", &e.accounts);
-    table(&mut out, "Devices", &e.devices);
-    table(
-        &mut out,
-        "Removable-media authorisations",
-        &e.media_authorisations,
-    );
-    table(&mut out, "Software requests", &e.software_requests);
-    table(
-        &mut out,
-        "Official social media accounts",
-        &e.social_accounts,
-    );
-    table(&mut out, "Policy acknowledgements", &e.acknowledgements);
-    table(&mut out, "Incidents reported", &e.incidents);
-    table(&mut out, "Data breaches that concern you", &e.breaches);
-    table(&mut out, "Data subject requests", &e.subject_requests);
-    table(&mut out, "Leaving", &e.leavers);
-    table(&mut out, "Monitoring records", &e.monitoring_records);
-    table(&mut out, "Audit log entries about you", &e.audit);
-    out.push_str("</body></html>\n");
-    out
 }

@@ -2,8 +2,9 @@
 
 use std::fmt;
 
-/// Everything that can go wrong in the store. Register and workflow errors say what was
-/// refused and why, in words a policy owner can act on; database errors keep their source.
+/// Everything that can go wrong in the store: a missing or duplicate row, a value it cannot
+/// keep, a write that lost a race, or the database itself. Whether a change is allowed is the
+/// app's business (`charter-app`), not the store's.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// No row with that id.
@@ -22,31 +23,15 @@ pub enum Error {
         /// The value given.
         value: String,
     },
-    /// A state transition the workflow does not allow.
-    #[error("{entity} {id} is {state}: cannot {action}")]
-    Transition {
+    /// A guarded write found the row no longer in the state it was read in: another writer
+    /// changed it meanwhile.
+    #[error("{entity} {id} was changed by someone else meanwhile: look at it again and retry")]
+    Changed {
         /// What kind of thing.
         entity: &'static str,
         /// Its id.
         id: i64,
-        /// The state it is in.
-        state: String,
-        /// What was asked.
-        action: &'static str,
     },
-    /// The person acting does not hold a role the policy requires.
-    #[error("{actor} may not {action}: it needs one of the roles {roles}")]
-    NotAuthorised {
-        /// Who tried (`person 3`, or the system part that tried).
-        actor: String,
-        /// What they tried.
-        action: &'static str,
-        /// The roles that may, comma-separated (or `none configured`).
-        roles: String,
-    },
-    /// The policy or the law refuses it, for the reason given.
-    #[error("{0}")]
-    Refused(String),
     /// A field is longer than the store keeps.
     #[error("`{field}` is too long ({len} characters, at most {max})")]
     TooLong {

@@ -1,32 +1,44 @@
-//! Charter's store: the registers and workflows of the written policy, the monitoring records
-//! the gateways produce and the audit chain over both, on SQLite (the embedded default: one
-//! file, WAL) or PostgreSQL.
+//! Charter's store: the registers of the written policy, the monitoring records the gateways
+//! produce and the audit chain over both, on SQLite (the embedded default: one file, WAL) or
+//! PostgreSQL.
 //!
 //! [`Store`] is the one type callers see. Behind it is an enum of the two engines, as in
 //! Stalwart's store; every register query is written once with `$1` placeholders and runs on
 //! both through a small portable layer (`db.rs`). Only three things differ by engine: the
 //! migrations (`migrations/{sqlite,postgres}`), connection set-up, and the bulk path for
 //! monitoring records (multi-row inserts on SQLite, `COPY` into monthly partitions on
-//! PostgreSQL). Everything that changes a register appends an audit row in the same
-//! transaction, so a change and its evidence commit together or not at all.
+//! PostgreSQL).
+//!
+//! The store is typed storage and nothing more: every state is an enum ([`PersonStatus`],
+//! [`DeviceStatus`], [`BreachState`], ...) and no workflow rule lives here. `charter-app`
+//! opens a [`Txn`], checks who may do what, writes through the `Txn`'s typed methods, appends
+//! the audit row with [`Txn::audit`] and commits, so a change and its evidence commit together
+//! or not at all.
 //!
 //! ```no_run
 //! # async fn demo() -> charter_store::Result<()> {
-//! use charter_store::{Actor, NewPerson, Store};
+//! use charter_store::{Actor, AuditEntry, NewPerson, Store};
 //! let store = Store::open("sqlite://charter.db").await?;
-//! let admin = Actor::System("setup".into());
-//! let person = store.add_person(&admin, NewPerson {
+//! let mut tx = store.begin().await?;
+//! let person = tx.insert_person(&NewPerson {
 //!     first_name: "Smith".into(),
 //!     last_name: "Brown".into(),
 //!     roles: vec!["management".into()],
 //!     ..NewPerson::default()
 //! }).await?;
+//! tx.audit(&Actor::System("setup".into()), AuditEntry {
+//!     action: "person.add",
+//!     entity: "person",
+//!     entity_id: Some(person.id),
+//!     person_id: Some(person.id),
+//!     detail: serde_json::json!({}),
+//! }).await?;
+//! tx.commit().await?;
 //! assert!(store.audit_verify().await?.ok());
-//! # let _ = person; Ok(()) }
+//! # Ok(()) }
 //! ```
 #![deny(missing_docs)]
 
-pub mod address;
 mod audit;
 mod cases;
 mod db;
@@ -36,17 +48,19 @@ mod model;
 mod records;
 mod registers;
 pub mod time;
+mod txn;
 
 pub use audit::{Actor, AuditRow, ChainProblem, VerifyReport};
 pub use db::Engine;
-pub use dsar::{ErasureItem, ErasureReport, SubjectExport, render_html};
+pub use dsar::Holdings;
 pub use error::{Error, Result};
 pub use model::*;
 pub use records::{
     MAX_DETAIL, MAX_SUBJECT, NewRecord, PurgeReport, Record, RecordFilter, Source, Text,
     retention_cutoff,
 };
-pub use registers::{route_incident, text_hash};
+pub use registers::text_hash;
+pub use txn::{AuditEntry, Txn};
 
 /// The store: registers, monitoring records and the audit chain.
 #[derive(Debug, Clone)]

@@ -1,9 +1,13 @@
 //! What the registers hold, as read back. Instants are RFC 3339 UTC text, dates ISO 8601.
+//! Every state a register keeps is an enum ([`words!`]), stored as its word.
 
-use serde::Serialize;
+use std::fmt;
+use std::str::FromStr;
 
-use crate::db::Row;
-use crate::error::Result;
+use serde::{Serialize, Serializer};
+
+use crate::db::{Arg, Row};
+use crate::error::{Error, Result};
 use crate::time::show_us;
 
 fn opt_time(r: &Row, col: &str) -> Result<Option<String>> {
@@ -16,6 +20,244 @@ fn list(text: &str) -> Vec<String> {
         .map(str::to_string)
         .collect()
 }
+
+/// Reads a column holding one of an enum's words.
+pub(crate) fn word<T: FromStr<Err = Error>>(r: &Row, col: &str) -> Result<T> {
+    r.text(col)?.parse()
+}
+
+/// "a, b or c", for error messages.
+fn one_of(words: &[&str]) -> String {
+    match words {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
+/// Defines a closed set of states kept as text: the enum, its words, parsing (an unknown
+/// word is [`Error::Invalid`] naming the field), `Display`, `Serialize` and binding.
+macro_rules! words {
+    ($(#[$m:meta])* $name:ident, $field:literal { $($(#[$vm:meta])* $variant:ident = $word:literal,)+ }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($(#[$vm])* $variant,)+
+        }
+
+        impl $name {
+            /// Every value, in order.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
+
+            /// The stored word.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $word,)+
+                }
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = Error;
+            fn from_str(s: &str) -> Result<$name> {
+                $name::ALL
+                    .iter()
+                    .copied()
+                    .find(|v| v.as_str() == s)
+                    .ok_or_else(|| {
+                        let words: Vec<&str> = $name::ALL.iter().map(|v| v.as_str()).collect();
+                        Error::invalid($field, format!("`{s}`, expected {}", one_of(&words)))
+                    })
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl From<$name> for Arg {
+            fn from(v: $name) -> Arg {
+                Arg::from(v.as_str())
+            }
+        }
+    };
+}
+
+words!(
+    /// Where a person stands.
+    PersonStatus, "status" {
+        /// Works here.
+        Active = "active",
+        /// Has left: their leaver checklist is closed.
+        Left = "left",
+        /// Left and erased on request: only the id and what the law keeps remain.
+        Erased = "erased",
+    }
+);
+
+words!(
+    /// Whether an account can be used.
+    AccountStatus, "status" {
+        /// In use.
+        Active = "active",
+        /// Turned off (kept so the name is never given to someone else).
+        Disabled = "disabled",
+    }
+);
+
+words!(
+    /// Where a device is.
+    DeviceStatus, "status" {
+        /// Held by IT, nobody's.
+        InStock = "in_stock",
+        /// With a person.
+        Assigned = "assigned",
+        /// Reported lost.
+        Lost = "lost",
+        /// Reported stolen.
+        Stolen = "stolen",
+        /// Handed back to IT.
+        Returned = "returned",
+        /// Out of use.
+        Retired = "retired",
+    }
+);
+
+words!(
+    /// A software request's decision.
+    SoftwareStatus, "status" {
+        /// Waiting for an approver.
+        Requested = "requested",
+        /// On the approved list.
+        Approved = "approved",
+        /// Refused.
+        Refused = "refused",
+    }
+);
+
+words!(
+    /// Whether an official social media account is in use.
+    SocialStatus, "status" {
+        /// In use.
+        Active = "active",
+        /// Closed.
+        Closed = "closed",
+    }
+);
+
+words!(
+    /// What an acknowledgement is.
+    AckKind, "kind" {
+        /// Signed the agreement (read, understood, will abide).
+        Agreement = "agreement",
+        /// Attended the periodic briefing.
+        Briefing = "briefing",
+        /// Was inducted on joining.
+        Induction = "induction",
+    }
+);
+
+words!(
+    /// Kinds of incident staff report.
+    IncidentKind, "kind" {
+        /// Spam or scam mail.
+        SpamScam = "spam_scam",
+        /// A security concern.
+        SecurityConcern = "security_concern",
+        /// A lost or stolen device.
+        LostStolenDevice = "lost_stolen_device",
+        /// A safeguarding concern: goes to the safeguarding lead.
+        Safeguarding = "safeguarding",
+        /// Damage, malfunction, other IT issue.
+        ItIssue = "it_issue",
+    }
+);
+
+words!(
+    /// Whether an incident is being dealt with.
+    IncidentStatus, "status" {
+        /// Reported, not yet closed.
+        Open = "open",
+        /// Closed with an outcome.
+        Closed = "closed",
+    }
+);
+
+words!(
+    /// Where a data breach stands.
+    BreachState, "status" {
+        /// Logged; whether to notify the ICO is not yet decided.
+        Open = "open",
+        /// Decided (to notify the ICO or not).
+        Decided = "decided",
+        /// Closed.
+        Closed = "closed",
+    }
+);
+
+words!(
+    /// The rights a data subject request may exercise (UK GDPR Arts. 15-21).
+    RequestKind, "kind" {
+        /// Art. 15.
+        Access = "access",
+        /// Art. 16.
+        Rectification = "rectification",
+        /// Art. 17.
+        Erasure = "erasure",
+        /// Art. 18.
+        Restriction = "restriction",
+        /// Art. 20.
+        Portability = "portability",
+        /// Art. 21.
+        Objection = "objection",
+    }
+);
+
+words!(
+    /// Where a data subject request stands.
+    RequestStatus, "status" {
+        /// The clock is running.
+        Open = "open",
+        /// The clock stands still while the organisation waits for the requester.
+        Paused = "paused",
+        /// Answered.
+        Completed = "completed",
+        /// Refused with reasons.
+        Refused = "refused",
+    }
+);
+
+words!(
+    /// What a paused subject request waits for: the only reasons the clock may stop.
+    PauseReason, "reason" {
+        /// Proof of the requester's identity.
+        Identity = "identity",
+        /// Clarification of what is asked for.
+        Clarification = "clarification",
+    }
+);
+
+words!(
+    /// The steps of a leaver's checklist.
+    LeaverItem, "item" {
+        /// Laptops, phones, key fobs and cards returned.
+        EquipmentReturned = "equipment_returned",
+        /// Passwords and credentials handed over.
+        CredentialsHandedOver = "credentials_handed_over",
+        /// Every account disabled.
+        AccountsDisabled = "accounts_disabled",
+        /// Official social media accounts handed over with their credentials.
+        SocialHandedOver = "social_handed_over",
+    }
+);
 
 /// A new person for the people register.
 #[derive(Debug, Clone, Default)]
@@ -72,8 +314,8 @@ pub struct Person {
     pub start_date: Option<String>,
     /// Last day.
     pub leaving_date: Option<String>,
-    /// `active`, `left` or `erased`.
-    pub status: String,
+    /// Where they stand.
+    pub status: PersonStatus,
     /// When added.
     pub created_at: String,
     /// When last changed.
@@ -92,7 +334,7 @@ impl Person {
             line_manager: r.opt_i64("line_manager_id")?,
             start_date: r.opt_text("start_date")?,
             leaving_date: r.opt_text("leaving_date")?,
-            status: r.text("status")?,
+            status: word(r, "status")?,
             created_at: show_us(r.i64("created_at")?),
             updated_at: show_us(r.i64("updated_at")?),
         })
@@ -101,6 +343,16 @@ impl Person {
     /// Whether the person holds any of `roles`.
     pub fn has_any_role(&self, roles: &[String]) -> bool {
         self.roles.iter().any(|r| roles.contains(r))
+    }
+
+    /// Given and family name.
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+    }
+
+    /// `person 3 (Pat Jones)`: how people are named in messages and listings.
+    pub fn label(&self) -> String {
+        format!("person {} ({})", self.id, self.full_name())
     }
 }
 
@@ -117,8 +369,8 @@ pub struct Account {
     pub name: String,
     /// How it was chosen (for addresses: the naming convention and any collision).
     pub note: Option<String>,
-    /// `active` or `disabled`.
-    pub status: String,
+    /// Whether it can be used.
+    pub status: AccountStatus,
     /// When made.
     pub created_at: String,
     /// When disabled.
@@ -133,7 +385,7 @@ impl Account {
             system: r.text("system")?,
             name: r.text("name")?,
             note: r.opt_text("note")?,
-            status: r.text("status")?,
+            status: word(r, "status")?,
             created_at: show_us(r.i64("created_at")?),
             disabled_at: opt_time(r, "disabled_at")?,
         })
@@ -172,8 +424,8 @@ pub struct Device {
     pub byod: bool,
     /// Encrypted.
     pub encrypted: bool,
-    /// `in_stock`, `assigned`, `lost`, `stolen`, `returned`, `retired`.
-    pub status: String,
+    /// Where it is.
+    pub status: DeviceStatus,
     /// Free text.
     pub note: Option<String>,
     /// When last changed.
@@ -189,11 +441,31 @@ impl Device {
             assignee: r.opt_i64("assignee_id")?,
             byod: r.bool("byod")?,
             encrypted: r.bool("encrypted")?,
-            status: r.text("status")?,
+            status: word(r, "status")?,
             note: r.opt_text("note")?,
             updated_at: show_us(r.i64("updated_at")?),
         })
     }
+
+    /// `device 4 (laptop SN-1)`.
+    pub fn label(&self) -> String {
+        format!("device {} ({} {})", self.id, self.kind, self.serial)
+    }
+}
+
+/// A new removable-media authorisation.
+#[derive(Debug, Clone, Default)]
+pub struct NewMedia {
+    /// Who may.
+    pub person_id: i64,
+    /// What (`Kingston USB stick 32 GB`).
+    pub description: String,
+    /// Why.
+    pub reason: String,
+    /// Who authorised it.
+    pub authorised_by: i64,
+    /// Last day it holds.
+    pub expires_on: Option<String>,
 }
 
 /// Permission to attach removable media or third-party hardware.
@@ -213,7 +485,7 @@ pub struct MediaAuthorisation {
     pub authorised_at: String,
     /// Last day it holds.
     pub expires_on: Option<String>,
-    /// When withdrawn.
+    /// When withdrawn (or ended because the person left).
     pub revoked_at: Option<String>,
 }
 
@@ -243,8 +515,8 @@ pub struct SoftwareRequest {
     pub software: String,
     /// Why.
     pub reason: String,
-    /// `requested`, `approved`, `refused`.
-    pub status: String,
+    /// The decision.
+    pub status: SoftwareStatus,
     /// When asked.
     pub requested_at: String,
     /// Who decided.
@@ -262,13 +534,28 @@ impl SoftwareRequest {
             person_id: r.i64("person_id")?,
             software: r.text("software")?,
             reason: r.text("reason")?,
-            status: r.text("status")?,
+            status: word(r, "status")?,
             requested_at: show_us(r.i64("requested_at")?),
             decided_by: r.opt_i64("decided_by")?,
             decided_at: opt_time(r, "decided_at")?,
             decision_reason: r.opt_text("decision_reason")?,
         })
     }
+}
+
+/// A new official social media account.
+#[derive(Debug, Clone, Default)]
+pub struct NewSocial {
+    /// `linkedin`, `x`, ...
+    pub platform: String,
+    /// The account's handle.
+    pub handle: String,
+    /// Who is responsible for it.
+    pub owner_id: i64,
+    /// Who keeps the credentials.
+    pub custodian_id: i64,
+    /// Two-factor sign-in is on.
+    pub two_factor: bool,
 }
 
 /// An official social media account.
@@ -288,8 +575,8 @@ pub struct SocialAccount {
     pub two_factor: bool,
     /// Who else may post.
     pub authorised_users: Vec<i64>,
-    /// `active` or `closed`.
-    pub status: String,
+    /// Whether it is in use.
+    pub status: SocialStatus,
     /// When last changed.
     pub updated_at: String,
 }
@@ -307,9 +594,14 @@ impl SocialAccount {
                 .iter()
                 .filter_map(|s| s.parse().ok())
                 .collect(),
-            status: r.text("status")?,
+            status: word(r, "status")?,
             updated_at: show_us(r.i64("updated_at")?),
         })
+    }
+
+    /// `social 2 (linkedin @iimts)`.
+    pub fn label(&self) -> String {
+        format!("social {} ({} {})", self.id, self.platform, self.handle)
     }
 }
 
@@ -346,44 +638,6 @@ impl PolicyVersion {
     }
 }
 
-/// What an acknowledgement is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AckKind {
-    /// Signed the agreement (read, understood, will abide).
-    Agreement,
-    /// Attended the periodic briefing.
-    Briefing,
-    /// Was inducted on joining.
-    Induction,
-}
-
-impl AckKind {
-    /// The stored word.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AckKind::Agreement => "agreement",
-            AckKind::Briefing => "briefing",
-            AckKind::Induction => "induction",
-        }
-    }
-}
-
-impl std::str::FromStr for AckKind {
-    type Err = crate::Error;
-    fn from_str(s: &str) -> Result<AckKind> {
-        match s {
-            "agreement" => Ok(AckKind::Agreement),
-            "briefing" => Ok(AckKind::Briefing),
-            "induction" => Ok(AckKind::Induction),
-            other => Err(crate::Error::invalid(
-                "kind",
-                format!("`{other}`, expected agreement, briefing or induction"),
-            )),
-        }
-    }
-}
-
 /// A person's acknowledgement of one policy version.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Acknowledgement {
@@ -395,8 +649,8 @@ pub struct Acknowledgement {
     pub policy_id: i64,
     /// The hash of the text they saw.
     pub text_hash: String,
-    /// `agreement`, `briefing`, `induction`.
-    pub kind: String,
+    /// What it is.
+    pub kind: AckKind,
     /// The laptop the agreement names.
     pub device_id: Option<i64>,
     /// When.
@@ -410,72 +664,26 @@ impl Acknowledgement {
             person_id: r.i64("person_id")?,
             policy_id: r.i64("policy_id")?,
             text_hash: r.text("text_hash")?,
-            kind: r.text("kind")?,
+            kind: word(r, "kind")?,
             device_id: r.opt_i64("device_id")?,
             at: show_us(r.i64("at")?),
         })
     }
 }
 
-/// Someone who owes an acknowledgement.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct AckDue {
-    /// Who.
-    pub person_id: i64,
-    /// What they owe (`agreement`, `briefing`, `induction`).
-    pub kind: String,
-    /// Why, in words.
-    pub reason: String,
-}
-
-/// Kinds of incident staff report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum IncidentKind {
-    /// Spam or scam mail.
-    SpamScam,
-    /// A security concern.
-    SecurityConcern,
-    /// A lost or stolen device.
-    LostStolenDevice,
-    /// A safeguarding concern: goes to the safeguarding lead.
-    Safeguarding,
-    /// Damage, malfunction, other IT issue.
-    ItIssue,
-}
-
-impl IncidentKind {
-    /// The stored word.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            IncidentKind::SpamScam => "spam_scam",
-            IncidentKind::SecurityConcern => "security_concern",
-            IncidentKind::LostStolenDevice => "lost_stolen_device",
-            IncidentKind::Safeguarding => "safeguarding",
-            IncidentKind::ItIssue => "it_issue",
-        }
-    }
-}
-
-impl std::str::FromStr for IncidentKind {
-    type Err = crate::Error;
-    fn from_str(s: &str) -> Result<IncidentKind> {
-        Ok(match s {
-            "spam_scam" | "spam" | "scam" => IncidentKind::SpamScam,
-            "security_concern" => IncidentKind::SecurityConcern,
-            "lost_stolen_device" => IncidentKind::LostStolenDevice,
-            "safeguarding" => IncidentKind::Safeguarding,
-            "it_issue" => IncidentKind::ItIssue,
-            other => {
-                return Err(crate::Error::invalid(
-                    "kind",
-                    format!(
-                        "`{other}`, expected spam_scam, security_concern, lost_stolen_device, safeguarding or it_issue"
-                    ),
-                ));
-            }
-        })
-    }
+/// A new incident.
+#[derive(Debug, Clone)]
+pub struct NewIncident {
+    /// Kind.
+    pub kind: IncidentKind,
+    /// Who reported it.
+    pub reported_by: i64,
+    /// What happened.
+    pub description: String,
+    /// The device, for lost or stolen devices.
+    pub device_id: Option<i64>,
+    /// The role it goes to.
+    pub routed_to: String,
 }
 
 /// A reported incident.
@@ -484,7 +692,7 @@ pub struct Incident {
     /// Id.
     pub id: i64,
     /// Kind.
-    pub kind: String,
+    pub kind: IncidentKind,
     /// Who reported it.
     pub reported_by: i64,
     /// When.
@@ -495,8 +703,8 @@ pub struct Incident {
     pub device_id: Option<i64>,
     /// The role it went to (`safeguarding_lead`, `it`).
     pub routed_to: String,
-    /// `open` or `closed`.
-    pub status: String,
+    /// Whether it is being dealt with.
+    pub status: IncidentStatus,
     /// Who closed it.
     pub closed_by: Option<i64>,
     /// When.
@@ -509,13 +717,13 @@ impl Incident {
     pub(crate) fn from_row(r: &Row) -> Result<Incident> {
         Ok(Incident {
             id: r.i64("id")?,
-            kind: r.text("kind")?,
+            kind: word(r, "kind")?,
             reported_by: r.i64("reported_by")?,
             reported_at: show_us(r.i64("reported_at")?),
             description: r.text("description")?,
             device_id: r.opt_i64("device_id")?,
             routed_to: r.text("routed_to")?,
-            status: r.text("status")?,
+            status: word(r, "status")?,
             closed_by: r.opt_i64("closed_by")?,
             closed_at: opt_time(r, "closed_at")?,
             outcome: r.opt_text("outcome")?,
@@ -544,7 +752,7 @@ pub struct NewBreach {
     pub aware_at: jiff::Timestamp,
 }
 
-/// A logged data breach with its clock.
+/// A logged data breach.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Breach {
     /// Id.
@@ -565,12 +773,10 @@ pub struct Breach {
     pub contact_point: String,
     /// When the organisation became aware.
     pub aware_at: String,
-    /// 72 hours later: when the ICO must have been told (if it must).
-    pub notify_by: String,
     /// Who logged it.
     pub logged_by: i64,
-    /// `open`, `decided`, `closed`.
-    pub status: String,
+    /// Where it stands.
+    pub status: BreachState,
     /// The decision: notify the ICO (`true`), not (`false`), undecided (`None`).
     pub notify_ico: Option<bool>,
     /// Reasons for the decision.
@@ -597,7 +803,6 @@ pub struct Breach {
 
 impl Breach {
     pub(crate) fn from_row(r: &Row, people: Vec<i64>) -> Result<Breach> {
-        let aware = r.i64("aware_at")?;
         Ok(Breach {
             id: r.i64("id")?,
             description: r.text("description")?,
@@ -607,10 +812,9 @@ impl Breach {
             likely_consequences: r.text("likely_consequences")?,
             measures: r.text("measures")?,
             contact_point: r.text("contact_point")?,
-            aware_at: show_us(aware),
-            notify_by: crate::time::breach_deadline(crate::time::from_us(aware)).to_string(),
+            aware_at: show_us(r.i64("aware_at")?),
             logged_by: r.i64("logged_by")?,
-            status: r.text("status")?,
+            status: word(r, "status")?,
             notify_ico: r.opt_bool("notify_ico")?,
             decision_reason: r.opt_text("decision_reason")?,
             decided_by: r.opt_i64("decided_by")?,
@@ -624,63 +828,31 @@ impl Breach {
             closed_at: opt_time(r, "closed_at")?,
         })
     }
-}
 
-/// The rights a data subject request may exercise (UK GDPR Arts. 15-21).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RequestKind {
-    /// Art. 15.
-    Access,
-    /// Art. 16.
-    Rectification,
-    /// Art. 17.
-    Erasure,
-    /// Art. 18.
-    Restriction,
-    /// Art. 20.
-    Portability,
-    /// Art. 21.
-    Objection,
-}
-
-impl RequestKind {
-    /// The stored word.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RequestKind::Access => "access",
-            RequestKind::Rectification => "rectification",
-            RequestKind::Erasure => "erasure",
-            RequestKind::Restriction => "restriction",
-            RequestKind::Portability => "portability",
-            RequestKind::Objection => "objection",
-        }
+    /// When the organisation became aware, as an instant.
+    pub fn aware(&self) -> Result<jiff::Timestamp> {
+        self.aware_at
+            .parse()
+            .map_err(|e| Error::invalid("aware_at", e))
     }
 }
 
-impl std::str::FromStr for RequestKind {
-    type Err = crate::Error;
-    fn from_str(s: &str) -> Result<RequestKind> {
-        Ok(match s {
-            "access" => RequestKind::Access,
-            "rectification" => RequestKind::Rectification,
-            "erasure" => RequestKind::Erasure,
-            "restriction" => RequestKind::Restriction,
-            "portability" => RequestKind::Portability,
-            "objection" => RequestKind::Objection,
-            other => {
-                return Err(crate::Error::invalid(
-                    "kind",
-                    format!(
-                        "`{other}`, expected access, rectification, erasure, restriction, portability or objection"
-                    ),
-                ));
-            }
-        })
-    }
+/// A new data subject request.
+#[derive(Debug, Clone)]
+pub struct NewRequest {
+    /// The person in the register, when known.
+    pub person_id: Option<i64>,
+    /// Who made it, as they gave it.
+    pub requester: String,
+    /// Which right.
+    pub kind: RequestKind,
+    /// Day received.
+    pub received_on: jiff::civil::Date,
+    /// Who handles it.
+    pub handled_by: Option<i64>,
 }
 
-/// A data subject request and its clock.
+/// A data subject request as stored: the clock's inputs, not its reading (the app reads it).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct SubjectRequest {
     /// Id.
@@ -690,16 +862,16 @@ pub struct SubjectRequest {
     /// Who made it, as they gave it.
     pub requester: String,
     /// Which right.
-    pub kind: String,
+    pub kind: RequestKind,
     /// Day received.
     pub received_on: String,
-    /// `open`, `paused`, `completed`, `refused`.
-    pub status: String,
+    /// Where it stands.
+    pub status: RequestStatus,
     /// Since when the clock has stood still.
     pub paused_since: Option<String>,
-    /// What is awaited (`identity`, `clarification`).
-    pub pause_reason: Option<String>,
-    /// Days the clock stood still before now.
+    /// What is awaited.
+    pub pause_reason: Option<PauseReason>,
+    /// Days the clock stood still in earlier pauses.
     pub paused_days: i64,
     /// Extended by two months.
     pub extended: bool,
@@ -707,8 +879,6 @@ pub struct SubjectRequest {
     pub extension_reason: Option<String>,
     /// When the requester was told of the extension.
     pub extension_notice_on: Option<String>,
-    /// The day a reply is due (while paused: the day it would be due if resumed today).
-    pub due_on: String,
     /// Day closed.
     pub closed_on: Option<String>,
     /// What was done, or why refused.
@@ -716,87 +886,36 @@ pub struct SubjectRequest {
 }
 
 impl SubjectRequest {
-    pub(crate) fn from_row(r: &Row, today: jiff::civil::Date) -> Result<SubjectRequest> {
-        let received_on = r.text("received_on")?;
-        let received = crate::time::parse_date("received_on", &received_on)?;
-        let paused_since = r.opt_text("paused_since")?;
-        let mut paused_days = r.i64("paused_days")?;
-        let paused_now = match &paused_since {
-            Some(d) => {
-                let since = crate::time::parse_date("paused_since", d)?;
-                i64::from((today - since).get_days().max(0))
-            }
-            None => 0,
-        };
-        let extended = r.bool("extended")?;
-        let due = crate::time::subject_request_due(received, extended, paused_days + paused_now);
-        paused_days = paused_days.max(0);
+    pub(crate) fn from_row(r: &Row) -> Result<SubjectRequest> {
         Ok(SubjectRequest {
             id: r.i64("id")?,
             person_id: r.opt_i64("person_id")?,
             requester: r.text("requester")?,
-            kind: r.text("kind")?,
-            received_on,
-            status: r.text("status")?,
-            paused_since,
-            pause_reason: r.opt_text("pause_reason")?,
-            paused_days,
-            extended,
+            kind: word(r, "kind")?,
+            received_on: r.text("received_on")?,
+            status: word(r, "status")?,
+            paused_since: r.opt_text("paused_since")?,
+            pause_reason: r.opt_text("pause_reason")?.map(|w| w.parse()).transpose()?,
+            paused_days: r.i64("paused_days")?.max(0),
+            extended: r.bool("extended")?,
             extension_reason: r.opt_text("extension_reason")?,
             extension_notice_on: r.opt_text("extension_notice_on")?,
-            due_on: due.to_string(),
             closed_on: r.opt_text("closed_on")?,
             outcome: r.opt_text("outcome")?,
         })
     }
-}
 
-/// The steps of a leaver's checklist.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LeaverItem {
-    /// Laptops, phones, key fobs and cards returned.
-    EquipmentReturned,
-    /// Passwords and credentials handed over.
-    CredentialsHandedOver,
-    /// Every account disabled.
-    AccountsDisabled,
-    /// Official social media accounts handed over with their credentials.
-    SocialHandedOver,
-}
-
-impl LeaverItem {
-    /// All items, in checklist order.
-    pub const ALL: [LeaverItem; 4] = [
-        LeaverItem::EquipmentReturned,
-        LeaverItem::CredentialsHandedOver,
-        LeaverItem::AccountsDisabled,
-        LeaverItem::SocialHandedOver,
-    ];
-
-    /// The stored word.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LeaverItem::EquipmentReturned => "equipment_returned",
-            LeaverItem::CredentialsHandedOver => "credentials_handed_over",
-            LeaverItem::AccountsDisabled => "accounts_disabled",
-            LeaverItem::SocialHandedOver => "social_handed_over",
-        }
+    /// The day received.
+    pub fn received(&self) -> Result<jiff::civil::Date> {
+        crate::time::parse_date("received_on", &self.received_on)
     }
-}
 
-impl std::str::FromStr for LeaverItem {
-    type Err = crate::Error;
-    fn from_str(s: &str) -> Result<LeaverItem> {
-        LeaverItem::ALL
-            .into_iter()
-            .find(|i| i.as_str() == s)
-            .ok_or_else(|| {
-                crate::Error::invalid(
-                    "item",
-                    format!("`{s}`, expected equipment_returned, credentials_handed_over, accounts_disabled or social_handed_over"),
-                )
-            })
+    /// The day the clock stopped, while paused.
+    pub fn paused_on(&self) -> Result<Option<jiff::civil::Date>> {
+        self.paused_since
+            .as_deref()
+            .map(|d| crate::time::parse_date("paused_since", d))
+            .transpose()
     }
 }
 
@@ -867,5 +986,38 @@ impl Leaver {
             LeaverItem::AccountsDisabled => self.accounts_disabled.as_ref(),
             LeaverItem::SocialHandedOver => self.social_handed_over.as_ref(),
         }
+    }
+
+    /// The last day, as a date.
+    pub fn leaving(&self) -> Result<jiff::civil::Date> {
+        crate::time::parse_date("leaving_date", &self.leaving_date)
+    }
+}
+
+/// A message for a person, shown in their self-service: that their monitoring records
+/// were looked at, by whom and why.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Notice {
+    /// Id.
+    pub id: i64,
+    /// For whom.
+    pub person_id: i64,
+    /// When.
+    pub at: String,
+    /// The message.
+    pub text: String,
+    /// The audit row of what it tells of.
+    pub audit_seq: Option<i64>,
+}
+
+impl Notice {
+    pub(crate) fn from_row(r: &Row) -> Result<Notice> {
+        Ok(Notice {
+            id: r.i64("id")?,
+            person_id: r.i64("person_id")?,
+            at: show_us(r.i64("at")?),
+            text: r.text("text")?,
+            audit_seq: r.opt_i64("audit_seq")?,
+        })
     }
 }

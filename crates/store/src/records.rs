@@ -435,7 +435,7 @@ impl Store {
     /// Reads records and logs the view (who looked at which records) in the audit chain.
     pub async fn view_records(&self, viewer: &Actor, filter: &RecordFilter) -> Result<Vec<Record>> {
         let mut tx = self.backend.begin_write().await?;
-        let out = view(&mut tx, viewer, filter, None).await?;
+        let out = view(&mut tx, viewer, filter, None, serde_json::Value::Null).await?;
         tx.commit().await?;
         Ok(out)
     }
@@ -474,12 +474,14 @@ impl Store {
 }
 
 /// Reads records matching `filter` inside `tx` and logs the view; `person` is the data
-/// subject when the view is for a subject access request.
+/// subject when the view is about one person, `purpose` why they were read (`null` when not
+/// given).
 pub(crate) async fn view(
     tx: &mut Tx,
     viewer: &Actor,
     filter: &RecordFilter,
     person: Option<i64>,
+    purpose: serde_json::Value,
 ) -> Result<Vec<Record>> {
     let limit = filter.limit.unwrap_or(1000).clamp(1, 1_000_000);
     let since = filter.since.map(to_us).unwrap_or(i64::MIN);
@@ -519,7 +521,7 @@ pub(crate) async fn view(
     const LISTED: usize = 10_000;
     let ids: Vec<i64> = out.iter().take(LISTED).map(|r| r.id).collect();
     log(tx, viewer, "records.view", "decisions", None, person,
-        json!({"users": filter.users, "flagged_only": filter.flagged_only, "since": filter.since.map(|t| t.to_string()), "until": filter.until.map(|t| t.to_string()), "count": out.len(), "ids": ids, "ids_complete": out.len() <= LISTED})).await?;
+        json!({"users": filter.users, "purpose": purpose, "flagged_only": filter.flagged_only, "since": filter.since.map(|t| t.to_string()), "until": filter.until.map(|t| t.to_string()), "count": out.len(), "ids": ids, "ids_complete": out.len() <= LISTED})).await?;
     Ok(out)
 }
 

@@ -6,8 +6,8 @@ use clap::Args;
 use charter_engine::Context;
 use charter_engine::activity::Activity;
 
-use crate::cmd::check::{parse_at, print_decision};
-use crate::cmd::storectx::{self, StoreArgs};
+use crate::cmd::appctx::{self, AppArgs};
+use crate::decision::print_decision;
 use crate::exit::CmdResult;
 
 /// `charter check software`
@@ -25,22 +25,21 @@ pub struct SoftwareArgs {
     #[arg(long, value_name = "RFC3339")]
     at: Option<String>,
     #[command(flatten)]
-    store: StoreArgs,
+    app: AppArgs,
 }
 
 /// Decides an installation of `args.name` by the pack and the store named in `--config`.
 pub fn check_software(args: &SoftwareArgs) -> CmdResult {
-    let json = args.store.json;
-    storectx::run(&args.store, |cx| async move {
-        let engine = charter_engine::Engine::new(cx.pack()?);
-        let at = parse_at(args.at.as_deref(), engine.pack().windows.time_zone())?;
-        let approved = cx.store.approved_software().await?;
+    let json = args.app.json;
+    appctx::run(&args.app, |cx| async move {
+        let at = cx.time(args.at.as_deref())?;
+        let approved = cx.app.approved_software().await?;
         let ctx = Context::new(args.user.clone(), args.roles.clone(), at);
         let event = Activity::Software {
             name: &args.name,
             approved: &approved,
         };
-        let decision = engine.decide_activity(&ctx, &event);
+        let decision = cx.app.engine().decide_activity(&ctx, &event);
         print_decision(&decision, &args.name, json)?;
         Ok(cx)
     })

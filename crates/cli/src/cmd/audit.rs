@@ -2,7 +2,7 @@
 
 use clap::{Args, Subcommand};
 
-use super::storectx::{self, StoreArgs};
+use super::appctx::{self, AppArgs};
 use crate::exit::{CmdResult, Outcome};
 
 /// `charter audit ...`
@@ -11,18 +11,24 @@ pub struct AuditCmd {
     #[command(subcommand)]
     cmd: Audit,
     #[command(flatten)]
-    store: StoreArgs,
+    app: AppArgs,
 }
 
 #[derive(Debug, Subcommand)]
 enum Audit {
     /// Walk the chain and name every row that was edited, deleted or moved. Exits 1 when the
     /// chain is broken.
+    ///
+    /// Example: charter audit verify --config charter.toml
     Verify,
-    /// Show audit rows in order.
+    /// Show audit rows in order, with who acted by name and times in the pack's zone.
+    ///
+    /// Example: charter audit list --from 1 --limit 50 --config charter.toml
     List {
+        /// The first row's number.
         #[arg(long, default_value_t = 1)]
         from: i64,
+        /// At most this many rows.
         #[arg(long, default_value_t = 100)]
         limit: i64,
     },
@@ -33,12 +39,12 @@ impl AuditCmd {
     pub fn run(self) -> CmdResult {
         let cmd = self.cmd;
         let mut broken = false;
-        let outcome = storectx::run(&self.store, |ctx| {
+        let outcome = appctx::run(&self.app, |ctx| {
             let broken = &mut broken;
             async move {
                 match cmd {
                     Audit::Verify => {
-                        let r = ctx.store.audit_verify().await?;
+                        let r = ctx.app.audit_verify().await?;
                         *broken = !r.ok();
                         ctx.emit(&r, |r| {
                             if r.ok() {
@@ -53,15 +59,22 @@ impl AuditCmd {
                         })?;
                     }
                     Audit::List { from, limit } => {
-                        let rows = ctx.store.audit_rows(from, limit).await?;
+                        let rows = ctx.app.audit_rows(from, limit).await?;
+                        let names = ctx.app.names().await?;
+                        let tz = ctx.app.time_zone().clone();
                         ctx.emit(&rows, |rows| {
                             rows.iter()
                                 .map(|r| {
+                                    let who = r
+                                        .actor
+                                        .strip_prefix("person:")
+                                        .and_then(|id| id.parse().ok())
+                                        .map_or_else(|| r.actor.clone(), |id| names.label(id));
                                     format!(
-                                        "{:>6} {} {:<18} {:<20} {} {}\n",
+                                        "{:>6} {} {:<24} {:<20} {} {}\n",
                                         r.seq,
-                                        r.at,
-                                        r.actor,
+                                        charter_app::clock::local_text(&r.at, &tz),
+                                        who,
                                         r.action,
                                         r.entity_id
                                             .map(|i| format!("{} {i}", r.entity))

@@ -1,10 +1,13 @@
-//! Workflows with a clock or a checklist: `charter incidents|breach|request|leaver ...`.
+//! Workflows with a clock or a checklist: `charter incident|breach|request|leaver ...`. Each
+//! command parses, calls the app and prints; every list and show gives the deadline in the
+//! pack's time zone, the time remaining and OVERDUE once it has passed.
 
 use clap::{Args, Subcommand};
 
-use charter_store::{IncidentKind, LeaverItem, NewBreach, RequestKind};
+use charter_app::{BreachView, LeaverView, Names, RequestView};
+use charter_store::{IncidentKind, LeaverItem, NewBreach, PauseReason, RequestKind};
 
-use super::storectx::{self, StoreArgs, date, instant, today};
+use super::appctx::{self, AppArgs};
 use crate::exit::CmdResult;
 
 // ---- incidents --------------------------------------------------------------------------------
@@ -15,29 +18,39 @@ pub struct IncidentCmd {
     #[command(subcommand)]
     cmd: Incident,
     #[command(flatten)]
-    store: StoreArgs,
+    app: AppArgs,
 }
 
 #[derive(Debug, Subcommand)]
 enum Incident {
     /// Report an incident (`--by` is the reporter). Safeguarding concerns go to the pack's
-    /// safeguarding lead, the rest to whom the pack says staff report to.
+    /// safeguarding lead, the rest to IT (the pack's first device approver role).
+    ///
+    /// Example: charter incident report --kind spam_scam --description "fake invoice" --by "Pat Jones" --config charter.toml
     Report {
         /// `spam_scam`, `security_concern`, `lost_stolen_device`, `safeguarding`, `it_issue`.
         #[arg(long)]
         kind: String,
+        /// What happened.
         #[arg(long)]
         description: String,
+        /// The device it is about (its id).
         #[arg(long)]
         device: Option<i64>,
     },
     /// Close an incident with what was done (its routed role, or a device approver).
+    ///
+    /// Example: charter incident close 1 --outcome "mail blocked" --by "Ian Tech" --config charter.toml
     Close {
+        /// The incident's id.
         id: i64,
+        /// What was done.
         #[arg(long)]
         outcome: String,
     },
     /// Every incident.
+    ///
+    /// Example: charter incident list --config charter.toml
     List,
 }
 
@@ -45,38 +58,44 @@ impl IncidentCmd {
     /// Runs the subcommand.
     pub fn run(self) -> CmdResult {
         let cmd = self.cmd;
-        storectx::run(&self.store, |ctx| async move {
-            let actor = ctx.actor();
-            let s = &ctx.store;
-            let show = |i: &charter_store::Incident| {
+        appctx::run(&self.app, |ctx| async move {
+            let app = &ctx.app;
+            let actor = &ctx.actor;
+            let show = |i: &charter_store::Incident, names: &Names| {
                 format!(
-                    "incident {} {} reported by {} -> {} ({})",
-                    i.id, i.kind, i.reported_by, i.routed_to, i.status
+                    "incident {} {} reported by {}{} -> {} ({})",
+                    i.id,
+                    i.kind,
+                    names.label(i.reported_by),
+                    i.device_id
+                        .map(|d| format!(" about device {d}"))
+                        .unwrap_or_default(),
+                    i.routed_to,
+                    i.status
                 )
             };
-            match cmd {
+            let i = match cmd {
                 Incident::Report {
                     kind,
                     description,
                     device,
                 } => {
                     let kind: IncidentKind = kind.parse()?;
-                    let route = charter_store::route_incident(kind, &ctx.pack()?.governance);
-                    let i = s
-                        .report_incident(&actor, kind, &description, device, &route)
-                        .await?;
-                    ctx.emit(&i, show)?;
+                    app.report_incident(actor, kind, &description, device)
+                        .await?
                 }
-                Incident::Close { id, outcome } => {
-                    let also = ctx.pack()?.governance.device_approvers;
-                    let i = s.close_incident(&actor, id, &outcome, &also).await?;
-                    ctx.emit(&i, show)?;
-                }
+                Incident::Close { id, outcome } => app.close_incident(actor, id, &outcome).await?,
                 Incident::List => {
-                    let all = s.incidents().await?;
-                    ctx.emit(&all, |all| all.iter().map(|i| show(i) + "\n").collect())?;
+                    let all = app.incidents().await?;
+                    let names = app.names().await?;
+                    ctx.emit(&all, |all| {
+                        all.iter().map(|i| show(i, &names) + "\n").collect()
+                    })?;
+                    return Ok(ctx);
                 }
-            }
+            };
+            let names = app.names().await?;
+            ctx.emit(&i, |i| show(i, &names))?;
             Ok(ctx)
         })
     }
@@ -90,13 +109,17 @@ pub struct BreachCmd {
     #[command(subcommand)]
     cmd: Breach,
     #[command(flatten)]
-    store: StoreArgs,
+    app: AppArgs,
 }
 
 #[derive(Debug, Subcommand)]
 enum Breach {
-    /// Log a data breach (UK GDPR Art. 33(3) fields); the 72-hour clock runs from `--aware-at`.
+    /// Log a data breach (UK GDPR Art. 33(3) fields); the 72-hour clock runs from
+    /// `--aware-at`. Needs a data protection role.
+    ///
+    /// Example: charter breach open --description "laptop left on a train" --categories "learner records" --consequences "identity fraud" --measures "remote wipe" --aware-at "2026-06-15 09:00" --by "Cora Sec" --config charter.toml
     Open {
+        /// What happened.
         #[arg(long)]
         description: String,
         /// Categories of personal data concerned.
@@ -108,6 +131,7 @@ enum Breach {
         /// Approximate number of records concerned.
         #[arg(long)]
         records_count: Option<i64>,
+        /// Likely consequences.
         #[arg(long)]
         consequences: String,
         /// Measures taken or proposed.
@@ -116,84 +140,178 @@ enum Breach {
         /// Contact point for more information (default: the pack's breach contact).
         #[arg(long)]
         contact: Option<String>,
-        /// When the organisation became aware (RFC 3339; default now).
-        #[arg(long)]
+        /// When the organisation became aware: RFC 3339, or a local time in the pack's zone
+        /// (`2026-06-15 09:00`). Default: now.
+        #[arg(long, value_name = "TIME")]
         aware_at: Option<String>,
-        /// People in the register it concerns (repeat).
-        #[arg(long = "person")]
-        people: Vec<i64>,
+        /// People in the register it concerns: id, full name or email address (repeat).
+        #[arg(long = "person", value_name = "PERSON")]
+        people: Vec<String>,
     },
     /// Decide whether to notify the ICO, with reasons.
+    ///
+    /// Example: charter breach decide 1 --notify --reason "financial data of 200 people" --by "Cora Sec" --config charter.toml
     Decide {
+        /// The breach's id.
         id: i64,
+        /// Notify the ICO.
         #[arg(
             long,
             conflicts_with = "no_notify",
             required_unless_present = "no_notify"
         )]
         notify: bool,
+        /// Do not notify the ICO (say why it is unlikely to risk people's rights).
         #[arg(long)]
         no_notify: bool,
+        /// The reasons.
         #[arg(long)]
         reason: String,
     },
     /// Record the ICO notification; after 72 hours `--late-reason` is required.
+    ///
+    /// Example: charter breach notify-ico 1 --at "2026-06-16 11:00" --reference ICO-123 --by "Cora Sec" --config charter.toml
     NotifyIco {
+        /// The breach's id.
         id: i64,
-        #[arg(long)]
+        /// When the ICO was told: RFC 3339 or local time in the pack's zone. Default: now.
+        #[arg(long, value_name = "TIME")]
         at: Option<String>,
+        /// The ICO's reference.
         #[arg(long)]
         reference: Option<String>,
+        /// Why the ICO was told after the 72 hours.
         #[arg(long)]
         late_reason: Option<String>,
     },
     /// Record that the people affected were told (Art. 34).
+    ///
+    /// Example: charter breach tell-people 1 --how "letter to each learner" --by "Cora Sec" --config charter.toml
     TellPeople {
+        /// The breach's id.
         id: i64,
-        #[arg(long)]
+        /// When: RFC 3339 or local time in the pack's zone. Default: now.
+        #[arg(long, value_name = "TIME")]
         at: Option<String>,
+        /// How they were told.
         #[arg(long)]
         how: String,
     },
     /// Close a breach (decided, and the ICO told if it was to be).
-    Close { id: i64 },
-    /// The breach log.
+    ///
+    /// Example: charter breach close 1 --by "Cora Sec" --config charter.toml
+    Close {
+        /// The breach's id.
+        id: i64,
+    },
+    /// The breach log, each with its 72-hour clock.
+    ///
+    /// Example: charter breach list --config charter.toml
     List,
-    /// One breach.
-    Show { id: i64 },
+    /// One breach in full, with its clock (`--json` for the JSON document).
+    ///
+    /// Example: charter breach show 1 --config charter.toml
+    Show {
+        /// The breach's id.
+        id: i64,
+    },
 }
 
-fn show_breach(b: &charter_store::Breach) -> String {
-    let decision = match b.notify_ico {
-        None => "undecided".to_string(),
-        Some(true) => format!(
-            "notify ICO ({})",
-            b.ico_notified_at
-                .as_deref()
-                .map(|t| format!("told {t}"))
-                .unwrap_or_else(|| "not yet told".into())
-        ),
-        Some(false) => "not notifying ICO".to_string(),
-    };
+fn breach_line(v: &BreachView) -> String {
+    let b = &v.breach;
     format!(
-        "breach {} [{}] aware {} notify by {}: {}; {}",
-        b.id, b.status, b.aware_at, b.notify_by, decision, b.description
+        "breach {} [{}] {}; notify ICO {}",
+        b.id,
+        b.status,
+        b.description,
+        v.clock.text()
     )
+}
+
+fn breach_page(v: &BreachView, names: &Names, tz: &jiff::tz::TimeZone) -> String {
+    use charter_app::clock::local_text;
+    let b = &v.breach;
+    let decision = match b.notify_ico {
+        None => "not yet decided".to_string(),
+        Some(true) => format!(
+            "notify the ICO: {}",
+            b.decision_reason.as_deref().unwrap_or("")
+        ),
+        Some(false) => format!(
+            "do not notify the ICO: {}",
+            b.decision_reason.as_deref().unwrap_or("")
+        ),
+    };
+    let count = |n: Option<i64>| n.map_or_else(|| "unknown".to_string(), |n| format!("about {n}"));
+    let mut t = format!("breach {} [{}]: {}\n", b.id, b.status, b.description);
+    let mut line = |k: &str, v: String| t.push_str(&format!("  {k:<14} {v}\n"));
+    line("aware", local_text(&b.aware_at, tz));
+    line("notify ICO", v.clock.text());
+    line("decision", decision);
+    if let Some(at) = &b.ico_notified_at {
+        line(
+            "ICO told",
+            format!(
+                "{}{}",
+                local_text(at, tz),
+                b.ico_reference
+                    .as_deref()
+                    .map(|r| format!(", reference {r}"))
+                    .unwrap_or_default()
+            ),
+        );
+    }
+    if let Some(r) = &b.late_reason {
+        line("late because", r.clone());
+    }
+    line("data", b.data_categories.clone());
+    line(
+        "people",
+        format!(
+            "{}, records {}",
+            count(b.approx_people),
+            count(b.approx_records)
+        ),
+    );
+    line("consequences", b.likely_consequences.clone());
+    line("measures", b.measures.clone());
+    line("contact", b.contact_point.clone());
+    if !b.people.is_empty() {
+        line(
+            "concerns",
+            b.people
+                .iter()
+                .map(|p| names.label(*p))
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+    }
+    if let Some(at) = &b.people_told_at {
+        line(
+            "people told",
+            format!(
+                "{} ({})",
+                local_text(at, tz),
+                b.people_told_how.as_deref().unwrap_or("")
+            ),
+        );
+    }
+    line("logged by", names.label(b.logged_by));
+    if let Some(at) = &b.closed_at {
+        line("closed", local_text(at, tz));
+    }
+    t
 }
 
 impl BreachCmd {
     /// Runs the subcommand.
     pub fn run(self) -> CmdResult {
         let cmd = self.cmd;
-        storectx::run(&self.store, |ctx| async move {
-            let actor = ctx.actor();
-            let s = &ctx.store;
-            let now_or = |t: Option<String>| -> anyhow::Result<jiff::Timestamp> {
-                t.map(|t| instant(&t))
-                    .transpose()
-                    .map(|t| t.unwrap_or_else(jiff::Timestamp::now))
-            };
-            match cmd {
+        appctx::run(&self.app, |ctx| async move {
+            let app = &ctx.app;
+            let actor = &ctx.actor;
+            let now = jiff::Timestamp::now();
+            let b = match cmd {
                 Breach::Open {
                     description,
                     categories,
@@ -205,29 +323,21 @@ impl BreachCmd {
                     aware_at,
                     people,
                 } => {
-                    let contact = match contact {
-                        Some(c) => c,
-                        None => ctx.pack()?.governance.breach_contact.ok_or_else(|| {
-                            anyhow::anyhow!("give --contact: the pack names no breach contact")
-                        })?,
+                    let mut ids = Vec::new();
+                    for p in &people {
+                        ids.push(ctx.person_id(p).await?);
+                    }
+                    let new = NewBreach {
+                        description,
+                        data_categories: categories,
+                        approx_people: people_count,
+                        approx_records: records_count,
+                        likely_consequences: consequences,
+                        measures,
+                        contact_point: contact.unwrap_or_default(),
+                        aware_at: ctx.time(aware_at.as_deref())?,
                     };
-                    let b = s
-                        .log_breach(
-                            &actor,
-                            NewBreach {
-                                description,
-                                data_categories: categories,
-                                approx_people: people_count,
-                                approx_records: records_count,
-                                likely_consequences: consequences,
-                                measures,
-                                contact_point: contact,
-                                aware_at: now_or(aware_at)?,
-                            },
-                            &people,
-                        )
-                        .await?;
-                    ctx.emit(&b, show_breach)?;
+                    app.log_breach(actor, new, &ids).await?
                 }
                 Breach::Decide {
                     id,
@@ -235,10 +345,8 @@ impl BreachCmd {
                     no_notify,
                     reason,
                 } => {
-                    let b = s
-                        .decide_breach(&actor, id, notify && !no_notify, &reason)
-                        .await?;
-                    ctx.emit(&b, show_breach)?;
+                    app.decide_breach(actor, id, notify && !no_notify, &reason)
+                        .await?
                 }
                 Breach::NotifyIco {
                     id,
@@ -246,38 +354,36 @@ impl BreachCmd {
                     reference,
                     late_reason,
                 } => {
-                    let b = s
-                        .notify_ico(
-                            &actor,
-                            id,
-                            now_or(at)?,
-                            reference.as_deref(),
-                            late_reason.as_deref(),
-                        )
-                        .await?;
-                    ctx.emit(&b, show_breach)?;
+                    app.notify_ico(
+                        actor,
+                        id,
+                        ctx.time(at.as_deref())?,
+                        reference.as_deref(),
+                        late_reason.as_deref(),
+                    )
+                    .await?
                 }
                 Breach::TellPeople { id, at, how } => {
-                    let b = s.tell_people(&actor, id, now_or(at)?, &how).await?;
-                    ctx.emit(&b, show_breach)?;
+                    app.tell_people(actor, id, ctx.time(at.as_deref())?, &how)
+                        .await?
                 }
-                Breach::Close { id } => {
-                    let b = s.close_breach(&actor, id).await?;
-                    ctx.emit(&b, show_breach)?;
-                }
+                Breach::Close { id } => app.close_breach(actor, id).await?,
                 Breach::List => {
-                    let all = s.breaches().await?;
+                    let all = app.breaches(now).await?;
                     ctx.emit(&all, |all| {
-                        all.iter().map(|b| show_breach(b) + "\n").collect()
+                        all.iter().map(|v| breach_line(v) + "\n").collect()
                     })?;
+                    return Ok(ctx);
                 }
                 Breach::Show { id } => {
-                    let b = s.breach(id).await?;
-                    ctx.emit(&b, |b| {
-                        serde_json::to_string_pretty(b).unwrap_or_else(|_| show_breach(b))
-                    })?;
+                    let v = app.breach(id, now).await?;
+                    let names = app.names().await?;
+                    ctx.emit(&v, |v| breach_page(v, &names, app.time_zone()))?;
+                    return Ok(ctx);
                 }
-            }
+            };
+            let v = app.breach_view(b, &app.names().await?, now)?;
+            ctx.emit(&v, breach_line)?;
             Ok(ctx)
         })
     }
@@ -291,12 +397,15 @@ pub struct RequestCmd {
     #[command(subcommand)]
     cmd: Request,
     #[command(flatten)]
-    store: StoreArgs,
+    app: AppArgs,
 }
 
 #[derive(Debug, Subcommand)]
 enum Request {
-    /// Record a data subject request; due one calendar month from receipt.
+    /// Record a data subject request; due one calendar month from receipt. Needs a data
+    /// protection role.
+    ///
+    /// Example: charter request receive --kind access --requester "Pat Jones" --person "Pat Jones" --received 2026-01-31 --by "Cora Sec" --config charter.toml
     Receive {
         /// `access`, `rectification`, `erasure`, `restriction`, `portability`, `objection`.
         #[arg(long)]
@@ -304,65 +413,98 @@ enum Request {
         /// Who made it, as they gave it.
         #[arg(long)]
         requester: String,
-        /// The person in the register, when known.
-        #[arg(long)]
-        person: Option<i64>,
-        /// Day received (default today).
-        #[arg(long)]
+        /// The person in the register, when known: id, full name or email address.
+        #[arg(long, value_name = "PERSON")]
+        person: Option<String>,
+        /// Day received (a date or time in the pack's zone; default today).
+        #[arg(long, value_name = "DATE")]
         received: Option<String>,
     },
     /// Stop the clock while awaiting `identity` or `clarification`.
+    ///
+    /// Example: charter request pause 1 --awaiting identity --by "Cora Sec" --config charter.toml
     Pause {
+        /// The request's id.
         id: i64,
+        /// `identity` or `clarification`.
         #[arg(long)]
         awaiting: String,
-        #[arg(long)]
+        /// The day (default today).
+        #[arg(long, value_name = "DATE")]
         on: Option<String>,
     },
     /// Restart the clock.
+    ///
+    /// Example: charter request resume 1 --by "Cora Sec" --config charter.toml
     Resume {
+        /// The request's id.
         id: i64,
-        #[arg(long)]
+        /// The day (default today).
+        #[arg(long, value_name = "DATE")]
         on: Option<String>,
     },
     /// Extend by two months, with reasons (the requester told by `--notice-on`).
+    ///
+    /// Example: charter request extend 1 --reason "complex: ten years of records" --by "Cora Sec" --config charter.toml
     Extend {
+        /// The request's id.
         id: i64,
+        /// Why.
         #[arg(long)]
         reason: String,
-        #[arg(long)]
+        /// The day the requester was told (default today).
+        #[arg(long, value_name = "DATE")]
         notice_on: Option<String>,
     },
     /// Complete a request.
+    ///
+    /// Example: charter request complete 1 --outcome "export sent" --by "Cora Sec" --config charter.toml
     Complete {
+        /// The request's id.
         id: i64,
+        /// What was done.
         #[arg(long)]
         outcome: String,
-        #[arg(long)]
+        /// The day (default today).
+        #[arg(long, value_name = "DATE")]
         on: Option<String>,
     },
     /// Refuse a request: give reasons and the right to complain to the ICO.
+    ///
+    /// Example: charter request refuse 1 --reason "manifestly unfounded; you may complain to the ICO" --by "Cora Sec" --config charter.toml
     Refuse {
+        /// The request's id.
         id: i64,
+        /// Why, and the right to complain to the ICO.
         #[arg(long)]
         reason: String,
-        #[arg(long)]
+        /// The day (default today).
+        #[arg(long, value_name = "DATE")]
         on: Option<String>,
     },
-    /// Every request with its due date.
+    /// Every request with its one-month clock.
+    ///
+    /// Example: charter request list --config charter.toml
     List,
 }
 
-fn show_request(r: &charter_store::SubjectRequest) -> String {
+fn show_request(v: &RequestView) -> String {
+    let r = &v.request;
     format!(
-        "request {} {} from {} received {} due {} [{}]{}",
+        "request {} {} from {}{} received {} [{}]{} {}",
         r.id,
         r.kind,
         r.requester,
+        r.person_id
+            .map(|p| format!(
+                " (person {p}, {})",
+                v.person_name.as_deref().unwrap_or("unknown")
+            ))
+            .unwrap_or_default(),
         r.received_on,
-        r.due_on,
         r.status,
-        if r.extended { " (extended)" } else { "" }
+        if r.extended { " (extended)" } else { "" },
+        v.clock.text()
     )
 }
 
@@ -370,14 +512,9 @@ impl RequestCmd {
     /// Runs the subcommand.
     pub fn run(self) -> CmdResult {
         let cmd = self.cmd;
-        storectx::run(&self.store, |ctx| async move {
-            let actor = ctx.actor();
-            let s = &ctx.store;
-            let day = |d: Option<String>| -> anyhow::Result<jiff::civil::Date> {
-                d.map(|d| date(&d))
-                    .transpose()
-                    .map(|d| d.unwrap_or_else(today))
-            };
+        appctx::run(&self.app, |ctx| async move {
+            let app = &ctx.app;
+            let actor = &ctx.actor;
             let r = match cmd {
                 Request::Receive {
                     kind,
@@ -386,31 +523,46 @@ impl RequestCmd {
                     received,
                 } => {
                     let kind: RequestKind = kind.parse()?;
-                    s.receive_request(&actor, person, &requester, kind, day(received)?)
-                        .await?
+                    let person = match person {
+                        Some(p) => Some(ctx.person_id(&p).await?),
+                        None => None,
+                    };
+                    app.receive_request(
+                        actor,
+                        person,
+                        &requester,
+                        kind,
+                        ctx.day(received.as_deref())?,
+                    )
+                    .await?
                 }
                 Request::Pause { id, awaiting, on } => {
-                    s.pause_request(&actor, id, day(on)?, &awaiting).await?
+                    let reason: PauseReason = awaiting.parse()?;
+                    app.pause_request(actor, id, ctx.day(on.as_deref())?, reason)
+                        .await?
                 }
-                Request::Resume { id, on } => s.resume_request(&actor, id, day(on)?).await?,
+                Request::Resume { id, on } => {
+                    app.resume_request(actor, id, ctx.day(on.as_deref())?)
+                        .await?
+                }
                 Request::Extend {
                     id,
                     reason,
                     notice_on,
                 } => {
-                    s.extend_request(&actor, id, &reason, day(notice_on)?)
+                    app.extend_request(actor, id, &reason, ctx.day(notice_on.as_deref())?)
                         .await?
                 }
                 Request::Complete { id, outcome, on } => {
-                    s.close_request(&actor, id, day(on)?, true, &outcome)
+                    app.close_request(actor, id, ctx.day(on.as_deref())?, true, &outcome)
                         .await?
                 }
                 Request::Refuse { id, reason, on } => {
-                    s.close_request(&actor, id, day(on)?, false, &reason)
+                    app.close_request(actor, id, ctx.day(on.as_deref())?, false, &reason)
                         .await?
                 }
                 Request::List => {
-                    let all = s.subject_requests(today()).await?;
+                    let all = app.subject_requests(jiff::Timestamp::now()).await?;
                     ctx.emit(&all, |all| {
                         all.iter().map(|r| show_request(r) + "\n").collect()
                     })?;
@@ -431,97 +583,104 @@ pub struct LeaverCmd {
     #[command(subcommand)]
     cmd: Leaver,
     #[command(flatten)]
-    store: StoreArgs,
+    app: AppArgs,
 }
 
 #[derive(Debug, Subcommand)]
 enum Leaver {
-    /// Open a leaver's checklist.
+    /// Open a leaver's checklist (a register keeper, a device approver or their line manager).
+    ///
+    /// Example: charter leaver open "Pat Jones" --leaving 2026-07-31 --by "Hana HR" --config charter.toml
     Open {
-        person: i64,
-        #[arg(long)]
+        /// Who is leaving: id, full name or email address.
+        person: String,
+        /// Last day (a date in the pack's zone).
+        #[arg(long, value_name = "DATE")]
         leaving: String,
     },
     /// Tick one item: `equipment_returned`, `credentials_handed_over`, `accounts_disabled`,
-    /// `social_handed_over`. Each is checked (no device still held, no social account still
-    /// owned); ticking `accounts_disabled` disables every account.
-    Tick { id: i64, item: String },
-    /// Close the checklist once every item is ticked.
-    Close { id: i64 },
-    /// Every checklist.
+    /// `social_handed_over`. Each is checked (no device still held, lost or stolen; no social
+    /// account still owned); ticking `accounts_disabled` disables every account.
+    ///
+    /// Example: charter leaver tick 1 equipment_returned --by "Ian Tech" --config charter.toml
+    Tick {
+        /// The checklist's id.
+        id: i64,
+        /// The item.
+        item: String,
+    },
+    /// Close the checklist once every item is ticked: the person is marked left, and their
+    /// accounts and removable-media authorisations end.
+    ///
+    /// Example: charter leaver close 1 --by "Ian Tech" --config charter.toml
+    Close {
+        /// The checklist's id.
+        id: i64,
+    },
+    /// Every checklist, with its leaving date as a deadline.
+    ///
+    /// Example: charter leaver list --config charter.toml
     List,
 }
 
-fn show_leaver(l: &charter_store::Leaver) -> String {
+fn show_leaver(v: &LeaverView, names: &Names, tz: &jiff::tz::TimeZone) -> String {
+    let l = &v.leaver;
     let mut t = format!(
-        "leaver {} person {} leaving {}{}\n",
+        "leaver {} person {} ({}) leaving {}: {}\n",
         l.id,
         l.person_id,
+        v.person_name,
         l.leaving_date,
-        if l.closed.is_some() { " (closed)" } else { "" }
+        if l.closed.is_some() {
+            v.clock.remaining.clone()
+        } else {
+            v.clock.text()
+        }
     );
     for item in LeaverItem::ALL {
-        match l.item(item) {
+        match l.item(*item) {
             Some(tick) => t.push_str(&format!(
-                "  [x] {} by person {} at {}\n",
-                item.as_str(),
-                tick.by,
-                tick.at
+                "  [x] {} by {} at {}\n",
+                item,
+                names.label(tick.by),
+                charter_app::clock::local_text(&tick.at, tz)
             )),
-            None => t.push_str(&format!("  [ ] {}\n", item.as_str())),
+            None => t.push_str(&format!("  [ ] {item}\n")),
         }
     }
     t
-}
-
-/// The roles that may tick an item. The pack names device, software and social media
-/// approvers but no leaver roles: IT (device approvers) ticks equipment and accounts, social
-/// media approvers the social accounts, and either may take credentials (so may the leaver's
-/// line manager).
-fn leaver_roles(g: &charter_policy::Governance, item: Option<LeaverItem>) -> Vec<String> {
-    let mut roles = match item {
-        Some(LeaverItem::SocialHandedOver) => g.social_media_approvers.clone(),
-        Some(LeaverItem::EquipmentReturned | LeaverItem::AccountsDisabled) => {
-            g.device_approvers.clone()
-        }
-        Some(LeaverItem::CredentialsHandedOver) | None => {
-            let mut r = g.device_approvers.clone();
-            r.extend(g.social_media_approvers.iter().cloned());
-            r
-        }
-    };
-    roles.sort();
-    roles.dedup();
-    roles
 }
 
 impl LeaverCmd {
     /// Runs the subcommand.
     pub fn run(self) -> CmdResult {
         let cmd = self.cmd;
-        storectx::run(&self.store, |ctx| async move {
-            let actor = ctx.actor();
-            let s = &ctx.store;
+        appctx::run(&self.app, |ctx| async move {
+            let app = &ctx.app;
+            let actor = &ctx.actor;
+            let tz = app.time_zone().clone();
             let l = match cmd {
                 Leaver::Open { person, leaving } => {
-                    s.open_leaver(&actor, person, date(&leaving)?).await?
+                    let person = ctx.person_id(&person).await?;
+                    app.open_leaver(actor, person, ctx.day(Some(&leaving))?)
+                        .await?
                 }
                 Leaver::Tick { id, item } => {
                     let item: LeaverItem = item.parse()?;
-                    let roles = leaver_roles(&ctx.pack()?.governance, Some(item));
-                    s.tick_leaver(&actor, id, item, &roles).await?
+                    app.tick_leaver(actor, id, item).await?
                 }
-                Leaver::Close { id } => {
-                    let roles = leaver_roles(&ctx.pack()?.governance, None);
-                    s.close_leaver(&actor, id, &roles).await?
-                }
+                Leaver::Close { id } => app.close_leaver(actor, id).await?,
                 Leaver::List => {
-                    let all = s.leavers().await?;
-                    ctx.emit(&all, |all| all.iter().map(show_leaver).collect())?;
+                    let all = app.leavers(jiff::Timestamp::now()).await?;
+                    let names = app.names().await?;
+                    ctx.emit(&all, |all| {
+                        all.iter().map(|l| show_leaver(l, &names, &tz)).collect()
+                    })?;
                     return Ok(ctx);
                 }
             };
-            ctx.emit(&l, show_leaver)?;
+            let names = app.names().await?;
+            ctx.emit(&l, |l| show_leaver(l, &names, &tz))?;
             Ok(ctx)
         })
     }

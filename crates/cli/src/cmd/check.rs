@@ -3,13 +3,11 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use clap::{Args, Subcommand};
-use jiff::Timestamp;
-use jiff::tz::TimeZone;
-
+use charter_engine::Context;
 use charter_engine::web::{Builtin, CategorySource, WebRequest};
-use charter_engine::{Context, Decision, Engine};
+use clap::{Args, Subcommand};
 
+use crate::decision::{load_engine, parse_at, print_decision};
 use crate::exit::{CmdResult, Outcome};
 
 /// `charter check ...`
@@ -67,32 +65,6 @@ impl CheckCommand {
     }
 }
 
-/// Loads a pack for deciding; any problem is unreadable input (exit 2).
-pub fn load_engine(path: &Path) -> anyhow::Result<Engine> {
-    let pack = charter_policy::load_file(path)
-        .with_context(|| format!("cannot use pack `{}`", path.display()))?;
-    Ok(Engine::new(pack))
-}
-
-/// Parses `--at`: an instant, or a local civil time in `tz`.
-pub fn parse_at(text: Option<&str>, tz: &TimeZone) -> anyhow::Result<Timestamp> {
-    let Some(text) = text else {
-        return Ok(Timestamp::now());
-    };
-    if let Ok(at) = text.parse::<Timestamp>() {
-        return Ok(at);
-    }
-    text.parse::<jiff::civil::DateTime>()
-        .ok()
-        .and_then(|local| local.to_zoned_datetime(tz.clone()).ok())
-        .map(|z| z.timestamp())
-        .ok_or_else(|| {
-            anyhow::anyhow!(
-                "bad time `{text}` for --at, expected RFC 3339 such as 2026-06-15T10:00:00+01:00"
-            )
-        })
-}
-
 /// Opens `--categories`, or the built-in list when it is not given.
 pub fn open_categories(path: Option<&Path>) -> anyhow::Result<Box<dyn CategorySource>> {
     match path {
@@ -110,32 +82,6 @@ fn check_url(args: &UrlArgs) -> CmdResult {
     let decision = engine.decide_web(&ctx, &WebRequest::new(&args.url), source.as_ref());
     print_decision(&decision, &args.url, args.json)?;
     Ok(Outcome::Success)
-}
-
-/// Prints a decision as the DESIGN's JSON document, or as readable lines.
-pub fn print_decision(decision: &Decision, subject: &str, json: bool) -> anyhow::Result<()> {
-    if json {
-        println!("{}", serde_json::to_string_pretty(decision)?);
-        return Ok(());
-    }
-    let categories = decision
-        .categories
-        .as_ref()
-        .filter(|c| !c.is_empty())
-        .map(|c| {
-            let names: Vec<&str> = c.iter().map(|c| c.as_str()).collect();
-            format!(" ({})", names.join(", "))
-        })
-        .unwrap_or_default();
-    println!("{}  {subject}{categories}", decision.verdict);
-    for f in &decision.findings {
-        println!(
-            "  {} [{}, {}, {}]: {}",
-            f.rule, f.check, f.severity, f.action, f.message
-        );
-        println!("    clause: {}", f.clause);
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -185,28 +131,5 @@ mod tests {
     fn url_needs_a_policy() {
         let full = ["x", "url", "https://bet365.com/"];
         assert!(Wrap::try_parse_from(full).is_err());
-    }
-
-    #[test]
-    fn at_accepts_an_offset() {
-        let london = TimeZone::get("Europe/London").unwrap();
-        let at = parse_at(Some("2026-06-15T10:00:00+01:00"), &london).unwrap();
-        assert_eq!(at, "2026-06-15T09:00:00Z".parse().unwrap());
-    }
-
-    #[test]
-    fn at_reads_a_local_time_in_the_pack_zone() {
-        let london = TimeZone::get("Europe/London").unwrap();
-        let at = parse_at(Some("2026-06-15T10:00"), &london).unwrap();
-        assert_eq!(at, "2026-06-15T09:00:00Z".parse().unwrap());
-    }
-
-    #[test]
-    fn at_refuses_nonsense() {
-        let err = parse_at(Some("tomorrow"), &TimeZone::UTC).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "bad time `tomorrow` for --at, expected RFC 3339 such as 2026-06-15T10:00:00+01:00"
-        );
     }
 }

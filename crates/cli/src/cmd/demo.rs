@@ -13,7 +13,7 @@ use charter_engine::{Context, Decision, Engine};
 use charter_policy::Verdict;
 use charter_store::{Actor, NewRecord, Source, Store};
 
-use crate::cmd::check::parse_at;
+use crate::decision::parse_at;
 use crate::exit::{CmdResult, Outcome};
 
 /// The demo pack, as shipped in `policies/demo.toml`.

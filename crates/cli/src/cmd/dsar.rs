@@ -1,11 +1,16 @@
-//! `charter dsar export|erase`: subject access and erasure.
+//! `charter dsar export|erase`: subject access and erasure, for the pack's data protection
+//! roles. Erasure shows what it will remove and what it keeps, and acts only with
+//! `--confirm` repeating the person's full name.
 
-use std::path::PathBuf;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
 
-use super::storectx::{self, StoreArgs, today};
+use charter_app::ErasurePlan;
+
+use super::appctx::{self, AppArgs};
 use crate::exit::CmdResult;
 
 /// `charter dsar ...`
@@ -14,49 +19,92 @@ pub struct DsarCmd {
     #[command(subcommand)]
     cmd: Dsar,
     #[command(flatten)]
-    store: StoreArgs,
+    app: AppArgs,
 }
 
 #[derive(Debug, Subcommand)]
 enum Dsar {
-    /// Write everything held about a person to DIR: `export.json` and a readable
-    /// `summary.html`. Reading their monitoring records is logged in the audit chain.
+    /// Write everything held about a person to DIR: `export.json` and `summary.html`, a
+    /// document that can be sent to them. Reading their monitoring records is logged in the
+    /// audit chain. Needs a data protection role.
     ///
-    /// Example: charter dsar export --person 7 -o dsar-7 --config charter.toml
+    /// Example: charter dsar export --person "Pat Jones" -o dsar-pat --by "Cora Sec" --config charter.toml
     Export {
-        #[arg(long)]
-        person: i64,
+        /// Whose: id, full name or email address.
+        #[arg(long, value_name = "PERSON")]
+        person: String,
+        /// The directory to write (created, readable by its owner only).
         #[arg(short = 'o', long = "out", value_name = "DIR")]
         out: PathBuf,
     },
-    /// Erase what may be erased about a person who has left; say what is kept and why.
+    /// Erase what may be erased about a person who has left. Without `--confirm` it only
+    /// shows what it would erase and what it keeps; with `--confirm "<their full name>"` it
+    /// erases. Needs a data protection role.
+    ///
+    /// Example: charter dsar erase --person 7 --confirm "Pat Jones" --by "Cora Sec" --config charter.toml
     Erase {
-        #[arg(long)]
-        person: i64,
+        /// Whom: id, full name or email address.
+        #[arg(long, value_name = "PERSON")]
+        person: String,
+        /// The person's full name, to confirm.
+        #[arg(long, value_name = "NAME")]
+        confirm: Option<String>,
     },
+}
+
+/// Writes `text` to `path`, readable by its owner only: it is personal data.
+fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .with_context(|| format!("cannot write `{}`", path.display()))
+}
+
+fn show_plan(p: &ErasurePlan, done: bool) -> String {
+    let mut t = format!(
+        "person {} ({}): {}\n",
+        p.person_id,
+        p.person_name,
+        if done { "erased" } else { "would erase" }
+    );
+    for e in &p.erase {
+        t.push_str(&format!("  {} {}: {}\n", e.count, e.what, e.reason));
+    }
+    t.push_str(if done { "kept\n" } else { "would keep\n" });
+    for k in &p.keep {
+        t.push_str(&format!("  {} {}: {}\n", k.count, k.what, k.reason));
+    }
+    t
 }
 
 impl DsarCmd {
     /// Runs the subcommand.
     pub fn run(self) -> CmdResult {
         let cmd = self.cmd;
-        storectx::run(&self.store, |ctx| async move {
-            let actor = ctx.actor();
+        appctx::run(&self.app, |ctx| async move {
+            let app = &ctx.app;
             match cmd {
                 Dsar::Export { person, out } => {
-                    let org = ctx
-                        .pack()
-                        .map(|p| p.organisation.name)
-                        .unwrap_or_else(|_| "the organisation".into());
-                    let e = ctx.store.subject_export(&actor, person, today()).await?;
-                    std::fs::create_dir_all(&out)
-                        .with_context(|| format!("cannot create `{}`", out.display()))?;
+                    let person = ctx.person_id(&person).await?;
+                    let e = app.subject_export(&ctx.actor, person).await?;
+                    let html_text = app.subject_summary_html(&e).await?;
+                    {
+                        use std::os::unix::fs::DirBuilderExt as _;
+                        std::fs::DirBuilder::new()
+                            .recursive(true)
+                            .mode(0o700)
+                            .create(&out)
+                            .with_context(|| format!("cannot create `{}`", out.display()))?;
+                    }
                     let json = out.join("export.json");
-                    std::fs::write(&json, serde_json::to_string_pretty(&e)?)
-                        .with_context(|| format!("cannot write `{}`", json.display()))?;
+                    write_private(&json, &serde_json::to_string_pretty(&e)?)?;
                     let html = out.join("summary.html");
-                    std::fs::write(&html, charter_store::render_html(&e, &org))
-                        .with_context(|| format!("cannot write `{}`", html.display()))?;
+                    write_private(&html, &html_text)?;
                     let summary = serde_json::json!({
                         "person": person, "json": json, "html": html,
                         "counts": {"accounts": e.accounts.len(), "devices": e.devices.len(), "acknowledgements": e.acknowledgements.len(),
@@ -65,27 +113,31 @@ impl DsarCmd {
                     });
                     ctx.emit(&summary, |_| {
                         format!(
-                            "wrote {} and {} ({} monitoring records, {} audit rows)",
+                            "wrote {} and {} for {} ({} monitoring records, {} audit rows)",
                             json.display(),
                             html.display(),
+                            e.person.label(),
                             e.monitoring_records.len(),
                             e.audit.len()
                         )
                     })?;
                 }
-                Dsar::Erase { person } => {
-                    let r = ctx.store.erase_person(&actor, person).await?;
-                    ctx.emit(&r, |r| {
-                        let mut t = format!("person {}: erased\n", r.person_id);
-                        for e in &r.erased {
-                            t.push_str(&format!("  {} {}: {}\n", e.count, e.what, e.reason));
+                Dsar::Erase { person, confirm } => {
+                    let person = ctx.person_id(&person).await?;
+                    match confirm {
+                        None => {
+                            let plan = app.erasure_plan(&ctx.actor, person).await?;
+                            ctx.emit(&plan, |p| show_plan(p, false))?;
+                            anyhow::bail!(
+                                "nothing erased: to erase, repeat with --confirm \"{}\"",
+                                plan.person_name
+                            );
                         }
-                        t.push_str("kept\n");
-                        for k in &r.kept {
-                            t.push_str(&format!("  {} {}: {}\n", k.count, k.what, k.reason));
+                        Some(name) => {
+                            let done = app.erase_person(&ctx.actor, person, &name).await?;
+                            ctx.emit(&done, |p| show_plan(p, true))?;
                         }
-                        t
-                    })?;
+                    }
                 }
             }
             Ok(ctx)

@@ -14,7 +14,7 @@ use charter_engine::{Context, Engine};
 use charter_gateways::web::Clock;
 use charter_policy::Direction;
 
-use crate::cmd::check::{load_engine, parse_at, print_decision};
+use crate::decision::{load_engine, parse_at, print_decision};
 use crate::exit::{CmdResult, Outcome};
 
 /// The most bytes `check mail` reads; larger input is refused as unreadable. Messages between

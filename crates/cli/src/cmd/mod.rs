@@ -1,6 +1,7 @@
 //! One module per top-level command.
 
 pub mod activity;
+pub mod appctx;
 pub mod audit;
 pub mod cases;
 pub mod categories;

@@ -148,7 +148,12 @@ fn describe(pack: &Pack) -> String {
     let _ = writeln!(out, "  source:      {}", m.source);
     let _ = writeln!(out, "  organisation: {}", pack.organisation.name);
     if let Some(due) = m.review_due {
-        let _ = writeln!(out, "  review due:  {due}");
+        let clock = charter_app::clock::Clock::until_day(
+            due,
+            jiff::Timestamp::now(),
+            pack.windows.time_zone(),
+        );
+        let _ = writeln!(out, "  review:      {}", clock.text());
     }
     if let Some(last) = m.last_reviewed {
         let _ = writeln!(out, "  reviewed:    {last}");

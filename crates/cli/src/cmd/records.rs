@@ -10,7 +10,7 @@ use serde::Deserialize;
 use charter_engine::Privacy;
 use charter_store::{Actor, NewRecord, RecordFilter, Source, retention_cutoff};
 
-use super::storectx::{self, StoreArgs, instant};
+use super::storectx::{self, StoreArgs};
 use crate::exit::CmdResult;
 
 /// `charter records ...`
@@ -140,8 +140,8 @@ impl RecordsCmd {
                 } => {
                     let filter = RecordFilter {
                         users: user,
-                        since: since.map(|t| instant(&t)).transpose()?,
-                        until: until.map(|t| instant(&t)).transpose()?,
+                        since: since.map(|t| ctx.instant(&t)).transpose()?,
+                        until: until.map(|t| ctx.instant(&t)).transpose()?,
                         limit: Some(limit),
                         flagged_only: flagged,
                     };
@@ -177,7 +177,8 @@ impl RecordsCmd {
                         let l: ImportLine = serde_json::from_str(&line)
                             .with_context(|| format!("`{}` line {}", file.display(), n + 1))?;
                         pending.push(NewRecord {
-                            at: instant(&l.at)
+                            at: ctx
+                                .instant(&l.at)
                                 .with_context(|| format!("`{}` line {}", file.display(), n + 1))?,
                             user: l.user.map(Into::into),
                             source: source(&l.source)?,
@@ -209,7 +210,7 @@ impl RecordsCmd {
                 }
                 Records::Purge { before } => {
                     let cutoff = match before {
-                        Some(t) => instant(&t)?,
+                        Some(t) => ctx.instant(&t)?,
                         None => {
                             let pack = ctx.pack()?;
                             let months = pack.monitoring.retention_months.ok_or_else(|| anyhow::anyhow!(

@@ -1,16 +1,19 @@
-//! The registers: `charter people|accounts|devices|media|software|social|acks ...`.
+//! The registers: `charter people|accounts|devices|software|social|acks ...`. Each command
+//! parses, calls the app and prints; who may do what is the app's (the pack's
+//! `[governance]`). People are named by id, full name or email address wherever one is asked
+//! for, and listings put names beside ids.
 //!
 //! Every command takes `--config charter.toml`, `--json` and `--by PERSON` (who is acting).
-//! Approver roles come from the pack's `[governance]`.
 
 use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
 
-use charter_store::{AckKind, NewDevice, NewPerson, PersonUpdate};
+use charter_app::{Names, PersonAdded};
+use charter_store::{AckKind, Device, NewDevice, NewPerson, NewSocial, PersonUpdate};
 
-use super::storectx::{self, StoreArgs, date, today};
+use super::appctx::{self, AppArgs, Ctx};
 use crate::exit::CmdResult;
 
 fn list_arg(v: &[String]) -> Vec<String> {
@@ -18,6 +21,13 @@ fn list_arg(v: &[String]) -> Vec<String> {
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
         .collect()
+}
+
+async fn opt_person(ctx: &Ctx, q: Option<String>) -> anyhow::Result<Option<i64>> {
+    match q {
+        Some(q) => Ok(Some(ctx.person_id(&q).await?)),
+        None => Ok(None),
+    }
 }
 
 // ---- people ---------------------------------------------------------------------------------
@@ -28,19 +38,23 @@ pub struct PeopleCmd {
     #[command(subcommand)]
     cmd: People,
     #[command(flatten)]
-    store: StoreArgs,
+    app: AppArgs,
 }
 
 #[derive(Debug, Subcommand)]
 enum People {
-    /// Add a person; `--email` also makes their address by the pack's naming convention.
+    /// Add a person; `--email` also makes their address by the pack's naming convention (both
+    /// or neither are recorded). Needs a register role, or the operator.
     ///
     /// Example: charter people add --first Smith --last Brown --roles management --location uk --email --config charter.toml
     Add {
+        /// Given name.
         #[arg(long)]
         first: String,
+        /// Family name.
         #[arg(long)]
         last: String,
+        /// Department (`hr`, `finance`).
         #[arg(long)]
         department: Option<String>,
         /// Code of the geographical location (`uk`).
@@ -49,9 +63,9 @@ enum People {
         /// Roles, comma-separated (`management`, `staff`, `external`, `hr_manager`, ...).
         #[arg(long, value_delimiter = ',')]
         roles: Vec<String>,
-        /// Line manager's person id.
-        #[arg(long)]
-        manager: Option<i64>,
+        /// Line manager: id, full name or email address.
+        #[arg(long, value_name = "PERSON")]
+        manager: Option<String>,
         /// First day (`2026-04-01`).
         #[arg(long)]
         start: Option<String>,
@@ -60,34 +74,61 @@ enum People {
         email: bool,
     },
     /// Everyone in the register.
+    ///
+    /// Example: charter people list --config charter.toml
     List,
     /// One person with their accounts.
-    Show { id: i64 },
+    ///
+    /// Example: charter people show "Pat Jones" --config charter.toml
+    Show {
+        /// Id, full name or email address.
+        person: String,
+    },
     /// Change roles, manager, department, location or leaving date.
+    ///
+    /// Example: charter people update 3 --roles staff,marketing --config charter.toml
     Update {
-        id: i64,
+        /// Id, full name or email address.
+        person: String,
+        /// New roles, comma-separated (replacing the old).
         #[arg(long, value_delimiter = ',')]
         roles: Option<Vec<String>>,
-        #[arg(long)]
-        manager: Option<i64>,
+        /// New line manager: id, full name or email address.
+        #[arg(long, value_name = "PERSON")]
+        manager: Option<String>,
+        /// New department.
         #[arg(long)]
         department: Option<String>,
+        /// New location code.
         #[arg(long)]
         location: Option<String>,
+        /// Leaving date (`2026-12-31`).
         #[arg(long)]
         leaving: Option<String>,
     },
     /// Make a person's email address by the pack's naming convention.
-    Email { id: i64 },
+    ///
+    /// Example: charter people email "Pat Jones" --config charter.toml
+    Email {
+        /// Id, full name or email address.
+        person: String,
+    },
+    /// The messages left for a person: who read their monitoring records, when and why.
+    ///
+    /// Example: charter people notices "Pat Jones" --config charter.toml
+    Notices {
+        /// Id, full name or email address.
+        person: String,
+    },
 }
 
 impl PeopleCmd {
     /// Runs the subcommand.
     pub fn run(self) -> CmdResult {
         let cmd = self.cmd;
-        storectx::run(&self.store, |ctx| async move {
-            let actor = ctx.actor();
-            let s = &ctx.store;
+        appctx::run(&self.app, |ctx| async move {
+            let app = &ctx.app;
+            let actor = &ctx.actor;
             match cmd {
                 People::Add {
                     first,
@@ -99,48 +140,37 @@ impl PeopleCmd {
                     start,
                     email,
                 } => {
-                    let p = s
-                        .add_person(
-                            &actor,
-                            NewPerson {
-                                first_name: first,
-                                last_name: last,
-                                department,
-                                location,
-                                roles: list_arg(&roles),
-                                line_manager: manager,
-                                start_date: start,
-                            },
-                        )
-                        .await?;
-                    let made = if email {
-                        Some(make_email(&ctx, p.id).await?)
-                    } else {
-                        None
+                    let new = NewPerson {
+                        first_name: first,
+                        last_name: last,
+                        department,
+                        location,
+                        roles: list_arg(&roles),
+                        line_manager: opt_person(&ctx, manager).await?,
+                        start_date: start
+                            .map(|s| ctx.day(Some(&s)))
+                            .transpose()?
+                            .map(|d| d.to_string()),
                     };
-                    ctx.emit(&serde_json::json!({"person": p, "email": made}), |_| {
-                        let mut t = format!(
-                            "person {} added: {} {} [{}]",
-                            p.id,
-                            p.first_name,
-                            p.last_name,
-                            p.roles.join(",")
-                        );
-                        if let Some(m) = &made {
+                    let added = app.add_person(actor, new, email).await?;
+                    ctx.emit(&added, |a: &PersonAdded| {
+                        let mut t =
+                            format!("{} added [{}]", a.person.label(), a.person.roles.join(","));
+                        if let Some(m) = &a.email {
                             t.push_str(&format!("\nemail {} ({})", m.address, m.explanation));
                         }
                         t
                     })?;
                 }
                 People::List => {
-                    let people = s.people().await?;
+                    let people = app.people().await?;
                     ctx.emit(&people, |ps| {
                         ps.iter()
                             .map(|p| {
                                 format!(
                                     "{:>5}  {:<24} {:<8} {}\n",
                                     p.id,
-                                    format!("{} {}", p.first_name, p.last_name),
+                                    p.full_name(),
                                     p.status,
                                     p.roles.join(",")
                                 )
@@ -148,74 +178,84 @@ impl PeopleCmd {
                             .collect()
                     })?;
                 }
-                People::Show { id } => {
-                    let p = s.person(id).await?;
-                    let accounts = s.accounts_of(id).await?;
-                    ctx.emit(&serde_json::json!({"person": p, "accounts": accounts}), |_| {
-                        let mut t = format!("person {}: {} {} ({})\nroles: {}\nmanager: {}\nstart: {}  leaving: {}\n", p.id, p.first_name, p.last_name, p.status,
-                            p.roles.join(","), p.line_manager.map(|m| m.to_string()).unwrap_or_else(|| "-".into()),
-                            p.start_date.as_deref().unwrap_or("-"), p.leaving_date.as_deref().unwrap_or("-"));
-                        for a in &accounts {
-                            t.push_str(&format!("account {} {} {} ({})\n", a.id, a.system, a.name, a.status));
-                        }
-                        t
-                    })?;
+                People::Show { person } => {
+                    let id = ctx.person_id(&person).await?;
+                    let (p, accounts) = app.person(id).await?;
+                    let names = app.names().await?;
+                    ctx.emit(
+                        &serde_json::json!({"person": p, "accounts": accounts}),
+                        |_| {
+                            let mut t = format!(
+                                "{} ({})\nroles: {}\nmanager: {}\nstart: {}  leaving: {}\n",
+                                p.label(),
+                                p.status,
+                                p.roles.join(","),
+                                p.line_manager
+                                    .map(|m| names.label(m))
+                                    .unwrap_or_else(|| "-".into()),
+                                p.start_date.as_deref().unwrap_or("-"),
+                                p.leaving_date.as_deref().unwrap_or("-")
+                            );
+                            for a in &accounts {
+                                t.push_str(&format!(
+                                    "account {} {} {} ({})\n",
+                                    a.id, a.system, a.name, a.status
+                                ));
+                            }
+                            t
+                        },
+                    )?;
                 }
                 People::Update {
-                    id,
+                    person,
                     roles,
                     manager,
                     department,
                     location,
                     leaving,
                 } => {
-                    let p = s
-                        .update_person(
-                            &actor,
-                            id,
-                            PersonUpdate {
-                                roles: roles.map(|r| list_arg(&r)),
-                                line_manager: manager,
-                                department,
-                                location,
-                                leaving_date: leaving,
-                            },
-                        )
-                        .await?;
-                    ctx.emit(&p, |p| format!("person {} updated", p.id))?;
+                    let id = ctx.person_id(&person).await?;
+                    let u = PersonUpdate {
+                        roles: roles.map(|r| list_arg(&r)),
+                        line_manager: opt_person(&ctx, manager).await?,
+                        department,
+                        location,
+                        leaving_date: leaving
+                            .map(|s| ctx.day(Some(&s)))
+                            .transpose()?
+                            .map(|d| d.to_string()),
+                    };
+                    let p = app.update_person(actor, id, u).await?;
+                    ctx.emit(&p, |p| format!("{} updated", p.label()))?;
                 }
-                People::Email { id } => {
-                    let made = make_email(&ctx, id).await?;
+                People::Email { person } => {
+                    let id = ctx.person_id(&person).await?;
+                    let made = app.make_email(actor, id).await?;
                     ctx.emit(&made, |m| format!("{} ({})", m.address, m.explanation))?;
+                }
+                People::Notices { person } => {
+                    let p = ctx.person(&person).await?;
+                    let notices = app.notices_of(p.id).await?;
+                    let tz = app.time_zone().clone();
+                    ctx.emit(&notices, |ns| {
+                        if ns.is_empty() {
+                            return format!("no messages for {}", p.label());
+                        }
+                        ns.iter()
+                            .map(|n| {
+                                format!(
+                                    "{}  {}\n",
+                                    charter_app::clock::local_text(&n.at, &tz),
+                                    n.text
+                                )
+                            })
+                            .collect()
+                    })?;
                 }
             }
             Ok(ctx)
         })
     }
-}
-
-async fn make_email(
-    ctx: &storectx::Ctx,
-    id: i64,
-) -> anyhow::Result<charter_store::address::MadeAddress> {
-    let pack = ctx.pack()?;
-    if pack.address_formats.is_empty() {
-        anyhow::bail!(
-            "the pack `{}` has no [[accounts.address]] naming convention",
-            pack.meta.id
-        );
-    }
-    let domain = pack.organisation.domains.first().with_context(|| {
-        format!(
-            "the pack `{}` names no [organisation] domains",
-            pack.meta.id
-        )
-    })?;
-    let (_, made) = ctx
-        .store
-        .make_email(&ctx.actor(), id, &pack.address_formats, domain)
-        .await?;
-    Ok(made)
 }
 
 // ---- accounts ---------------------------------------------------------------------------------
@@ -226,46 +266,70 @@ pub struct AccountsCmd {
     #[command(subcommand)]
     cmd: Accounts,
     #[command(flatten)]
-    store: StoreArgs,
+    app: AppArgs,
 }
 
 #[derive(Debug, Subcommand)]
 enum Accounts {
     /// Add an account (`login`, `vpn`, ...) for a person.
+    ///
+    /// Example: charter accounts add "Pat Jones" --system login --name pjones --config charter.toml
     Add {
-        person: i64,
+        /// Id, full name or email address.
+        person: String,
+        /// Which system (`login`, `vpn`).
         #[arg(long)]
         system: String,
+        /// The name on that system.
         #[arg(long)]
         name: String,
     },
     /// Disable one account.
-    Disable { id: i64 },
+    ///
+    /// Example: charter accounts disable 4 --config charter.toml
+    Disable {
+        /// The account's id (`people show` lists them).
+        id: i64,
+    },
 }
 
 impl AccountsCmd {
     /// Runs the subcommand.
     pub fn run(self) -> CmdResult {
         let cmd = self.cmd;
-        storectx::run(&self.store, |ctx| async move {
-            let actor = ctx.actor();
+        appctx::run(&self.app, |ctx| async move {
+            let names_of = async |ctx: &Ctx| ctx.app.names().await;
             match cmd {
                 Accounts::Add {
                     person,
                     system,
                     name,
                 } => {
-                    let a = ctx
-                        .store
-                        .add_account(&actor, person, &system, &name, None)
-                        .await?;
+                    let id = ctx.person_id(&person).await?;
+                    let a = ctx.app.add_account(&ctx.actor, id, &system, &name).await?;
+                    let names = names_of(&ctx).await?;
                     ctx.emit(&a, |a| {
-                        format!("account {} added: {} {}", a.id, a.system, a.name)
+                        format!(
+                            "account {} added for {}: {} {}",
+                            a.id,
+                            names.label(a.person_id),
+                            a.system,
+                            a.name
+                        )
                     })?;
                 }
                 Accounts::Disable { id } => {
-                    let a = ctx.store.disable_account(&actor, id).await?;
-                    ctx.emit(&a, |a| format!("account {} disabled", a.id))?;
+                    let a = ctx.app.disable_account(&ctx.actor, id).await?;
+                    let names = names_of(&ctx).await?;
+                    ctx.emit(&a, |a| {
+                        format!(
+                            "account {} ({} {}) of {} disabled",
+                            a.id,
+                            a.system,
+                            a.name,
+                            names.label(a.person_id)
+                        )
+                    })?;
                 }
             }
             Ok(ctx)
@@ -281,81 +345,126 @@ pub struct DevicesCmd {
     #[command(subcommand)]
     cmd: Devices,
     #[command(flatten)]
-    store: StoreArgs,
+    app: AppArgs,
 }
 
 #[derive(Debug, Subcommand)]
 enum Devices {
     /// Register a device (in stock, or assigned with `--assignee`).
+    ///
+    /// Example: charter devices add --serial SN-1 --kind laptop --encrypted --config charter.toml
     Add {
+        /// Serial number (unique).
         #[arg(long)]
         serial: String,
         /// `laptop`, `phone`, `tablet`, `usb`, ...
         #[arg(long)]
         kind: String,
+        /// A personal device used for work (give its owner as `--assignee`).
         #[arg(long)]
         byod: bool,
+        /// Its storage is encrypted.
         #[arg(long)]
         encrypted: bool,
-        #[arg(long)]
-        assignee: Option<i64>,
+        /// Who has it: id, full name or email address.
+        #[arg(long, value_name = "PERSON")]
+        assignee: Option<String>,
+        /// Free text.
         #[arg(long)]
         note: Option<String>,
     },
     /// Every device.
+    ///
+    /// Example: charter devices list --config charter.toml
     List,
     /// Give a device to a person (device approvers only).
+    ///
+    /// Example: charter devices assign 1 --to "Pat Jones" --by "Ian Tech" --config charter.toml
     Assign {
+        /// The device's id.
         id: i64,
-        #[arg(long)]
-        to: i64,
+        /// Who gets it: id, full name or email address.
+        #[arg(long, value_name = "PERSON")]
+        to: String,
     },
     /// Report a device lost or stolen: opens an incident.
+    ///
+    /// Example: charter devices lost 1 --stolen --description "taken from a car" --by "Pat Jones" --config charter.toml
     Lost {
+        /// The device's id.
         id: i64,
+        /// Stolen rather than lost.
         #[arg(long)]
         stolen: bool,
+        /// What happened.
         #[arg(long)]
         description: String,
     },
     /// Take a device back (also a lost one found again).
-    Return { id: i64 },
-    /// Authorise a person to attach removable media or third-party hardware.
-    AuthoriseMedia {
-        #[arg(long)]
-        person: i64,
-        #[arg(long)]
-        description: String,
+    ///
+    /// Example: charter devices return 1 --by "Ian Tech" --config charter.toml
+    Return {
+        /// The device's id.
+        id: i64,
+    },
+    /// Write a device off (a lost or stolen one once its incident is closed).
+    ///
+    /// Example: charter devices retire 1 --reason "stolen, not recovered" --by "Ian Tech" --config charter.toml
+    Retire {
+        /// The device's id.
+        id: i64,
+        /// Why.
         #[arg(long)]
         reason: String,
+    },
+    /// Authorise a person to attach removable media or third-party hardware.
+    ///
+    /// Example: charter devices authorise-media --person "Pat Jones" --description "Kingston USB 32 GB" --reason "site visits" --by "Ian Tech" --config charter.toml
+    AuthoriseMedia {
+        /// Who: id, full name or email address.
+        #[arg(long, value_name = "PERSON")]
+        person: String,
+        /// What (`Kingston USB stick 32 GB`).
+        #[arg(long)]
+        description: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+        /// Last day it holds (`2026-12-31`).
         #[arg(long)]
         expires: Option<String>,
     },
     /// Withdraw a removable-media authorisation.
-    RevokeMedia { id: i64 },
+    ///
+    /// Example: charter devices revoke-media 2 --by "Ian Tech" --config charter.toml
+    RevokeMedia {
+        /// The authorisation's id.
+        id: i64,
+    },
     /// Removable-media authorisations.
+    ///
+    /// Example: charter devices media --config charter.toml
     Media,
+}
+
+fn show_device(d: &Device, names: &Names) -> String {
+    format!(
+        "{} {}{}",
+        d.label(),
+        d.status,
+        d.assignee
+            .map(|a| format!(", {}", names.label(a)))
+            .unwrap_or_default()
+    )
 }
 
 impl DevicesCmd {
     /// Runs the subcommand.
     pub fn run(self) -> CmdResult {
         let cmd = self.cmd;
-        storectx::run(&self.store, |ctx| async move {
-            let actor = ctx.actor();
-            let s = &ctx.store;
-            let show = |d: &charter_store::Device| {
-                format!(
-                    "device {} {} {} {}{}",
-                    d.id,
-                    d.serial,
-                    d.kind,
-                    d.status,
-                    d.assignee
-                        .map(|a| format!(" (person {a})"))
-                        .unwrap_or_default()
-                )
-            };
+        appctx::run(&self.app, |ctx| async move {
+            let app = &ctx.app;
+            let actor = &ctx.actor;
             match cmd {
                 Devices::Add {
                     serial,
@@ -365,9 +474,10 @@ impl DevicesCmd {
                     assignee,
                     note,
                 } => {
-                    let d = s
+                    let assignee = opt_person(&ctx, assignee).await?;
+                    let d = app
                         .add_device(
-                            &actor,
+                            actor,
                             NewDevice {
                                 serial,
                                 kind,
@@ -378,42 +488,49 @@ impl DevicesCmd {
                             },
                         )
                         .await?;
-                    ctx.emit(&d, show)?;
+                    let names = app.names().await?;
+                    ctx.emit(&d, |d| show_device(d, &names))?;
                 }
                 Devices::List => {
-                    let ds = s.devices().await?;
-                    ctx.emit(&ds, |ds| ds.iter().map(|d| show(d) + "\n").collect())?;
+                    let ds = app.devices().await?;
+                    let names = app.names().await?;
+                    ctx.emit(&ds, |ds| {
+                        ds.iter().map(|d| show_device(d, &names) + "\n").collect()
+                    })?;
                 }
                 Devices::Assign { id, to } => {
-                    let approvers = ctx.pack()?.governance.device_approvers;
-                    let d = s.assign_device(&actor, id, to, &approvers).await?;
-                    ctx.emit(&d, show)?;
+                    let to = ctx.person_id(&to).await?;
+                    let d = app.assign_device(actor, id, to).await?;
+                    let names = app.names().await?;
+                    ctx.emit(&d, |d| show_device(d, &names))?;
                 }
                 Devices::Lost {
                     id,
                     stolen,
                     description,
                 } => {
-                    let route = charter_store::route_incident(
-                        charter_store::IncidentKind::LostStolenDevice,
-                        &ctx.pack()?.governance,
-                    );
-                    let (d, inc) = s
-                        .report_device_lost(&actor, id, stolen, &description, &route)
+                    let (d, inc) = app
+                        .report_device_lost(actor, id, stolen, &description)
                         .await?;
+                    let names = app.names().await?;
                     ctx.emit(&serde_json::json!({"device": d, "incident": inc}), |_| {
                         format!(
                             "{}\nincident {} opened, routed to {}",
-                            show(&d),
+                            show_device(&d, &names),
                             inc.id,
                             inc.routed_to
                         )
                     })?;
                 }
                 Devices::Return { id } => {
-                    let approvers = ctx.pack()?.governance.device_approvers;
-                    let d = s.return_device(&actor, id, &approvers).await?;
-                    ctx.emit(&d, show)?;
+                    let d = app.return_device(actor, id).await?;
+                    let names = app.names().await?;
+                    ctx.emit(&d, |d| show_device(d, &names))?;
+                }
+                Devices::Retire { id, reason } => {
+                    let d = app.retire_device(actor, id, &reason).await?;
+                    let names = app.names().await?;
+                    ctx.emit(&d, |d| show_device(d, &names))?;
                 }
                 Devices::AuthoriseMedia {
                     person,
@@ -421,42 +538,46 @@ impl DevicesCmd {
                     reason,
                     expires,
                 } => {
-                    let approvers = ctx.pack()?.governance.device_approvers;
-                    let m = s
-                        .authorise_media(
-                            &actor,
-                            person,
-                            &description,
-                            &reason,
-                            expires.as_deref(),
-                            &approvers,
-                        )
+                    let person = ctx.person_id(&person).await?;
+                    let expires = expires.map(|e| ctx.day(Some(&e))).transpose()?;
+                    let m = app
+                        .authorise_media(actor, person, &description, &reason, expires)
                         .await?;
+                    let names = app.names().await?;
                     ctx.emit(&m, |m| {
                         format!(
-                            "authorisation {}: person {} may use {}",
-                            m.id, m.person_id, m.description
+                            "authorisation {}: {} may use {}",
+                            m.id,
+                            names.label(m.person_id),
+                            m.description
                         )
                     })?;
                 }
                 Devices::RevokeMedia { id } => {
-                    let approvers = ctx.pack()?.governance.device_approvers;
-                    let m = s.revoke_media(&actor, id, &approvers).await?;
-                    ctx.emit(&m, |m| format!("authorisation {} revoked", m.id))?;
+                    let m = app.revoke_media(actor, id).await?;
+                    let names = app.names().await?;
+                    ctx.emit(&m, |m| {
+                        format!(
+                            "authorisation {} of {} revoked",
+                            m.id,
+                            names.label(m.person_id)
+                        )
+                    })?;
                 }
                 Devices::Media => {
-                    let ms = s.media_authorisations().await?;
+                    let ms = app.media_authorisations().await?;
+                    let names = app.names().await?;
                     ctx.emit(&ms, |ms| {
                         ms.iter()
                             .map(|m| {
                                 format!(
-                                    "{:>5} person {} {} until {}{}\n",
+                                    "{:>5} {} {} until {}{}\n",
                                     m.id,
-                                    m.person_id,
+                                    names.label(m.person_id),
                                     m.description,
                                     m.expires_on.as_deref().unwrap_or("-"),
                                     if m.revoked_at.is_some() {
-                                        " (revoked)"
+                                        " (ended)"
                                     } else {
                                         ""
                                     }
@@ -479,35 +600,53 @@ pub struct SoftwareCmd {
     #[command(subcommand)]
     cmd: Software,
     #[command(flatten)]
-    store: StoreArgs,
+    app: AppArgs,
 }
 
 #[derive(Debug, Subcommand)]
 enum Software {
-    /// Ask to install software.
+    /// Ask to install software (for yourself, or as line manager or register keeper for
+    /// someone else).
+    ///
+    /// Example: charter software request --person "Pat Jones" --name Inkscape --reason diagrams --by "Pat Jones" --config charter.toml
     Request {
-        #[arg(long)]
-        person: i64,
+        /// For whom: id, full name or email address.
+        #[arg(long, value_name = "PERSON")]
+        person: String,
+        /// The software.
         #[arg(long)]
         name: String,
+        /// Why it is needed.
         #[arg(long)]
         reason: String,
     },
     /// Approve a request (software approvers only).
+    ///
+    /// Example: charter software approve 1 --reason "free licence" --by "Ian Tech" --config charter.toml
     Approve {
+        /// The request's id.
         id: i64,
+        /// Why.
         #[arg(long)]
         reason: String,
     },
     /// Refuse a request (software approvers only).
+    ///
+    /// Example: charter software refuse 1 --reason "not licensed for business use" --by "Ian Tech" --config charter.toml
     Refuse {
+        /// The request's id.
         id: i64,
+        /// Why.
         #[arg(long)]
         reason: String,
     },
     /// Every request.
+    ///
+    /// Example: charter software list --config charter.toml
     List,
     /// The approved list (what the engine's `unauthorised_software` check allows).
+    ///
+    /// Example: charter software approved --config charter.toml
     Approved,
 }
 
@@ -515,13 +654,16 @@ impl SoftwareCmd {
     /// Runs the subcommand.
     pub fn run(self) -> CmdResult {
         let cmd = self.cmd;
-        storectx::run(&self.store, |ctx| async move {
-            let actor = ctx.actor();
-            let s = &ctx.store;
-            let show = |r: &charter_store::SoftwareRequest| {
+        appctx::run(&self.app, |ctx| async move {
+            let app = &ctx.app;
+            let actor = &ctx.actor;
+            let show = |r: &charter_store::SoftwareRequest, names: &Names| {
                 format!(
-                    "request {} {} for person {}: {}",
-                    r.id, r.software, r.person_id, r.status
+                    "request {} {} for {}: {}",
+                    r.id,
+                    r.software,
+                    names.label(r.person_id),
+                    r.status
                 )
             };
             match cmd {
@@ -530,29 +672,30 @@ impl SoftwareCmd {
                     name,
                     reason,
                 } => {
-                    let r = s.request_software(&actor, person, &name, &reason).await?;
-                    ctx.emit(&r, show)?;
+                    let person = ctx.person_id(&person).await?;
+                    let r = app.request_software(actor, person, &name, &reason).await?;
+                    let names = app.names().await?;
+                    ctx.emit(&r, |r| show(r, &names))?;
                 }
                 Software::Approve { id, reason } => {
-                    let approvers = ctx.pack()?.governance.software_approvers;
-                    let r = s
-                        .decide_software(&actor, id, true, &reason, &approvers)
-                        .await?;
-                    ctx.emit(&r, show)?;
+                    let r = app.decide_software(actor, id, true, &reason).await?;
+                    let names = app.names().await?;
+                    ctx.emit(&r, |r| show(r, &names))?;
                 }
                 Software::Refuse { id, reason } => {
-                    let approvers = ctx.pack()?.governance.software_approvers;
-                    let r = s
-                        .decide_software(&actor, id, false, &reason, &approvers)
-                        .await?;
-                    ctx.emit(&r, show)?;
+                    let r = app.decide_software(actor, id, false, &reason).await?;
+                    let names = app.names().await?;
+                    ctx.emit(&r, |r| show(r, &names))?;
                 }
                 Software::List => {
-                    let rs = s.software_requests().await?;
-                    ctx.emit(&rs, |rs| rs.iter().map(|r| show(r) + "\n").collect())?;
+                    let rs = app.software_requests().await?;
+                    let names = app.names().await?;
+                    ctx.emit(&rs, |rs| {
+                        rs.iter().map(|r| show(r, &names) + "\n").collect()
+                    })?;
                 }
                 Software::Approved => {
-                    let names = s.approved_software().await?;
+                    let names = app.approved_software().await?;
                     ctx.emit(&names, |n| n.join("\n"))?;
                 }
             }
@@ -569,41 +712,57 @@ pub struct SocialCmd {
     #[command(subcommand)]
     cmd: Social,
     #[command(flatten)]
-    store: StoreArgs,
+    app: AppArgs,
 }
 
 #[derive(Debug, Subcommand)]
 enum Social {
     /// Register an official account (social media approvers only; two-factor must be on).
+    ///
+    /// Example: charter social add --platform linkedin --handle iimts --owner "Sam Social" --custodian "Ian Tech" --two-factor --by "Hana HR" --config charter.toml
     Add {
+        /// `linkedin`, `x`, ...
         #[arg(long)]
         platform: String,
+        /// The account's handle.
         #[arg(long)]
         handle: String,
-        #[arg(long)]
-        owner: i64,
-        /// Who keeps the credentials.
-        #[arg(long)]
-        custodian: i64,
+        /// Who is responsible for it: id, full name or email address.
+        #[arg(long, value_name = "PERSON")]
+        owner: String,
+        /// Who keeps the credentials: id, full name or email address.
+        #[arg(long, value_name = "PERSON")]
+        custodian: String,
         /// Two-factor sign-in is on.
         #[arg(long)]
         two_factor: bool,
     },
     /// Let another person post from it.
+    ///
+    /// Example: charter social authorise 1 --person "Pat Jones" --by "Hana HR" --config charter.toml
     Authorise {
+        /// The account's id.
         id: i64,
-        #[arg(long)]
-        person: i64,
+        /// Who: id, full name or email address.
+        #[arg(long, value_name = "PERSON")]
+        person: String,
     },
     /// Hand it over with its credentials.
+    ///
+    /// Example: charter social handover 1 --owner "Hana HR" --custodian "Ian Tech" --by "Hana HR" --config charter.toml
     Handover {
+        /// The account's id.
         id: i64,
-        #[arg(long)]
-        owner: i64,
-        #[arg(long)]
-        custodian: i64,
+        /// The new owner: id, full name or email address.
+        #[arg(long, value_name = "PERSON")]
+        owner: String,
+        /// The new credentials custodian: id, full name or email address.
+        #[arg(long, value_name = "PERSON")]
+        custodian: String,
     },
     /// Every official account.
+    ///
+    /// Example: charter social list --config charter.toml
     List,
 }
 
@@ -611,22 +770,20 @@ impl SocialCmd {
     /// Runs the subcommand.
     pub fn run(self) -> CmdResult {
         let cmd = self.cmd;
-        storectx::run(&self.store, |ctx| async move {
-            let actor = ctx.actor();
-            let s = &ctx.store;
-            let show = |a: &charter_store::SocialAccount| {
+        appctx::run(&self.app, |ctx| async move {
+            let app = &ctx.app;
+            let actor = &ctx.actor;
+            let show = |a: &charter_store::SocialAccount, names: &Names| {
                 format!(
-                    "social {} {} {} owner {} custodian {} 2FA {} {}",
-                    a.id,
-                    a.platform,
-                    a.handle,
-                    a.owner_id,
-                    a.custodian_id,
+                    "{}: owner {}, custodian {}, two-factor {}, {}",
+                    a.label(),
+                    names.label(a.owner_id),
+                    names.label(a.custodian_id),
                     if a.two_factor { "on" } else { "off" },
                     a.status
                 )
             };
-            match cmd {
+            let a = match cmd {
                 Social::Add {
                     platform,
                     handle,
@@ -634,37 +791,39 @@ impl SocialCmd {
                     custodian,
                     two_factor,
                 } => {
-                    let approvers = ctx.pack()?.governance.social_media_approvers;
-                    let a = s
-                        .add_social_account(
-                            &actor, &platform, &handle, owner, custodian, two_factor, &approvers,
-                        )
-                        .await?;
-                    ctx.emit(&a, show)?;
+                    let new = NewSocial {
+                        platform,
+                        handle,
+                        owner_id: ctx.person_id(&owner).await?,
+                        custodian_id: ctx.person_id(&custodian).await?,
+                        two_factor,
+                    };
+                    app.add_social_account(actor, new).await?
                 }
                 Social::Authorise { id, person } => {
-                    let approvers = ctx.pack()?.governance.social_media_approvers;
-                    let a = s
-                        .authorise_social_user(&actor, id, person, &approvers)
-                        .await?;
-                    ctx.emit(&a, show)?;
+                    let person = ctx.person_id(&person).await?;
+                    app.authorise_social_user(actor, id, person).await?
                 }
                 Social::Handover {
                     id,
                     owner,
                     custodian,
                 } => {
-                    let approvers = ctx.pack()?.governance.social_media_approvers;
-                    let a = s
-                        .hand_over_social(&actor, id, owner, custodian, &approvers)
-                        .await?;
-                    ctx.emit(&a, show)?;
+                    let owner = ctx.person_id(&owner).await?;
+                    let custodian = ctx.person_id(&custodian).await?;
+                    app.hand_over_social(actor, id, owner, custodian).await?
                 }
                 Social::List => {
-                    let all = s.social_accounts().await?;
-                    ctx.emit(&all, |all| all.iter().map(|a| show(a) + "\n").collect())?;
+                    let all = app.social_accounts().await?;
+                    let names = app.names().await?;
+                    ctx.emit(&all, |all| {
+                        all.iter().map(|a| show(a, &names) + "\n").collect()
+                    })?;
+                    return Ok(ctx);
                 }
-            }
+            };
+            let names = app.names().await?;
+            ctx.emit(&a, |a| show(a, &names))?;
             Ok(ctx)
         })
     }
@@ -678,12 +837,14 @@ pub struct AcksCmd {
     #[command(subcommand)]
     cmd: Acks,
     #[command(flatten)]
-    store: StoreArgs,
+    app: AppArgs,
 }
 
 #[derive(Debug, Subcommand)]
 enum Acks {
     /// Publish a version of the written policy (its exact text, hashed).
+    ///
+    /// Example: charter acks publish --version 3 --text policy.txt --material --config charter.toml
     Publish {
         /// Version label (`3`, `2021-02`).
         #[arg(long)]
@@ -696,13 +857,20 @@ enum Acks {
         material: bool,
     },
     /// Policy versions.
+    ///
+    /// Example: charter acks versions --config charter.toml
     Versions,
     /// Record that a person acknowledged the text in FILE (what they were shown).
+    ///
+    /// Example: charter acks sign --person "Pat Jones" --policy-version 1 --text policy.txt --by "Pat Jones" --config charter.toml
     Sign {
-        #[arg(long)]
-        person: i64,
+        /// Who: id, full name or email address.
+        #[arg(long, value_name = "PERSON")]
+        person: String,
+        /// The version's id (`acks versions` lists them).
         #[arg(long = "policy-version", value_name = "ID")]
         policy_version: i64,
+        /// The text they were shown.
         #[arg(long, value_name = "FILE")]
         text: PathBuf,
         /// `agreement`, `briefing` or `induction`.
@@ -712,46 +880,47 @@ enum Acks {
         #[arg(long, value_name = "DEVICE")]
         device: Option<i64>,
     },
-    /// Who owes an acknowledgement, briefing or induction (on `--on`, default today).
+    /// Who owes an acknowledgement, briefing or induction, and by when (as of `--on`, a time
+    /// or date in the pack's zone; default now), and when the policy is due for review.
+    ///
+    /// Example: charter acks due --config charter.toml
     Due {
-        #[arg(long)]
+        /// As of this time or date.
+        #[arg(long, value_name = "TIME")]
         on: Option<String>,
     },
+    /// When the written policy is due for review.
+    ///
+    /// Example: charter acks review --config charter.toml
+    Review,
 }
 
 impl AcksCmd {
     /// Runs the subcommand.
     pub fn run(self) -> CmdResult {
         let cmd = self.cmd;
-        storectx::run(&self.store, |ctx| async move {
-            let actor = ctx.actor();
-            let s = &ctx.store;
+        appctx::run(&self.app, |ctx| async move {
+            let app = &ctx.app;
+            let actor = &ctx.actor;
+            let read = |path: &PathBuf| {
+                std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read `{}`", path.display()))
+            };
             match cmd {
                 Acks::Publish {
                     version,
                     text,
                     material,
                 } => {
-                    let pack = ctx.pack()?;
-                    let body = std::fs::read_to_string(&text)
-                        .with_context(|| format!("cannot read `{}`", text.display()))?;
-                    let v = s
-                        .publish_policy(
-                            &actor,
-                            &pack.meta.id,
-                            &version,
-                            &pack.meta.title,
-                            &body,
-                            material,
-                        )
+                    let v = app
+                        .publish_policy(actor, &version, &read(&text)?, material)
                         .await?;
                     ctx.emit(&v, |v| {
                         format!(
-                            "policy version {} ({} {}) hash {}{}",
+                            "policy version {} ({} {}) published{}",
                             v.id,
                             v.pack_id,
                             v.version,
-                            v.text_hash,
                             if v.material_change {
                                 ", a material change"
                             } else {
@@ -761,13 +930,17 @@ impl AcksCmd {
                     })?;
                 }
                 Acks::Versions => {
-                    let vs = s.policy_versions().await?;
+                    let vs = app.policy_versions().await?;
+                    let tz = app.time_zone().clone();
                     ctx.emit(&vs, |vs| {
                         vs.iter()
                             .map(|v| {
                                 format!(
-                                    "{:>4} {} {} {} {}\n",
-                                    v.id, v.pack_id, v.version, v.published_at, v.text_hash
+                                    "{:>4} {} {} published {}\n",
+                                    v.id,
+                                    v.pack_id,
+                                    v.version,
+                                    charter_app::clock::local_text(&v.published_at, &tz)
                                 )
                             })
                             .collect()
@@ -780,36 +953,49 @@ impl AcksCmd {
                     kind,
                     device,
                 } => {
-                    let body = std::fs::read_to_string(&text)
-                        .with_context(|| format!("cannot read `{}`", text.display()))?;
+                    let person = ctx.person_id(&person).await?;
                     let kind: AckKind = kind.parse()?;
-                    let a = s
-                        .acknowledge(
-                            &actor,
-                            person,
-                            policy_version,
-                            &charter_store::text_hash(&body),
-                            kind,
-                            device,
-                        )
+                    let hash = charter_store::text_hash(&read(&text)?);
+                    let a = app
+                        .acknowledge(actor, person, policy_version, &hash, kind, device)
                         .await?;
+                    let names = app.names().await?;
                     ctx.emit(&a, |a| {
                         format!(
-                            "acknowledgement {}: person {} {} version {}",
-                            a.id, a.person_id, a.kind, a.policy_id
+                            "acknowledgement {}: {} {} version {}",
+                            a.id,
+                            names.label(a.person_id),
+                            a.kind,
+                            a.policy_id
                         )
                     })?;
                 }
                 Acks::Due { on } => {
-                    let on = match on {
-                        Some(d) => date(&d)?,
-                        None => today(),
-                    };
-                    let due = s.acknowledgements_due(on, &ctx.pack()?.governance).await?;
+                    let now = ctx.time(on.as_deref())?;
+                    let due = app.acknowledgements_due(now).await?;
+                    let review = app.policy_review(now);
                     ctx.emit(&due, |due| {
-                        due.iter()
-                            .map(|d| format!("person {}: {} ({})\n", d.person_id, d.kind, d.reason))
-                            .collect()
+                        let mut t = review
+                            .map(|r| format!("policy review {}\n", r.clock.text()))
+                            .unwrap_or_default();
+                        for d in due {
+                            t.push_str(&format!(
+                                "person {} ({}): {} {}: {}\n",
+                                d.person_id,
+                                d.person_name,
+                                d.kind,
+                                d.clock.text(),
+                                d.reason
+                            ));
+                        }
+                        t
+                    })?;
+                }
+                Acks::Review => {
+                    let review = app.policy_review(jiff::Timestamp::now());
+                    ctx.emit(&review, |r| match r {
+                        Some(r) => format!("policy review {} ({})", r.clock.text(), r.basis),
+                        None => "the pack gives no review date".to_string(),
                     })?;
                 }
             }

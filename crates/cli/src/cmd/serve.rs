@@ -11,10 +11,10 @@ use clap::Args;
 use charter_engine::web::{Builtin, CategorySource};
 use charter_gateways::web::Roles;
 
-use crate::cmd::check::load_engine;
 use crate::cmd::serve_store;
 use crate::cmd::squid_helper::clock_from;
 use crate::config::Config;
+use crate::decision::load_engine;
 use crate::exit::{CmdResult, Outcome};
 
 /// `charter serve`

@@ -12,7 +12,9 @@ use tokio::task::JoinSet;
 use charter_gateways::record::{Recorded, Recorder};
 use charter_gateways::web::Roles;
 use charter_policy::{Area, Pack};
-use charter_store::{Actor, NewRecord, Source, Store, retention_cutoff};
+use charter_store::{
+    AccountStatus, Actor, NewRecord, PersonStatus, Source, Store, retention_cutoff,
+};
 
 use crate::cmd::storectx::store_url;
 use crate::config::Config;
@@ -60,14 +62,14 @@ pub struct Register {
 pub async fn read_register(store: &Store) -> anyhow::Result<Register> {
     let mut register = Register::default();
     for person in store.people().await? {
-        if person.status != "active" {
+        if person.status != PersonStatus::Active {
             continue;
         }
         register
             .directory
             .push(format!("{} {}", person.first_name, person.last_name).to_lowercase());
         for account in store.accounts_of(person.id).await? {
-            if account.status == "active" {
+            if account.status == AccountStatus::Active {
                 register.roles.insert(account.name, person.roles.clone());
             }
         }

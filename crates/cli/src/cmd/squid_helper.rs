@@ -10,7 +10,7 @@ use charter_gateways::squid_helper::{HelperConfig, SquidHelper, serve_unavailabl
 use charter_gateways::web::{Clock, Roles, WebDecider};
 use charter_proto::squid::{MAX_LINE_LEN, Mode};
 
-use crate::cmd::check::{load_engine, parse_at};
+use crate::decision::{load_engine, parse_at};
 use crate::exit::{CmdResult, Outcome};
 
 /// Which helper interface to speak.

@@ -118,7 +118,7 @@ where
                 .person(id)
                 .await
                 .map_err(|e| anyhow::anyhow!("--by {id}: {e}"))?;
-            if p.status != "active" {
+            if p.status != charter_store::PersonStatus::Active {
                 anyhow::bail!("--by {id}: person {id} is {}", p.status);
             }
         }
@@ -134,29 +134,14 @@ where
     })
 }
 
-/// Parses a date argument.
-pub fn date(text: &str) -> anyhow::Result<jiff::civil::Date> {
-    text.parse()
-        .map_err(|_| anyhow::anyhow!("bad date `{text}`, expected a date such as 2026-04-01"))
-}
-
-/// Parses an instant argument: RFC 3339, or a local time read in UTC when it has no offset.
-pub fn instant(text: &str) -> anyhow::Result<jiff::Timestamp> {
-    if let Ok(t) = text.parse::<jiff::Timestamp>() {
-        return Ok(t);
+impl Ctx {
+    /// Parses an instant a person typed: RFC 3339, or a local time read in the pack's zone
+    /// (the one time parser, `charter_app::time`).
+    pub fn instant(&self, text: &str) -> anyhow::Result<jiff::Timestamp> {
+        let pack = self.pack()?;
+        Ok(charter_app::time::parse_time(
+            text,
+            pack.windows.time_zone(),
+        )?)
     }
-    text.parse::<jiff::civil::DateTime>()
-        .ok()
-        .and_then(|d| d.to_zoned_datetime(jiff::tz::TimeZone::UTC).ok())
-        .map(|z| z.timestamp())
-        .ok_or_else(|| {
-            anyhow::anyhow!("bad time `{text}`, expected RFC 3339 such as 2026-06-15T10:00:00Z")
-        })
-}
-
-/// Today in UTC.
-pub fn today() -> jiff::civil::Date {
-    jiff::Timestamp::now()
-        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
-        .date()
 }

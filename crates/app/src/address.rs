@@ -84,10 +84,9 @@ pub fn local_part(format: &str, parts: &NameParts<'_>) -> Result<String> {
     while let Some(open) = rest.find('{') {
         out.push_str(&literal(&rest[..open]));
         let Some(close) = rest[open..].find('}') else {
-            return Err(Error::invalid(
-                "address format",
-                format!("unclosed `{{` in `{format}`"),
-            ));
+            return Err(Error::Refused(format!(
+                "bad address format: unclosed `{{` in `{format}`"
+            )));
         };
         let field = &rest[open + 1..open + close];
         let value = match field {
@@ -96,18 +95,16 @@ pub fn local_part(format: &str, parts: &NameParts<'_>) -> Result<String> {
             "department" => parts.department,
             "location" => parts.location,
             other => {
-                return Err(Error::invalid(
-                    "address format",
-                    format!("unknown field `{{{other}}}` in `{format}`"),
-                ));
+                return Err(Error::Refused(format!(
+                    "bad address format: unknown field `{{{other}}}` in `{format}`"
+                )));
             }
         };
         let value = value.map(normalise).unwrap_or_default();
         if value.is_empty() {
-            return Err(Error::invalid(
-                "address",
-                format!("the format `{format}` needs `{field}`, and this person has none"),
-            ));
+            return Err(Error::Refused(format!(
+                "the address format `{format}` needs `{field}`, and this person has none"
+            )));
         }
         out.push_str(&value);
         rest = &rest[open + close + 1..];
