@@ -47,7 +47,7 @@ fn ut1_builds_looks_up_and_decides() {
         &index_arg,
     ]);
     assert!(ok, "{text}");
-    assert!(text.contains("from 40 lists"), "{text}");
+    assert!(text.contains("from 41 lists"), "{text}");
     assert!(text.contains("not imported"), "{text}");
 
     // Several categories for one domain, and the entry that gave them.
@@ -62,6 +62,18 @@ fn ut1_builds_looks_up_and_decides() {
     assert!(text.contains("social_media"), "{text}");
     assert!(text.contains("domain entry `facebook.com` in"), "{text}");
     assert!(text.contains("social_networks"), "{text}");
+
+    // UT1's blog list is the `blog` category (DESIGN section 4).
+    let (ok, text) = charter(&[
+        "categories",
+        "lookup",
+        "0blog.com",
+        "--categories",
+        &index_arg,
+    ]);
+    assert!(ok, "{text}");
+    assert!(text.contains("blog"), "{text}");
+    assert!(text.contains("domain entry `0blog.com` in"), "{text}");
 
     // A URL-list entry matches per URL, not per domain.
     let (_, text) = charter(&[
