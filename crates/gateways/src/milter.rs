@@ -96,6 +96,14 @@ pub struct MilterConfig {
     /// Most bytes of envelope recipients in one message.
     #[serde(default = "default_max_recipient_bytes")]
     pub max_recipient_bytes: usize,
+    /// The engine's work budget for one message, in MiB inflated and scanned; past it the
+    /// rest of the message is `unscannable` and the pack decides.
+    #[serde(default = "default_scan_work_mib")]
+    pub scan_work_mib: u64,
+    /// The engine's time budget for one message, in milliseconds; past it the rest of the
+    /// message is `unscannable`. Keep it well under `decision_timeout_secs`.
+    #[serde(default = "default_scan_time_ms")]
+    pub scan_time_ms: u64,
 }
 
 pub(crate) fn default_max_connections() -> usize {
@@ -134,6 +142,14 @@ pub(crate) fn default_max_recipient_bytes() -> usize {
     MessageLimits::default().max_recipient_bytes
 }
 
+fn default_scan_work_mib() -> u64 {
+    MailLimits::default().max_work_bytes >> 20
+}
+
+fn default_scan_time_ms() -> u64 {
+    MailLimits::default().time_limit.as_millis() as u64
+}
+
 impl MilterConfig {
     /// Checks the configuration and builds the milter; `clock` dates each decision.
     pub fn build(&self, engine: Arc<Engine>, clock: Clock) -> Result<Milter, ConfigError> {
@@ -149,6 +165,8 @@ impl MilterConfig {
             ("max_memory_mib", self.max_memory_mib as u64),
             ("max_header_bytes", self.max_header_bytes as u64),
             ("max_recipient_bytes", self.max_recipient_bytes as u64),
+            ("scan_work_mib", self.scan_work_mib),
+            ("scan_time_ms", self.scan_time_ms),
         ] {
             at_least_one("milter", key, value)?;
         }
@@ -159,7 +177,11 @@ impl MilterConfig {
             trusted: parse_networks(&self.trusted_networks)?,
             idle_timeout: Duration::from_secs(self.idle_timeout_secs),
             message_timeout: Duration::from_secs(self.message_timeout_secs),
-            limits: MailLimits::default(),
+            limits: MailLimits {
+                max_work_bytes: self.scan_work_mib.saturating_mul(1 << 20),
+                time_limit: Duration::from_millis(self.scan_time_ms),
+                ..MailLimits::default()
+            },
             message_limits: MessageLimits {
                 max_header_bytes: self.max_header_bytes,
                 max_recipient_bytes: self.max_recipient_bytes,

@@ -51,7 +51,13 @@ fn icap_and_the_policy_service_answer_at_once_while_zip_bombs_occupy_the_milter(
         );
         let icap_listener = icap.bind().await.unwrap();
         let milter: MilterConfig =
-            toml::from_str("listen = \"127.0.0.1:0\"\ndecision_timeout_secs = 3").unwrap();
+            // The engine's own work budget would stop these bombs in milliseconds; it is
+            // lifted here so that the pool, not the budget, is what keeps ICAP answering.
+            toml::from_str(
+                "listen = \"127.0.0.1:0\"\ndecision_timeout_secs = 3\n\
+                 scan_work_mib = 1000000\nscan_time_ms = 600000",
+            )
+            .unwrap();
         let milter = Arc::new(milter.build(Arc::clone(&engine), clock).unwrap());
         let milter_listener = milter.bind().await.unwrap();
         let policy: PolicyServiceConfig = toml::from_str("listen = \"127.0.0.1:0\"").unwrap();
