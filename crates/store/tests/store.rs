@@ -422,10 +422,11 @@ both!(acknowledgements_bind_to_the_text, |s, db| {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Refused(_)), "{err}");
-    let today = Timestamp::now()
-        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
-        .date();
-    let due = s.acknowledgements_due(today, &gov).await.unwrap();
+    // Nothing is recorded yet: all three are owed, whatever the day.
+    let due = s
+        .acknowledgements_due(date(2021, 2, 1), &gov)
+        .await
+        .unwrap();
     let kinds: Vec<&str> = due.iter().map(|d| d.kind.as_str()).collect();
     assert_eq!(kinds, vec!["agreement", "induction", "briefing"]);
     s.acknowledge(
@@ -438,16 +439,25 @@ both!(acknowledgements_bind_to_the_text, |s, db| {
     )
     .await
     .unwrap();
-    s.acknowledge(
-        &Actor::Person(p.id),
-        p.id,
-        v1.id,
-        &v1.text_hash,
-        AckKind::Induction,
-        None,
-    )
-    .await
-    .unwrap();
+    let induction = s
+        .acknowledge(
+            &Actor::Person(p.id),
+            p.id,
+            v1.id,
+            &v1.text_hash,
+            AckKind::Induction,
+            None,
+        )
+        .await
+        .unwrap();
+    // "Today" is the day the store stamped the induction, not a second reading of the clock,
+    // which would be tomorrow's date if the test ran across midnight UTC.
+    let today = induction
+        .at
+        .parse::<Timestamp>()
+        .unwrap()
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .date();
     assert!(
         s.acknowledgements_due(today, &gov)
             .await
