@@ -534,7 +534,7 @@ fn postfix_end_to_end() {
 fn miltertest_against_the_milter() {
     let miltertest = require("miltertest", "miltertest");
     let tmp = TempDir::new("miltertest");
-    let (_charter, milter_port, policy_port) = start_charter(&tmp.0);
+    let (_charter, milter_port, _) = start_charter(&tmp.0);
     let pe = tiny_pe();
     let pe_b64: String = {
         let mut s = String::new();
