@@ -286,8 +286,14 @@ fn a_slow_client_is_disconnected() {
     stream
         .write_all(b"REQMOD icap://127.0.0.1/reqmod ICAP/1.0\r\nHost: x")
         .unwrap();
-    // No timing is asserted: only that the server gives up on its own and closes.
-    assert_eq!(read_until_closed(&mut stream), "");
+    // No timing is asserted beyond read_until_closed's 20 s: only that the server gives up on
+    // its own and closes, silently or with `408 Request Timeout`, never deciding the half
+    // request.
+    let reply = read_until_closed(&mut stream);
+    assert!(
+        reply.is_empty() || reply.starts_with("ICAP/1.0 408 Request Timeout\r\n"),
+        "{reply:?}"
+    );
 }
 
 #[test]
