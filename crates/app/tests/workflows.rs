@@ -440,9 +440,16 @@ both!(
             mine.iter().map(|d| d.kind).collect::<Vec<_>>(),
             vec![AckKind::Agreement, AckKind::Induction, AckKind::Briefing]
         );
-        // Staff sign before using the facilities: the agreement was due the day they joined.
-        let today = now.to_zoned_datetime(app.time_zone().clone()).date();
-        assert_eq!(mine[0].clock.deadline_local, today.to_string());
+        // Staff sign before using the facilities: the agreement was due the day they joined,
+        // the day the store stamped them (not a second reading of the clock, which could fall
+        // after midnight).
+        let joined = p
+            .created_at
+            .parse::<Timestamp>()
+            .unwrap()
+            .to_zoned_datetime(app.time_zone().clone())
+            .date();
+        assert_eq!(mine[0].clock.deadline_local, joined.to_string());
         assert_eq!(mine[0].person_name, "Pat Staff");
         for kind in [AckKind::Agreement, AckKind::Induction] {
             app.acknowledge(&by(&p), p.id, v1.id, &v1.text_hash, kind, None)

@@ -10,11 +10,14 @@
     reason = "test helpers fail the test on any I/O error"
 )]
 
+mod ports;
+
 use std::io::Write as _;
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
+
+use ports::{Bind, logged_address, on_a_free_port};
 
 const PACK: &str = r#"
 [policy]
@@ -79,25 +82,6 @@ fn require(name: &str, package: &str) -> PathBuf {
     );
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn wait_for_port(port: u16, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "{what} did not start listening on {port}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 /// The fenced block of docs/postfix.md whose info string is `lang name`.
 fn doc_block(name: &str) -> String {
     let doc = std::fs::read_to_string(
@@ -144,24 +128,33 @@ impl Drop for Charter {
     }
 }
 
-fn start_charter(dir: &Path, milter_port: u16, policy_port: u16) -> Charter {
+/// `charter serve` on ports of its own choosing (port 0), as the log reports them:
+/// (the server, the milter's port, the policy service's port).
+fn start_charter(dir: &Path) -> (Charter, u16, u16) {
     std::fs::write(dir.join("pack.toml"), PACK).unwrap();
     let config = doc_block("charter.toml")
         .replace("policies/allsorts.toml", "pack.toml")
-        .replace("127.0.0.1:8891", &format!("127.0.0.1:{milter_port}"))
-        .replace("127.0.0.1:10040", &format!("127.0.0.1:{policy_port}"));
+        .replace("127.0.0.1:8891", "127.0.0.1:0")
+        .replace("127.0.0.1:10040", "127.0.0.1:0");
     let path = dir.join("charter.toml");
     std::fs::write(&path, &config).unwrap();
+    let log = dir.join("serve.log");
     let child = Command::new(env!("CARGO_BIN_EXE_charter"))
         .args(["serve", "--config"])
         .arg(&path)
         .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .unwrap();
-    let charter = Charter(child);
-    wait_for_port(milter_port, "the milter (`charter serve`)");
-    wait_for_port(policy_port, "the policy service (`charter serve`)");
-    charter
+    let mut charter = Charter(child);
+    let milter = logged_address(&mut charter.0, &log, "Milter started.", "the milter");
+    let policy = logged_address(
+        &mut charter.0,
+        &log,
+        "Postfix policy service started.",
+        "the policy service",
+    );
+    (charter, milter.port(), policy.port())
 }
 
 const MASTER_CF: &str = "\
@@ -196,7 +189,6 @@ struct Postfix {
 impl Postfix {
     fn start(dir: &Path, milter_port: u16, policy_port: u16) -> Postfix {
         let postfix = require("postfix", "postfix");
-        let port = free_port();
         for sub in ["etc", "queue", "data", "mail"] {
             std::fs::create_dir_all(dir.join(sub)).unwrap();
         }
@@ -228,25 +220,33 @@ impl Postfix {
              \n# From docs/postfix.md:\n{charter}\n"
         );
         std::fs::write(dir.join("etc/main.cf"), main_cf).unwrap();
-        std::fs::write(
-            dir.join("etc/master.cf"),
-            MASTER_CF.replace("SMTP_LISTEN", &format!("127.0.0.1:{port}")),
-        )
-        .unwrap();
-        let pf = Postfix {
-            dir: dir.to_path_buf(),
-            port,
-            postfix,
-        };
-        let out = pf.ctl(&["start"]);
-        assert!(
-            out.status.success(),
-            "postfix did not start: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        wait_for_port(port, "Postfix");
-        pf
+        on_a_free_port("postfix", |port| {
+            std::fs::write(
+                dir.join("etc/master.cf"),
+                MASTER_CF.replace("SMTP_LISTEN", &format!("127.0.0.1:{port}")),
+            )
+            .unwrap();
+            let pf = Postfix {
+                dir: dir.to_path_buf(),
+                port,
+                postfix: postfix.clone(),
+            };
+            // `postfix start` returns once the master has bound its services, or failed to.
+            let out = pf.ctl(&["start"]);
+            if out.status.success() {
+                return Bind::Listening(pf);
+            }
+            let said = format!(
+                "{}{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr),
+                pf.log()
+            );
+            if said.contains("Address already in use") {
+                return Bind::PortTaken;
+            }
+            panic!("postfix did not start: {said}");
+        })
     }
 
     fn ctl(&self, args: &[&str]) -> Output {
@@ -363,8 +363,7 @@ fn bodies(raw: &[u8]) -> Vec<String> {
 #[test]
 fn postfix_end_to_end() {
     let tmp = TempDir::new("postfix-e2e");
-    let (milter_port, policy_port) = (free_port(), free_port());
-    let _charter = start_charter(&tmp.0, milter_port, policy_port);
+    let (_charter, milter_port, policy_port) = start_charter(&tmp.0);
     let pf = Postfix::start(&tmp.0, milter_port, policy_port);
 
     // 1. An .exe attachment is refused with a 5xx that names the rule.
@@ -535,8 +534,7 @@ fn postfix_end_to_end() {
 fn miltertest_against_the_milter() {
     let miltertest = require("miltertest", "miltertest");
     let tmp = TempDir::new("miltertest");
-    let (milter_port, policy_port) = (free_port(), free_port());
-    let _charter = start_charter(&tmp.0, milter_port, policy_port);
+    let (_charter, milter_port, _) = start_charter(&tmp.0);
     let pe = tiny_pe();
     let pe_b64: String = {
         let mut s = String::new();

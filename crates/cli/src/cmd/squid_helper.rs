@@ -36,7 +36,8 @@ pub struct SquidHelperArgs {
     #[arg(long, value_enum, default_value = "external-acl")]
     mode: HelperMode,
     /// Decide as if it were this time (RFC 3339, or local time in the pack's zone), for
-    /// tests and demonstrations. The environment variable CHARTER_NOW does the same.
+    /// tests and demonstrations. Time windows then never move; the helper says so on stderr
+    /// at start.
     #[arg(long, value_name = "RFC3339")]
     at: Option<String>,
     /// Users' roles: a file of `user role,role` lines.
@@ -64,12 +65,20 @@ pub struct SquidHelperArgs {
     max_line: usize,
 }
 
-/// The clock from `--at`, else `CHARTER_NOW`, else the system clock.
+/// The clock from `--at`, else the system clock. Only the command line fixes it: a variable
+/// left in Squid's or systemd's environment must not freeze every time window unseen.
 pub fn clock_from(at: Option<&str>, tz: &jiff::tz::TimeZone) -> anyhow::Result<Clock> {
-    let env = std::env::var("CHARTER_NOW").ok().filter(|v| !v.is_empty());
-    match at.or(env.as_deref()) {
+    match at {
         None => Ok(Clock::System),
         Some(text) => Ok(Clock::Fixed(parse_at(Some(text), tz)?)),
+    }
+}
+
+/// Says on stderr, as `who`, that a fixed clock is in use, so that it shows in the site's
+/// logs (Squid's cache.log, the journal) rather than only as rules that never change.
+pub fn announce_fixed_clock(who: &str, clock: &Clock) {
+    if let Clock::Fixed(at) = clock {
+        eprintln!("{who}: at={at}: Fixed clock in use; time windows will not move.");
     }
 }
 
@@ -101,6 +110,7 @@ pub fn run(args: SquidHelperArgs) -> CmdResult {
 fn serve(args: SquidHelperArgs, mode: Mode) -> CmdResult {
     let engine = load_engine(&args.policy)?;
     let clock = clock_from(args.at.as_deref(), engine.pack().windows.time_zone())?;
+    announce_fixed_clock("charter squid-helper", &clock);
     let source = charter_engine::web::open_categories(&args.categories)
         .with_context(|| format!("cannot open categories `{}`", args.categories.display()))?;
     let roles = match &args.user_roles {

@@ -10,11 +10,15 @@
 )]
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+
+#[path = "../ports/mod.rs"]
+mod ports;
+pub use ports::*;
 
 pub const CHARTER: &str = env!("CARGO_BIN_EXE_charter");
 
@@ -35,7 +39,8 @@ pub fn require(program: &str, package: &str) -> PathBuf {
     );
 }
 
-/// A directory removed on drop, readable by Squid's `proxy` user.
+/// A directory removed on drop, readable by Squid's `proxy` user: it lies in the system's
+/// temporary directory, not under the clone, which may sit in a private (0700) home.
 pub struct TempDir(PathBuf);
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
@@ -47,6 +52,7 @@ impl TempDir {
         let _ = std::fs::remove_dir_all(&path);
         std::fs::create_dir_all(&path).unwrap();
         set_mode(&path, 0o755);
+        assert_others_can_enter(&path);
         TempDir(path)
     }
 
@@ -77,28 +83,32 @@ pub fn set_mode(path: &Path, mode: u32) {
     let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode));
 }
 
-/// A loopback port nobody listens on right now.
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// Fails the test, saying why, when a directory on the way to `path` is closed to other
+/// users: Squid's helpers run as `proxy` and could not reach the files.
+fn assert_others_can_enter(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    for dir in path.ancestors() {
+        let mode = std::fs::metadata(dir).unwrap().permissions().mode();
+        assert!(
+            mode & 0o001 != 0,
+            "`{}` (mode {:o}) is closed to other users, so Squid's `proxy` user cannot reach \
+             `{}`: point TMPDIR at a directory everyone may enter",
+            dir.display(),
+            mode & 0o7777,
+            path.display()
+        );
+    }
 }
 
-/// Waits until something accepts connections on `port`.
-pub fn wait_for_port(port: u16, what: &str, log: Option<&Path>) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
+/// Charter's binary where Squid's `proxy` user can run it: a link to (or a copy of) the one
+/// cargo built, in `dir`. The build may sit under a private home or a 0700 clone.
+pub fn charter_for_squid(dir: &TempDir) -> PathBuf {
+    let path = dir.path().join("charter");
+    if !path.exists() && std::fs::hard_link(CHARTER, &path).is_err() {
+        std::fs::copy(CHARTER, &path).unwrap();
     }
-    let log = log
-        .and_then(|p| std::fs::read_to_string(p).ok())
-        .unwrap_or_default();
-    panic!("{what} did not start listening on port {port}:\n{log}");
+    set_mode(&path, 0o755);
+    path
 }
 
 /// A tiny HTTP origin server on loopback that answers every request with `BODY`.
@@ -241,9 +251,8 @@ pub const HOSTS: &str = "127.0.0.1 localhost www.bet365.com bet365.com facebook.
 impl Squid {
     /// Starts Squid with a harness configuration (port, files, loopback DNS) around
     /// `body`, which is the block under test followed by the usual allow/deny lines.
-    pub fn start(dir: &TempDir, body: &str, env: &[(&str, &str)]) -> Squid {
+    pub fn start(dir: &TempDir, body: &str) -> Squid {
         let squid = require("squid", "squid");
-        let port = free_port();
         let d = dir.path();
         let errors = d.join("errors");
         std::fs::create_dir_all(&errors).unwrap();
@@ -257,40 +266,48 @@ impl Squid {
         let logs = d.join("logs");
         std::fs::create_dir_all(&logs).unwrap();
         let _ = Command::new("chown").arg("proxy:proxy").arg(&logs).status();
-        let conf = format!(
-            "http_port 127.0.0.1:{port}\n\
-             pid_filename {logs}/squid.pid\n\
-             cache_log {logs}/cache.log\n\
-             cache deny all\n\
-             shutdown_lifetime 0 seconds\n\
-             dns_nameservers 127.0.0.1\n\
-             hosts_file {d}/hosts\n\
-             error_directory {d}/errors\n\
-             netdb_filename none\n\
-             acl localnet src 127.0.0.1/32\n\
-             {body}",
-            logs = logs.display(),
-            d = d.display(),
-        );
-        let conf_path = dir.write("squid.conf", &conf);
-        let service = format!("charter{}", port);
-        let mut cmd = Command::new(squid);
-        cmd.arg("-N")
-            .arg("-n")
-            .arg(&service)
-            .arg("-f")
-            .arg(&conf_path);
-        cmd.stdout(Stdio::null()).stderr(Stdio::null());
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let child = cmd.spawn().unwrap();
-        wait_for_port(port, "squid", Some(&logs.join("cache.log")));
-        Squid {
-            child,
-            port,
-            dir: d.to_path_buf(),
-        }
+        let cache_log = logs.join("cache.log");
+        on_a_free_port("squid", |port| {
+            let conf = format!(
+                "http_port 127.0.0.1:{port}\n\
+                 pid_filename {logs}/squid.pid\n\
+                 cache_log {cache_log}\n\
+                 cache deny all\n\
+                 shutdown_lifetime 0 seconds\n\
+                 dns_nameservers 127.0.0.1\n\
+                 hosts_file {d}/hosts\n\
+                 error_directory {d}/errors\n\
+                 netdb_filename none\n\
+                 acl localnet src 127.0.0.1/32\n\
+                 {body}",
+                logs = logs.display(),
+                cache_log = cache_log.display(),
+                d = d.display(),
+            );
+            let conf_path = dir.write("squid.conf", &conf);
+            let _ = std::fs::remove_file(&cache_log);
+            let mut child = Command::new(&squid)
+                .arg("-N")
+                .arg("-n")
+                .arg(format!("charter{port}"))
+                .arg("-f")
+                .arg(&conf_path)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            // Squid 5 logs "Accepting HTTP Socket connections at conn3 local=..." once
+            // http_port listens.
+            let ready = "Accepting HTTP Socket connections at";
+            match await_listening(&mut child, &cache_log, ready, "squid") {
+                Bind::Listening(()) => Bind::Listening(Squid {
+                    child,
+                    port,
+                    dir: d.to_path_buf(),
+                }),
+                Bind::PortTaken => Bind::PortTaken,
+            }
+        })
     }
 
     pub fn access_log(&self) -> String {
@@ -343,14 +360,23 @@ pub fn curl(port: u16, url: &str) -> (u16, String) {
     (code.trim().parse().unwrap_or(0), body.to_string())
 }
 
-/// Replaces the documented paths with the test's.
-pub fn localise(block: &str, pack: &Path, index: &Path, log: &Path) -> String {
+/// The documented block with the test's paths (Charter's binary as [`charter_for_squid`]
+/// places it, the pack, the index, the access log in `dir`), and the helper's clock fixed at
+/// `at` with `--at`.
+pub fn localise(block: &str, dir: &TempDir, pack: &Path, index: &Path, at: &str) -> String {
+    let charter = charter_for_squid(dir);
     block
-        .replace("/usr/bin/charter", CHARTER)
+        .replace(
+            "/usr/bin/charter squid-helper",
+            &format!("{} squid-helper --at {at}", charter.display()),
+        )
         .replace("/etc/charter/policy.toml", &pack.display().to_string())
         .replace(
             "/var/lib/charter/categories.idx",
             &index.display().to_string(),
         )
-        .replace("/var/log/squid/access.log", &log.display().to_string())
+        .replace(
+            "/var/log/squid/access.log",
+            &dir.path().join("logs/access.log").display().to_string(),
+        )
 }
