@@ -16,7 +16,7 @@ pub enum Clock {
     /// The system clock.
     #[default]
     System,
-    /// A fixed instant (tests, `--at`, `CHARTER_NOW`).
+    /// A fixed instant (`--at`, announced at start).
     Fixed(Timestamp),
 }
 
