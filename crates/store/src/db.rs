@@ -42,16 +42,86 @@ pub enum Engine {
     Postgres,
 }
 
-const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "registers",
-    include_str!("../migrations/sqlite/0001_registers.sql"),
-)];
-const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "registers",
-    include_str!("../migrations/postgres/0001_registers.sql"),
-)];
+/// Creates the SQLite file at `path` readable and writable by its owner only, when it is
+/// missing, before SQLite opens it: the store holds personal data, and SQLite gives its
+/// `-wal` and `-shm` files the database file's mode.
+fn create_private(path: &str) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    if path == ":memory:" {
+        return Ok(());
+    }
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(Error::Database(sqlx::Error::Io(e))),
+    }
+}
+
+/// `url` fit for a log line or an error: the password, in the user part or a `password=`
+/// parameter, replaced by `***` (`postgres://charter:***@db/charter`).
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (before_query, query) = match rest.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (rest, None),
+    };
+    let mut out = format!("{scheme}://");
+    match before_query.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            match userinfo.split_once(':') {
+                Some((user, _password)) => out.push_str(&format!("{user}:***")),
+                None => out.push_str(userinfo),
+            }
+            out.push('@');
+            out.push_str(host);
+        }
+        None => out.push_str(before_query),
+    }
+    if let Some(query) = query {
+        out.push('?');
+        let params: Vec<String> = query
+            .split('&')
+            .map(|p| match p.split_once('=') {
+                Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                _ => p.to_string(),
+            })
+            .collect();
+        out.push_str(&params.join("&"));
+    }
+    out
+}
+
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "registers",
+        include_str!("../migrations/sqlite/0001_registers.sql"),
+    ),
+    (
+        2,
+        "spool_marks",
+        include_str!("../migrations/sqlite/0002_spool_marks.sql"),
+    ),
+];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "registers",
+        include_str!("../migrations/postgres/0001_registers.sql"),
+    ),
+    (
+        2,
+        "spool_marks",
+        include_str!("../migrations/postgres/0002_spool_marks.sql"),
+    ),
+];
 
 impl Backend {
     /// Connects to `url` (`sqlite://PATH` or `postgres://...`), creating a SQLite file if
@@ -61,6 +131,7 @@ impl Backend {
             if path.is_empty() {
                 return Err(Error::Url(url.to_string()));
             }
+            create_private(path)?;
             let options = SqliteConnectOptions::new()
                 .filename(path)
                 .create_if_missing(true)
@@ -92,7 +163,8 @@ impl Backend {
                 checkpointing: Arc::new(AtomicBool::new(false)),
             })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let options = PgConnectOptions::from_str(url).map_err(|_| Error::Url(url.into()))?;
+            let options =
+                PgConnectOptions::from_str(url).map_err(|_| Error::Url(redact_url(url)))?;
             let pool = PgPoolOptions::new()
                 .max_connections(8)
                 .acquire_timeout(Duration::from_secs(10))
@@ -100,7 +172,7 @@ impl Backend {
                 .await?;
             Backend::Postgres(pool)
         } else {
-            return Err(Error::Url(url.to_string()));
+            return Err(Error::Url(redact_url(url)));
         };
         backend.migrate().await?;
         Ok(backend)

@@ -35,15 +35,16 @@ mod error;
 mod model;
 mod records;
 mod registers;
+pub mod spool;
 pub mod time;
 
 pub use audit::{Actor, AuditRow, ChainProblem, VerifyReport};
-pub use db::Engine;
+pub use db::{Engine, redact_url};
 pub use dsar::{ErasureItem, ErasureReport, SubjectExport, render_html};
 pub use error::{Error, Result};
 pub use model::*;
 pub use records::{
-    MAX_DETAIL, MAX_SUBJECT, NewRecord, PurgeReport, Record, RecordFilter, Source, Text,
+    MAX_DETAIL, MAX_SHORT, MAX_SUBJECT, NewRecord, PurgeReport, Record, RecordFilter, Source, Text,
     retention_cutoff,
 };
 pub use registers::{route_incident, text_hash};
