@@ -139,10 +139,23 @@ mod tests {
     }
 
     fn same(a: &NewRecord, b: &NewRecord) -> bool {
-        (a.at, &a.user, a.source, &a.subject, &a.verdict, &a.rule, &a.check)
-            == (b.at, &b.user, b.source, &b.subject, &b.verdict, &b.rule, &b.check)
-            && (&a.severity, &a.categories, a.privacy, &a.detail, &a.findings)
-                == (&b.severity, &b.categories, b.privacy, &b.detail, &b.findings)
+        (
+            a.at, &a.user, a.source, &a.subject, &a.verdict, &a.rule, &a.check,
+        ) == (
+            b.at, &b.user, b.source, &b.subject, &b.verdict, &b.rule, &b.check,
+        ) && (
+            &a.severity,
+            &a.categories,
+            a.privacy,
+            &a.detail,
+            &a.findings,
+        ) == (
+            &b.severity,
+            &b.categories,
+            b.privacy,
+            &b.detail,
+            &b.findings,
+        )
     }
 
     #[test]
@@ -150,7 +163,10 @@ mod tests {
         let mut bytes = Vec::new();
         assert!(encode(&record(), &mut bytes, 1 << 20));
         let back = decode(&bytes);
-        assert!(back.as_ref().is_some_and(|b| same(b, &record())), "{back:?}");
+        assert!(
+            back.as_ref().is_some_and(|b| same(b, &record())),
+            "{back:?}"
+        );
     }
 
     #[test]

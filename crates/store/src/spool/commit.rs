@@ -4,10 +4,10 @@
 //! batch is split in halves until the record it refuses is alone, and that one is set aside.
 
 use super::{Position, Spool};
+use crate::Store;
 use crate::audit::Actor;
 use crate::error::Error;
 use crate::records::NewRecord;
-use crate::Store;
 
 /// What [`Store::store_spooled`] did with a batch.
 #[derive(Debug, Default)]
@@ -85,8 +85,7 @@ impl Store {
                     todo.push(range.start..mid);
                 }
                 Err(e) if e.is_bad_data() && records.len() == 1 => {
-                    let Some(item) = items[range.clone()].iter_mut().find(|i| !i.set_aside)
-                    else {
+                    let Some(item) = items[range.clone()].iter_mut().find(|i| !i.set_aside) else {
                         continue;
                     };
                     if let Err(e) = set_aside(spool, item, &e, &mut done) {
@@ -105,7 +104,12 @@ impl Store {
     }
 }
 
-fn set_aside(spool: &Spool, item: &mut Item, why: &Error, done: &mut Committed) -> Result<(), Error> {
+fn set_aside(
+    spool: &Spool,
+    item: &mut Item,
+    why: &Error,
+    done: &mut Committed,
+) -> Result<(), Error> {
     let reason = why.to_string();
     spool.set_aside(&item.record, &reason)?;
     item.set_aside = true;

@@ -222,8 +222,11 @@ fn spool_id(dir: &Path) -> Result<String, SpoolError> {
         .and_then(|mut f| f.read_exact(&mut random))
         .map_err(io_at(Path::new("/dev/urandom")))?;
     let id: String = random.iter().map(|b| format!("{b:02x}")).collect();
-    let mut file = private_file(&path, OpenOptions::new().create(true).truncate(true).write(true))
-        .map_err(io_at(&path))?;
+    let mut file = private_file(
+        &path,
+        OpenOptions::new().create(true).truncate(true).write(true),
+    )
+    .map_err(io_at(&path))?;
     writeln!(file, "{id}")
         .and_then(|()| file.sync_all())
         .map_err(io_at(&path))?;

@@ -111,7 +111,10 @@ mod tests {
     fn a_cut_frame_asks_for_the_rest_at_every_cut() {
         let buf = framed(b"hello");
         for cut in 0..buf.len() {
-            assert!(matches!(frame(&buf[..cut]), Frame::Partial(_)), "cut at {cut}");
+            assert!(
+                matches!(frame(&buf[..cut]), Frame::Partial(_)),
+                "cut at {cut}"
+            );
         }
     }
 
