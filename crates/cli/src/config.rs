@@ -177,9 +177,14 @@ mod tests {
         let file = dir.path().join("pack.toml");
         std::fs::write(&file, "").unwrap();
         chmod(&file, 0o666);
-        let err = refuse_world_writable(&file, "pack").unwrap_err().to_string();
+        let err = refuse_world_writable(&file, "pack")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("world-writable"), "{err}");
-        assert!(err.contains(&format!("chmod o-w {}", file.display())), "{err}");
+        assert!(
+            err.contains(&format!("chmod o-w {}", file.display())),
+            "{err}"
+        );
         chmod(&file, 0o644);
         assert!(refuse_world_writable(&file, "pack").is_ok());
     }
@@ -190,8 +195,13 @@ mod tests {
         let file = dir.path().join("charter.db");
         std::fs::write(&file, "").unwrap();
         chmod(dir.path(), 0o777);
-        let err = refuse_world_writable(&file, "store").unwrap_err().to_string();
-        assert!(err.contains(&format!("chmod o-w {}", dir.path().display())), "{err}");
+        let err = refuse_world_writable(&file, "store")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(&format!("chmod o-w {}", dir.path().display())),
+            "{err}"
+        );
         chmod(dir.path(), 0o1777);
         assert!(refuse_world_writable(&file, "store").is_ok());
         chmod(dir.path(), 0o700);
@@ -199,7 +209,9 @@ mod tests {
 
     #[test]
     fn a_missing_path_is_left_to_whoever_opens_it() {
-        assert!(refuse_world_writable(Path::new("/nonexistent/charter.toml"), "config file").is_ok());
+        assert!(
+            refuse_world_writable(Path::new("/nonexistent/charter.toml"), "config file").is_ok()
+        );
     }
 
     #[test]
@@ -210,7 +222,11 @@ mod tests {
         let config = Config::load(&cfg).unwrap();
         assert_eq!(config.spool.dir, dir.path().join("spool"));
         assert_eq!(config.spool.drain_seconds, 30);
-        std::fs::write(&cfg, "policy = \"p.toml\"\n[spool]\ndir = \"/var/spool/charter\"\ndrain_seconds = 5\n").unwrap();
+        std::fs::write(
+            &cfg,
+            "policy = \"p.toml\"\n[spool]\ndir = \"/var/spool/charter\"\ndrain_seconds = 5\n",
+        )
+        .unwrap();
         let config = Config::load(&cfg).unwrap();
         assert_eq!(config.spool.dir, Path::new("/var/spool/charter"));
         assert_eq!(config.spool.drain_seconds, 5);

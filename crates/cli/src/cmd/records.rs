@@ -282,7 +282,10 @@ fn stats(args: &StoreArgs) -> CmdResult {
     println!("spooled    {}", s.spooled);
     println!("dropped    {}", s.dropped);
     println!("stored     {}", s.stored);
-    println!("cleaned    {} (stored with a field truncated or NUL replaced)", s.cleaned);
+    println!(
+        "cleaned    {} (stored with a field truncated or NUL replaced)",
+        s.cleaned
+    );
     println!(
         "set aside  {} (in {})",
         s.set_aside,

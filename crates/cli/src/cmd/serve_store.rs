@@ -205,7 +205,9 @@ impl Writer {
                     }
                     continue;
                 }
-                let done = store.store_spooled(&actor, &self.spool, batch.records).await;
+                let done = store
+                    .store_spooled(&actor, &self.spool, batch.records)
+                    .await;
                 self.counters
                     .stored
                     .fetch_add(done.stored, Ordering::Relaxed);
@@ -258,8 +260,7 @@ impl Writer {
     }
 
     fn down(&self, e: &Error, logged: &mut Instant) {
-        if self.counters.set_store(false, Some(e.to_string()))
-            || logged.elapsed() >= DOWN_LOG_EVERY
+        if self.counters.set_store(false, Some(e.to_string())) || logged.elapsed() >= DOWN_LOG_EVERY
         {
             *logged = Instant::now();
             let bytes = usage(self.spool.dir())
@@ -330,7 +331,9 @@ pub async fn refresh_roles(
                     );
                 }
             }
-            Err(e) => eprintln!("charter serve: error={e}: People register not read; roles unchanged."),
+            Err(e) => {
+                eprintln!("charter serve: error={e}: People register not read; roles unchanged.")
+            }
         }
         tokio::time::sleep(REGISTER_EVERY).await;
     }
