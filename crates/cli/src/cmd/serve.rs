@@ -161,16 +161,18 @@ pub fn run(args: ServeArgs) -> CmdResult {
         let end = feed.finish().await;
         let wait = Duration::from_secs(config.spool.drain_seconds);
         let (started, stored) = (Instant::now(), counters.stored.load(Ordering::Relaxed));
-        if link.drained_to(end, wait).await {
+        // With nothing waiting there is nothing to wait for, even with the store down.
+        let idle = waiting(&spool, &counters).await == Some(0);
+        if idle || link.drained_to(end, wait).await {
             eprintln!(
                 "charter serve: records={} elapsed_ms={}: Spool written to the store; stopped.",
                 counters.stored.load(Ordering::Relaxed) - stored,
                 started.elapsed().as_millis()
             );
         } else {
-            let waiting = count_from(spool.dir(), counters.snapshot(true).acked)
-                .map(|n| n.to_string())
-                .unwrap_or_else(|_| "?".into());
+            let waiting = waiting(&spool, &counters)
+                .await
+                .map_or_else(|| "?".to_string(), |n| n.to_string());
             eprintln!(
                 "charter serve: waiting={waiting} seconds={}: The store did not take the whole spool in time; the rest is written at the next start.",
                 config.spool.drain_seconds
@@ -181,6 +183,15 @@ pub fn run(args: ServeArgs) -> CmdResult {
         }
         outcome
     })
+}
+
+/// How many records in the spool the store has not committed, as far as this process knows.
+async fn waiting(spool: &Arc<Spool>, counters: &Counters) -> Option<u64> {
+    let (dir, acked) = (spool.dir().to_path_buf(), counters.snapshot(true).acked);
+    tokio::task::spawn_blocking(move || count_from(&dir, acked).ok())
+        .await
+        .ok()
+        .flatten()
 }
 
 /// Starts the gateways the config turns on, each in `tasks`.
