@@ -25,16 +25,28 @@ fn site(dir: &Path) -> std::path::PathBuf {
     .unwrap();
     let cfg = config(dir, "sqlite://charter.db", Some(&pack));
     let out = charter(&cfg, &["people", "list"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     cfg
 }
 
 fn refused(cfg: &Path, args: &[&str], path: &Path) {
     let out = charter(cfg, args);
     let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{args:?} ran with `{}` world-writable: {err}", path.display());
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{args:?} ran with `{}` world-writable: {err}",
+        path.display()
+    );
     assert!(err.contains("world-writable"), "{err}");
-    assert!(err.contains(&format!("`chmod o-w {}`", path.display())), "{err}");
+    assert!(
+        err.contains(&format!("`chmod o-w {}`", path.display())),
+        "{err}"
+    );
 }
 
 #[test]

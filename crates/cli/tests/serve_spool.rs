@@ -20,6 +20,14 @@ fn sqlite_url(dir: &Path) -> String {
     format!("sqlite://{}", dir.join("charter.db").display())
 }
 
+fn engine(url: &str) -> &'static str {
+    if url.starts_with("sqlite://") {
+        "sqlite"
+    } else {
+        "postgres"
+    }
+}
+
 fn urls(answered: &[(String, Instant)]) -> Vec<String> {
     answered.iter().map(|(u, _)| u.clone()).collect()
 }
@@ -45,7 +53,8 @@ fn sigterm_after_a_burst(url: &str, dir: &Path) {
     );
     assert_eq!(s["running"], false);
     eprintln!(
-        "sigterm: sent {} stored {}",
+        "sigterm ({}): sent {} stored {}",
+        engine(url),
         sent.len(),
         subjects(url).len()
     );
@@ -105,7 +114,8 @@ fn sigkill_under_load(url: &str, dir: &Path) {
             .all(|u| u.starts_with("http://example.org/kill/"))
     );
     eprintln!(
-        "sigkill: answered {} (of them {} more than 100 ms before the kill), stored before the kill {}, stored after the restart {}, answered but lost {lost}",
+        "sigkill ({}): answered {} (of them {} more than 100 ms before the kill), stored before the kill {}, stored after the restart {}, answered but lost {lost}",
+        engine(url),
         answered.len(),
         due.len(),
         stored_at_kill,
@@ -198,7 +208,8 @@ fn saturated_store(url: &str, dir: &Path) {
     let (status, log) = serve.terminate();
     assert!(status.success(), "{log}");
     eprintln!(
-        "saturation: sent {} stored {}",
+        "saturation ({}): sent {} stored {}",
+        engine(url),
         sent.len(),
         subjects(url).len()
     );

@@ -31,14 +31,22 @@ fn records(n: usize) -> Vec<NewRecord> {
                 source: Source::Web,
                 subject: format!("https://www.example.org/path/{}/index.html?q={i}", i % 977)
                     .into(),
-                verdict: if flagged { block.clone() } else { allow.clone() },
+                verdict: if flagged {
+                    block.clone()
+                } else {
+                    allow.clone()
+                },
                 rule: flagged.then(|| "internet.prohibited-content".into()),
                 check: flagged.then(|| "prohibited_category".into()),
                 severity: flagged.then(|| "gross_misconduct".into()),
                 categories: Some("news".into()),
                 privacy: Privacy::Full,
                 detail: None,
-                findings: if flagged { finding.clone() } else { "[]".into() },
+                findings: if flagged {
+                    finding.clone()
+                } else {
+                    "[]".into()
+                },
             }
         })
         .collect()
@@ -103,7 +111,10 @@ async fn main() {
     let direct_secs = t.elapsed().as_secs_f64();
 
     let mb = bytes as f64 / 1e6;
-    println!("{n} web records, {:.0} bytes each on disk", bytes as f64 / n as f64);
+    println!(
+        "{n} web records, {:.0} bytes each on disk",
+        bytes as f64 / n as f64
+    );
     println!(
         "spool append   {:>10.0} records/s  {:>7.1} MB/s",
         n as f64 / write,

@@ -3,6 +3,8 @@
 //! refuse is set aside; and if the database refuses the batch for its content anyway, the
 //! batch is split in halves until the record it refuses is alone, and that one is set aside.
 
+use std::ops::Range;
+
 use super::{Position, Spool};
 use crate::Store;
 use crate::audit::Actor;
@@ -60,7 +62,8 @@ impl Store {
         }
         // Ranges still to write, the next on top. A range whose last item is set aside is
         // still written (perhaps empty): that is what moves the mark past it.
-        let mut todo = vec![0..items.len()];
+        let mut todo: Vec<Range<usize>> = Vec::new();
+        todo.push(0..items.len());
         while let Some(range) = todo.pop() {
             let Some(last) = range.end.checked_sub(1).map(|i| items[i].after) else {
                 continue;
