@@ -94,6 +94,8 @@ fn sigkill_under_load(url: &str, dir: &Path) {
         .map(|(u, _)| u.clone())
         .collect();
     let stored_at_kill = subjects(url).len();
+    let text = String::from_utf8(charter(&cfg, &["records", "stats"]).stdout).unwrap();
+    assert!(text.contains("ended without saying so"), "{text}");
     assert!(
         stored_at_kill < answered.len(),
         "the kill came after the store had everything: the test proves nothing"

@@ -68,6 +68,10 @@ pub fn redact_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
     };
+    // A SQLite URL is a path, which may hold `:` and `@`; it has no password.
+    if scheme == "sqlite" {
+        return url.to_string();
+    }
     let (before_query, query) = match rest.split_once('?') {
         Some((b, q)) => (b, Some(q)),
         None => (rest, None),
@@ -475,4 +479,45 @@ impl Row {
     getter!(opt_text, Option<String>);
     getter!(bool, bool);
     getter!(opt_bool, Option<bool>);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn the_password_in_the_user_part_is_hidden() {
+        assert_eq!(
+            redact_url("postgres://charter:s3cret@db.example:5432/charter"),
+            "postgres://charter:***@db.example:5432/charter"
+        );
+    }
+
+    #[test]
+    fn a_password_holding_at_signs_and_slashes_is_hidden_whole() {
+        assert_eq!(
+            redact_url("postgresql://charter:p@ss/w:rd@db/charter?sslmode=require"),
+            "postgresql://charter:***@db/charter?sslmode=require"
+        );
+    }
+
+    #[test]
+    fn a_password_parameter_is_hidden() {
+        assert_eq!(
+            redact_url("postgres://db/charter?user=charter&password=s3cret&sslmode=require"),
+            "postgres://db/charter?user=charter&password=***&sslmode=require"
+        );
+    }
+
+    #[test]
+    fn urls_without_a_password_are_unchanged() {
+        for url in [
+            "postgres://charter@db/charter",
+            "postgres://db/charter",
+            "sqlite://charter.db",
+            "sqlite:///srv/a:b@c/charter.db",
+        ] {
+            assert_eq!(redact_url(url), url);
+        }
+    }
 }

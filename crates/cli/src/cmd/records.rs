@@ -1,7 +1,7 @@
 //! Monitoring records: `charter records list|import|purge|stats`.
 
 use std::io::{BufRead as _, Write as _};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
@@ -265,8 +265,15 @@ fn stats(args: &StoreArgs) -> CmdResult {
             error.as_deref().unwrap_or("unknown error")
         ),
     };
-    let serve = if s.running {
+    // A `serve` killed with SIGKILL could not say it stopped: its process is gone.
+    let alive = Path::new(&format!("/proc/{}", s.pid)).exists();
+    let serve = if s.running && alive {
         format!("running (pid {}, counters of {})", s.pid, s.updated_at)
+    } else if s.running {
+        format!(
+            "not running: pid {} ended without saying so (killed?); last counters {}",
+            s.pid, s.updated_at
+        )
     } else if s.updated_at.is_empty() {
         "never run".to_string()
     } else {
