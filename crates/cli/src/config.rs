@@ -6,7 +6,13 @@
 //!
 //! [store]
 //! url = "sqlite://charter.db"          # or postgres://user@host/db
+//!
+//! [spool]                              # optional: serve's disk buffer before the store
+//! dir = "spool"                        # relative to this file (the default)
+//! drain_seconds = 30                   # on SIGTERM, how long to wait for the store
 //! ```
+//! Every file named here must not be writable by anyone else on the machine: a command that
+//! opens the store refuses a world-writable one (see [`refuse_world_writable`]).
 //! Each gateway adds its own optional section (`[icap]`, `[milter]`, ...), defined by its
 //! config struct in `charter-gateways`; a missing section means that gateway is off.
 
@@ -26,6 +32,9 @@ pub struct Config {
     /// Where records and registers live.
     #[serde(default)]
     pub store: StoreConfig,
+    /// Where `serve` buffers decisions on their way to the store.
+    #[serde(default)]
+    pub spool: SpoolConfig,
     /// `[icap]`: the ICAP REQMOD server for Squid; absent means off.
     pub icap: Option<charter_gateways::icap::IcapConfig>,
     /// `[milter]`: the content milter for Postfix; absent means off.
@@ -55,9 +64,42 @@ fn default_store_url() -> String {
     "sqlite://charter.db".to_string()
 }
 
+/// `[spool]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpoolConfig {
+    /// The spool directory, relative to the config file.
+    #[serde(default = "default_spool_dir")]
+    pub dir: PathBuf,
+    /// When `serve` is stopped, how long it waits for the store to take what the spool
+    /// holds before leaving the rest for the next start.
+    #[serde(default = "default_drain_seconds")]
+    pub drain_seconds: u64,
+}
+
+impl Default for SpoolConfig {
+    fn default() -> Self {
+        SpoolConfig {
+            dir: default_spool_dir(),
+            drain_seconds: default_drain_seconds(),
+        }
+    }
+}
+
+fn default_spool_dir() -> PathBuf {
+    PathBuf::from("spool")
+}
+
+fn default_drain_seconds() -> u64 {
+    30
+}
+
 impl Config {
-    /// Reads `path`; relative paths inside are taken from the file's directory.
+    /// Reads `path`; relative paths inside are taken from the file's directory. Refuses a
+    /// world-writable config file, pack or category index: every command that reads a config
+    /// file acts on the store, and whoever can change these can change what is enforced.
     pub fn load(path: &Path) -> anyhow::Result<Config> {
+        refuse_world_writable(path, "config file")?;
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read config `{}`", path.display()))?;
         let mut config: Config = toml::from_str(&text).map_err(|e| {
@@ -74,6 +116,119 @@ impl Config {
         let base = path.parent().unwrap_or(Path::new("."));
         config.policy = base.join(&config.policy);
         config.categories = config.categories.map(|c| base.join(c));
+        config.spool.dir = base.join(&config.spool.dir);
+        refuse_world_writable(&config.policy, "pack")?;
+        if let Some(categories) = &config.categories {
+            refuse_world_writable(categories, "category index")?;
+        }
         Ok(config)
+    }
+}
+
+/// Refuses `path` (a `what`) when anyone on the machine may change it: the file itself
+/// world-writable, or its directory world-writable without the sticky bit (anyone could
+/// put another file in its place). A path that does not exist is left to whoever opens it.
+pub fn refuse_world_writable(path: &Path, what: &str) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt as _;
+    const OTHERS_WRITE: u32 = 0o002;
+    const STICKY: u32 = 0o1000;
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Ok(());
+    };
+    if meta.permissions().mode() & OTHERS_WRITE != 0 {
+        anyhow::bail!(
+            "the {what} `{}` is world-writable: anyone on this machine could change it; run `chmod o-w {}`",
+            path.display(),
+            path.display()
+        );
+    }
+    let parent = match path.parent() {
+        Some(p) if p.as_os_str().is_empty() => Path::new("."),
+        Some(p) => p,
+        None => return Ok(()),
+    };
+    if let Ok(dir) = std::fs::metadata(parent) {
+        let mode = dir.permissions().mode();
+        if mode & OTHERS_WRITE != 0 && mode & STICKY == 0 {
+            anyhow::bail!(
+                "the directory `{}` holding the {what} is world-writable: anyone on this machine could replace the {what}; run `chmod o-w {}`",
+                parent.display(),
+                parent.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test")]
+mod tests {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    use super::*;
+
+    fn chmod(path: &Path, mode: u32) {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+
+    #[test]
+    fn a_world_writable_file_is_refused_with_the_fix() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("pack.toml");
+        std::fs::write(&file, "").unwrap();
+        chmod(&file, 0o666);
+        let err = refuse_world_writable(&file, "pack")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("world-writable"), "{err}");
+        assert!(
+            err.contains(&format!("chmod o-w {}", file.display())),
+            "{err}"
+        );
+        chmod(&file, 0o644);
+        assert!(refuse_world_writable(&file, "pack").is_ok());
+    }
+
+    #[test]
+    fn a_world_writable_directory_is_refused_unless_sticky() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("charter.db");
+        std::fs::write(&file, "").unwrap();
+        chmod(dir.path(), 0o777);
+        let err = refuse_world_writable(&file, "store")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(&format!("chmod o-w {}", dir.path().display())),
+            "{err}"
+        );
+        chmod(dir.path(), 0o1777);
+        assert!(refuse_world_writable(&file, "store").is_ok());
+        chmod(dir.path(), 0o700);
+    }
+
+    #[test]
+    fn a_missing_path_is_left_to_whoever_opens_it() {
+        assert!(
+            refuse_world_writable(Path::new("/nonexistent/charter.toml"), "config file").is_ok()
+        );
+    }
+
+    #[test]
+    fn the_spool_defaults_next_to_the_config_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("charter.toml");
+        std::fs::write(&cfg, "policy = \"p.toml\"\n").unwrap();
+        let config = Config::load(&cfg).unwrap();
+        assert_eq!(config.spool.dir, dir.path().join("spool"));
+        assert_eq!(config.spool.drain_seconds, 30);
+        std::fs::write(
+            &cfg,
+            "policy = \"p.toml\"\n[spool]\ndir = \"/var/spool/charter\"\ndrain_seconds = 5\n",
+        )
+        .unwrap();
+        let config = Config::load(&cfg).unwrap();
+        assert_eq!(config.spool.dir, Path::new("/var/spool/charter"));
+        assert_eq!(config.spool.drain_seconds, 5);
     }
 }

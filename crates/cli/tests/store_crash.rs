@@ -1,17 +1,67 @@
-//! No data lost: the `charter` binary bulk-writes monitoring records, printing each
-//! committed batch; it is killed with SIGKILL mid-way; the store must then open cleanly and
-//! hold every acknowledged record, with an intact audit chain. Run on SQLite and PostgreSQL.
+//! No data lost: a process bulk-writes monitoring records, printing each committed batch; it
+//! is killed with SIGKILL mid-way; the store must then open cleanly and hold every
+//! acknowledged record, with an intact audit chain. Run on SQLite and PostgreSQL.
+//!
+//! The writer is this test binary itself, started again to run [`bulk_writer`] alone: the
+//! fabricated records it writes never come from a path in the shipped `charter` binary.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     reason = "a failed unwrap is a failed test"
 )]
 
-use std::io::{BufRead as _, BufReader};
+use std::io::{BufRead as _, BufReader, Write as _};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use charter_store::Store;
+use charter_engine::Privacy;
+use charter_store::{Actor, NewRecord, Source, Store};
+
+/// Where [`bulk_writer`] writes, when this binary is started as the writer.
+const WRITER_URL: &str = "CHARTER_CRASH_WRITER_URL";
+const BATCH: usize = 2000;
+
+fn synthetic(i: usize) -> NewRecord {
+    let blocked = i % 4 == 1;
+    NewRecord {
+        at: jiff::Timestamp::UNIX_EPOCH
+            + jiff::SignedDuration::from_secs(1_780_000_000)
+            + jiff::SignedDuration::from_millis(i as i64),
+        user: Some(format!("user{}", i % 50).into()),
+        source: Source::Web,
+        subject: format!("https://example.org/{i}").into(),
+        verdict: if blocked { "block" } else { "allow" }.into(),
+        rule: blocked.then(|| "internet.prohibited-content".into()),
+        check: blocked.then(|| "prohibited_category".into()),
+        severity: blocked.then(|| "gross_misconduct".into()),
+        categories: None,
+        privacy: Privacy::Full,
+        detail: None,
+        findings: "[]".into(),
+    }
+}
+
+/// The writer: run only when this binary is started by [`kill_mid_write`] (the variable set);
+/// otherwise it does nothing. Prints `committed TOTAL` after each commit returns.
+#[tokio::test]
+#[ignore = "started by the crash tests as their writer"]
+async fn bulk_writer() {
+    let Ok(url) = std::env::var(WRITER_URL) else {
+        return;
+    };
+    let store = Store::open(&url).await.unwrap();
+    let actor = Actor::System("crash-test".into());
+    let mut out = std::io::stdout().lock();
+    let mut done = 0;
+    loop {
+        let batch: Vec<NewRecord> = (done..done + BATCH).map(synthetic).collect();
+        store.write_records(&actor, &batch).await.unwrap();
+        done += BATCH;
+        // INVARIANT: printed only after the batch's commit has returned.
+        writeln!(out, "committed {done}").unwrap();
+        out.flush().unwrap();
+    }
+}
 
 fn pack() -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -32,17 +82,16 @@ fn write_config(dir: &Path, url: &str) -> std::path::PathBuf {
 
 /// Starts a bulk write, kills it after a few acknowledged batches, returns the last count
 /// the process acknowledged.
-fn kill_mid_write(cfg: &Path) -> u64 {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_charter"))
+fn kill_mid_write(url: &str) -> u64 {
+    let mut child = Command::new(std::env::current_exe().unwrap())
         .args([
-            "records",
-            "load-synthetic",
-            "5000000",
-            "--batch",
-            "2000",
-            "--config",
+            "bulk_writer",
+            "--exact",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
         ])
-        .arg(cfg)
+        .env(WRITER_URL, url)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -53,7 +102,11 @@ fn kill_mid_write(cfg: &Path) -> u64 {
     let mut batches = 0;
     for line in lines.by_ref() {
         let line = line.unwrap();
-        let n: u64 = line.strip_prefix("committed ").unwrap().parse().unwrap();
+        // The test harness prints its own lines around the writer's.
+        let Some(n) = line.strip_prefix("committed ") else {
+            continue;
+        };
+        let n: u64 = n.parse().unwrap();
         assert!(n > acked);
         acked = n;
         batches += 1;
@@ -90,7 +143,7 @@ async fn check_after_crash(url: &str, cfg: &Path, acked: u64) {
     let n = store.count_records().await.unwrap();
     assert!(n as u64 >= acked, "{acked} records acknowledged, {n} found");
     // A batch commits whole or not at all: the count is a whole number of batches.
-    assert_eq!(n % 2000, 0, "a partial batch is visible: {n}");
+    assert_eq!(n % BATCH as i64, 0, "a partial batch is visible: {n}");
     let chain = store.audit_verify().await.unwrap();
     assert!(chain.ok(), "{chain:?}");
     if let Some(path) = url.strip_prefix("sqlite://") {
@@ -123,8 +176,8 @@ async fn sigkill_during_bulk_write_loses_nothing_acknowledged_sqlite() {
     let url = format!("sqlite://{}", dir.path().join("charter.db").display());
     let cfg = write_config(dir.path(), &url);
     let acked = tokio::task::spawn_blocking({
-        let cfg = cfg.clone();
-        move || kill_mid_write(&cfg)
+        let url = url.clone();
+        move || kill_mid_write(&url)
     })
     .await
     .unwrap();
@@ -148,8 +201,8 @@ async fn sigkill_during_bulk_write_loses_nothing_acknowledged_postgres() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = write_config(dir.path(), &url);
     let acked = tokio::task::spawn_blocking({
-        let cfg = cfg.clone();
-        move || kill_mid_write(&cfg)
+        let url = url.clone();
+        move || kill_mid_write(&url)
     })
     .await
     .unwrap();

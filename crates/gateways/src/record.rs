@@ -1,15 +1,18 @@
 //! Handing decisions to the monitoring records without slowing a gateway down.
 //!
-//! A gateway answers its peer first and then offers what it decided to a [`Recorder`]; a
-//! writer task elsewhere (the CLI's `serve`) batches them into the store. Offering never
-//! waits: when the writer falls so far behind that the queue is full, the record is counted
-//! as dropped and the gateway carries on, because enforcement must not stall on the store.
+//! A gateway answers its peer first and then offers what it decided to a [`Recorder`]. The
+//! receiving end is a thread of the CLI's `serve` that appends every decision to the spool
+//! on disk (`charter_store::spool`), from where another task writes them to the store: a
+//! slow or absent store makes the spool grow, it never makes a gateway wait or a record drop.
+//! Offering never blocks; only if that thread itself fell a whole queue behind (the disk
+//! stalled) would a decision be dropped, and then it is counted ([`Recorder::dropped`]) and
+//! the count logged and shown by `charter records stats`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
 
 use jiff::Timestamp;
-use tokio::sync::mpsc;
 
 use charter_engine::Decision;
 use charter_policy::Area;
@@ -32,7 +35,7 @@ pub struct Recorded {
 /// Where gateways offer their decisions. Cheap to clone; [`Recorder::off`] records nothing.
 #[derive(Debug, Clone, Default)]
 pub struct Recorder {
-    queue: Option<mpsc::Sender<Recorded>>,
+    queue: Option<mpsc::SyncSender<Recorded>>,
     dropped: Arc<AtomicU64>,
 }
 
@@ -42,9 +45,10 @@ impl Recorder {
         Recorder::default()
     }
 
-    /// A recorder feeding a queue of `capacity` decisions, and the queue's receiving end.
+    /// A recorder feeding a queue of `capacity` decisions, and the queue's receiving end, for
+    /// a thread that may block on it.
     pub fn channel(capacity: usize) -> (Recorder, mpsc::Receiver<Recorded>) {
-        let (tx, rx) = mpsc::channel(capacity.max(1));
+        let (tx, rx) = mpsc::sync_channel(capacity.max(1));
         let recorder = Recorder {
             queue: Some(tx),
             dropped: Arc::default(),
@@ -61,7 +65,7 @@ impl Recorder {
         }
     }
 
-    /// How many decisions were dropped because the queue was full or closed.
+    /// How many decisions were dropped because the queue was full or its reader gone.
     pub fn dropped(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)
     }
@@ -91,11 +95,29 @@ mod tests {
 
     #[test]
     fn a_full_queue_drops_and_counts_instead_of_waiting() {
-        let (r, mut rx) = Recorder::channel(1);
+        let (r, rx) = Recorder::channel(1);
         r.record(decided());
         r.record(decided());
         assert_eq!(r.dropped(), 1);
         assert!(rx.try_recv().is_ok());
         assert!(rx.try_recv().is_err());
+    }
+
+    #[test]
+    fn a_gone_reader_is_counted_as_dropped() {
+        let (r, rx) = Recorder::channel(8);
+        drop(rx);
+        r.record(decided());
+        assert_eq!(r.dropped(), 1);
+    }
+
+    #[test]
+    fn clones_share_one_queue_and_one_count() {
+        let (r, rx) = Recorder::channel(1);
+        let other = r.clone();
+        r.record(decided());
+        other.record(decided());
+        assert_eq!((r.dropped(), other.dropped()), (1, 1));
+        assert!(rx.try_recv().is_ok());
     }
 }

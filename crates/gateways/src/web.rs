@@ -2,7 +2,7 @@
 //! into words for a block page or a Squid `message=`.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, RwLock};
 
 use jiff::Timestamp;
 
@@ -30,9 +30,14 @@ impl Clock {
     }
 }
 
-/// Users' roles, for rules with `roles`/`except_roles`: `user role,role` lines.
+/// Users' roles, for rules with `roles`/`except_roles`: `user role,role` lines, or the people
+/// register. Clones share one table, so that `serve` can give the same `Roles` to every
+/// gateway and later [`Roles::replace`] the table with a fresh read of the register: each
+/// lookup sees the old table or the new one, whole.
 #[derive(Debug, Clone, Default)]
-pub struct Roles(HashMap<String, Vec<String>>);
+pub struct Roles(Arc<RwLock<Arc<RoleTable>>>);
+
+type RoleTable = HashMap<String, Vec<String>>;
 
 impl Roles {
     /// Parses `user role1,role2` lines; `#` starts a comment.
@@ -52,22 +57,56 @@ impl Roles {
                 );
             }
         }
-        Roles(map)
+        Roles(Arc::new(RwLock::new(Arc::new(map))))
+    }
+
+    fn table(&self) -> Arc<RoleTable> {
+        Arc::clone(&self.0.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    fn edit(&self, change: impl FnOnce(&mut RoleTable)) {
+        let mut table = self.0.write().unwrap_or_else(|e| e.into_inner());
+        change(Arc::make_mut(&mut table));
     }
 
     /// Gives `user` these roles, replacing any they had.
     pub fn insert(&mut self, user: impl Into<String>, roles: Vec<String>) {
-        self.0.insert(user.into(), roles);
+        self.edit(|t| {
+            t.insert(user.into(), roles);
+        });
     }
 
     /// Adds every entry of `other`, which wins where both name the same user.
     pub fn extend(&mut self, other: Roles) {
-        self.0.extend(other.0);
+        let other = other.table();
+        self.edit(|t| t.extend(other.iter().map(|(u, r)| (u.clone(), r.clone()))));
+    }
+
+    /// Replaces the whole table, for every clone, with what `with` holds now.
+    pub fn replace(&self, with: &Roles) {
+        let table = with.table();
+        *self.0.write().unwrap_or_else(|e| e.into_inner()) = table;
+    }
+
+    /// How many users have roles.
+    pub fn len(&self) -> usize {
+        self.table().len()
+    }
+
+    /// Whether no user has roles.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// The roles of `user`.
     pub fn of(&self, user: Option<&str>) -> Vec<String> {
-        user.and_then(|u| self.0.get(u))
+        let Some(user) = user else {
+            return Vec::new();
+        };
+        self.0
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(user)
             .cloned()
             .unwrap_or_default()
     }
@@ -253,4 +292,37 @@ impl Explanation {
 /// Whether a verdict lets the request through.
 pub fn allowed(verdict: Verdict) -> bool {
     matches!(verdict, Verdict::Allow | Verdict::Log | Verdict::Warn)
+}
+
+#[cfg(test)]
+mod roles_tests {
+    use super::Roles;
+
+    #[test]
+    fn a_replaced_table_is_seen_by_every_clone() {
+        let live = Roles::default();
+        let gateway = live.clone();
+        assert!(gateway.of(Some("ben")).is_empty());
+        live.replace(&Roles::parse("ben social_media_manager\n"));
+        assert_eq!(gateway.of(Some("ben")), ["social_media_manager"]);
+        assert_eq!(gateway.len(), 1);
+    }
+
+    #[test]
+    fn extend_wins_where_both_name_a_user() {
+        let mut roles = Roles::parse("ann staff\nben staff\n");
+        roles.extend(Roles::parse("ben marketing,staff\n"));
+        assert_eq!(roles.of(Some("ann")), ["staff"]);
+        assert_eq!(roles.of(Some("ben")), ["marketing", "staff"]);
+        assert!(roles.of(None).is_empty());
+    }
+
+    #[test]
+    fn a_table_given_to_replace_stays_its_own() {
+        let live = Roles::default();
+        let mut fresh = Roles::parse("ann staff\n");
+        live.replace(&fresh);
+        fresh.insert("cat", vec!["hr".into()]);
+        assert!(live.of(Some("cat")).is_empty());
+    }
 }

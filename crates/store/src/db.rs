@@ -42,6 +42,66 @@ pub enum Engine {
     Postgres,
 }
 
+/// Creates the SQLite file at `path` readable and writable by its owner only, when it is
+/// missing, before SQLite opens it: the store holds personal data, and SQLite gives its
+/// `-wal` and `-shm` files the database file's mode.
+fn create_private(path: &str) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    if path == ":memory:" {
+        return Ok(());
+    }
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(Error::Database(sqlx::Error::Io(e))),
+    }
+}
+
+/// `url` fit for a log line or an error: the password, in the user part or a `password=`
+/// parameter, replaced by `***` (`postgres://charter:***@db/charter`).
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    // A SQLite URL is a path, which may hold `:` and `@`; it has no password.
+    if scheme == "sqlite" {
+        return url.to_string();
+    }
+    let (before_query, query) = match rest.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (rest, None),
+    };
+    let mut out = format!("{scheme}://");
+    match before_query.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            match userinfo.split_once(':') {
+                Some((user, _password)) => out.push_str(&format!("{user}:***")),
+                None => out.push_str(userinfo),
+            }
+            out.push('@');
+            out.push_str(host);
+        }
+        None => out.push_str(before_query),
+    }
+    if let Some(query) = query {
+        out.push('?');
+        let params: Vec<String> = query
+            .split('&')
+            .map(|p| match p.split_once('=') {
+                Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                _ => p.to_string(),
+            })
+            .collect();
+        out.push_str(&params.join("&"));
+    }
+    out
+}
+
 const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
         1,
@@ -52,6 +112,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "ids_and_notices",
         include_str!("../migrations/sqlite/0002_ids_and_notices.sql"),
+    ),
+    (
+        3,
+        "spool_marks",
+        include_str!("../migrations/sqlite/0003_spool_marks.sql"),
     ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -65,6 +130,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         "ids_and_notices",
         include_str!("../migrations/postgres/0002_ids_and_notices.sql"),
     ),
+    (
+        3,
+        "spool_marks",
+        include_str!("../migrations/postgres/0003_spool_marks.sql"),
+    ),
 ];
 
 impl Backend {
@@ -75,6 +145,7 @@ impl Backend {
             if path.is_empty() {
                 return Err(Error::Url(url.to_string()));
             }
+            create_private(path)?;
             let options = SqliteConnectOptions::new()
                 .filename(path)
                 .create_if_missing(true)
@@ -106,7 +177,8 @@ impl Backend {
                 checkpointing: Arc::new(AtomicBool::new(false)),
             })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let options = PgConnectOptions::from_str(url).map_err(|_| Error::Url(url.into()))?;
+            let options =
+                PgConnectOptions::from_str(url).map_err(|_| Error::Url(redact_url(url)))?;
             let pool = PgPoolOptions::new()
                 .max_connections(8)
                 .acquire_timeout(Duration::from_secs(10))
@@ -114,7 +186,7 @@ impl Backend {
                 .await?;
             Backend::Postgres(pool)
         } else {
-            return Err(Error::Url(url.to_string()));
+            return Err(Error::Url(redact_url(url)));
         };
         backend.migrate().await?;
         Ok(backend)
@@ -417,4 +489,45 @@ impl Row {
     getter!(opt_text, Option<String>);
     getter!(bool, bool);
     getter!(opt_bool, Option<bool>);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn the_password_in_the_user_part_is_hidden() {
+        assert_eq!(
+            redact_url("postgres://charter:s3cret@db.example:5432/charter"),
+            "postgres://charter:***@db.example:5432/charter"
+        );
+    }
+
+    #[test]
+    fn a_password_holding_at_signs_and_slashes_is_hidden_whole() {
+        assert_eq!(
+            redact_url("postgresql://charter:p@ss/w:rd@db/charter?sslmode=require"),
+            "postgresql://charter:***@db/charter?sslmode=require"
+        );
+    }
+
+    #[test]
+    fn a_password_parameter_is_hidden() {
+        assert_eq!(
+            redact_url("postgres://db/charter?user=charter&password=s3cret&sslmode=require"),
+            "postgres://db/charter?user=charter&password=***&sslmode=require"
+        );
+    }
+
+    #[test]
+    fn urls_without_a_password_are_unchanged() {
+        for url in [
+            "postgres://charter@db/charter",
+            "postgres://db/charter",
+            "sqlite://charter.db",
+            "sqlite:///srv/a:b@c/charter.db",
+        ] {
+            assert_eq!(redact_url(url), url);
+        }
+    }
 }

@@ -50,7 +50,8 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
-    /// The store URL is neither `sqlite://` nor `postgres://`.
+    /// The store URL is neither `sqlite://` nor `postgres://` (held with any password
+    /// replaced by `***`: error text ends up in logs).
     #[error("bad store url `{0}`: expected sqlite://PATH or postgres://USER@HOST/DB")]
     Url(String),
     /// A migration failed.
@@ -66,6 +67,9 @@ pub enum Error {
     /// The database refused or failed.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// The spool (`charter serve`'s disk buffer) could not be read or written.
+    #[error(transparent)]
+    Spool(#[from] crate::spool::SpoolError),
 }
 
 /// The store's result type.
@@ -76,6 +80,30 @@ impl Error {
     pub(crate) fn is_unique_violation(&self) -> bool {
         matches!(self, Error::Database(sqlx::Error::Database(d))
             if d.kind() == sqlx::error::ErrorKind::UniqueViolation)
+    }
+
+    /// Whether this record's content is what the store refused (too long, malformed, a
+    /// character the database cannot hold, a constraint), so that retrying it can never work
+    /// and it must be set aside; anything else (the server down, a lock, a full disk) may pass
+    /// on a later try.
+    pub fn is_bad_data(&self) -> bool {
+        match self {
+            Error::TooLong { .. } | Error::Invalid { .. } => true,
+            Error::Database(sqlx::Error::Encode(_)) => true,
+            Error::Database(sqlx::Error::Database(d)) => {
+                use sqlx::error::ErrorKind;
+                let code = d.code();
+                let code = code.as_deref().unwrap_or_default();
+                !matches!(d.kind(), ErrorKind::Other)
+                    // PostgreSQL: data exception (invalid or untranslatable text), integrity
+                    // constraint violation.
+                    || code.starts_with("22")
+                    || code.starts_with("23")
+                    // SQLite: too big, constraint, datatype mismatch (primary result codes).
+                    || code.parse::<i64>().is_ok_and(|c| matches!(c & 0xff, 18..=20))
+            }
+            _ => false,
+        }
     }
 
     pub(crate) fn invalid(field: &'static str, reason: impl fmt::Display) -> Error {

@@ -47,16 +47,17 @@ mod error;
 mod model;
 mod records;
 mod registers;
+pub mod spool;
 pub mod time;
 mod txn;
 
 pub use audit::{Actor, AuditRow, ChainProblem, VerifyReport};
-pub use db::Engine;
+pub use db::{Engine, redact_url};
 pub use dsar::Holdings;
 pub use error::{Error, Result};
 pub use model::*;
 pub use records::{
-    MAX_DETAIL, MAX_SUBJECT, NewRecord, PurgeReport, Record, RecordFilter, Source, Text,
+    MAX_DETAIL, MAX_SHORT, MAX_SUBJECT, NewRecord, PurgeReport, Record, RecordFilter, Source, Text,
     retention_cutoff,
 };
 pub use registers::text_hash;

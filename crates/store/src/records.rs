@@ -18,12 +18,15 @@ use crate::audit::Actor;
 use crate::db::{Row, Tx};
 use crate::error::{Error, Result, check_len};
 use crate::registers::log;
+use crate::spool::Position;
 use crate::time::{self, to_us};
 
 /// Longest subject (URL or mail headers) kept.
 pub const MAX_SUBJECT: usize = 8_192;
 /// Longest detail kept.
 pub const MAX_DETAIL: usize = 65_536;
+/// Longest user, rule, check, severity or categories kept.
+pub const MAX_SHORT: usize = 1024;
 
 /// Where a record came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -141,6 +144,41 @@ impl NewRecord {
         }
     }
 
+    /// Makes the record storable where it can be, for records no person can correct (what
+    /// a gateway saw): NUL characters, which PostgreSQL cannot hold in text, become U+FFFD;
+    /// text over its limit is cut there and ends in `…`; an over-long findings list keeps the
+    /// findings that fit and says how many it left out. Returns whether anything changed.
+    /// The verdict is never changed: a record without a valid one is refused by the store.
+    pub fn clean(&mut self) -> bool {
+        let mut changed = clean_text(&mut self.subject, MAX_SUBJECT);
+        if let Some(detail) = &mut self.detail {
+            changed |= clean_text(detail, MAX_DETAIL);
+        }
+        for field in [
+            &mut self.user,
+            &mut self.rule,
+            &mut self.check,
+            &mut self.severity,
+            &mut self.categories,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            changed |= clean_text(field, MAX_SHORT);
+        }
+        if self.findings.len() > MAX_DETAIL || self.findings.contains('\0') {
+            self.findings = shorten_findings(&self.findings, MAX_DETAIL).into();
+            changed = true;
+        }
+        changed
+    }
+
+    /// Checks the record as [`Store::write_records`] will, so that one bad record can be set
+    /// aside before its batch is written.
+    pub fn validate(&self) -> Result<()> {
+        self.check()
+    }
+
     fn check(&self) -> Result<()> {
         check_len("subject", &self.subject, MAX_SUBJECT)?;
         if let Some(d) = self.kept_detail() {
@@ -155,7 +193,7 @@ impl NewRecord {
             ("categories", &self.categories),
         ] {
             if let Some(v) = v {
-                check_len(f, v, 1024)?;
+                check_len(f, v, MAX_SHORT)?;
             }
         }
         // PostgreSQL cannot store NUL in text; refuse it on both engines alike.
@@ -181,6 +219,61 @@ impl NewRecord {
         }
         Ok(())
     }
+}
+
+/// `text` without NUL characters and at most `max` characters long; whether it changed.
+fn clean_text(text: &mut Text, max: usize) -> bool {
+    // Bytes bound characters from above: most text is decided on this test alone.
+    if text.len() <= max && !text.contains('\0') {
+        return false;
+    }
+    let count = text.chars().count();
+    if count <= max && !text.contains('\0') {
+        return false;
+    }
+    let keep = if count > max { max - 1 } else { max };
+    let mut out: String = text
+        .chars()
+        .take(keep)
+        .map(|c| if c == '\0' { '\u{FFFD}' } else { c })
+        .collect();
+    if count > max {
+        out.push('…');
+    }
+    *text = out.into();
+    true
+}
+
+/// A findings list (JSON) cut to at most `max` bytes: the leading findings that fit, then
+/// `{"truncated": N}` naming how many were left out. Findings are JSON the engine wrote;
+/// anything else is kept as one JSON string, cut the same way.
+fn shorten_findings(json: &str, max: usize) -> String {
+    let items = match serde_json::from_str::<serde_json::Value>(json) {
+        Ok(serde_json::Value::Array(items)) => items,
+        _ => {
+            let mut text: Text = json.into();
+            // Escaping can make a character six bytes long.
+            clean_text(&mut text, max / 8);
+            return serde_json::Value::from(&*text).to_string();
+        }
+    };
+    let total = items.len();
+    let mut kept = Vec::new();
+    let mut len = 2;
+    for item in items {
+        let text = item.to_string();
+        // Room for the separator and the closing marker.
+        if len + text.len() + 1 + 40 > max {
+            break;
+        }
+        len += text.len() + 1;
+        kept.push(item);
+    }
+    let left_out = total - kept.len();
+    if left_out > 0 {
+        kept.push(json!({ "truncated": left_out }));
+    }
+    serde_json::Value::Array(kept).to_string()
 }
 
 /// A stored record.
@@ -370,13 +463,70 @@ impl Store {
     /// Writes a batch of records in one transaction and logs one audit row for it. When this
     /// returns `Ok`, every record of the batch has committed.
     pub async fn write_records(&self, actor: &Actor, batch: &[NewRecord]) -> Result<u64> {
-        for r in batch {
-            r.check()?;
-        }
         if batch.is_empty() {
             return Ok(0);
         }
+        self.write_batch(actor, batch, None).await
+    }
+
+    /// Writes a batch taken from the spool `spool` and, in the same transaction, moves the
+    /// spool's mark to `mark` (the position after the batch's last record): the records and
+    /// their acknowledgement commit together or not at all. An empty batch moves the mark only.
+    pub async fn write_spooled(
+        &self,
+        actor: &Actor,
+        batch: &[NewRecord],
+        spool: &str,
+        mark: Position,
+    ) -> Result<u64> {
+        self.write_batch(actor, batch, Some((spool, mark))).await
+    }
+
+    /// Where the spool `spool`'s records have been committed up to, if any have.
+    pub async fn spool_mark(&self, spool: &str) -> Result<Option<Position>> {
+        let mut tx = self.backend.begin_read().await?;
+        let row = tx
+            .row(
+                "SELECT segment, byte_offset FROM spool_marks WHERE spool = $1",
+                &[spool.into()],
+            )
+            .await?;
+        tx.commit().await?;
+        let Some(row) = row else { return Ok(None) };
+        let (segment, offset) = (row.i64("segment")?, row.i64("byte_offset")?);
+        Ok(Some(Position {
+            segment: u64::try_from(segment).unwrap_or_default(),
+            offset: u64::try_from(offset).unwrap_or_default(),
+        }))
+    }
+
+    async fn write_batch(
+        &self,
+        actor: &Actor,
+        batch: &[NewRecord],
+        mark: Option<(&str, Position)>,
+    ) -> Result<u64> {
+        for r in batch {
+            r.check()?;
+        }
         let mut tx = self.backend.begin_bulk().await?;
+        if let Some((spool, at)) = mark {
+            tx.exec(
+                "INSERT INTO spool_marks (spool, segment, byte_offset, updated_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (spool) DO UPDATE SET segment = excluded.segment, byte_offset = excluded.byte_offset, updated_at = excluded.updated_at",
+                &[
+                    spool.into(),
+                    i64::try_from(at.segment).unwrap_or(i64::MAX).into(),
+                    i64::try_from(at.offset).unwrap_or(i64::MAX).into(),
+                    time::now_us().into(),
+                ],
+            )
+            .await?;
+        }
+        if batch.is_empty() {
+            tx.commit().await?;
+            return Ok(0);
+        }
         match &mut tx {
             Tx::Sqlite(t) => {
                 // Bind the next statement's rows on this thread while SQLite's worker

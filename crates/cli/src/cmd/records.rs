@@ -1,17 +1,19 @@
-//! Monitoring records: `charter records list|import|purge|load-synthetic`.
+//! Monitoring records: `charter records list|import|purge|stats`.
 
 use std::io::{BufRead as _, Write as _};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use charter_engine::Privacy;
+use charter_store::spool::{Stats, Usage, count_from, read_stats, usage};
 use charter_store::{Actor, NewRecord, RecordFilter, Source, retention_cutoff};
 
 use super::storectx::{self, StoreArgs};
-use crate::exit::CmdResult;
+use crate::config::Config;
+use crate::exit::{CmdResult, Outcome};
 
 /// `charter records ...`
 #[derive(Debug, Args)]
@@ -24,6 +26,19 @@ pub struct RecordsCmd {
 
 #[derive(Debug, Subcommand)]
 enum Records {
+    #[command(flatten)]
+    Store(InStore),
+    /// What `serve`'s spool has done: decisions received, spooled and dropped; records
+    /// stored, cleaned and set aside; how much waits for the store. Reads the spool's files,
+    /// not the store, so it answers while the store is down.
+    ///
+    /// Example: charter records stats --config charter.toml --json
+    Stats,
+}
+
+/// The subcommands that work on the store.
+#[derive(Debug, Subcommand)]
+enum InStore {
     /// Show monitoring records (newest first). Every view is logged in the audit chain.
     List {
         /// Only this user (repeat for several).
@@ -50,14 +65,6 @@ enum Records {
         /// Delete records before this instant instead of the pack's period.
         #[arg(long)]
         before: Option<String>,
-    },
-    /// Write N synthetic records in batches, printing `committed TOTAL` after each commit
-    /// (for load and crash tests).
-    #[command(hide = true)]
-    LoadSynthetic {
-        n: usize,
-        #[arg(long, default_value_t = 1000)]
-        batch: usize,
     },
 }
 
@@ -93,45 +100,18 @@ fn source(s: &str) -> anyhow::Result<Source> {
     })
 }
 
-fn synthetic(i: usize) -> NewRecord {
-    let hosts = [
-        "www.bbc.co.uk",
-        "www.bet365.com",
-        "mail.google.com",
-        "github.com",
-    ];
-    let k = i % hosts.len();
-    let base: jiff::Timestamp =
-        jiff::Timestamp::UNIX_EPOCH + jiff::SignedDuration::from_secs(1_780_000_000);
-    NewRecord {
-        at: base + jiff::SignedDuration::from_millis(i as i64),
-        user: Some(format!("user{}", i % 50).into()),
-        source: Source::Web,
-        subject: format!("https://{}/{i}", hosts[k]).into(),
-        verdict: if k == 1 {
-            "block".into()
-        } else {
-            "allow".into()
-        },
-        rule: (k == 1).then(|| "internet.prohibited-content".into()),
-        check: (k == 1).then(|| "prohibited_category".into()),
-        severity: (k == 1).then(|| "gross_misconduct".into()),
-        categories: None,
-        privacy: Privacy::Full,
-        detail: None,
-        findings: "[]".into(),
-    }
-}
-
 impl RecordsCmd {
     /// Runs the subcommand.
     pub fn run(self) -> CmdResult {
-        let cmd = self.cmd;
+        let cmd = match self.cmd {
+            Records::Stats => return stats(&self.store),
+            Records::Store(cmd) => cmd,
+        };
         storectx::run(&self.store, |ctx| async move {
             let actor = ctx.actor();
             let s = &ctx.store;
             match cmd {
-                Records::List {
+                InStore::List {
                     user,
                     since,
                     until,
@@ -162,7 +142,7 @@ impl RecordsCmd {
                             .collect()
                     })?;
                 }
-                Records::Import { file, batch } => {
+                InStore::Import { file, batch } => {
                     let f = std::fs::File::open(&file)
                         .with_context(|| format!("cannot read `{}`", file.display()))?;
                     let mut pending = Vec::with_capacity(batch.max(1));
@@ -208,7 +188,7 @@ impl RecordsCmd {
                         writeln!(out, "committed {total}")?;
                     }
                 }
-                Records::Purge { before } => {
+                InStore::Purge { before } => {
                     let cutoff = match before {
                         Some(t) => ctx.instant(&t)?,
                         None => {
@@ -235,21 +215,92 @@ impl RecordsCmd {
                         )
                     })?;
                 }
-                Records::LoadSynthetic { n, batch } => {
-                    let mut out = std::io::stdout().lock();
-                    let mut done = 0usize;
-                    while done < n {
-                        let end = (done + batch.max(1)).min(n);
-                        let recs: Vec<NewRecord> = (done..end).map(synthetic).collect();
-                        s.write_records(&actor, &recs).await?;
-                        done = end;
-                        // INVARIANT: printed only after the batch's commit has returned.
-                        writeln!(out, "committed {done}")?;
-                        out.flush()?;
-                    }
-                }
             }
             Ok(ctx)
         })
     }
+}
+
+/// What `charter records stats` prints.
+#[derive(Debug, Serialize)]
+struct SpoolReport {
+    /// The spool directory.
+    spool: PathBuf,
+    #[serde(flatten)]
+    usage: Usage,
+    /// Records in the spool the store has not committed.
+    waiting: u64,
+    #[serde(flatten)]
+    stats: Stats,
+}
+
+/// `charter records stats`: the spool's counters, from its files alone.
+fn stats(args: &StoreArgs) -> CmdResult {
+    let config = Config::load(&args.config)?;
+    let dir = config.spool.dir;
+    if !dir.is_dir() {
+        anyhow::bail!(
+            "no spool at `{}`: `charter serve` makes it when it first starts",
+            dir.display()
+        );
+    }
+    let stats = read_stats(&dir)
+        .with_context(|| format!("cannot read `{}`", dir.join("stats.json").display()))?
+        .unwrap_or_default();
+    let report = SpoolReport {
+        usage: usage(&dir)?,
+        waiting: count_from(&dir, stats.acked)?,
+        spool: dir,
+        stats,
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(Outcome::Success);
+    }
+    let s = &report.stats;
+    let store = match (&s.store.up, &s.store.since, &s.store.error) {
+        (_, None, _) => "not reached yet".to_string(),
+        (true, Some(since), _) => format!("up since {since}"),
+        (false, Some(since), error) => format!(
+            "down since {since}: {}",
+            error.as_deref().unwrap_or("unknown error")
+        ),
+    };
+    // A `serve` killed with SIGKILL could not say it stopped: its process is gone.
+    let alive = Path::new(&format!("/proc/{}", s.pid)).exists();
+    let serve = if s.running && alive {
+        format!("running (pid {}, counters of {})", s.pid, s.updated_at)
+    } else if s.running {
+        format!(
+            "not running: pid {} ended without saying so (killed?); last counters {}",
+            s.pid, s.updated_at
+        )
+    } else if s.updated_at.is_empty() {
+        "never run".to_string()
+    } else {
+        format!("stopped (last counters {})", s.updated_at)
+    };
+    println!("spool      {}", report.spool.display());
+    println!(
+        "on disk    {} bytes in {} segments",
+        report.usage.bytes, report.usage.segments
+    );
+    println!("waiting    {} records not yet in the store", report.waiting);
+    println!("received   {} decisions from the gateways", s.received);
+    println!("spooled    {}", s.spooled);
+    println!("dropped    {}", s.dropped);
+    println!("stored     {}", s.stored);
+    println!(
+        "cleaned    {} (stored with a field truncated or NUL replaced)",
+        s.cleaned
+    );
+    println!(
+        "set aside  {} (in {})",
+        s.set_aside,
+        report.spool.join("rejects.jsonl").display()
+    );
+    println!("damaged    {} bytes skipped", s.damaged_bytes);
+    println!("store      {store}");
+    println!("serve      {serve}");
+    Ok(Outcome::Success)
 }

@@ -9,9 +9,9 @@ use clap::Args;
 use serde::Serialize;
 
 use charter_policy::Pack;
-use charter_store::{Actor, Store};
+use charter_store::{Actor, Store, redact_url};
 
-use crate::config::Config;
+use crate::config::{Config, refuse_world_writable};
 use crate::exit::{CmdResult, Outcome};
 
 /// Options every store command takes.
@@ -95,6 +95,15 @@ pub fn store_url(config_path: &Path, url: &str) -> String {
     }
 }
 
+/// Refuses a SQLite store anyone else on the machine could change (see
+/// [`refuse_world_writable`]); a PostgreSQL server keeps its own files.
+pub fn refuse_exposed_store(url: &str) -> anyhow::Result<()> {
+    match url.strip_prefix("sqlite://") {
+        Some(path) if path != ":memory:" => refuse_world_writable(Path::new(path), "store"),
+        _ => Ok(()),
+    }
+}
+
 /// Runs `f` against the store named in `--config` on a small runtime, and closes the store.
 pub fn run<F, Fut>(args: &StoreArgs, f: F) -> CmdResult
 where
@@ -103,6 +112,7 @@ where
 {
     let config = Config::load(&args.config)?;
     let url = store_url(&args.config, &config.store.url);
+    refuse_exposed_store(&url)?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -110,7 +120,7 @@ where
     rt.block_on(async {
         let store = Store::open(&url)
             .await
-            .with_context(|| format!("cannot open store `{url}`"))?;
+            .with_context(|| format!("cannot open store `{}`", redact_url(&url)))?;
         // `--by` must name someone in the register who is still here: the audit chain records
         // who did what, and a made-up id would make that record a lie.
         if let Some(id) = args.by {
