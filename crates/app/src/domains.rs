@@ -68,7 +68,9 @@ fn domain(text: &str) -> Option<String> {
             && label.len() <= 63
             && !label.starts_with('-')
             && !label.ends_with('-')
-            && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
     };
     (!d.is_empty() && d.len() <= 253 && d.split('.').all(label_ok)).then_some(d)
 }
@@ -226,7 +228,14 @@ mod tests {
     fn configured_domains_are_checked_and_tidied() {
         let ok = domains(&["Allsorts.org.uk.", " impress.press ", "allsorts.org.uk"]).unwrap();
         assert_eq!(ok.as_slice(), ["allsorts.org.uk", "impress.press"]);
-        for bad in ["", "pat@allsorts.org.uk", "allsorts org", "-x.org", "a..org", "x_y.org"] {
+        for bad in [
+            "",
+            "pat@allsorts.org.uk",
+            "allsorts org",
+            "-x.org",
+            "a..org",
+            "x_y.org",
+        ] {
             let err = domains(&["ok.org", bad]).unwrap_err().to_string();
             assert_eq!(
                 err,
@@ -243,7 +252,9 @@ mod tests {
             unread: None,
         };
         assert!(
-            found.to_string().starts_with("domains=a.org,b.org from=register: "),
+            found
+                .to_string()
+                .starts_with("domains=a.org,b.org from=register: "),
             "{found}"
         );
         let none = MailDomains {

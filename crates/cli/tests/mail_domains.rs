@@ -123,7 +123,9 @@ impl Site {
 
 /// The company secretary replies to all: fifteen colleagues' addresses in To.
 fn reply_to_all() -> String {
-    let to: Vec<String> = (1..=15).map(|i| format!("colleague{i}@{IMPRESS}")).collect();
+    let to: Vec<String> = (1..=15)
+        .map(|i| format!("colleague{i}@{IMPRESS}"))
+        .collect();
     format!(
         "From: Company Secretary <company.secretary@{IMPRESS}>\r\nTo: {}\r\n\
          Subject: Re: board minutes\r\n\r\nThanks, noted.\r\n",
@@ -315,7 +317,10 @@ fn serve_blocks_mail_posing_as_impress_with_the_register_s_domains() {
     // Nobody names the domains: the pack cannot tell an IMPRESS sender from any other.
     {
         let (_serve, addr, log) = serve(&site);
-        assert_eq!(from_outside(addr, &format!("ceo@{IMPRESS}")), "action=DUNNO");
+        assert_eq!(
+            from_outside(addr, &format!("ceo@{IMPRESS}")),
+            "action=DUNNO"
+        );
         let log = std::fs::read_to_string(log).unwrap();
         assert!(log.contains("charter serve: domains=none"), "{log}");
     }

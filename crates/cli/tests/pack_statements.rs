@@ -743,7 +743,12 @@ fn itec_derogatory_mail_about_colleagues_is_held_with_domains() {
     let d = sent(&e, ITEC_ME, &[], TEN, &inside);
     assert_decides(&d, "email.professional-language-internal", Verdict::Hold);
     assert_quiet(&d, "email.professional-language");
-    let polite = message(ITEC_ME, "colleague@itec.example", "Re: assessment", "Thanks.");
+    let polite = message(
+        ITEC_ME,
+        "colleague@itec.example",
+        "Re: assessment",
+        "Thanks.",
+    );
     assert_eq!(sent(&e, ITEC_ME, &[], TEN, &polite).verdict, Verdict::Allow);
 }
 
@@ -881,7 +886,10 @@ fn impress_copying_all_colleagues_is_warned_with_domains() {
         "email.ccing",
         Verdict::Warn,
     );
-    assert_quiet(&sent(&e, IMPRESS_ME, &[], TEN, &everyone(10)), "email.ccing");
+    assert_quiet(
+        &sent(&e, IMPRESS_ME, &[], TEN, &everyone(10)),
+        "email.ccing",
+    );
 }
 
 #[test]
@@ -893,14 +901,22 @@ fn impress_impersonation_is_blocked_with_domains() {
         "Payment",
         "Please pay the attached today.",
     );
-    assert_decides(&received(&e, &spoof), "server.impersonation", Verdict::Block);
+    assert_decides(
+        &received(&e, &spoof),
+        "server.impersonation",
+        Verdict::Block,
+    );
     let named = message(
         "\"chair@impress.example\" <chair.impress@gmail.com>",
         IMPRESS_ME,
         "Payment",
         "Please pay today.",
     );
-    assert_decides(&received(&e, &named), "server.impersonation", Verdict::Block);
+    assert_decides(
+        &received(&e, &named),
+        "server.impersonation",
+        Verdict::Block,
+    );
     let genuine = message("journalist@example.org", IMPRESS_ME, "Query", "A question.");
     assert_quiet(&received(&e, &genuine), "server.impersonation");
 }
@@ -1109,7 +1125,11 @@ fn allsorts_suspicious_emails_posing_as_allsorts_are_blocked_with_domains() {
         "Rota change",
         "Open the link to see your shifts.",
     );
-    assert_decides(&received(&e, &spoof), "email.suspicious-emails", Verdict::Block);
+    assert_decides(
+        &received(&e, &spoof),
+        "email.suspicious-emails",
+        Verdict::Block,
+    );
     let lookalike = message(
         "nicola.williams@allsort.example",
         ALLSORTS_ME,
@@ -1121,7 +1141,12 @@ fn allsorts_suspicious_emails_posing_as_allsorts_are_blocked_with_domains() {
         "email.suspicious-emails",
         Verdict::Block,
     );
-    let parent = message("parent@example.org", ALLSORTS_ME, "Thank you", "Lovely day.");
+    let parent = message(
+        "parent@example.org",
+        ALLSORTS_ME,
+        "Thank you",
+        "Lovely day.",
+    );
     assert_eq!(received(&e, &parent).verdict, Verdict::Allow);
 }
 
@@ -1206,7 +1231,12 @@ fn allsorts_mail_that_demeans_another_employee_is_held() {
 #[test]
 fn allsorts_harassment_between_colleagues_is_held_with_domains() {
     let e = engine_with_domains("allsorts", "allsorts.example");
-    let inside = message(ALLSORTS_ME, "colleague@allsorts.example", "Yesterday", ABUSE);
+    let inside = message(
+        ALLSORTS_ME,
+        "colleague@allsorts.example",
+        "Yesterday",
+        ABUSE,
+    );
     let d = sent(&e, ALLSORTS_ME, &[], TEN, &inside);
     assert_decides(&d, "email.harassment", Verdict::Hold);
     assert_quiet(&d, "email.harassment-outbound");
@@ -1216,7 +1246,10 @@ fn allsorts_harassment_between_colleagues_is_held_with_domains() {
         "Yesterday",
         "Thank you for covering my shift.",
     );
-    assert_eq!(sent(&e, ALLSORTS_ME, &[], TEN, &kind).verdict, Verdict::Allow);
+    assert_eq!(
+        sent(&e, ALLSORTS_ME, &[], TEN, &kind).verdict,
+        Verdict::Allow
+    );
 }
 
 #[test]

@@ -493,7 +493,10 @@ severity = "concern"
         assert!(report.passed(), "a warning is not an error");
         let warnings = domain_warnings(&report);
         assert_eq!(warnings.len(), 3, "{warnings:#?}");
-        for (warning, id) in warnings.iter().zip(["mail.internal", "mail.spoof", "mail.cc"]) {
+        for (warning, id) in warnings
+            .iter()
+            .zip(["mail.internal", "mail.spoof", "mail.cc"])
+        {
             assert!(warning.starts_with(&format!("rule `{id}` ")), "{warning}");
             assert!(warning.contains("charter.toml"), "{warning}");
         }

@@ -309,7 +309,10 @@ fn supplied_domains_tell_colleagues_apart_when_the_pack_names_none() {
 
     let supplied = bare.clone().with_domains(&[" ACME.co.uk. ".to_string()]);
     assert_eq!(supplied.mail_domains(), ["acme.co.uk"]);
-    assert!(bare.mail_domains().is_empty(), "the engine it came from is unchanged");
+    assert!(
+        bare.mail_domains().is_empty(),
+        "the engine it came from is unchanged"
+    );
     let md = supplied.decide_mail_with(&ctx(&[]), &input, &MailLimits::default());
     assert_eq!(md.direction, Direction::Internal);
     let finding = md
@@ -318,7 +321,10 @@ fn supplied_domains_tell_colleagues_apart_when_the_pack_names_none() {
         .iter()
         .find(|f| f.check == Check::GroupAddressVisible)
         .expect("the count fires");
-    assert_eq!(finding.message, "6 internal addresses in To/Cc, over 5; use Bcc");
+    assert_eq!(
+        finding.message,
+        "6 internal addresses in To/Cc, over 5; use Bcc"
+    );
 
     // A pack that names its domains keeps them.
     let own = engine().with_domains(&["other.org".to_string()]);
