@@ -112,15 +112,15 @@ pub struct MailDomains {
 }
 
 impl MailDomains {
-    /// The pack's domains, or else charter.toml's, when either names any.
-    pub fn named(pack: &Pack, configured: &Domains) -> Option<MailDomains> {
+    /// The domains `engine`'s pack names, or else charter.toml's, when either names any.
+    pub fn named(engine: &Engine, configured: &Domains) -> Option<MailDomains> {
         let found = |domains: &[String], source| MailDomains {
             domains: domains.to_vec(),
             source,
             unread: None,
         };
-        if !pack.mail.internal_domains.is_empty() {
-            Some(found(&pack.mail.internal_domains, Source::Pack))
+        if !engine.mail_domains().is_empty() {
+            Some(found(engine.mail_domains(), Source::Pack))
         } else if !configured.is_empty() {
             Some(found(configured.as_slice(), Source::Config))
         } else {
@@ -128,14 +128,14 @@ impl MailDomains {
         }
     }
 
-    /// The pack's domains, else charter.toml's, else those of the email accounts in the
-    /// people register of `store` (when there is one to ask).
-    pub async fn find(pack: &Pack, configured: &Domains, store: Option<&Store>) -> MailDomains {
-        if let Some(named) = MailDomains::named(pack, configured) {
+    /// The domains `engine`'s pack names, else charter.toml's, else those of the email
+    /// accounts in the people register of `store` (when there is one to ask).
+    pub async fn find(engine: &Engine, configured: &Domains, store: Option<&Store>) -> MailDomains {
+        if let Some(named) = MailDomains::named(engine, configured) {
             return named;
         }
         let (domains, unread) = match store {
-            Some(store) => match in_register(store, pack).await {
+            Some(store) => match in_register(store, engine.pack()).await {
                 Ok(domains) => (domains, None),
                 Err(e) => (Vec::new(), Some(e.to_string())),
             },

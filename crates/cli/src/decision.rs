@@ -32,7 +32,7 @@ pub fn with_site_domains(
     command: &str,
 ) -> anyhow::Result<Engine> {
     let config = Config::load(config_path)?;
-    let domains = match MailDomains::named(engine.pack(), &config.domains) {
+    let domains = match MailDomains::named(engine, &config.domains) {
         Some(named) => named,
         None => {
             let url = store_url(config_path, &config.store.url);
@@ -45,7 +45,7 @@ pub fn with_site_domains(
                 let store = Store::open(&url)
                     .await
                     .with_context(|| format!("cannot open store `{}`", redact_url(&url)))?;
-                let found = MailDomains::find(engine.pack(), &config.domains, Some(&store)).await;
+                let found = MailDomains::find(engine, &config.domains, Some(&store)).await;
                 store.close().await;
                 anyhow::Ok(found)
             })?

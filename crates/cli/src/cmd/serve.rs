@@ -142,7 +142,7 @@ pub fn run(args: ServeArgs) -> CmdResult {
             register.is_some(),
         ));
         let register = serve_store::Register { roles, directory };
-        let domains = MailDomains::find(engine.pack(), &config.domains, store.as_ref()).await;
+        let domains = MailDomains::find(&engine, &config.domains, store.as_ref()).await;
         eprintln!("charter serve: {domains}");
         let engine = Arc::new(domains.engine(&engine));
 
