@@ -106,8 +106,11 @@ pub fn run(args: ServeArgs) -> CmdResult {
         );
         let roles = overrides.clone();
         let store = link.within(STORE_AT_START).await;
-        let register = match &store {
-            Some(store) => match serve_store::read_register(store).await {
+        let domains = MailDomains::find(&engine, &config.domains, store.as_ref()).await;
+        eprintln!("charter serve: {domains}");
+        let engine = Arc::new(domains.engine(&engine));
+        let register = match store {
+            Some(store) => match serve_store::read_register(&store).await {
                 Ok(register) => Some(register),
                 Err(e) => {
                     eprintln!("charter serve: error={e}: People register not read.");
@@ -142,9 +145,6 @@ pub fn run(args: ServeArgs) -> CmdResult {
             register.is_some(),
         ));
         let register = serve_store::Register { roles, directory };
-        let domains = MailDomains::find(&engine, &config.domains, store.as_ref()).await;
-        eprintln!("charter serve: {domains}");
-        let engine = Arc::new(domains.engine(&engine));
 
         let mut gateways = JoinSet::new();
         let started = start_gateways(
