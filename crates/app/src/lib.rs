@@ -43,6 +43,7 @@ pub mod address;
 mod breaches;
 pub mod clock;
 mod devices;
+pub mod domains;
 mod dsar;
 mod error;
 mod html;

@@ -3,6 +3,7 @@
 //! ```toml
 //! policy = "policies/demo.toml"        # the pack
 //! categories = "categories.idx"        # optional: index from `charter categories build`
+//! domains = ["allsorts.org.uk"]        # optional: mail domains, for packs that name none
 //!
 //! [store]
 //! url = "sqlite://charter.db"          # or postgres://user@host/db
@@ -29,6 +30,10 @@ pub struct Config {
     pub policy: PathBuf,
     /// A category index or squidGuard directory, relative to the config file.
     pub categories: Option<PathBuf>,
+    /// The organisation's mail domains, for a pack that names none; without them `serve` and
+    /// `check mail --config` take the domains of the email accounts in the people register.
+    #[serde(default)]
+    pub domains: charter_app::domains::Domains,
     /// Where records and registers live.
     #[serde(default)]
     pub store: StoreConfig,

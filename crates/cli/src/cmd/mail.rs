@@ -14,7 +14,7 @@ use charter_engine::{Context, Engine};
 use charter_gateways::web::Clock;
 use charter_policy::Direction;
 
-use crate::decision::{load_engine, parse_at, print_decision};
+use crate::decision::{load_engine, parse_at, print_decision, with_site_domains};
 use crate::exit::{CmdResult, Outcome};
 
 /// The most bytes `check mail` reads; larger input is refused as unreadable. Messages between
@@ -53,6 +53,10 @@ pub struct CheckMailArgs {
     /// Print the decision as JSON.
     #[arg(long)]
     pub json: bool,
+    /// The site's charter.toml, for the organisation's mail domains when the pack names none:
+    /// its `domains`, else those of the email accounts in its people register.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 fn parse_direction(text: &str) -> Result<Direction, String> {
@@ -85,7 +89,10 @@ pub fn read_message(file: &str) -> anyhow::Result<Vec<u8>> {
 
 /// Runs `charter check mail`.
 pub fn check_mail(args: &CheckMailArgs) -> CmdResult {
-    let engine = load_engine(&args.policy)?;
+    let mut engine = load_engine(&args.policy)?;
+    if let Some(config) = &args.config {
+        engine = with_site_domains(&engine, config, "charter check mail")?;
+    }
     let at = parse_at(args.at.as_deref(), engine.pack().windows.time_zone())?;
     let raw = read_message(&args.file)?;
     let envelope = Envelope {
@@ -201,9 +208,12 @@ mod tests {
             "--at",
             "2026-06-15T10:00:00Z",
             "--json",
+            "--config",
+            "charter.toml",
         ])
         .unwrap();
         assert_eq!(args.file, "m.eml");
+        assert_eq!(args.config, Some(PathBuf::from("charter.toml")));
         assert_eq!(args.direction, Some(Direction::Outbound));
         assert_eq!(args.roles, ["staff", "marketing"]);
         assert_eq!(args.rcpt, ["a@y.org", "b@y.org"]);

@@ -7,9 +7,10 @@ use clap::{Args, Subcommand};
 use jiff::civil::Date;
 use serde_json::json;
 
-use charter_policy::lint::{LintReport, lint};
+use charter_policy::lint::{LintReport, Site, lint_for_site};
 use charter_policy::{Area, Diagnostic, Level, Pack, WindowCondition, read_pack_text};
 
+use crate::config::Config;
 use crate::exit::{CmdResult, Outcome};
 
 /// `charter policy ...`
@@ -19,8 +20,9 @@ pub enum PolicyCommand {
     ///
     /// Errors (exit 1): unknown keys, categories or checks, bad times and dates, duplicate
     /// rule ids, rules without a clause, unfilled template placeholders such as
-    /// `[INSERT ROLE OR POSITION]`, contradictory rules. Warnings: an overdue review.
-    /// Advisories: forced periodic password changes.
+    /// `[INSERT ROLE OR POSITION]`, contradictory rules. Warnings: an overdue review; mail
+    /// rules that need the organisation's mail domains when neither the pack nor
+    /// `--config`'s charter.toml names them. Advisories: forced periodic password changes.
     Lint(LintArgs),
     /// Print a readable summary of a pack: windows, and rules by area with their clauses.
     Show(ShowArgs),
@@ -38,6 +40,9 @@ pub struct LintArgs {
     /// Judge review dates as of this day instead of today.
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
     today: Option<Date>,
+    /// The site's charter.toml: mail domains it names count as the organisation's.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
 }
 
 /// `charter policy show`
@@ -67,10 +72,19 @@ fn run_lint(args: &LintArgs) -> CmdResult {
     let today = args
         .today
         .unwrap_or_else(|| jiff::ZonedDateTime::now().date());
+    let site = Site {
+        mail_domains: match &args.config {
+            Some(config) => !Config::load(config)?.domains.is_empty(),
+            None => false,
+        },
+    };
     let mut reports = Vec::new();
     for path in &args.packs {
         let text = read_pack_text(path)?;
-        reports.push((path, lint(&text, &path.display().to_string(), today)));
+        reports.push((
+            path,
+            lint_for_site(&text, &path.display().to_string(), today, site),
+        ));
     }
     if args.json {
         println!("{}", lint_json(&reports));

@@ -13,6 +13,7 @@ use clap::Args;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::task::JoinSet;
 
+use charter_app::domains::MailDomains;
 use charter_engine::Engine;
 use charter_engine::web::{Builtin, CategorySource};
 use charter_gateways::record::Recorder;
@@ -104,7 +105,11 @@ pub fn run(args: ServeArgs) -> CmdResult {
             &mut background,
         );
         let roles = overrides.clone();
-        let register = match link.within(STORE_AT_START).await {
+        let store = link.within(STORE_AT_START).await;
+        let domains = MailDomains::find(&engine, &config.domains, store.as_ref()).await;
+        eprintln!("charter serve: {domains}");
+        let engine = Arc::new(domains.engine(&engine));
+        let register = match store {
             Some(store) => match serve_store::read_register(&store).await {
                 Ok(register) => Some(register),
                 Err(e) => {

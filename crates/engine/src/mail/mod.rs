@@ -27,7 +27,7 @@ use crate::{Context, Decision, Engine, Finding, Privacy};
 
 pub use attach::{ZipLimits, ZipReport, inspect_zip, inspect_zip_within};
 pub use budget::{Budget, Exhausted};
-pub use facts::Facts;
+pub use facts::{Facts, in_domains};
 
 /// The SMTP envelope of a message, as far as the gateway knows it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
