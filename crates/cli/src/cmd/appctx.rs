@@ -10,10 +10,9 @@ use clap::Args;
 use serde::Serialize;
 
 use charter_app::App;
-use charter_store::{Actor, Person, PersonStatus, Store};
+use charter_app::config::{Config, refuse_exposed_store};
+use charter_store::{Actor, Person, PersonStatus, Store, redact_url};
 
-use super::storectx::store_url;
-use crate::config::Config;
 use crate::exit::{CmdResult, Outcome};
 
 /// Options every register and workflow command takes.
@@ -104,7 +103,8 @@ where
     let config = Config::load(&args.config)?;
     let pack = charter_policy::load_file(&config.policy)
         .with_context(|| format!("cannot use pack `{}`", config.policy.display()))?;
-    let url = store_url(&args.config, &config.store.url);
+    let url = config.store_url(&args.config);
+    refuse_exposed_store(&url)?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -112,7 +112,7 @@ where
     rt.block_on(async {
         let store = Store::open(&url)
             .await
-            .with_context(|| format!("cannot open store `{url}`"))?;
+            .with_context(|| format!("cannot open store `{}`", redact_url(&url)))?;
         let app = App::new(pack, store);
         // `--by` must name someone in the register who is still here: the audit chain records
         // who did what, and a made-up id would make that record a lie.

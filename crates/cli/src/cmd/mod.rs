@@ -13,7 +13,5 @@ pub mod policy;
 pub mod records;
 pub mod register;
 pub mod serve;
-pub mod serve_spool;
-pub mod serve_store;
 pub mod squid_helper;
 pub mod storectx;

@@ -12,8 +12,8 @@ use charter_store::spool::{Stats, Usage, count_from, read_stats, usage};
 use charter_store::{Actor, NewRecord, RecordFilter, Source, retention_cutoff};
 
 use super::storectx::{self, StoreArgs};
-use crate::config::Config;
 use crate::exit::{CmdResult, Outcome};
+use charter_app::config::Config;
 
 /// `charter records ...`
 #[derive(Debug, Args)]

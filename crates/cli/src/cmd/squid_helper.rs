@@ -6,11 +6,12 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 
+use charter_app::gateway::{announce_fixed_clock, clock_from};
 use charter_gateways::squid_helper::{HelperConfig, SquidHelper, serve_unavailable};
-use charter_gateways::web::{Clock, Roles, WebDecider};
+use charter_gateways::web::{Roles, WebDecider};
 use charter_proto::squid::{MAX_LINE_LEN, Mode};
 
-use crate::decision::{load_engine, parse_at};
+use crate::decision::load_engine;
 use crate::exit::{CmdResult, Outcome};
 
 /// Which helper interface to speak.
@@ -63,23 +64,6 @@ pub struct SquidHelperArgs {
     /// The longest request line accepted; longer lines get `BH`.
     #[arg(long, value_name = "BYTES", default_value_t = MAX_LINE_LEN)]
     max_line: usize,
-}
-
-/// The clock from `--at`, else the system clock. Only the command line fixes it: a variable
-/// left in Squid's or systemd's environment must not freeze every time window unseen.
-pub fn clock_from(at: Option<&str>, tz: &jiff::tz::TimeZone) -> anyhow::Result<Clock> {
-    match at {
-        None => Ok(Clock::System),
-        Some(text) => Ok(Clock::Fixed(parse_at(Some(text), tz)?)),
-    }
-}
-
-/// Says on stderr, as `who`, that a fixed clock is in use, so that it shows in the site's
-/// logs (Squid's cache.log, the journal) rather than only as rules that never change.
-pub fn announce_fixed_clock(who: &str, clock: &Clock) {
-    if let Clock::Fixed(at) = clock {
-        eprintln!("{who}: at={at}: Fixed clock in use; time windows will not move.");
-    }
 }
 
 /// Runs the helper until Squid closes stdin.

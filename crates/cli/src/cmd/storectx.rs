@@ -2,7 +2,7 @@
 //! config, loading the pack when a command needs its governance settings, and printing.
 
 use std::future::Future;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::Args;
@@ -11,8 +11,8 @@ use serde::Serialize;
 use charter_policy::Pack;
 use charter_store::{Actor, Store, redact_url};
 
-use crate::config::{Config, refuse_world_writable};
 use crate::exit::{CmdResult, Outcome};
+use charter_app::config::{Config, refuse_exposed_store, store_url};
 
 /// Options every store command takes.
 #[derive(Debug, Clone, Args)]
@@ -80,27 +80,6 @@ impl Ctx {
             }
         }
         Ok(())
-    }
-}
-
-/// The store URL with a relative SQLite path taken from the config file's directory, as
-/// every other path in the config is.
-pub fn store_url(config_path: &Path, url: &str) -> String {
-    match url.strip_prefix("sqlite://") {
-        Some(path) if !path.is_empty() && !Path::new(path).is_absolute() && path != ":memory:" => {
-            let base = config_path.parent().unwrap_or(Path::new("."));
-            format!("sqlite://{}", base.join(path).display())
-        }
-        _ => url.to_string(),
-    }
-}
-
-/// Refuses a SQLite store anyone else on the machine could change (see
-/// [`refuse_world_writable`]); a PostgreSQL server keeps its own files.
-pub fn refuse_exposed_store(url: &str) -> anyhow::Result<()> {
-    match url.strip_prefix("sqlite://") {
-        Some(path) if path != ":memory:" => refuse_world_writable(Path::new(path), "store"),
-        _ => Ok(()),
     }
 }
 
