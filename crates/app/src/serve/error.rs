@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use crate::config::ConfigError;
+use crate::gateway::PackError;
 use crate::time::TimeError;
 
 /// Everything `serve` can fail with. Each states its cause once.
@@ -14,14 +15,9 @@ pub enum ServeError {
     /// The config file, or a file it names, cannot be used.
     #[error(transparent)]
     Config(#[from] ConfigError),
-    /// The pack cannot be loaded.
-    #[error("cannot use pack `{path}`: {cause}")]
-    Pack {
-        /// The pack.
-        path: PathBuf,
-        /// Why.
-        cause: charter_policy::LoadError,
-    },
+    /// The pack cannot be loaded, or lint rejects it.
+    #[error(transparent)]
+    Pack(#[from] PackError),
     /// `--at` cannot be read.
     #[error(transparent)]
     Time(#[from] TimeError),

@@ -35,7 +35,7 @@ use charter_store::spool::{Counters, Spool, count_from, read_stats, write_stats}
 pub use error::ServeError;
 
 use crate::config::{Config, refuse_exposed_store, refuse_world_writable};
-use crate::gateway::{announce_fixed_clock, clock_from};
+use crate::gateway::{announce_fixed_clock, clock_from, load_pack_for_gateway};
 use gateways::Deciding;
 use register::{Register, read_register, refresh_roles};
 
@@ -78,11 +78,7 @@ impl Serve {
         let url = config.store_url(path);
         refuse_exposed_store(&url)?;
         refuse_world_writable(&config.spool.dir, "spool")?;
-        let pack = charter_policy::load_file(&config.policy).map_err(|cause| ServeError::Pack {
-            path: config.policy.clone(),
-            cause,
-        })?;
-        let engine = Arc::new(Engine::new(pack));
+        let engine = Arc::new(Engine::new(load_pack_for_gateway(&config.policy)?));
         let clock = clock_from(at, engine.pack().windows.time_zone())?;
         announce_fixed_clock("charter serve", &clock);
         let source: Arc<dyn CategorySource + Send + Sync> = match &config.categories {
