@@ -14,4 +14,3 @@ pub mod records;
 pub mod register;
 pub mod serve;
 pub mod squid_helper;
-pub mod storectx;
