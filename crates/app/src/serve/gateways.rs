@@ -68,7 +68,7 @@ pub(super) async fn start(
                 .map_err(|e| ServeError::Section(format!("bad [milter] section: {e}")))?
                 .with_recorder(with.recorder.clone())
                 .with_roles(with.register.roles.clone())
-                .with_directory(with.register.directory.clone()),
+                .with_colleagues(with.register.colleagues.clone()),
         );
         let listener = milter
             .bind()

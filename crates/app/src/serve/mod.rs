@@ -37,7 +37,7 @@ pub use error::ServeError;
 use crate::config::{Config, refuse_exposed_store, refuse_world_writable};
 use crate::gateway::{announce_fixed_clock, clock_from, load_pack_for_gateway};
 use gateways::Deciding;
-use register::{Register, read_register, refresh_roles};
+use register::{Register, read_register};
 
 /// How long `serve` waits at start for the store before deciding with no roles from the
 /// register (they come when the store does).
@@ -154,9 +154,9 @@ impl Serve {
             background.spawn(retention::purge_daily(link.clone(), Arc::clone(&engine)));
         }
         let (register, read) = first_register(&mut link, &overrides).await;
-        background.spawn(refresh_roles(
+        background.spawn(register::refresh(
             link.clone(),
-            register.roles.clone(),
+            register.clone(),
             overrides,
             read,
         ));
@@ -211,13 +211,13 @@ impl Serve {
 }
 
 /// The register as read at start, waiting a little for the store, and whether it was read:
-/// empty (roles from the `user_roles` file only) when the store is not reachable in time.
-/// Its roles are a table of their own, which the refresh replaces; `overrides` stays as the
-/// file says.
+/// roles from the `user_roles` file only and no colleagues' names when the store is not
+/// reachable in time (the refresh brings both once it is).
 async fn first_register(link: &mut records::StoreLink, overrides: &Roles) -> (Register, bool) {
+    let register = Register::from_overrides(overrides);
     let read = match link.within(STORE_AT_START).await {
         Some(store) => match read_register(&store).await {
-            Ok(register) => Some(register),
+            Ok(read) => Some(read),
             Err(e) => {
                 eprintln!("charter serve: error={e}: People register not read.");
                 None
@@ -226,28 +226,17 @@ async fn first_register(link: &mut records::StoreLink, overrides: &Roles) -> (Re
         None => None,
     };
     match read {
-        Some(mut register) => {
-            register.roles.extend(overrides.clone());
-            eprintln!(
-                "charter serve: users={}: People register read; roles in force.",
-                register.roles.len()
-            );
+        Some(read) => {
+            register.put_in_force(read, overrides);
+            register.log_in_force();
             (register, true)
         }
         None => {
             eprintln!(
-                "charter serve: users={}: Starting with an empty people register: roles come from the register once the store is reachable; the milter's spoofed-sender check has no directory until a restart.",
-                overrides.len()
+                "charter serve: users={}: Starting with an empty people register: roles and the milter's colleagues' names come from the register once the store is reachable.",
+                register.roles.len()
             );
-            let mut roles = Roles::default();
-            roles.extend(overrides.clone());
-            (
-                Register {
-                    roles,
-                    directory: Vec::new(),
-                },
-                false,
-            )
+            (register, false)
         }
     }
 }
