@@ -12,8 +12,7 @@ use charter_app::domains::{MailDomains, Source};
 use charter_engine::{Decision, Engine};
 use charter_store::{Store, redact_url};
 
-use crate::cmd::storectx::{refuse_exposed_store, store_url};
-use crate::config::Config;
+use charter_app::config::{Config, refuse_exposed_store};
 
 /// Loads a pack for deciding; any problem is unreadable input (exit 2).
 pub fn load_engine(path: &Path) -> anyhow::Result<Engine> {
@@ -35,7 +34,7 @@ pub fn with_site_domains(
     let domains = match MailDomains::named(engine, &config.domains) {
         Some(named) => named,
         None => {
-            let url = store_url(config_path, &config.store.url);
+            let url = config.store_url(config_path);
             refuse_exposed_store(&url)?;
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()

@@ -4,14 +4,12 @@
 
 use std::io::Read as _;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::Args;
 
+use charter_engine::Context;
 use charter_engine::mail::{Envelope, MailInput, MailLimits};
-use charter_engine::{Context, Engine};
-use charter_gateways::web::Clock;
 use charter_policy::Direction;
 
 use crate::decision::{load_engine, parse_at, print_decision, with_site_domains};
@@ -116,58 +114,6 @@ pub fn check_mail(args: &CheckMailArgs) -> CmdResult {
     };
     print_decision(&decision, subject, args.json)?;
     Ok(Outcome::Success)
-}
-
-/// Binds the mail gateways `config` turns on (`[milter]`, `[policy_service]`) and adds them
-/// to `tasks`; `charter serve` calls it. A port in use is an error at once, so `serve` stops
-/// with a clear message rather than running without them.
-pub async fn spawn_mail_gateways(
-    config: &crate::config::Config,
-    engine: &Arc<Engine>,
-    clock: Clock,
-    recorder: &charter_gateways::record::Recorder,
-    register: &crate::cmd::serve_store::Register,
-    tasks: &mut tokio::task::JoinSet<anyhow::Result<()>>,
-) -> anyhow::Result<()> {
-    if let Some(cfg) = &config.milter {
-        let milter = Arc::new(
-            cfg.build(Arc::clone(engine), clock)
-                .context("bad [milter] section")?
-                .with_recorder(recorder.clone())
-                .with_roles(register.roles.clone())
-                .with_directory(register.directory.clone()),
-        );
-        let listener = milter
-            .bind()
-            .await
-            .with_context(|| format!("cannot listen on `{}` for the milter", cfg.listen))?;
-        eprintln!(
-            "charter serve: listen={}: Milter started.",
-            listener.local_addr()?
-        );
-        tasks.spawn(async move { milter.serve(listener).await.context("milter failed") });
-    }
-    if let Some(cfg) = &config.policy_service {
-        let service = Arc::new(
-            cfg.build(Arc::clone(engine), clock)
-                .context("bad [policy_service] section")?,
-        );
-        let listener = service
-            .bind()
-            .await
-            .with_context(|| format!("cannot listen on `{}` for the policy service", cfg.listen))?;
-        eprintln!(
-            "charter serve: listen={}: Postfix policy service started.",
-            listener.local_addr()?
-        );
-        tasks.spawn(async move {
-            service
-                .serve(listener)
-                .await
-                .context("policy service failed")
-        });
-    }
-    Ok(())
 }
 
 #[cfg(test)]

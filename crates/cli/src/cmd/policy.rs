@@ -10,8 +10,8 @@ use serde_json::json;
 use charter_policy::lint::{LintReport, Site, lint_for_site};
 use charter_policy::{Area, Diagnostic, Level, Pack, WindowCondition, read_pack_text};
 
-use crate::config::Config;
 use crate::exit::{CmdResult, Outcome};
+use charter_app::config::Config;
 
 /// `charter policy ...`
 #[derive(Debug, Subcommand)]

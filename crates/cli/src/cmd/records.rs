@@ -1,4 +1,6 @@
-//! Monitoring records: `charter records list|import|purge|stats`.
+//! Monitoring records: `charter records list|import|purge|stats`. Reading one person's
+//! records and purging them go through the app, which checks who may (the pack's compliance
+//! and data protection roles) and logs it.
 
 use std::io::{BufRead as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -7,12 +9,13 @@ use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use serde::{Deserialize, Serialize};
 
+use charter_app::RecordView;
+use charter_app::config::Config;
 use charter_engine::Privacy;
 use charter_store::spool::{Stats, Usage, count_from, read_stats, usage};
-use charter_store::{Actor, NewRecord, RecordFilter, Source, retention_cutoff};
+use charter_store::{NewRecord, Source};
 
-use super::storectx::{self, StoreArgs};
-use crate::config::Config;
+use super::appctx::{self, AppArgs};
 use crate::exit::{CmdResult, Outcome};
 
 /// `charter records ...`
@@ -21,7 +24,7 @@ pub struct RecordsCmd {
     #[command(subcommand)]
     cmd: Records,
     #[command(flatten)]
-    store: StoreArgs,
+    store: AppArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -39,15 +42,30 @@ enum Records {
 /// The subcommands that work on the store.
 #[derive(Debug, Subcommand)]
 enum InStore {
-    /// Show monitoring records (newest first). Every view is logged in the audit chain.
+    /// Show one person's monitoring records (newest first), for a reason. Needs the pack's
+    /// compliance role (`--by`). The audit chain logs who read whose records and why, and
+    /// the person gets a notice (`people notices`) unless the reason is a confidential
+    /// investigation.
+    ///
+    /// Example: charter records list --person "Pat Jones" --reason "suspected excessive personal use" --by "Cora Sec" --config charter.toml
     List {
-        /// Only this user (repeat for several).
+        /// Whose records: their id, full name or account name (an email address, a login).
+        #[arg(long, value_name = "PERSON")]
+        person: String,
+        /// Why they are read (required): kept in the audit row and, unless `--confidential`,
+        /// told to the person.
+        #[arg(long, value_name = "TEXT")]
+        reason: Option<String>,
+        /// A confidential investigation: the person is not told.
         #[arg(long)]
-        user: Vec<String>,
-        #[arg(long)]
+        confidential: bool,
+        /// From this time (RFC 3339, or local time in the pack's zone).
+        #[arg(long, value_name = "TIME")]
         since: Option<String>,
-        #[arg(long)]
+        /// Before this time (RFC 3339, or local time in the pack's zone).
+        #[arg(long, value_name = "TIME")]
         until: Option<String>,
+        /// At most this many.
         #[arg(long, default_value_t = 100)]
         limit: i64,
         /// Only flagged records (log, warn, hold, block).
@@ -61,9 +79,11 @@ enum InStore {
         batch: usize,
     },
     /// Delete records older than the pack's retention period (or `--before`) and log it.
+    /// The operator or the pack's data protection role may.
     Purge {
-        /// Delete records before this instant instead of the pack's period.
-        #[arg(long)]
+        /// Delete records before this time instead of the pack's period (RFC 3339, or local
+        /// time in the pack's zone).
+        #[arg(long, value_name = "TIME")]
         before: Option<String>,
     },
 }
@@ -107,25 +127,29 @@ impl RecordsCmd {
             Records::Stats => return stats(&self.store),
             Records::Store(cmd) => cmd,
         };
-        storectx::run(&self.store, |ctx| async move {
-            let actor = ctx.actor();
-            let s = &ctx.store;
+        appctx::run(&self.store, |ctx| async move {
+            let app = &ctx.app;
+            let actor = &ctx.actor;
             match cmd {
                 InStore::List {
-                    user,
+                    person,
+                    reason,
+                    confidential,
                     since,
                     until,
                     limit,
                     flagged,
                 } => {
-                    let filter = RecordFilter {
-                        users: user,
-                        since: since.map(|t| ctx.instant(&t)).transpose()?,
-                        until: until.map(|t| ctx.instant(&t)).transpose()?,
+                    let id = ctx.person_id(&person).await?;
+                    let view = RecordView {
+                        reason: reason.unwrap_or_default(),
+                        confidential,
+                        since: since.map(|t| ctx.time(Some(&t))).transpose()?,
+                        until: until.map(|t| ctx.time(Some(&t))).transpose()?,
                         limit: Some(limit),
                         flagged_only: flagged,
                     };
-                    let recs = s.view_records(&actor, &filter).await?;
+                    let recs = app.view_records(actor, id, view).await?;
                     ctx.emit(&recs, |rs| {
                         rs.iter()
                             .map(|r| {
@@ -158,7 +182,7 @@ impl RecordsCmd {
                             .with_context(|| format!("`{}` line {}", file.display(), n + 1))?;
                         pending.push(NewRecord {
                             at: ctx
-                                .instant(&l.at)
+                                .time(Some(&l.at))
                                 .with_context(|| format!("`{}` line {}", file.display(), n + 1))?,
                             user: l.user.map(Into::into),
                             source: source(&l.source)?,
@@ -177,33 +201,30 @@ impl RecordsCmd {
                             findings: "[]".into(),
                         });
                         if pending.len() >= batch.max(1) {
-                            total += s.write_records(&actor, &pending).await?;
+                            total += app.store().write_records(actor, &pending).await?;
                             pending.clear();
                             writeln!(out, "committed {total}")?;
                             out.flush()?;
                         }
                     }
                     if !pending.is_empty() {
-                        total += s.write_records(&actor, &pending).await?;
+                        total += app.store().write_records(actor, &pending).await?;
                         writeln!(out, "committed {total}")?;
                     }
                 }
                 InStore::Purge { before } => {
-                    let cutoff = match before {
-                        Some(t) => ctx.instant(&t)?,
-                        None => {
-                            let pack = ctx.pack()?;
-                            let months = pack.monitoring.retention_months.ok_or_else(|| anyhow::anyhow!(
-                                "the pack `{}` sets no [monitoring] retention_months: give --before", pack.meta.id))?;
-                            retention_cutoff(jiff::Timestamp::now(), months)
-                        }
+                    let report = match before {
+                        Some(t) => app.purge_before(actor, ctx.time(Some(&t))?).await?,
+                        None => app
+                            .purge_expired(actor, jiff::Timestamp::now())
+                            .await?
+                            .ok_or_else(|| {
+                                anyhow::anyhow!(
+                                    "the pack `{}` sets no [monitoring] retention_months: give --before",
+                                    app.pack().meta.id
+                                )
+                            })?,
                     };
-                    let system = if ctx.by.is_some() {
-                        actor
-                    } else {
-                        Actor::System("retention".into())
-                    };
-                    let report = s.purge_records(&system, cutoff).await?;
                     ctx.emit(&report, |r| {
                         format!(
                             "purged {} records before {} (oldest {}, newest {}); audit row {}",
@@ -235,7 +256,7 @@ struct SpoolReport {
 }
 
 /// `charter records stats`: the spool's counters, from its files alone.
-fn stats(args: &StoreArgs) -> CmdResult {
+fn stats(args: &AppArgs) -> CmdResult {
     let config = Config::load(&args.config)?;
     let dir = config.spool.dir;
     if !dir.is_dir() {
