@@ -74,15 +74,18 @@ fn local_header(name: &[u8], compressed: usize, declared: u32) -> Vec<u8> {
     out
 }
 
-/// A zip whose `entries` central-directory entries all point at one deflate stream, each
-/// declaring `declared` bytes uncompressed whatever the stream really holds.
-fn zip_of_one_stream(stream: &[u8], entries: usize, declared: u32) -> Vec<u8> {
+/// A zip of `entries` entries holding `stream`, each declaring `declared` bytes uncompressed
+/// whatever the stream really holds. Each entry has its own local header and copy of the
+/// stream, so no two entries' data overlap (a reader that spots overlapping entries, as
+/// Charter's does, learns nothing from the layout).
+fn zip_of_copies(stream: &[u8], entries: usize, declared: u32) -> Vec<u8> {
     let name = b"a";
-    let mut out = local_header(name, stream.len(), declared);
-    out.extend_from_slice(stream);
-    let cd_offset = out.len();
+    let mut out = Vec::new();
     let mut central = Vec::new();
     for _ in 0..entries {
+        let offset = u32::try_from(out.len()).unwrap();
+        out.extend_from_slice(&local_header(name, stream.len(), declared));
+        out.extend_from_slice(stream);
         central.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
         central.extend_from_slice(&[20, 0, 20, 0, 0, 0, 8, 0]); // versions, flags, deflate
         central.extend_from_slice(&[0; 8]); // time, date, crc
@@ -90,9 +93,10 @@ fn zip_of_one_stream(stream: &[u8], entries: usize, declared: u32) -> Vec<u8> {
         central.extend_from_slice(&declared.to_le_bytes());
         central.extend_from_slice(&u16::try_from(name.len()).unwrap().to_le_bytes());
         central.extend_from_slice(&[0; 12]); // extra, comment, disk, attributes
-        central.extend_from_slice(&0u32.to_le_bytes()); // every entry: the one local header
+        central.extend_from_slice(&offset.to_le_bytes());
         central.extend_from_slice(name);
     }
+    let cd_offset = out.len();
     out.extend_from_slice(&central);
     out.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
     out.extend_from_slice(&[0; 4]);
@@ -105,18 +109,18 @@ fn zip_of_one_stream(stream: &[u8], entries: usize, declared: u32) -> Vec<u8> {
     out
 }
 
-/// The zip CPU bomb of issue 8, about 5 KB: an outer zip whose `outer` entries all point at
-/// one deflate stream, which inflates to an inner zip whose `inner` entries all point at one
-/// stream of a zip signature and 1 MiB of zeros. Every entry declares 100 bytes, so no size
-/// or ratio check fires, yet an inspector that opens nested archives inflates
-/// `outer × inner` MiB.
+/// A zip CPU bomb with no overlapping entries: an outer zip of `outer` entries, each a
+/// deflated inner zip of `inner` entries, each a deflate stream of a zip signature and 1 MiB
+/// of zeros. Every entry declares 100 bytes, so no size or ratio check fires, and an
+/// inspector that opens nested archives inflates `outer × inner` MiB unless a work budget
+/// stops it.
 pub fn zip_bomb(outer: usize, inner: usize) -> Vec<u8> {
     let mut zeros = b"PK\x03\x04".to_vec();
     zeros.resize(1 << 20, 0);
     let innermost = miniz_oxide::deflate::compress_to_vec(&zeros, 10);
-    let inner_zip = zip_of_one_stream(&innermost, inner, 100);
+    let inner_zip = zip_of_copies(&innermost, inner, 100);
     let middle = miniz_oxide::deflate::compress_to_vec(&inner_zip, 10);
-    zip_of_one_stream(&middle, outer, 100)
+    zip_of_copies(&middle, outer, 100)
 }
 
 /// A message from outside carrying `zip` as an attachment, base64 in 76-column lines.
