@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
 
-use charter_engine::web::{EntryKind, IndexBuilder, Target, index::SourceKind};
+use charter_engine::web::{EntryKind, IndexBuilder, index::SourceKind};
 use charter_policy::Category;
 
 use crate::exit::{CmdResult, Outcome};
@@ -123,8 +123,7 @@ fn build(args: &BuildArgs) -> CmdResult {
 fn lookup(args: &LookupArgs) -> CmdResult {
     let source = charter_engine::web::open_categories(&args.categories)
         .with_context(|| format!("cannot open categories `{}`", args.categories.display()))?;
-    let target = Target::parse(&args.target)
-        .map_err(|e| anyhow::anyhow!("cannot look up `{}`: {e}", args.target))?;
+    let target = charter_engine::web::parse_web_address(&args.target)?;
     let classification = source.classify(&target);
     let matches = source.explain(&target);
     let kind = |k: EntryKind| match k {

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use charter_engine::Context;
-use charter_engine::web::{Builtin, CategorySource, WebRequest};
+use charter_engine::web::{Builtin, CategorySource, WebRequest, parse_web_address};
 use clap::{Args, Subcommand};
 
 use crate::decision::{load_engine, parse_at, print_decision};
@@ -75,6 +75,9 @@ pub fn open_categories(path: Option<&Path>) -> anyhow::Result<Box<dyn CategorySo
 }
 
 fn check_url(args: &UrlArgs) -> CmdResult {
+    // What the person typed is checked before anything else: a verdict about a "host" read
+    // out of `javascript:alert(1)` would be an answer to a question nobody asked.
+    parse_web_address(&args.url)?;
     let engine = load_engine(&args.policy)?;
     let at = parse_at(args.at.as_deref(), engine.pack().windows.time_zone())?;
     let source = open_categories(args.categories.as_deref())?;

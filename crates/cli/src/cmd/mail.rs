@@ -9,7 +9,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use clap::Args;
 
-use charter_engine::mail::{Envelope, MailInput, MailLimits};
+use charter_engine::mail::{Envelope, MailInput, MailLimits, check_message};
 use charter_engine::{Context, Engine};
 use charter_gateways::web::Clock;
 use charter_policy::Direction;
@@ -88,6 +88,12 @@ pub fn check_mail(args: &CheckMailArgs) -> CmdResult {
     let engine = load_engine(&args.policy)?;
     let at = parse_at(args.at.as_deref(), engine.pack().windows.time_zone())?;
     let raw = read_message(&args.file)?;
+    let subject = if args.file == "-" {
+        "(standard input)"
+    } else {
+        &args.file
+    };
+    check_message(&raw).map_err(|e| anyhow::anyhow!("`{subject}` is {e}"))?;
     let envelope = Envelope {
         mail_from: args.mail_from.clone(),
         rcpt_to: args.rcpt.clone(),
@@ -102,11 +108,6 @@ pub fn check_mail(args: &CheckMailArgs) -> CmdResult {
     let decision = engine
         .decide_mail_with(&ctx, &input, &MailLimits::default())
         .decision;
-    let subject = if args.file == "-" {
-        "(standard input)"
-    } else {
-        &args.file
-    };
     print_decision(&decision, subject, args.json)?;
     Ok(Outcome::Success)
 }
