@@ -10,7 +10,7 @@ use clap::Args;
 use serde::Serialize;
 
 use charter_app::App;
-use charter_store::{Actor, Person, PersonStatus, Store};
+use charter_store::{Actor, Person, PersonStatus, Store, redact_url};
 
 use super::storectx::store_url;
 use crate::config::Config;
@@ -112,7 +112,7 @@ where
     rt.block_on(async {
         let store = Store::open(&url)
             .await
-            .with_context(|| format!("cannot open store `{url}`"))?;
+            .with_context(|| format!("cannot open store `{}`", redact_url(&url)))?;
         let app = App::new(pack, store);
         // `--by` must name someone in the register who is still here: the audit chain records
         // who did what, and a made-up id would make that record a lie.

@@ -79,6 +79,7 @@ fn check_url(args: &UrlArgs) -> CmdResult {
     // out of `javascript:alert(1)` would be an answer to a question nobody asked.
     parse_web_address(&args.url)?;
     let engine = load_engine(&args.policy)?;
+    engine.pack().check_roles(&args.roles)?;
     let at = parse_at(args.at.as_deref(), engine.pack().windows.time_zone())?;
     let source = open_categories(args.categories.as_deref())?;
     let ctx = Context::new(args.user.clone(), args.roles.clone(), at);

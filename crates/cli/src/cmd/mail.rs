@@ -86,6 +86,7 @@ pub fn read_message(file: &str) -> anyhow::Result<Vec<u8>> {
 /// Runs `charter check mail`.
 pub fn check_mail(args: &CheckMailArgs) -> CmdResult {
     let engine = load_engine(&args.policy)?;
+    engine.pack().check_roles(&args.roles)?;
     let at = parse_at(args.at.as_deref(), engine.pack().windows.time_zone())?;
     let raw = read_message(&args.file)?;
     let subject = if args.file == "-" {
