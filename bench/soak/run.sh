@@ -36,3 +36,6 @@ chmod 600 "$WORK/charter.toml" "$WORK/pack.toml"
 echo "== soak: $SECS s (server log: $WORK/charter.toml.serve.log)"
 "$WORK/target/release/charter-soak" "$ROOT/target/release/charter" "$WORK/charter.toml" \
   "$WORK/charter.db" "$WORK/hostile" "$SECS"
+
+echo "== charter records stats"
+"$ROOT/target/release/charter" records stats --config "$WORK/charter.toml"

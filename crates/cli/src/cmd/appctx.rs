@@ -12,7 +12,7 @@ use serde::Serialize;
 use charter_app::App;
 use charter_store::{Actor, Person, PersonStatus, Store, redact_url};
 
-use super::storectx::store_url;
+use super::storectx::{refuse_exposed_store, store_url};
 use crate::config::Config;
 use crate::exit::{CmdResult, Outcome};
 
@@ -105,6 +105,7 @@ where
     let pack = charter_policy::load_file(&config.policy)
         .with_context(|| format!("cannot use pack `{}`", config.policy.display()))?;
     let url = store_url(&args.config, &config.store.url);
+    refuse_exposed_store(&url)?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
