@@ -16,12 +16,12 @@ use crate::exit::{CmdResult, Outcome};
 #[derive(Debug, Subcommand)]
 pub enum CategoriesCommand {
     /// Compile a squidGuard/UT1 directory (CATEGORY/domains, CATEGORY/urls) into an index.
-    ///
-    /// Example: charter categories build --from ../shared/categories/ut1 -o categories.idx
+    #[command(after_help = r#"Example:
+  charter categories build --from ../shared/categories/ut1 -o categories.idx"#)]
     Build(BuildArgs),
     /// Show the categories of a host or URL and the list entries that gave them.
-    ///
-    /// Example: charter categories lookup www.bet365.com --categories categories.idx
+    #[command(after_help = r#"Example:
+  charter categories lookup www.bet365.com --categories categories.idx"#)]
     Lookup(LookupArgs),
 }
 

@@ -14,16 +14,16 @@ use crate::exit::{CmdResult, Outcome};
 #[derive(Debug, Subcommand)]
 pub enum CheckCommand {
     /// Decide one web request: its categories, the rules that match and the verdict.
-    ///
-    /// Example: charter check url https://www.bet365.com/ --policy policies/iimts.toml --at 2026-06-15T10:00:00+01:00
+    #[command(after_help = r#"Example:
+  charter check url https://www.bet365.com/ --policy policies/iimts.toml --at 2026-06-15T10:00:00+01:00"#)]
     Url(UrlArgs),
     /// Decide one mail message: every mail check the pack applies, and the verdict.
-    ///
-    /// Example: charter check mail message.eml --policy policies/allsorts.toml --direction outbound
+    #[command(after_help = r#"Example:
+  charter check mail message.eml --policy policies/allsorts.toml --direction outbound"#)]
     Mail(crate::cmd::mail::CheckMailArgs),
     /// Decide an installation of software against the software register's approved list.
-    ///
-    /// Example: charter check software uTorrent --user ann --config charter.toml
+    #[command(after_help = r#"Example:
+  charter check software uTorrent --user ann --config charter.toml"#)]
     Software(crate::cmd::activity::SoftwareArgs),
 }
 
@@ -45,9 +45,9 @@ pub struct UrlArgs {
     /// The user's roles, comma-separated (such as `staff,marketing`).
     #[arg(long, value_name = "a,b", value_delimiter = ',')]
     roles: Vec<String>,
-    /// When the request is made: RFC 3339 (`2026-06-15T10:00:00+01:00`), or a local time
-    /// without offset (`2026-06-15T10:00`) read in the pack's time zone. Default: now.
-    #[arg(long, value_name = "RFC3339")]
+    /// When the request is made (default now). A time without an offset is local time in the pack's
+    /// zone, e.g. 2026-06-15T10:00; one with an offset (2026-06-15T10:00:00+01:00) is exact.
+    #[arg(long, value_name = "TIME")]
     at: Option<String>,
     /// Print the decision as JSON.
     #[arg(long)]

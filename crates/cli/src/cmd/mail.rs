@@ -47,8 +47,9 @@ pub struct CheckMailArgs {
     /// Envelope recipient (`RCPT TO`), repeatable; default: To, Cc and Bcc.
     #[arg(long, value_name = "ADDR")]
     pub rcpt: Vec<String>,
-    /// When the message is sent: RFC 3339, or a local time in the pack's time zone. Default: now.
-    #[arg(long, value_name = "RFC3339")]
+    /// When the message is sent (default now). A time without an offset is local time in the pack's
+    /// zone, e.g. 2026-06-15T10:00; one with an offset (2026-06-15T10:00:00+01:00) is exact.
+    #[arg(long, value_name = "TIME")]
     pub at: Option<String>,
     /// Print the decision as JSON.
     #[arg(long)]

@@ -21,8 +21,12 @@ pub enum PolicyCommand {
     /// rule ids, rules without a clause, unfilled template placeholders such as
     /// `[INSERT ROLE OR POSITION]`, contradictory rules. Warnings: an overdue review.
     /// Advisories: forced periodic password changes.
+    #[command(after_help = r#"Example:
+  charter policy lint policies/iimts.toml policies/itec.toml"#)]
     Lint(LintArgs),
     /// Print a readable summary of a pack: windows, and rules by area with their clauses.
+    #[command(after_help = r#"Example:
+  charter policy show policies/iimts.toml"#)]
     Show(ShowArgs),
 }
 

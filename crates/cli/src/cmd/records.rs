@@ -31,8 +31,12 @@ enum Records {
     /// What `serve`'s spool has done: decisions received, spooled and dropped; records
     /// stored, cleaned and set aside; how much waits for the store. Reads the spool's files,
     /// not the store, so it answers while the store is down.
-    ///
-    /// Example: charter records stats --config charter.toml --json
+    #[command(
+        after_help = r#"Who may: anyone who can read serve's spool directory (the store is not opened).
+
+Example:
+  charter records stats --config charter.toml --json"#
+    )]
     Stats,
 }
 
@@ -40,14 +44,25 @@ enum Records {
 #[derive(Debug, Subcommand)]
 enum InStore {
     /// Show monitoring records (newest first). Every view is logged in the audit chain.
+    #[command(
+        after_help = r#"Who may: a person holding a compliance role ([governance] compliance_roles, default compliance); every view is recorded in the audit chain.
+
+Example:
+  charter records list --user pat --since 2026-06-01 --by 3 --config charter.toml"#
+    )]
     List {
         /// Only this user (repeat for several).
         #[arg(long)]
         user: Vec<String>,
+        /// Only records from this time on. A time without an offset is local time in the pack's
+        /// zone, e.g. 2026-06-15T10:00; one with an offset (2026-06-15T10:00:00+01:00) is exact.
         #[arg(long)]
         since: Option<String>,
+        /// Only records before this time: local time in the pack's zone without an offset, e.g.
+        /// 2026-06-30T18:00.
         #[arg(long)]
         until: Option<String>,
+        /// At most this many records.
         #[arg(long, default_value_t = 100)]
         limit: i64,
         /// Only flagged records (log, warn, hold, block).
@@ -55,14 +70,30 @@ enum InStore {
         flagged: bool,
     },
     /// Import records from a JSON-lines file, in batches; prints each committed batch.
+    #[command(
+        after_help = r#"Who may: the operator (the records are written as made by the CLI, or by --by).
+
+Example:
+  charter records import records.jsonl --batch 5000 --config charter.toml"#
+    )]
     Import {
+        /// The file: one JSON record a line (`at`, `user`, `source`, `subject`, `verdict`, ...).
         file: PathBuf,
+        /// Records committed in one transaction.
         #[arg(long, default_value_t = 10_000)]
         batch: usize,
     },
     /// Delete records older than the pack's retention period (or `--before`) and log it.
+    #[command(
+        after_help = r#"Who may: the operator (no --by), or a person holding a data protection role ([governance] data_protection_roles, default dpo).
+
+Example:
+  charter records purge --config charter.toml"#
+    )]
     Purge {
-        /// Delete records before this instant instead of the pack's period.
+        /// Delete records before this time instead of the pack's period. A time without an offset
+        /// is local time in the pack's zone, e.g. 2026-06-15T10:00; one with an offset
+        /// (2026-06-15T10:00:00+01:00) is exact.
         #[arg(long)]
         before: Option<String>,
     },
