@@ -188,11 +188,11 @@ impl Engine {
         let findings = self
             .rules_in_force(Area::Mail, ctx)
             .filter(|rule| rule.direction.is_none_or(|d| d == facts.direction))
-            .filter_map(|rule| {
+            .flat_map(|rule| {
                 rule.checks
                     .iter()
                     .filter(|c| ENVELOPE_CHECKS.contains(c))
-                    .find_map(|check| {
+                    .filter_map(|check| {
                         facts
                             .fires(self.pack(), rule, *check)
                             .map(|message| Finding::of(rule, *check, message))
