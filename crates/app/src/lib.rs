@@ -11,6 +11,9 @@
 //! dates, reviews) are in [`clock`], and the one parser for every time a person types is
 //! [`time::parse_time`].
 //!
+//! [`serve`] assembles the long-running gateways from `charter.toml` ([`config`]): the
+//! record writer, the register they take roles from, the retention job.
+//!
 //! ```no_run
 //! # async fn demo() -> charter_app::Result<()> {
 //! use charter_app::App;
@@ -42,9 +45,12 @@ mod act;
 pub mod address;
 mod breaches;
 pub mod clock;
+pub mod config;
 mod devices;
+pub mod domains;
 mod dsar;
 mod error;
+pub mod gateway;
 mod html;
 mod incidents;
 mod leavers;
@@ -53,6 +59,7 @@ mod people;
 mod policy;
 mod records;
 mod requests;
+pub mod serve;
 mod social;
 mod software;
 pub mod time;
@@ -82,6 +89,12 @@ impl App {
             engine: Arc::new(Engine::new(pack)),
             store,
         }
+    }
+
+    /// The app over `store` deciding with `engine`, built once and shared with the gateways
+    /// (`serve` runs both).
+    pub fn with_engine(engine: Arc<Engine>, store: Store) -> App {
+        App { engine, store }
     }
 
     /// The pack.

@@ -48,7 +48,7 @@ impl App {
         let reason = view.reason.trim();
         if reason.is_empty() {
             return Err(Error::Refused(
-                "reading someone's monitoring records needs a reason: give it".into(),
+                "reading someone's monitoring records needs a reason, which the audit row keeps (give --reason)".into(),
             ));
         }
         if reason.chars().count() > MAX_REASON {

@@ -1287,3 +1287,27 @@ both!(only_roles_the_pack_declares_are_given, |app| {
     );
     assert_eq!(app.person(p.id).await.unwrap().0.roles, ["staff"]);
 });
+
+both!(
+    organisation_domains_come_from_active_email_accounts,
+    |app| {
+        let pat = person(app, "Pat", "Jones", &["staff"]).await;
+        let kim = person(app, "Kim", "Lee", &["staff"]).await;
+        let add = |id: i64, system: &'static str, name: &'static str| async move {
+            app.add_account(&op(), id, system, name).await.unwrap()
+        };
+        add(pat.id, "email", "Pat.Jones@Allsorts.org.uk").await;
+        add(kim.id, "email", "kim.lee@allsorts.org.uk").await;
+        add(kim.id, "email", "kim@mail.allsorts.org.uk").await;
+        // A private address on record is not the organisation's, nor a login elsewhere, nor an
+        // address that no longer works.
+        add(pat.id, "email", "pat.jones76@gmail.com").await;
+        add(kim.id, "login", "kim@elsewhere.example").await;
+        let old = add(kim.id, "email", "kim@old-name.example").await;
+        app.disable_account(&op(), old.id).await.unwrap();
+        assert_eq!(
+            app.organisation_domains().await.unwrap(),
+            ["allsorts.org.uk", "mail.allsorts.org.uk"]
+        );
+    }
+);

@@ -1,5 +1,6 @@
 //! What the commands that decide one event share (`check url|mail|software`, `squid-helper`,
-//! `serve`, `demo`): loading a pack into an engine, reading `--at`, and printing a decision.
+//! `serve`, `demo`): loading a pack into an engine, giving it the site's mail domains,
+//! reading `--at`, and printing a decision.
 
 use std::path::Path;
 
@@ -7,13 +8,52 @@ use anyhow::Context as _;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
+use charter_app::domains::{MailDomains, Source};
 use charter_engine::{Decision, Engine};
+use charter_store::{Store, redact_url};
+
+use charter_app::config::{Config, refuse_exposed_store};
 
 /// Loads a pack for deciding; any problem is unreadable input (exit 2).
 pub fn load_engine(path: &Path) -> anyhow::Result<Engine> {
     let pack = charter_policy::load_file(path)
         .with_context(|| format!("cannot use pack `{}`", path.display()))?;
     Ok(Engine::new(pack))
+}
+
+/// `engine` with the mail domains of the site whose charter.toml is `config_path`, when its
+/// pack names none: charter.toml's `domains`, else those of the email accounts in the people
+/// register of the store it names. Says so on standard error, after `command:`, when there
+/// are none.
+pub fn with_site_domains(
+    engine: &Engine,
+    config_path: &Path,
+    command: &str,
+) -> anyhow::Result<Engine> {
+    let config = Config::load(config_path)?;
+    let domains = match MailDomains::named(engine, &config.domains) {
+        Some(named) => named,
+        None => {
+            let url = config.store_url(config_path);
+            refuse_exposed_store(&url)?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("cannot start the async runtime")?;
+            runtime.block_on(async {
+                let store = Store::open(&url)
+                    .await
+                    .with_context(|| format!("cannot open store `{}`", redact_url(&url)))?;
+                let found = MailDomains::find(engine, &config.domains, Some(&store)).await;
+                store.close().await;
+                anyhow::Ok(found)
+            })?
+        }
+    };
+    if domains.source == Source::Nowhere {
+        eprintln!("{command}: {domains}");
+    }
+    Ok(domains.engine(engine))
 }
 
 /// Reads `--at` with the one time parser (`charter_app::time`): an instant, or a local time

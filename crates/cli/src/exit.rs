@@ -10,6 +10,9 @@ pub enum Outcome {
     Success,
     /// The linter found errors (they were printed).
     LintErrors,
+    /// Bad input, already said on stderr in the command's own words (a helper that kept
+    /// answering until its input closed): exit 2 without saying it again.
+    Reported,
 }
 
 /// A command's result: an outcome, or a one-line error for bad usage or unreadable input.
@@ -20,6 +23,7 @@ pub fn finish(result: CmdResult) -> ExitCode {
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::LintErrors) => ExitCode::from(1),
+        Ok(Outcome::Reported) => ExitCode::from(2),
         Err(e) => {
             eprintln!("charter: error: {}", one_line(&e));
             ExitCode::from(2)

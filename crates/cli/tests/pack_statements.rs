@@ -40,6 +40,13 @@ fn engine(name: &str) -> Engine {
     Engine::new(charter_policy::load_file(&path).unwrap())
 }
 
+/// The shipped pack `policies/NAME.toml`, which names no mail domain, deciding with `domain`
+/// as the organisation's, as `serve` and `check mail --config` do when charter.toml or the
+/// people register supplies it (crates/cli/tests/mail_domains.rs runs those end to end).
+fn engine_with_domains(name: &str, domain: &str) -> Engine {
+    engine(name).with_domains(&[domain.to_string()])
+}
+
 /// A host or URL in each UT1 list the packs rely on, under UT1's own list names.
 const UT1_LISTS: &[(&str, &str)] = &[
     ("adult", "pornhub.com"),
@@ -715,6 +722,53 @@ fn itec_mail_keeps_professional_language() {
 }
 
 #[test]
+fn itec_personal_messages_to_colleagues_are_blocked_with_domains() {
+    let e = engine_with_domains("itec", "itec.example");
+    let inside = message(ITEC_ME, "colleague@itec.example", "Personal: lunch", "1pm?");
+    let d = sent(&e, ITEC_ME, &[], TEN, &inside);
+    assert_decides(&d, "email.no-personal-messages-internal", Verdict::Block);
+    assert_quiet(&d, "email.no-personal-messages");
+    let outside = message(ITEC_ME, "friend@example.org", "Personal: lunch", "1pm?");
+    let d = sent(&e, ITEC_ME, &[], TEN, &outside);
+    assert_decides(&d, "email.no-personal-messages", Verdict::Block);
+    assert_quiet(&d, "email.no-personal-messages-internal");
+    let work = message(ITEC_ME, "colleague@itec.example", "Rota", "Attached.");
+    assert_eq!(sent(&e, ITEC_ME, &[], TEN, &work).verdict, Verdict::Allow);
+}
+
+#[test]
+fn itec_derogatory_mail_about_colleagues_is_held_with_domains() {
+    let e = engine_with_domains("itec", "itec.example");
+    let inside = message(ITEC_ME, "colleague@itec.example", "Re: assessment", ABUSE);
+    let d = sent(&e, ITEC_ME, &[], TEN, &inside);
+    assert_decides(&d, "email.professional-language-internal", Verdict::Hold);
+    assert_quiet(&d, "email.professional-language");
+    let polite = message(
+        ITEC_ME,
+        "colleague@itec.example",
+        "Re: assessment",
+        "Thanks.",
+    );
+    assert_eq!(sent(&e, ITEC_ME, &[], TEN, &polite).verdict, Verdict::Allow);
+}
+
+#[test]
+fn itec_scam_mail_posing_as_itec_is_blocked_with_domains() {
+    let e = engine_with_domains("itec", "itec.example");
+    let spoof = message(
+        "md@itec.example",
+        ITEC_ME,
+        "Urgent",
+        "Buy gift cards and send me the codes.",
+    );
+    assert_decides(&received(&e, &spoof), "email.spam-scam", Verdict::Block);
+    // The pack alone cannot tell an ITEC sender from any other.
+    assert_quiet(&received(&engine("itec"), &spoof), "email.spam-scam");
+    let genuine = message("employer@example.org", ITEC_ME, "Placement", "Monday?");
+    assert_eq!(received(&e, &genuine).verdict, Verdict::Allow);
+}
+
+#[test]
 fn itec_private_and_confidential_data_is_sent_securely() {
     let e = engine("itec");
     for body in [CONFIDENTIAL, NI_NUMBER] {
@@ -803,6 +857,68 @@ fn impress_defamatory_or_obscene_mail_is_not_sent_or_forwarded() {
         "email.inappropriate-content",
         Verdict::Hold,
     );
+}
+
+#[test]
+fn impress_defamatory_mail_between_colleagues_is_held_with_domains() {
+    let e = engine_with_domains("impress", "impress.example");
+    let inside = message(IMPRESS_ME, "editor@impress.example", "Re: you", ABUSE);
+    let d = sent(&e, IMPRESS_ME, &[], TEN, &inside);
+    assert_decides(&d, "email.inappropriate-content-internal", Verdict::Hold);
+    assert_quiet(&d, "email.inappropriate-content");
+    let outside = message(IMPRESS_ME, "editor@example.org", "Re: you", ABUSE);
+    assert_decides(
+        &sent(&e, IMPRESS_ME, &[], TEN, &outside),
+        "email.inappropriate-content",
+        Verdict::Hold,
+    );
+}
+
+#[test]
+fn impress_copying_all_colleagues_is_warned_with_domains() {
+    let e = engine_with_domains("impress", "impress.example");
+    let everyone = |n: usize| -> String {
+        let to: Vec<String> = (1..=n).map(|i| format!("c{i}@impress.example")).collect();
+        message(IMPRESS_ME, &to.join(", "), "Re: minutes", "Noted.")
+    };
+    assert_decides(
+        &sent(&e, IMPRESS_ME, &[], TEN, &everyone(15)),
+        "email.ccing",
+        Verdict::Warn,
+    );
+    assert_quiet(
+        &sent(&e, IMPRESS_ME, &[], TEN, &everyone(10)),
+        "email.ccing",
+    );
+}
+
+#[test]
+fn impress_impersonation_is_blocked_with_domains() {
+    let e = engine_with_domains("impress", "impress.example");
+    let spoof = message(
+        "chair@impress.example",
+        IMPRESS_ME,
+        "Payment",
+        "Please pay the attached today.",
+    );
+    assert_decides(
+        &received(&e, &spoof),
+        "server.impersonation",
+        Verdict::Block,
+    );
+    let named = message(
+        "\"chair@impress.example\" <chair.impress@gmail.com>",
+        IMPRESS_ME,
+        "Payment",
+        "Please pay today.",
+    );
+    assert_decides(
+        &received(&e, &named),
+        "server.impersonation",
+        Verdict::Block,
+    );
+    let genuine = message("journalist@example.org", IMPRESS_ME, "Query", "A question.");
+    assert_quiet(&received(&e, &genuine), "server.impersonation");
 }
 
 #[test]
@@ -1001,6 +1117,40 @@ fn allsorts_suspicious_emails_are_not_opened() {
 }
 
 #[test]
+fn allsorts_suspicious_emails_posing_as_allsorts_are_blocked_with_domains() {
+    let e = engine_with_domains("allsorts", "allsorts.example");
+    let spoof = message(
+        "nicola.williams@allsorts.example",
+        "staff@allsorts.example",
+        "Rota change",
+        "Open the link to see your shifts.",
+    );
+    assert_decides(
+        &received(&e, &spoof),
+        "email.suspicious-emails",
+        Verdict::Block,
+    );
+    let lookalike = message(
+        "nicola.williams@allsort.example",
+        ALLSORTS_ME,
+        "Rota change",
+        "Open the link.",
+    );
+    assert_decides(
+        &received(&e, &lookalike),
+        "email.suspicious-emails",
+        Verdict::Block,
+    );
+    let parent = message(
+        "parent@example.org",
+        ALLSORTS_ME,
+        "Thank you",
+        "Lovely day.",
+    );
+    assert_eq!(received(&e, &parent).verdict, Verdict::Allow);
+}
+
+#[test]
 fn allsorts_software_needs_the_managers_authorisation() {
     let e = engine("allsorts");
     assert_decides(
@@ -1076,6 +1226,30 @@ fn allsorts_mail_that_demeans_another_employee_is_held() {
             Verdict::Hold,
         );
     }
+}
+
+#[test]
+fn allsorts_harassment_between_colleagues_is_held_with_domains() {
+    let e = engine_with_domains("allsorts", "allsorts.example");
+    let inside = message(
+        ALLSORTS_ME,
+        "colleague@allsorts.example",
+        "Yesterday",
+        ABUSE,
+    );
+    let d = sent(&e, ALLSORTS_ME, &[], TEN, &inside);
+    assert_decides(&d, "email.harassment", Verdict::Hold);
+    assert_quiet(&d, "email.harassment-outbound");
+    let kind = message(
+        ALLSORTS_ME,
+        "colleague@allsorts.example",
+        "Yesterday",
+        "Thank you for covering my shift.",
+    );
+    assert_eq!(
+        sent(&e, ALLSORTS_ME, &[], TEN, &kind).verdict,
+        Verdict::Allow
+    );
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! `charter serve` keeps what its gateways decide: an ICAP decision becomes a monitoring
-//! record in the configured store, readable (and audited) with `charter records list`.
+//! record in the configured store, readable (for a reason, audited) with `charter records
+//! list`.
 #![allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test")]
 
 mod serve_support;
@@ -18,8 +19,22 @@ fn charter_ok(cfg: &Path, args: &[&str]) {
     );
 }
 
-fn records(cfg: &Path) -> serde_json::Value {
-    let out = charter(cfg, &["records", "list", "--json"]);
+/// `person`'s records, read by Cora (compliance).
+fn records(cfg: &Path, person: &str) -> serde_json::Value {
+    let out = charter(
+        cfg,
+        &[
+            "records",
+            "list",
+            "--person",
+            person,
+            "--reason",
+            "checking the gateway records",
+            "--by",
+            "Cora Sec",
+            "--json",
+        ],
+    );
     assert!(
         out.status.success(),
         "{}",
@@ -51,6 +66,27 @@ fn icap_decisions_become_monitoring_records_with_roles_from_the_register() {
         &cfg,
         &["accounts", "add", "1", "--system", "login", "--name", "ben"],
     );
+    // Ann is staff with a login; Cora reads records (the pack's default compliance role).
+    for args in [
+        &[
+            "people", "add", "--first", "Ann", "--last", "Lee", "--roles", "staff",
+        ][..],
+        &[
+            "accounts", "add", "Ann Lee", "--system", "login", "--name", "ann",
+        ][..],
+        &[
+            "people",
+            "add",
+            "--first",
+            "Cora",
+            "--last",
+            "Sec",
+            "--roles",
+            "compliance",
+        ][..],
+    ] {
+        charter_ok(&cfg, args);
+    }
     let serve = Serve::start(&cfg);
     let mut icap = Icap::connect(serve.port);
     let (_, page) = icap.reqmod(b"http://www.bet365.com/", "ann");
@@ -61,7 +97,10 @@ fn icap_decisions_become_monitoring_records_with_roles_from_the_register() {
     // The writer commits in the background; wait for the records to land (newest first).
     let deadline = Instant::now() + Duration::from_secs(30);
     let list = loop {
-        let list = records(&cfg);
+        let mut list = records(&cfg, "ann");
+        if let Some(both) = list.as_array_mut() {
+            both.extend(records(&cfg, "ben").as_array().cloned().unwrap_or_default());
+        }
         if list.as_array().is_some_and(|l| l.len() == 3) {
             break list;
         }

@@ -338,8 +338,9 @@ fn audit_verify_names_the_edited_row() {
     assert!(text.contains("row 2: its contents were edited"), "{text}");
 }
 
-#[test]
-fn retention_purges_by_the_packs_period_and_views_are_audited() {
+/// The IMPRESS pack (compliance: the company secretary) with Cora (company secretary, 1)
+/// and Pat (staff, 2, login `pat`), and two of Pat's records: one 400 days old, one now.
+fn records_site() -> Site {
     let s = Site::with_pack("impress");
     let now = jiff::Timestamp::now();
     let old = now - jiff::SignedDuration::from_hours(24 * 400);
@@ -352,44 +353,165 @@ fn retention_purges_by_the_packs_period_and_views_are_audited() {
         s.ok(&["records", "import", file.to_str().unwrap()])
             .contains("committed 2")
     );
+    for (first, last, roles) in [
+        ("Cora", "Sec", "company_secretary"),
+        ("Pat", "Staff", "staff"),
+    ] {
+        s.ok(&[
+            "people", "add", "--first", first, "--last", last, "--roles", roles,
+        ]);
+    }
     s.ok(&[
-        "people",
+        "accounts",
         "add",
-        "--first",
-        "Cora",
-        "--last",
-        "Sec",
-        "--roles",
-        "company_secretary",
+        "Pat Staff",
+        "--system",
+        "login",
+        "--name",
+        "pat",
     ]);
+    s
+}
+
+/// The audit rows, with each row's detail parsed.
+fn audit(s: &Site) -> Vec<serde_json::Value> {
+    let rows = s.json(&["audit", "list", "--limit", "1000"]);
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            r["detail"] = serde_json::from_str(r["detail"].as_str().unwrap()).unwrap();
+            r
+        })
+        .collect()
+}
+
+#[test]
+fn retention_purges_by_the_packs_period_and_logs_it() {
+    let s = records_site();
     let purge = s.json(&["records", "purge"]);
     assert_eq!(purge["deleted"], 1);
-    let recs = s.json(&["records", "list", "--user", "pat", "--by", "1"]);
-    assert_eq!(recs.as_array().unwrap().len(), 1);
+    let rows = audit(&s);
+    let purged = rows
+        .iter()
+        .find(|r| r["action"] == "records.purge")
+        .unwrap();
+    assert_eq!(purged["detail"]["deleted"], 1);
+    // Staff may not purge; the data protection role may.
+    s.refused(
+        &["records", "purge", "--before", "2030-01-01", "--by", "Pat Staff"],
+        "person 2 (Pat Staff) may not purge monitoring records: it needs one of the roles company_secretary",
+    );
+    let purge = s.json(&[
+        "records",
+        "purge",
+        "--before",
+        "2000-01-01",
+        "--by",
+        "Cora Sec",
+    ]);
+    assert_eq!(purge["deleted"], 0);
+    s.refused(
+        &["records", "import", "/nonexistent/file.jsonl"],
+        "cannot read",
+    );
+}
+
+#[test]
+fn reading_records_needs_the_compliance_role() {
+    let s = records_site();
+    for by in [&["--by", "Pat Staff"][..], &[][..]] {
+        let mut args = vec!["records", "list", "--person", "pat", "--reason", "curious"];
+        args.extend_from_slice(by);
+        s.refused(
+            &args,
+            "may not read monitoring records: it needs one of the roles company_secretary",
+        );
+    }
+    assert!(audit(&s).iter().all(|r| r["action"] != "records.view"));
+    assert_eq!(s.json(&["people", "notices", "pat"]), serde_json::json!([]));
+}
+
+#[test]
+fn reading_records_needs_a_reason() {
+    let s = records_site();
+    for reason in [&[][..], &["--reason", "   "][..]] {
+        let mut args = vec![
+            "records",
+            "list",
+            "--person",
+            "Pat Staff",
+            "--by",
+            "Cora Sec",
+        ];
+        args.extend_from_slice(reason);
+        s.refused(&args, "reading someone's monitoring records needs a reason");
+    }
+    assert!(audit(&s).iter().all(|r| r["action"] != "records.view"));
+}
+
+#[test]
+fn a_reasoned_read_is_audited_with_its_reason_and_the_person_is_told() {
+    let s = records_site();
+    let recs = s.json(&[
+        "records",
+        "list",
+        "--person",
+        "pat",
+        "--reason",
+        "suspected excessive personal use",
+        "--by",
+        "Cora Sec",
+    ]);
+    assert_eq!(recs.as_array().unwrap().len(), 2);
     assert_eq!(
         recs[0]["detail"],
         serde_json::Value::Null,
         "personal mail keeps headers only"
     );
-    let audit = s.json(&["audit", "list"]);
-    let actions: Vec<&str> = audit
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["action"].as_str().unwrap())
-        .collect();
+    let rows = audit(&s);
+    let seen = rows.iter().find(|r| r["action"] == "records.view").unwrap();
+    assert_eq!(seen["actor"], "person:1");
+    assert_eq!(seen["person_id"], 2);
     assert_eq!(
-        actions,
-        vec![
-            "records.write",
-            "person.add",
-            "records.purge",
-            "records.view"
-        ]
+        seen["detail"]["purpose"],
+        serde_json::json!({"reason": "suspected excessive personal use", "confidential": false})
     );
-    assert_eq!(audit[3]["actor"], "person:1");
-    s.refused(
-        &["records", "import", "/nonexistent/file.jsonl"],
-        "cannot read",
+    let notices = s.json(&["people", "notices", "Pat Staff"]);
+    assert_eq!(notices.as_array().unwrap().len(), 1, "{notices}");
+    let text = notices[0]["text"].as_str().unwrap();
+    assert!(
+        text.contains("Cora Sec") && text.contains("suspected excessive personal use"),
+        "{text}"
     );
+}
+
+#[test]
+fn a_confidential_read_is_audited_and_the_person_is_not_told() {
+    let s = records_site();
+    let recs = s.json(&[
+        "records",
+        "list",
+        "--person",
+        "2",
+        "--reason",
+        "suspected fraud",
+        "--confidential",
+        "--flagged",
+        "--by",
+        "Cora Sec",
+    ]);
+    assert_eq!(
+        recs.as_array().unwrap().len(),
+        1,
+        "only the flagged one: {recs}"
+    );
+    let rows = audit(&s);
+    let seen = rows.iter().find(|r| r["action"] == "records.view").unwrap();
+    assert_eq!(
+        seen["detail"]["purpose"],
+        serde_json::json!({"reason": "suspected fraud", "confidential": true})
+    );
+    assert_eq!(s.json(&["people", "notices", "pat"]), serde_json::json!([]));
 }

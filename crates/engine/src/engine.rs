@@ -23,6 +23,30 @@ impl Engine {
         &self.pack
     }
 
+    /// This engine with `domains` as the organisation's mail domains when its pack names none
+    /// (neither `[organisation] domains` nor `[mail] internal_domains`): a site supplies them
+    /// in charter.toml, or the addresses in its people register do. A pack that names its own
+    /// keeps them. Only this engine's copy of the pack changes.
+    pub fn with_domains(mut self, domains: &[String]) -> Engine {
+        let internal = &mut self.pack.mail.internal_domains;
+        if internal.is_empty() {
+            *internal = domains
+                .iter()
+                .map(|d| d.trim().trim_end_matches('.').to_ascii_lowercase())
+                .filter(|d| !d.is_empty())
+                .collect();
+            internal.sort_unstable();
+            internal.dedup();
+        }
+        self
+    }
+
+    /// The organisation's mail domains it tells inside from outside by; empty when nobody
+    /// named them.
+    pub fn mail_domains(&self) -> &[String] {
+        &self.pack.mail.internal_domains
+    }
+
     /// The rules on `area` that apply to `ctx`: to the person's roles, at this time.
     pub fn rules_in_force<'a>(
         &'a self,

@@ -24,9 +24,11 @@
 //! [`HANDSHAKE`], a whole message within `message_timeout_secs` of its `MAIL`, and at most
 //! `idle_timeout_secs` of silence between messages.
 
+mod colleagues;
 mod session;
 
 pub use crate::net::{ConfigError, Network};
+pub use colleagues::Colleagues;
 pub use session::{
     MailAnswer, MailJob, MessageLimits, Session, Step, VERDICT_HEADER, verdict_header,
 };
@@ -197,7 +199,7 @@ impl MilterConfig {
             pool: DecisionPool::sized_to_cores(Duration::from_secs(self.decision_timeout_secs)),
             recorder: Recorder::off(),
             roles: Roles::default(),
-            directory: Arc::from([]),
+            colleagues: Colleagues::default(),
         })
     }
 }
@@ -218,7 +220,7 @@ pub struct Milter {
     pool: DecisionPool,
     recorder: Recorder,
     roles: Roles,
-    directory: Arc<[String]>,
+    colleagues: Colleagues,
 }
 
 /// Why a connection's loop stopped reading.
@@ -242,9 +244,10 @@ impl Milter {
         self
     }
 
-    /// Colleagues' display names, lowercase: an outside sender using one is a spoof.
-    pub fn with_directory(mut self, directory: Vec<String>) -> Milter {
-        self.directory = Arc::from(directory);
+    /// Colleagues' display names, lowercase: an outside sender using one is a spoof. Each
+    /// message is checked against the names `colleagues` holds when it ends.
+    pub fn with_colleagues(mut self, colleagues: Colleagues) -> Milter {
+        self.colleagues = colleagues;
         self
     }
 
@@ -301,7 +304,7 @@ impl Milter {
         let mut session = Session::new(Arc::clone(&self.engine), &self.trusted, self.limits)
             .with_message_limits(self.message_limits)
             .with_roles(&self.roles)
-            .with_directory(Arc::clone(&self.directory));
+            .with_colleagues(&self.colleagues);
         let mut account = self.budget.account();
         let mut buf = Vec::new();
         let mut out = Vec::new();

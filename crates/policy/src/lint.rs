@@ -2,8 +2,9 @@
 //!
 //! Errors: everything the loader refuses (unknown keys, categories, checks, bad times and
 //! dates), duplicate rule ids, rules without a clause, unfilled template placeholders and
-//! contradictory rules. Warnings: an overdue or missing review date, rules without a quote.
-//! Advisories: clauses that current guidance advises against.
+//! contradictory rules. Warnings: an overdue or missing review date, rules without a quote,
+//! mail rules that need the organisation's mail domains when neither the pack nor the site
+//! names any. Advisories: clauses that current guidance advises against.
 
 use std::collections::HashMap;
 
@@ -38,8 +39,21 @@ impl LintReport {
     }
 }
 
-/// Lints pack `text` (named `file` in diagnostics) as of the local date `today`.
+/// What the site running a pack supplies beside it (charter.toml).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Site {
+    /// Whether the site names the organisation's mail domains (charter.toml `domains`).
+    pub mail_domains: bool,
+}
+
+/// Lints pack `text` (named `file` in diagnostics) as of the local date `today`, as a pack
+/// on its own: a site that supplies nothing beside it.
 pub fn lint(text: &str, file: &str, today: Date) -> LintReport {
+    lint_for_site(text, file, today, Site::default())
+}
+
+/// Lints pack `text` as [`lint`] does, for a site that supplies what `site` says.
+pub fn lint_for_site(text: &str, file: &str, today: Date, site: Site) -> LintReport {
     let mut out = Lint {
         text,
         file,
@@ -49,6 +63,9 @@ pub fn lint(text: &str, file: &str, today: Date) -> LintReport {
     let pack = match parse(text, file) {
         Ok(pack) => {
             out.pack(&pack, today);
+            if !site.mail_domains && pack.mail.internal_domains.is_empty() {
+                out.mail_domains(&pack.rules);
+            }
             Some(pack)
         }
         Err(LoadError::Invalid(errors)) => {
@@ -105,6 +122,28 @@ impl Lint<'_> {
                     passwords.clause
                 ),
             );
+        }
+    }
+
+    /// Warns about each mail rule that needs the organisation's mail domains when neither the
+    /// pack nor the site names any.
+    fn mail_domains(&mut self, rules: &[Rule]) {
+        for rule in rules {
+            if let Some(part) = rule.needs_mail_domains() {
+                self.push(
+                    Level::Warning,
+                    "mail_domains_unknown",
+                    rule.location,
+                    format!(
+                        "rule `{}` {part}, which needs the organisation's mail domains, and \
+                         neither the pack nor charter.toml names them: add `domains = \
+                         [\"example.org\"]` to [organisation] or to charter.toml (lint with \
+                         `--config charter.toml`); without them `serve` and `check mail \
+                         --config` take the domains of the email accounts in the people register",
+                        rule.id
+                    ),
+                );
+            }
         }
     }
 
@@ -420,6 +459,84 @@ categories = ["gambling"]
 action = "block"
 severity = "gross_misconduct"
 "#;
+
+    const DOMAIN_BOUND: &str = r#"
+[[rule]]
+id = "mail.internal"
+clause = "1"
+quote = "q"
+on = "mail"
+direction = "internal"
+checks = ["abusive_language"]
+action = "hold"
+severity = "concern"
+
+[[rule]]
+id = "mail.spoof"
+clause = "2"
+quote = "q"
+on = "mail"
+checks = ["executable_attachment", "spoofed_internal_sender"]
+action = "block"
+severity = "concern"
+
+[[rule]]
+id = "mail.cc"
+clause = "3"
+quote = "q"
+on = "mail"
+checks = ["group_address_visible"]
+max_recipients = 10
+action = "warn"
+severity = "concern"
+
+[[rule]]
+id = "mail.outbound"
+clause = "4"
+quote = "q"
+on = "mail"
+direction = "outbound"
+checks = ["abusive_language"]
+action = "hold"
+severity = "concern"
+"#;
+
+    fn domain_warnings(report: &LintReport) -> Vec<&str> {
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "mail_domains_unknown")
+            .inspect(|d| assert_eq!(d.level, Level::Warning))
+            .map(|d| d.message.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn rules_that_need_mail_domains_warn_when_nobody_names_them() {
+        let report = run(DOMAIN_BOUND);
+        assert!(report.passed(), "a warning is not an error");
+        let warnings = domain_warnings(&report);
+        assert_eq!(warnings.len(), 3, "{warnings:#?}");
+        for (warning, id) in warnings
+            .iter()
+            .zip(["mail.internal", "mail.spoof", "mail.cc"])
+        {
+            assert!(warning.starts_with(&format!("rule `{id}` ")), "{warning}");
+            assert!(warning.contains("charter.toml"), "{warning}");
+        }
+    }
+
+    #[test]
+    fn mail_domains_from_the_pack_or_the_site_quiet_the_warning() {
+        let site = Site { mail_domains: true };
+        let report = lint_for_site(&format!("{BASE}{DOMAIN_BOUND}"), "t.toml", today(), site);
+        assert!(domain_warnings(&report).is_empty());
+        let named = format!("{BASE}{DOMAIN_BOUND}").replace(
+            "name = \"T Ltd\"",
+            "name = \"T Ltd\"\ndomains = [\"t.example\"]",
+        );
+        assert!(domain_warnings(&lint(&named, "t.toml", today())).is_empty());
+    }
 
     #[test]
     fn clean_pack_passes() {

@@ -315,4 +315,24 @@ impl Rule {
         let has = |wanted: &String| roles.iter().any(|r| r.as_ref() == wanted);
         (self.roles.is_empty() || self.roles.iter().any(has)) && !self.except_roles.iter().any(has)
     }
+
+    /// What part of a mail rule tells colleagues from outsiders by the organisation's mail
+    /// domains, when one does: without the domains that part never fires.
+    pub fn needs_mail_domains(&self) -> Option<&'static str> {
+        if self.on != Area::Mail {
+            return None;
+        }
+        if self.direction == Some(Direction::Internal) {
+            Some("decides mail between colleagues (`direction = \"internal\"`)")
+        } else if self.checks.contains(&Check::SpoofedInternalSender) {
+            Some("looks for mail from outside posing as a colleague (`spoofed_internal_sender`)")
+        } else if self.checks.contains(&Check::GroupAddressVisible) && self.max_recipients.is_some()
+        {
+            Some(
+                "counts colleagues' addresses in To and Cc (`group_address_visible` with `max_recipients`)",
+            )
+        } else {
+            None
+        }
+    }
 }

@@ -39,6 +39,11 @@ const EMPTY_IN_UT1: &[Category] = &[Category::Extremism];
 /// ENFORCED row may cite such a rule for the decision only if a NOT YET row names the rest.
 const HALF_BUILT_WEB_VERDICTS: &[Verdict] = &[Verdict::Warn, Verdict::Hold];
 
+/// What a test's body holds when it gives a pack that names no mail domains the
+/// organisation's, as a site does: `Engine::with_domains` (what `serve` and `check mail
+/// --config` build), charter.toml's `domains`, or an email account in the people register.
+const SUPPLIES_DOMAINS: &[&str] = &["with_domains(", "domains = [", "email_account("];
+
 /// The packs' folder and the document, from the workspace root.
 const POLICIES: &str = "policies";
 const DOCUMENT: &str = "docs/policy-coverage.md";
@@ -403,10 +408,48 @@ fn test_body<'t>(text: &'t str, name: &str) -> Option<&'t str> {
     Some(&rest[..end])
 }
 
+/// The test files rows name, each read once.
+struct Tests<'r> {
+    root: &'r Path,
+    files: BTreeMap<String, Option<String>>,
+}
+
+impl<'r> Tests<'r> {
+    fn new(root: &'r Path) -> Tests<'r> {
+        Tests {
+            root,
+            files: BTreeMap::new(),
+        }
+    }
+
+    /// The bodies of the tests `row` names, one after the other, and an error for each test
+    /// that does not exist.
+    fn bodies(&mut self, row: &Row) -> (String, Vec<String>) {
+        let mut bodies = String::new();
+        let mut errors = Vec::new();
+        for (file, name) in &row.tests {
+            let root = self.root;
+            let text = self
+                .files
+                .entry(file.clone())
+                .or_insert_with(|| std::fs::read_to_string(root.join(file)).ok());
+            let Some(text) = text else {
+                errors.push(format!("{}: test file `{file}` does not exist", at(row)));
+                continue;
+            };
+            match test_body(text, name) {
+                Some(body) => bodies.push_str(body),
+                None => errors.push(format!("{}: `{file}` has no test `{name}`", at(row))),
+            }
+        }
+        (bodies, errors)
+    }
+}
+
 /// An ENFORCED row names tests that exist, and together they mention each rule it cites.
 fn check_tests(doc: &Document, root: &Path) -> Vec<String> {
     let mut errors = Vec::new();
-    let mut files: BTreeMap<String, Option<String>> = BTreeMap::new();
+    let mut tests = Tests::new(root);
     for row in doc.sections.iter().flat_map(|s| &s.rows) {
         if row.status != Status::Enforced {
             if !row.tests.is_empty() {
@@ -426,20 +469,8 @@ fn check_tests(doc: &Document, root: &Path) -> Vec<String> {
                 at(row)
             ));
         }
-        let mut bodies = String::new();
-        for (file, name) in &row.tests {
-            let text = files
-                .entry(file.clone())
-                .or_insert_with(|| std::fs::read_to_string(root.join(file)).ok());
-            let Some(text) = text else {
-                errors.push(format!("{}: test file `{file}` does not exist", at(row)));
-                continue;
-            };
-            match test_body(text, name) {
-                Some(body) => bodies.push_str(body),
-                None => errors.push(format!("{}: `{file}` has no test `{name}`", at(row))),
-            }
-        }
+        let (bodies, missing) = tests.bodies(row);
+        errors.extend(missing);
         for id in &row.rules {
             if !bodies.contains(&format!("\"{id}\"")) {
                 errors.push(format!(
@@ -454,9 +485,9 @@ fn check_tests(doc: &Document, root: &Path) -> Vec<String> {
 
 /// Whether `rule` in `pack` waits for the organisation's mail domains. A pack that names none
 /// cannot tell inside from outside by address, so `internal` mail never happens and a check
-/// that compares addresses with the domains never fires. Issue 9 item 6 lets `charter.toml`
-/// or the people register supply the domains; once it does, this only applies to sites that
-/// supply neither.
+/// that compares addresses with the domains never fires, until the site supplies them
+/// (charter.toml `domains`, or the email accounts in the people register): an ENFORCED row
+/// may cite such a rule only when a test it names supplies them ([`SUPPLIES_DOMAINS`]).
 fn waits_for_domains(pack: &Pack, rule: &Rule) -> bool {
     let mail = &pack.mail;
     let domain_bound = |check: &Check| match check {
@@ -469,8 +500,9 @@ fn waits_for_domains(pack: &Pack, rule: &Rule) -> bool {
         && (rule.direction == Some(Direction::Internal) || rule.checks.iter().all(domain_bound))
 }
 
-/// Why nothing can fire `rule` today, if so.
-fn unfed(pack: &Pack, rule: &Rule) -> Option<String> {
+/// Why nothing can fire `rule` today, if so, where the tests cited for it supply the
+/// organisation's mail domains or not (`domains_supplied`).
+fn unfed(pack: &Pack, rule: &Rule, domains_supplied: bool) -> Option<String> {
     if rule.on == Area::Activity && !rule.checks.iter().all(|c| FED_ACTIVITY_CHECKS.contains(c)) {
         return Some("is an activity rule, and nothing ingests activity logs yet".into());
     }
@@ -484,24 +516,31 @@ fn unfed(pack: &Pack, rule: &Rule) -> Option<String> {
     {
         return Some("names only categories the UT1 import leaves empty".into());
     }
-    if waits_for_domains(pack, rule) {
-        return Some("needs the organisation's mail domains, which the pack does not name".into());
+    if !domains_supplied && waits_for_domains(pack, rule) {
+        return Some(
+            "needs the organisation's mail domains, which the pack does not name and no test \
+             in the row supplies"
+                .into(),
+        );
     }
     None
 }
 
 /// No ENFORCED row cites a rule that nothing can fire today.
-fn check_feeds(doc: &Document, packs: &BTreeMap<String, Pack>) -> Vec<String> {
+fn check_feeds(doc: &Document, packs: &BTreeMap<String, Pack>, root: &Path) -> Vec<String> {
     let mut errors = Vec::new();
+    let mut tests = Tests::new(root);
     for section in &doc.sections {
         for row in section.rows.iter().filter(|r| r.status == Status::Enforced) {
+            let (bodies, _) = tests.bodies(row);
+            let domains_supplied = SUPPLIES_DOMAINS.iter().any(|m| bodies.contains(m));
             for id in &row.rules {
                 for name in &section.packs {
                     let Some(rule) = packs.get(name).and_then(|p| p.rule(id).map(|r| (p, r)))
                     else {
                         continue;
                     };
-                    if let Some(why) = unfed(rule.0, rule.1) {
+                    if let Some(why) = unfed(rule.0, rule.1, domains_supplied) {
                         errors.push(format!(
                             "{}: ENFORCED cites `{id}` of `{name}`, which {why}: say NOT YET",
                             at(row)
@@ -620,7 +659,7 @@ fn enforced_rows_name_tests_that_exist_and_mention_their_rules() {
 
 #[test]
 fn enforced_rows_cite_only_rules_a_feed_decides_today() {
-    assert_none(check_feeds(&document(), &packs()));
+    assert_none(check_feeds(&document(), &packs(), &root()));
 }
 
 #[test]
@@ -694,7 +733,7 @@ fn an_enforced_row_for_a_rule_without_a_feed_is_caught() {
     let text = format!("## IIMTS\n\nPacks: `policies/iimts.toml`\n\n{row}\n");
     let (doc, parse_errors) = parse(&text);
     assert_none(parse_errors);
-    let errors = check_feeds(&doc, &packs());
+    let errors = check_feeds(&doc, &packs(), &root());
     assert!(
         errors
             .iter()
@@ -717,6 +756,28 @@ fn an_enforced_row_for_a_rule_without_a_feed_is_caught() {
         errors.iter().any(|e| e.contains("1 ENFORCED")),
         "{errors:?}"
     );
+}
+
+#[test]
+fn an_enforced_row_for_a_domain_bound_rule_needs_a_test_that_supplies_domains() {
+    let row = |test: &str| {
+        format!(
+            "## IMPRESS\n\nPacks: `policies/impress.toml`\n\n| CCing | \"copy emails\" | \
+             ENFORCED | `email.ccing` | `crates/cli/tests/{test}` |\n"
+        )
+    };
+    // A test that gives the pack no domains proves nothing about the count.
+    let (doc, parse_errors) = parse(&row("pack_statements.rs::impress_viruses_are_kept_out"));
+    assert_none(parse_errors);
+    let errors = check_feeds(&doc, &packs(), &root());
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("`email.ccing`") && e.contains("mail domains")),
+        "{errors:?}"
+    );
+    let text = row("mail_domains.rs::impress_ccing_fires_with_the_domains_in_charter_toml");
+    assert_none(check_feeds(&parse(&text).0, &packs(), &root()));
 }
 
 #[test]

@@ -10,10 +10,9 @@ use clap::Args;
 use serde::Serialize;
 
 use charter_app::App;
+use charter_app::config::{Config, refuse_exposed_store};
 use charter_store::{Actor, Person, PersonStatus, Store, redact_url};
 
-use super::storectx::{refuse_exposed_store, store_url};
-use crate::config::Config;
 use crate::exit::{CmdResult, Outcome};
 
 /// Options every register and workflow command takes.
@@ -104,7 +103,7 @@ where
     let config = Config::load(&args.config)?;
     let pack = charter_policy::load_file(&config.policy)
         .with_context(|| format!("cannot use pack `{}`", config.policy.display()))?;
-    let url = store_url(&args.config, &config.store.url);
+    let url = config.store_url(&args.config);
     refuse_exposed_store(&url)?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -4,17 +4,15 @@
 
 use std::io::Read as _;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::Args;
 
+use charter_engine::Context;
 use charter_engine::mail::{Envelope, MailInput, MailLimits, check_message};
-use charter_engine::{Context, Engine};
-use charter_gateways::web::Clock;
 use charter_policy::Direction;
 
-use crate::decision::{load_engine, parse_at, print_decision};
+use crate::decision::{load_engine, parse_at, print_decision, with_site_domains};
 use crate::exit::{CmdResult, Outcome};
 
 /// The most bytes `check mail` reads; larger input is refused as unreadable. Messages between
@@ -54,6 +52,10 @@ pub struct CheckMailArgs {
     /// Print the decision as JSON.
     #[arg(long)]
     pub json: bool,
+    /// The site's charter.toml, for the organisation's mail domains when the pack names none:
+    /// its `domains`, else those of the email accounts in its people register.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 fn parse_direction(text: &str) -> Result<Direction, String> {
@@ -86,8 +88,11 @@ pub fn read_message(file: &str) -> anyhow::Result<Vec<u8>> {
 
 /// Runs `charter check mail`.
 pub fn check_mail(args: &CheckMailArgs) -> CmdResult {
-    let engine = load_engine(&args.policy)?;
+    let mut engine = load_engine(&args.policy)?;
     engine.pack().check_roles(&args.roles)?;
+    if let Some(config) = &args.config {
+        engine = with_site_domains(&engine, config, "charter check mail")?;
+    }
     let at = parse_at(args.at.as_deref(), engine.pack().windows.time_zone())?;
     let raw = read_message(&args.file)?;
     let subject = if args.file == "-" {
@@ -112,58 +117,6 @@ pub fn check_mail(args: &CheckMailArgs) -> CmdResult {
         .decision;
     print_decision(&decision, subject, args.json)?;
     Ok(Outcome::Success)
-}
-
-/// Binds the mail gateways `config` turns on (`[milter]`, `[policy_service]`) and adds them
-/// to `tasks`; `charter serve` calls it. A port in use is an error at once, so `serve` stops
-/// with a clear message rather than running without them.
-pub async fn spawn_mail_gateways(
-    config: &crate::config::Config,
-    engine: &Arc<Engine>,
-    clock: Clock,
-    recorder: &charter_gateways::record::Recorder,
-    register: &crate::cmd::serve_store::Register,
-    tasks: &mut tokio::task::JoinSet<anyhow::Result<()>>,
-) -> anyhow::Result<()> {
-    if let Some(cfg) = &config.milter {
-        let milter = Arc::new(
-            cfg.build(Arc::clone(engine), clock)
-                .context("bad [milter] section")?
-                .with_recorder(recorder.clone())
-                .with_roles(register.roles.clone())
-                .with_directory(register.directory.clone()),
-        );
-        let listener = milter
-            .bind()
-            .await
-            .with_context(|| format!("cannot listen on `{}` for the milter", cfg.listen))?;
-        eprintln!(
-            "charter serve: listen={}: Milter started.",
-            listener.local_addr()?
-        );
-        tasks.spawn(async move { milter.serve(listener).await.context("milter failed") });
-    }
-    if let Some(cfg) = &config.policy_service {
-        let service = Arc::new(
-            cfg.build(Arc::clone(engine), clock)
-                .context("bad [policy_service] section")?,
-        );
-        let listener = service
-            .bind()
-            .await
-            .with_context(|| format!("cannot listen on `{}` for the policy service", cfg.listen))?;
-        eprintln!(
-            "charter serve: listen={}: Postfix policy service started.",
-            listener.local_addr()?
-        );
-        tasks.spawn(async move {
-            service
-                .serve(listener)
-                .await
-                .context("policy service failed")
-        });
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -204,9 +157,12 @@ mod tests {
             "--at",
             "2026-06-15T10:00:00Z",
             "--json",
+            "--config",
+            "charter.toml",
         ])
         .unwrap();
         assert_eq!(args.file, "m.eml");
+        assert_eq!(args.config, Some(PathBuf::from("charter.toml")));
         assert_eq!(args.direction, Some(Direction::Outbound));
         assert_eq!(args.roles, ["staff", "marketing"]);
         assert_eq!(args.rcpt, ["a@y.org", "b@y.org"]);

@@ -13,7 +13,4 @@ pub mod policy;
 pub mod records;
 pub mod register;
 pub mod serve;
-pub mod serve_spool;
-pub mod serve_store;
 pub mod squid_helper;
-pub mod storectx;

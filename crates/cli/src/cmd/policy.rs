@@ -7,10 +7,11 @@ use clap::{Args, Subcommand};
 use jiff::civil::Date;
 use serde_json::json;
 
-use charter_policy::lint::{LintReport, lint};
+use charter_policy::lint::{LintReport, Site, lint_for_site};
 use charter_policy::{Area, Diagnostic, Level, Pack, WindowCondition, read_pack_text};
 
 use crate::exit::{CmdResult, Outcome};
+use charter_app::config::Config;
 
 /// `charter policy ...`
 #[derive(Debug, Subcommand)]
@@ -19,8 +20,10 @@ pub enum PolicyCommand {
     ///
     /// Errors (exit 1): unknown keys, categories or checks, bad times and dates, duplicate
     /// rule ids, rules without a clause, unfilled template placeholders such as
-    /// `[INSERT ROLE OR POSITION]`, contradictory rules. Warnings: an overdue review.
-    /// Advisories: forced periodic password changes.
+    /// `[INSERT ROLE OR POSITION]`, contradictory rules, roles the pack does not declare.
+    /// Warnings: an overdue review; mail rules that need the organisation's mail domains when
+    /// neither the pack nor `--config`'s charter.toml names them; rules naming roles in a pack
+    /// that declares none. Advisories: forced periodic password changes.
     #[command(after_help = r#"Example:
   charter policy lint policies/iimts.toml policies/itec.toml"#)]
     Lint(LintArgs),
@@ -42,6 +45,9 @@ pub struct LintArgs {
     /// Judge review dates as of this day instead of today.
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
     today: Option<Date>,
+    /// The site's charter.toml: mail domains it names count as the organisation's.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
 }
 
 /// `charter policy show`
@@ -71,10 +77,19 @@ fn run_lint(args: &LintArgs) -> CmdResult {
     let today = args
         .today
         .unwrap_or_else(|| jiff::ZonedDateTime::now().date());
+    let site = Site {
+        mail_domains: match &args.config {
+            Some(config) => !Config::load(config)?.domains.is_empty(),
+            None => false,
+        },
+    };
     let mut reports = Vec::new();
     for path in &args.packs {
         let text = read_pack_text(path)?;
-        reports.push((path, lint(&text, &path.display().to_string(), today)));
+        reports.push((
+            path,
+            lint_for_site(&text, &path.display().to_string(), today, site),
+        ));
     }
     if args.json {
         println!("{}", lint_json(&reports));

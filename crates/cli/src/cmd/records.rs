@@ -1,4 +1,6 @@
-//! Monitoring records: `charter records list|import|purge|stats`.
+//! Monitoring records: `charter records list|import|purge|stats`. Reading one person's
+//! records and purging them go through the app, which checks who may (the pack's compliance
+//! and data protection roles) and logs it.
 
 use std::io::{BufRead as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -7,12 +9,13 @@ use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use serde::{Deserialize, Serialize};
 
+use charter_app::RecordView;
+use charter_app::config::Config;
 use charter_engine::Privacy;
 use charter_store::spool::{Stats, Usage, count_from, read_stats, usage};
-use charter_store::{Actor, NewRecord, RecordFilter, Source, retention_cutoff};
+use charter_store::{NewRecord, Source};
 
-use super::storectx::{self, StoreArgs};
-use crate::config::Config;
+use super::appctx::{self, AppArgs};
 use crate::exit::{CmdResult, Outcome};
 
 /// `charter records ...`
@@ -21,7 +24,7 @@ pub struct RecordsCmd {
     #[command(subcommand)]
     cmd: Records,
     #[command(flatten)]
-    store: StoreArgs,
+    store: AppArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -43,26 +46,35 @@ Example:
 /// The subcommands that work on the store.
 #[derive(Debug, Subcommand)]
 enum InStore {
-    /// Show monitoring records (newest first). Every view is logged in the audit chain.
+    /// Show one person's monitoring records (newest first), for a reason. The audit chain logs
+    /// who read whose records and why, and the person gets a notice (`people notices`) unless
+    /// the reason is a confidential investigation.
     #[command(
-        after_help = r#"Who may: a person holding a compliance role ([governance] compliance_roles, default compliance); every view is recorded in the audit chain.
+        after_help = r#"Who may: a person holding a compliance role ([governance] compliance_roles, default compliance), named by --by, with a --reason.
 
 Example:
-  charter records list --user pat --since 2026-06-01 --by 3 --config charter.toml"#
+  charter records list --person "Pat Jones" --reason "suspected excessive personal use" --by "Cora Sec" --config charter.toml"#
     )]
     List {
-        /// Only this user (repeat for several).
+        /// Whose records: their id, full name or account name (an email address, a login).
+        #[arg(long, value_name = "PERSON")]
+        person: String,
+        /// Why they are read (required): kept in the audit row and, unless `--confidential`,
+        /// told to the person.
+        #[arg(long, value_name = "TEXT")]
+        reason: Option<String>,
+        /// A confidential investigation: the person is not told.
         #[arg(long)]
-        user: Vec<String>,
-        /// Only records from this time on. A time without an offset is local time in the pack's
+        confidential: bool,
+        /// From this time. A time without an offset is local time in the pack's
         /// zone, e.g. 2026-06-15T10:00; one with an offset (2026-06-15T10:00:00+01:00) is exact.
-        #[arg(long)]
+        #[arg(long, value_name = "TIME")]
         since: Option<String>,
-        /// Only records before this time: local time in the pack's zone without an offset, e.g.
-        /// 2026-06-30T18:00.
-        #[arg(long)]
+        /// Before this time. A time without an offset is local time in the pack's
+        /// zone, e.g. 2026-06-15T10:00; one with an offset (2026-06-15T10:00:00+01:00) is exact.
+        #[arg(long, value_name = "TIME")]
         until: Option<String>,
-        /// At most this many records.
+        /// At most this many.
         #[arg(long, default_value_t = 100)]
         limit: i64,
         /// Only flagged records (log, warn, hold, block).
@@ -71,7 +83,7 @@ Example:
     },
     /// Import records from a JSON-lines file, in batches; prints each committed batch.
     #[command(
-        after_help = r#"Who may: the operator (the records are written as made by the CLI, or by --by).
+        after_help = r#"Who may: anyone who can open the store; the audit chain records the operator, or the person named by --by, as the writer.
 
 Example:
   charter records import records.jsonl --batch 5000 --config charter.toml"#
@@ -94,7 +106,7 @@ Example:
         /// Delete records before this time instead of the pack's period. A time without an offset
         /// is local time in the pack's zone, e.g. 2026-06-15T10:00; one with an offset
         /// (2026-06-15T10:00:00+01:00) is exact.
-        #[arg(long)]
+        #[arg(long, value_name = "TIME")]
         before: Option<String>,
     },
 }
@@ -138,25 +150,29 @@ impl RecordsCmd {
             Records::Stats => return stats(&self.store),
             Records::Store(cmd) => cmd,
         };
-        storectx::run(&self.store, |ctx| async move {
-            let actor = ctx.actor();
-            let s = &ctx.store;
+        appctx::run(&self.store, |ctx| async move {
+            let app = &ctx.app;
+            let actor = &ctx.actor;
             match cmd {
                 InStore::List {
-                    user,
+                    person,
+                    reason,
+                    confidential,
                     since,
                     until,
                     limit,
                     flagged,
                 } => {
-                    let filter = RecordFilter {
-                        users: user,
-                        since: since.map(|t| ctx.instant(&t)).transpose()?,
-                        until: until.map(|t| ctx.instant(&t)).transpose()?,
+                    let id = ctx.person_id(&person).await?;
+                    let view = RecordView {
+                        reason: reason.unwrap_or_default(),
+                        confidential,
+                        since: since.map(|t| ctx.time(Some(&t))).transpose()?,
+                        until: until.map(|t| ctx.time(Some(&t))).transpose()?,
                         limit: Some(limit),
                         flagged_only: flagged,
                     };
-                    let recs = s.view_records(&actor, &filter).await?;
+                    let recs = app.view_records(actor, id, view).await?;
                     ctx.emit(&recs, |rs| {
                         rs.iter()
                             .map(|r| {
@@ -189,7 +205,7 @@ impl RecordsCmd {
                             .with_context(|| format!("`{}` line {}", file.display(), n + 1))?;
                         pending.push(NewRecord {
                             at: ctx
-                                .instant(&l.at)
+                                .time(Some(&l.at))
                                 .with_context(|| format!("`{}` line {}", file.display(), n + 1))?,
                             user: l.user.map(Into::into),
                             source: source(&l.source)?,
@@ -208,33 +224,30 @@ impl RecordsCmd {
                             findings: "[]".into(),
                         });
                         if pending.len() >= batch.max(1) {
-                            total += s.write_records(&actor, &pending).await?;
+                            total += app.store().write_records(actor, &pending).await?;
                             pending.clear();
                             writeln!(out, "committed {total}")?;
                             out.flush()?;
                         }
                     }
                     if !pending.is_empty() {
-                        total += s.write_records(&actor, &pending).await?;
+                        total += app.store().write_records(actor, &pending).await?;
                         writeln!(out, "committed {total}")?;
                     }
                 }
                 InStore::Purge { before } => {
-                    let cutoff = match before {
-                        Some(t) => ctx.instant(&t)?,
-                        None => {
-                            let pack = ctx.pack()?;
-                            let months = pack.monitoring.retention_months.ok_or_else(|| anyhow::anyhow!(
-                                "the pack `{}` sets no [monitoring] retention_months: give --before", pack.meta.id))?;
-                            retention_cutoff(jiff::Timestamp::now(), months)
-                        }
+                    let report = match before {
+                        Some(t) => app.purge_before(actor, ctx.time(Some(&t))?).await?,
+                        None => app
+                            .purge_expired(actor, jiff::Timestamp::now())
+                            .await?
+                            .ok_or_else(|| {
+                                anyhow::anyhow!(
+                                    "the pack `{}` sets no [monitoring] retention_months: give --before",
+                                    app.pack().meta.id
+                                )
+                            })?,
                     };
-                    let system = if ctx.by.is_some() {
-                        actor
-                    } else {
-                        Actor::System("retention".into())
-                    };
-                    let report = s.purge_records(&system, cutoff).await?;
                     ctx.emit(&report, |r| {
                         format!(
                             "purged {} records before {} (oldest {}, newest {}); audit row {}",
@@ -266,7 +279,7 @@ struct SpoolReport {
 }
 
 /// `charter records stats`: the spool's counters, from its files alone.
-fn stats(args: &StoreArgs) -> CmdResult {
+fn stats(args: &AppArgs) -> CmdResult {
     let config = Config::load(&args.config)?;
     let dir = config.spool.dir;
     if !dir.is_dir() {

@@ -6,11 +6,12 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 
+use charter_app::gateway::{announce_fixed_clock, clock_from, load_pack_for_gateway};
+use charter_engine::Engine;
 use charter_gateways::squid_helper::{HelperConfig, SquidHelper, serve_unavailable};
-use charter_gateways::web::{Clock, Roles, WebDecider};
+use charter_gateways::web::{Roles, WebDecider};
 use charter_proto::squid::{MAX_LINE_LEN, Mode};
 
-use crate::decision::{load_engine, parse_at};
 use crate::exit::{CmdResult, Outcome};
 
 /// Which helper interface to speak.
@@ -65,24 +66,10 @@ pub struct SquidHelperArgs {
     max_line: usize,
 }
 
-/// The clock from `--at`, else the system clock. Only the command line fixes it: a variable
-/// left in Squid's or systemd's environment must not freeze every time window unseen.
-pub fn clock_from(at: Option<&str>, tz: &jiff::tz::TimeZone) -> anyhow::Result<Clock> {
-    match at {
-        None => Ok(Clock::System),
-        Some(text) => Ok(Clock::Fixed(parse_at(Some(text), tz)?)),
-    }
-}
-
-/// Says on stderr, as `who`, that a fixed clock is in use, so that it shows in the site's
-/// logs (Squid's cache.log, the journal) rather than only as rules that never change.
-pub fn announce_fixed_clock(who: &str, clock: &Clock) {
-    if let Clock::Fixed(at) = clock {
-        eprintln!("{who}: at={at}: Fixed clock in use; time windows will not move.");
-    }
-}
-
-/// Runs the helper until Squid closes stdin.
+/// Runs the helper until Squid closes stdin. When it cannot decide (a pack lint rejects, an
+/// index that cannot be opened) it says why at once, where Squid's cache.log shows it,
+/// answers every line `BH` (or `OK` with `--fail-open`) so that Squid keeps the helper rather
+/// than giving up on helpers that die at start, and exits 2 when stdin closes.
 pub fn run(args: SquidHelperArgs) -> CmdResult {
     let mode = match args.mode {
         HelperMode::ExternalAcl => Mode::ExternalAcl,
@@ -102,13 +89,13 @@ pub fn run(args: SquidHelperArgs) -> CmdResult {
                 std::io::stdout().lock(),
             )
             .context("helper I/O failed")?;
-            Err(e)
+            Ok(Outcome::Reported)
         }
     }
 }
 
 fn serve(args: SquidHelperArgs, mode: Mode) -> CmdResult {
-    let engine = load_engine(&args.policy)?;
+    let engine = Engine::new(load_pack_for_gateway(&args.policy)?);
     let clock = clock_from(args.at.as_deref(), engine.pack().windows.time_zone())?;
     announce_fixed_clock("charter squid-helper", &clock);
     let source = charter_engine::web::open_categories(&args.categories)

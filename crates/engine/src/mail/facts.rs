@@ -100,7 +100,7 @@ fn domain_of(addr: &str) -> &str {
 }
 
 /// Label-boundary suffix match: `a.b.example.com` is in `example.com`.
-fn in_domains(domain: &str, domains: &[String]) -> bool {
+pub fn in_domains(domain: &str, domains: &[String]) -> bool {
     let domain = domain.trim_end_matches('.');
     domains.iter().any(|d| {
         domain.eq_ignore_ascii_case(d)

@@ -30,7 +30,7 @@ use crate::{Context, Decision, Engine, Finding, Privacy};
 
 pub use attach::{ZipLimits, ZipReport, inspect_zip, inspect_zip_within};
 pub use budget::{Budget, Exhausted};
-pub use facts::Facts;
+pub use facts::{Facts, in_domains};
 pub use message::{NotAMessage, check_message};
 
 /// The SMTP envelope of a message, as far as the gateway knows it.

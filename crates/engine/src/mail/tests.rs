@@ -332,6 +332,46 @@ fn bare_list_name_matches_any_domain_when_the_pack_names_none() {
 }
 
 #[test]
+fn supplied_domains_tell_colleagues_apart_when_the_pack_names_none() {
+    let pack = PACK.replace("domains = [\"acme.co.uk\"]\n", "");
+    let bare = Engine::new(charter_policy::parse(&pack, "t.toml").unwrap());
+    let cc: Vec<String> = (0..6).map(|i| format!("p{i}@acme.co.uk")).collect();
+    let raw = format!(
+        "From: ann@acme.co.uk\r\nTo: {}\r\nSubject: x\r\n\r\nhi{FOOT}",
+        cc.join(", ")
+    );
+    let env = Envelope::default();
+    let input = MailInput::new(raw.as_bytes(), &env);
+    // Nobody names the domains: nothing is internal, so nothing is counted.
+    let md = bare.decide_mail_with(&ctx(&[]), &input, &MailLimits::default());
+    assert_eq!(md.direction, Direction::Outbound);
+    assert!(!checks(&md.decision).contains(&Check::GroupAddressVisible));
+
+    let supplied = bare.clone().with_domains(&[" ACME.co.uk. ".to_string()]);
+    assert_eq!(supplied.mail_domains(), ["acme.co.uk"]);
+    assert!(
+        bare.mail_domains().is_empty(),
+        "the engine it came from is unchanged"
+    );
+    let md = supplied.decide_mail_with(&ctx(&[]), &input, &MailLimits::default());
+    assert_eq!(md.direction, Direction::Internal);
+    let finding = md
+        .decision
+        .findings
+        .iter()
+        .find(|f| f.check == Check::GroupAddressVisible)
+        .expect("the count fires");
+    assert_eq!(
+        finding.message,
+        "6 internal addresses in To/Cc, over 5; use Bcc"
+    );
+
+    // A pack that names its domains keeps them.
+    let own = engine().with_domains(&["other.org".to_string()]);
+    assert_eq!(own.mail_domains(), ["acme.co.uk"]);
+}
+
+#[test]
 fn many_internal_addresses_in_cc() {
     let cc: Vec<String> = (0..6).map(|i| format!("p{i}@acme.co.uk")).collect();
     let raw = format!(

@@ -12,6 +12,7 @@ use charter_policy::{Area, Verdict};
 use charter_proto::milter::{Command, MAX_BODY_CHUNK, Response, VERSION, action, protocol};
 use jiff::Timestamp;
 
+use super::Colleagues;
 use crate::net::Network;
 use crate::pool::Unfinished;
 use crate::record::Recorded;
@@ -166,7 +167,7 @@ pub struct Session<'e> {
     deciding: Option<Deciding>,
     decided: Option<Recorded>,
     roles: Option<&'e Roles>,
-    directory: Arc<[String]>,
+    colleagues: Option<&'e Colleagues>,
 }
 
 fn strip_angles(s: &str) -> String {
@@ -193,7 +194,7 @@ impl<'e> Session<'e> {
             deciding: None,
             decided: None,
             roles: None,
-            directory: Arc::from([]),
+            colleagues: None,
         }
     }
 
@@ -203,9 +204,10 @@ impl<'e> Session<'e> {
         self
     }
 
-    /// Checks display names against colleagues' names in `directory` (lowercase).
-    pub fn with_directory(mut self, directory: Arc<[String]>) -> Self {
-        self.directory = directory;
+    /// Checks display names against the colleagues' names (lowercase) `colleagues` holds
+    /// when each message ends.
+    pub fn with_colleagues(mut self, colleagues: &'e Colleagues) -> Self {
+        self.colleagues = Some(colleagues);
         self
     }
 
@@ -435,7 +437,9 @@ impl<'e> Session<'e> {
         };
         Step::Decide(Box::new(MailJob {
             engine: Arc::clone(&self.engine),
-            directory: Arc::clone(&self.directory),
+            directory: self
+                .colleagues
+                .map_or_else(|| Arc::from([]), Colleagues::current),
             limits: self.limits,
             message: message.raw,
             envelope,

@@ -504,8 +504,11 @@ fn colleague_names_from_the_register_catch_a_spoof_and_the_decision_is_recorded(
         "{PACK}[[rule]]\nid = \"mail.spoof\"\nclause = \"Security\"\non = \"mail\"\nchecks = [\"spoofed_internal_sender\"]\naction = \"hold\"\nseverity = \"concern\"\n"
     );
     let engine = Arc::new(Engine::new(charter_policy::parse(&pack, "t.toml").unwrap()));
-    let directory: Arc<[String]> = Arc::from(vec!["ann smith".to_string()]);
-    let mut s = Session::new(engine, &[], MailLimits::default()).with_directory(directory);
+    let colleagues = Colleagues::default();
+    let mut s = Session::new(engine, &[], MailLimits::default()).with_colleagues(&colleagues);
+    // The names come from the register after the connection opened: the message ending
+    // now is checked against them.
+    colleagues.replace(vec!["ann smith".to_string()]);
     negotiate(&mut s);
     let mut out = Vec::new();
     s.handle(

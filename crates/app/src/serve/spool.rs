@@ -1,4 +1,4 @@
-//! `charter serve`'s spool writer: one thread takes every decision the gateways offer to the
+//! The spool writer of `serve`: one thread takes every decision the gateways offer to the
 //! [`Recorder`] and appends it to the spool on disk (`charter_store::spool`). Each batch it
 //! finds waiting goes to the operating system in one write as soon as it arrives, so a killed
 //! process loses only decisions made in the last moments (well under 100 ms), and the disk
@@ -11,13 +11,14 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use anyhow::Context as _;
 use tokio::sync::watch;
 
 use charter_gateways::record::{Recorded, Recorder};
 use charter_policy::Area;
 use charter_store::spool::{Counters, Position, Spool, SpoolWriter, write_stats};
 use charter_store::{NewRecord, Source};
+
+use super::ServeError;
 
 /// Decisions that may wait for the thread (a few megabytes). It writes hundreds of thousands
 /// a second, far more than gateways decide; the queue only absorbs bursts.
@@ -31,7 +32,7 @@ const EVERY: Duration = Duration::from_secs(1);
 
 /// The running spool writer.
 #[derive(Debug)]
-pub struct SpoolFeed {
+pub(super) struct SpoolFeed {
     thread: JoinHandle<()>,
     stop: Arc<AtomicBool>,
     end: watch::Receiver<Position>,
@@ -39,7 +40,7 @@ pub struct SpoolFeed {
 
 impl SpoolFeed {
     /// Writes what is queued, syncs, and stops the thread; returns where the spool ends.
-    pub async fn finish(self) -> Position {
+    pub(super) async fn finish(self) -> Position {
         self.stop.store(true, Ordering::Release);
         let thread = self.thread;
         // A panic in the thread has already been printed; what it wrote stays in the spool.
@@ -50,10 +51,10 @@ impl SpoolFeed {
 
 /// Starts the writer on `spool`: returns the recorder gateways offer decisions to, the
 /// thread, and where the spool ends (moved after every write, for the store writer).
-pub fn start(
+pub(super) fn start(
     spool: Arc<Spool>,
     counters: Arc<Counters>,
-) -> anyhow::Result<(Recorder, SpoolFeed, watch::Receiver<Position>)> {
+) -> Result<(Recorder, SpoolFeed, watch::Receiver<Position>), ServeError> {
     let writer = spool.writer()?;
     let (end_tx, end_rx) = watch::channel(writer.end());
     let (recorder, queue) = Recorder::channel(QUEUE);
@@ -72,7 +73,10 @@ pub fn start(
     let thread = std::thread::Builder::new()
         .name("spool-writer".into())
         .spawn(move || feed.run())
-        .context("cannot start the spool writer")?;
+        .map_err(|cause| ServeError::Start {
+            what: "start the spool writer",
+            cause,
+        })?;
     let feed = SpoolFeed {
         thread,
         stop,

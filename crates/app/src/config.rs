@@ -3,6 +3,7 @@
 //! ```toml
 //! policy = "policies/demo.toml"        # the pack
 //! categories = "categories.idx"        # optional: index from `charter categories build`
+//! domains = ["allsorts.org.uk"]        # optional: mail domains, for packs that name none
 //!
 //! [store]
 //! url = "sqlite://charter.db"          # or postgres://user@host/db
@@ -18,7 +19,6 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context as _;
 use serde::Deserialize;
 
 /// The whole configuration file.
@@ -29,6 +29,10 @@ pub struct Config {
     pub policy: PathBuf,
     /// A category index or squidGuard directory, relative to the config file.
     pub categories: Option<PathBuf>,
+    /// The organisation's mail domains, for a pack that names none; without them `serve` and
+    /// `check mail --config` take the domains of the email accounts in the people register.
+    #[serde(default)]
+    pub domains: crate::domains::Domains,
     /// Where records and registers live.
     #[serde(default)]
     pub store: StoreConfig,
@@ -94,24 +98,66 @@ fn default_drain_seconds() -> u64 {
     30
 }
 
+/// Why the configuration cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file cannot be read.
+    #[error("cannot read config `{path}`: {cause}")]
+    Read {
+        /// The config file.
+        path: PathBuf,
+        /// Why.
+        cause: std::io::Error,
+    },
+    /// The file is not a valid configuration.
+    #[error("bad config `{path}` line {line}: {message}")]
+    Parse {
+        /// The config file.
+        path: PathBuf,
+        /// The line the problem is on (0 when unknown).
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// Anyone on the machine may change the file.
+    #[error(
+        "the {what} `{path}` is world-writable: anyone on this machine could change it; run `chmod o-w {path}`"
+    )]
+    WorldWritable {
+        /// What the file is (`pack`, `store`).
+        what: &'static str,
+        /// The file.
+        path: PathBuf,
+    },
+    /// Anyone on the machine may replace the file: its directory is world-writable.
+    #[error(
+        "the directory `{dir}` holding the {what} is world-writable: anyone on this machine could replace the {what}; run `chmod o-w {dir}`"
+    )]
+    WritableDirectory {
+        /// What the file is.
+        what: &'static str,
+        /// Its directory.
+        dir: PathBuf,
+    },
+}
+
 impl Config {
     /// Reads `path`; relative paths inside are taken from the file's directory. Refuses a
     /// world-writable config file, pack or category index: every command that reads a config
     /// file acts on the store, and whoever can change these can change what is enforced.
-    pub fn load(path: &Path) -> anyhow::Result<Config> {
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
         refuse_world_writable(path, "config file")?;
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read config `{}`", path.display()))?;
-        let mut config: Config = toml::from_str(&text).map_err(|e| {
-            let line = e
+        let text = std::fs::read_to_string(path).map_err(|cause| ConfigError::Read {
+            path: path.to_path_buf(),
+            cause,
+        })?;
+        let mut config: Config = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            line: e
                 .span()
                 .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
-                .unwrap_or(0);
-            anyhow::anyhow!(
-                "bad config `{}` line {line}: {}",
-                path.display(),
-                e.message().trim()
-            )
+                .unwrap_or(0),
+            message: e.message().trim().to_string(),
         })?;
         let base = path.parent().unwrap_or(Path::new("."));
         config.policy = base.join(&config.policy);
@@ -123,12 +169,39 @@ impl Config {
         }
         Ok(config)
     }
+
+    /// The store's URL, with a relative SQLite path taken from the directory of the config
+    /// file at `path`, as every other path in it is.
+    pub fn store_url(&self, path: &Path) -> String {
+        store_url(path, &self.store.url)
+    }
+}
+
+/// `url` with a relative SQLite path taken from the directory of the config file at
+/// `config_path`.
+pub fn store_url(config_path: &Path, url: &str) -> String {
+    match url.strip_prefix("sqlite://") {
+        Some(path) if !path.is_empty() && !Path::new(path).is_absolute() && path != ":memory:" => {
+            let base = config_path.parent().unwrap_or(Path::new("."));
+            format!("sqlite://{}", base.join(path).display())
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Refuses a SQLite store anyone else on the machine could change (see
+/// [`refuse_world_writable`]); a PostgreSQL server keeps its own files.
+pub fn refuse_exposed_store(url: &str) -> Result<(), ConfigError> {
+    match url.strip_prefix("sqlite://") {
+        Some(path) if path != ":memory:" => refuse_world_writable(Path::new(path), "store"),
+        _ => Ok(()),
+    }
 }
 
 /// Refuses `path` (a `what`) when anyone on the machine may change it: the file itself
 /// world-writable, or its directory world-writable without the sticky bit (anyone could
 /// put another file in its place). A path that does not exist is left to whoever opens it.
-pub fn refuse_world_writable(path: &Path, what: &str) -> anyhow::Result<()> {
+pub fn refuse_world_writable(path: &Path, what: &'static str) -> Result<(), ConfigError> {
     use std::os::unix::fs::PermissionsExt as _;
     const OTHERS_WRITE: u32 = 0o002;
     const STICKY: u32 = 0o1000;
@@ -136,11 +209,10 @@ pub fn refuse_world_writable(path: &Path, what: &str) -> anyhow::Result<()> {
         return Ok(());
     };
     if meta.permissions().mode() & OTHERS_WRITE != 0 {
-        anyhow::bail!(
-            "the {what} `{}` is world-writable: anyone on this machine could change it; run `chmod o-w {}`",
-            path.display(),
-            path.display()
-        );
+        return Err(ConfigError::WorldWritable {
+            what,
+            path: path.to_path_buf(),
+        });
     }
     let parent = match path.parent() {
         Some(p) if p.as_os_str().is_empty() => Path::new("."),
@@ -150,11 +222,10 @@ pub fn refuse_world_writable(path: &Path, what: &str) -> anyhow::Result<()> {
     if let Ok(dir) = std::fs::metadata(parent) {
         let mode = dir.permissions().mode();
         if mode & OTHERS_WRITE != 0 && mode & STICKY == 0 {
-            anyhow::bail!(
-                "the directory `{}` holding the {what} is world-writable: anyone on this machine could replace the {what}; run `chmod o-w {}`",
-                parent.display(),
-                parent.display()
-            );
+            return Err(ConfigError::WritableDirectory {
+                what,
+                dir: parent.to_path_buf(),
+            });
         }
     }
     Ok(())

@@ -1,10 +1,9 @@
-//! What `charter serve` does with the store: connects to it (and keeps trying while it is
-//! down), writes what the spool holds in batches, reads people's roles from the register for
-//! the gateways (and reads them again now and then), and runs the retention job that deletes
-//! records older than the pack's period, once a day.
+//! The record writer of `serve`: connects to the store (and keeps trying while it is down)
+//! and writes what the spool holds in batches. The other tasks that need the store (the
+//! register, the retention job) wait for it through the same [`StoreLink`].
 //!
 //! None of it can stop the gateways deciding: until the store is reachable decisions wait
-//! in the spool, and the gateways decide with the roles last read (none at first).
+//! in the spool.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -13,18 +12,13 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use charter_gateways::web::Roles;
 use charter_store::spool::{Counters, Position, Spool, usage};
-use charter_store::{
-    AccountStatus, Actor, Error, PersonStatus, Store, redact_url, retention_cutoff,
-};
+use charter_store::{Actor, Error, Store, redact_url};
+
+use super::ServeError;
 
 /// Records per write: large batches are what make the store fast (docs/store.md).
 const BATCH: usize = 10_000;
-/// How often the retention job runs.
-const DAILY: Duration = Duration::from_secs(24 * 60 * 60);
-/// How often the people register is read again.
-const REGISTER_EVERY: Duration = Duration::from_secs(300);
 /// Waits between tries while the store is down: doubling from the first to the last.
 const RETRY_FIRST: Duration = Duration::from_millis(250);
 const RETRY_LAST: Duration = Duration::from_secs(5);
@@ -33,14 +27,14 @@ const DOWN_LOG_EVERY: Duration = Duration::from_secs(60);
 
 /// The store as `serve` sees it: not there yet, then open.
 #[derive(Debug, Clone)]
-pub struct StoreLink {
+pub(super) struct StoreLink {
     store: watch::Receiver<Option<Store>>,
     through: watch::Receiver<Position>,
 }
 
 impl StoreLink {
     /// The store, once it has been reached.
-    async fn get(&mut self) -> Store {
+    pub(super) async fn get(&mut self) -> Store {
         loop {
             if let Some(store) = self.store.borrow_and_update().clone() {
                 return store;
@@ -53,27 +47,26 @@ impl StoreLink {
     }
 
     /// The store if it is reached within `wait`.
-    pub async fn within(&mut self, wait: Duration) -> Option<Store> {
+    pub(super) async fn within(&mut self, wait: Duration) -> Option<Store> {
         tokio::time::timeout(wait, self.get()).await.ok()
     }
 
     /// Waits (at most `wait`) until every record before `end` has been committed to the store
     /// (or set aside); says whether that happened.
-    pub async fn drained_to(&mut self, end: Position, wait: Duration) -> bool {
+    pub(super) async fn drained_to(&mut self, end: Position, wait: Duration) -> bool {
         let done = self.through.wait_for(|through| *through >= end);
         matches!(tokio::time::timeout(wait, done).await, Ok(Ok(_)))
     }
 }
 
 /// Starts connecting to the store at `url` and, in `tasks`, the writer that moves the spool
-/// into it and the retention job.
-pub fn start(
+/// into it.
+pub(super) fn start(
     url: String,
     spool: Arc<Spool>,
     counters: Arc<Counters>,
     end: watch::Receiver<Position>,
-    retention_months: Option<u32>,
-    tasks: &mut JoinSet<anyhow::Result<()>>,
+    tasks: &mut JoinSet<Result<(), ServeError>>,
 ) -> StoreLink {
     let (store_tx, store_rx) = watch::channel(None);
     let (through_tx, through_rx) = watch::channel(Position::default());
@@ -92,9 +85,6 @@ pub fn start(
         }
         .run(),
     );
-    if let Some(months) = retention_months {
-        tasks.spawn(purge_daily(link.clone(), months));
-    }
     link
 }
 
@@ -104,7 +94,7 @@ async fn connect(
     url: String,
     counters: Arc<Counters>,
     link: watch::Sender<Option<Store>>,
-) -> anyhow::Result<()> {
+) -> Result<(), ServeError> {
     let shown = redact_url(&url);
     let mut wait = RETRY_FIRST;
     let mut logged = Instant::now();
@@ -116,7 +106,7 @@ async fn connect(
                 link.send_replace(Some(store));
                 return Ok(());
             }
-            Err(e @ Error::Url(_)) => return Err(e.into()),
+            Err(e @ Error::Url(_)) => return Err(ServeError::Store(e)),
             Err(e) => {
                 if counters.set_store(false, Some(e.to_string()))
                     || logged.elapsed() >= DOWN_LOG_EVERY
@@ -144,7 +134,7 @@ struct Writer {
 }
 
 impl Writer {
-    async fn run(mut self) -> anyhow::Result<()> {
+    async fn run(mut self) -> Result<(), ServeError> {
         let actor = Actor::System("serve".into());
         let mut wait = RETRY_FIRST;
         let mut logged = Instant::now();
@@ -272,89 +262,5 @@ impl Writer {
                 "charter serve: error={e} spool_bytes={bytes}: Store not taking records; they wait in the spool."
             );
         }
-    }
-}
-
-/// What the gateways need from the people register.
-#[derive(Debug, Default)]
-pub struct Register {
-    /// Every active person's roles under each of their active account names (proxy logins,
-    /// mail addresses), for rules with `roles` and `except_roles`.
-    pub roles: Roles,
-    /// Active people's names, lowercase, for the milter's spoofed-sender check.
-    pub directory: Vec<String>,
-}
-
-/// Reads [`Register`] from the store.
-pub async fn read_register(store: &Store) -> anyhow::Result<Register> {
-    let mut register = Register::default();
-    for person in store.people().await? {
-        if person.status != PersonStatus::Active {
-            continue;
-        }
-        register
-            .directory
-            .push(format!("{} {}", person.first_name, person.last_name).to_lowercase());
-        for account in store.accounts_of(person.id).await? {
-            if account.status == AccountStatus::Active {
-                register.roles.insert(account.name, person.roles.clone());
-            }
-        }
-    }
-    Ok(register)
-}
-
-/// Keeps `live` (the roles every gateway holds) up to date: the register's roles, read as
-/// soon as the store is reachable (unless `serve` has just read them) and every few minutes
-/// after, with `overrides` (the `user_roles` file) winning.
-pub async fn refresh_roles(
-    mut link: StoreLink,
-    live: Roles,
-    overrides: Roles,
-    just_read: bool,
-) -> anyhow::Result<()> {
-    let mut first = !just_read;
-    if just_read {
-        tokio::time::sleep(REGISTER_EVERY).await;
-    }
-    loop {
-        let store = link.get().await;
-        match read_register(&store).await {
-            Ok(register) => {
-                let mut roles = register.roles;
-                let before = live.len();
-                roles.extend(overrides.clone());
-                live.replace(&roles);
-                if first || before != live.len() {
-                    first = false;
-                    eprintln!(
-                        "charter serve: users={}: People register read; roles in force.",
-                        live.len()
-                    );
-                }
-            }
-            Err(e) => {
-                eprintln!("charter serve: error={e}: People register not read; roles unchanged.")
-            }
-        }
-        tokio::time::sleep(REGISTER_EVERY).await;
-    }
-}
-
-/// Deletes records older than the pack's retention period as soon as the store is
-/// reachable, then once a day.
-async fn purge_daily(mut link: StoreLink, months: u32) -> anyhow::Result<()> {
-    let actor = Actor::System("retention".into());
-    loop {
-        let store = link.get().await;
-        let cutoff = retention_cutoff(jiff::Timestamp::now(), months);
-        match store.purge_records(&actor, cutoff).await {
-            Ok(report) => eprintln!(
-                "charter serve: cutoff={} deleted={} audit_seq={}: Retention purge done.",
-                report.cutoff, report.deleted, report.audit_seq
-            ),
-            Err(e) => eprintln!("charter serve: error={e}: Retention purge failed."),
-        }
-        tokio::time::sleep(DAILY).await;
     }
 }
