@@ -47,6 +47,9 @@ pub enum Error {
     /// A time or date that cannot be read.
     #[error(transparent)]
     Time(#[from] crate::time::TimeError),
+    /// Roles the pack does not declare, given to a person.
+    #[error(transparent)]
+    Roles(#[from] charter_policy::UndeclaredRoles),
 }
 
 /// The app's result type.

@@ -37,13 +37,14 @@ impl App {
     }
 
     /// Adds a person and, with `email`, makes their address, in one transaction: either both
-    /// are recorded or neither.
+    /// are recorded or neither. Their roles must be ones the pack declares.
     pub async fn add_person(
         &self,
         actor: &Actor,
         new: NewPerson,
         email: bool,
     ) -> Result<PersonAdded> {
+        self.pack().check_roles(&new.roles)?;
         let keepers = self.governance().register_roles.clone();
         self.act(actor, "add people", May::OperatorOr(&keepers), async |tx, _| {
             if let Some(m) = new.line_manager {
@@ -64,8 +65,12 @@ impl App {
         .await
     }
 
-    /// Changes a person's roles, manager, department, location or leaving date.
+    /// Changes a person's roles (to ones the pack declares), manager, department, location or
+    /// leaving date.
     pub async fn update_person(&self, actor: &Actor, id: i64, u: PersonUpdate) -> Result<Person> {
+        if let Some(roles) = &u.roles {
+            self.pack().check_roles(roles)?;
+        }
         let keepers = self.governance().register_roles.clone();
         self.act(actor, "change people", May::OperatorOr(&keepers), async |tx, _| {
             let before = tx.person(id).await?;

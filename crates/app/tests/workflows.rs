@@ -1253,6 +1253,41 @@ both!(subject_export_and_erasure, |app| {
     assert!(app.audit_verify().await.unwrap().ok());
 });
 
+both!(only_roles_the_pack_declares_are_given, |app| {
+    let add = |roles: Vec<String>| NewPerson {
+        first_name: "Hal".into(),
+        last_name: "Typo".into(),
+        roles,
+        ..NewPerson::default()
+    };
+    let err = app
+        .add_person(&op(), add(vec!["staff".into(), "hr_manager".into()]), false)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Roles(_)), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "role `hr_manager` is not declared by the pack: its [organisation] roles are staff, management, external, marketing, social_media_manager, it, hr, dpo, compliance, company_secretary, safeguarding_lead"
+    );
+    assert!(app.people().await.unwrap().is_empty());
+    let p = app
+        .add_person(&op(), add(vec!["staff".into()]), false)
+        .await
+        .unwrap()
+        .person;
+    let change = PersonUpdate {
+        roles: Some(vec!["staff".into(), "managment".into()]),
+        ..PersonUpdate::default()
+    };
+    let err = app.update_person(&op(), p.id, change).await.unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("role `managment` is not declared"),
+        "{err}"
+    );
+    assert_eq!(app.person(p.id).await.unwrap().0.roles, ["staff"]);
+});
+
 both!(
     organisation_domains_come_from_active_email_accounts,
     |app| {

@@ -20,6 +20,8 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run Charter's main job on the embedded default: the demo pack and a day of demo traffic.
+    #[command(after_help = r#"Example:
+  charter demo --store sqlite://charter-demo.db"#)]
     Demo(cmd::demo::DemoArgs),
     /// Policy packs: lint them, show them.
     #[command(subcommand)]
@@ -31,8 +33,16 @@ enum Command {
     #[command(subcommand)]
     Categories(cmd::categories::CategoriesCommand),
     /// The Squid external_acl or url_rewrite helper (Squid starts it; see docs/squid.md).
+    #[command(after_help = r#"Example:
+  charter squid-helper --policy /etc/charter/policy.toml --categories /var/lib/charter/categories.idx
+
+In squid.conf (docs/squid.md):
+  external_acl_type charter ttl=30 negative_ttl=30 children-max=4 children-startup=1 concurrency=100 %>ru %un %>a /usr/bin/charter squid-helper --policy /etc/charter/policy.toml --categories /var/lib/charter/categories.idx"#)]
     SquidHelper(cmd::squid_helper::SquidHelperArgs),
-    /// Run the configured gateways (ICAP, ...) from charter.toml.
+    /// Run the configured gateways (ICAP, milter, Postfix policy service, ...) from
+    /// charter.toml.
+    #[command(after_help = r#"Example:
+  charter serve --config /etc/charter/charter.toml"#)]
     Serve(cmd::serve::ServeArgs),
     /// The people register: add, list, show, update, make email addresses.
     People(cmd::register::PeopleCmd),
@@ -106,5 +116,187 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    /// Every command without subcommands, with its path (`people add`).
+    fn leaves(cmd: &clap::Command, path: &str, out: &mut Vec<(String, clap::Command)>) {
+        let subs: Vec<&clap::Command> = cmd
+            .get_subcommands()
+            .filter(|s| s.get_name() != "help")
+            .collect();
+        if subs.is_empty() {
+            out.push((path.trim().to_string(), cmd.clone()));
+        }
+        for sub in subs {
+            leaves(sub, &format!("{path} {}", sub.get_name()), out);
+        }
+    }
+
+    fn all_leaves() -> Vec<(String, clap::Command)> {
+        let mut cli = Cli::command();
+        cli.build();
+        let mut out = Vec::new();
+        leaves(&cli, "", &mut out);
+        out
+    }
+
+    fn long_help(cmd: &clap::Command) -> String {
+        cmd.clone().render_long_help().to_string()
+    }
+
+    #[test]
+    fn every_leaf_command_has_an_example() {
+        let leaves = all_leaves();
+        assert!(leaves.len() > 60, "{} leaves", leaves.len());
+        let missing: Vec<&str> = leaves
+            .iter()
+            .filter(|(_, cmd)| !long_help(cmd).contains("Example:\n  charter "))
+            .map(|(path, _)| path.as_str())
+            .collect();
+        assert!(missing.is_empty(), "no example in --help: {missing:#?}");
+    }
+
+    /// Splits a shell command line the way the examples write them: words, and `"..."` or
+    /// `'...'` quoted words.
+    fn shell_words(line: &str) -> Vec<String> {
+        let mut words = Vec::new();
+        let mut word = String::new();
+        let mut quote = None;
+        let mut in_word = false;
+        for c in line.chars() {
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), c) => word.push(c),
+                (None, '"' | '\'') => {
+                    quote = Some(c);
+                    in_word = true;
+                }
+                (None, ' ') => {
+                    if in_word {
+                        words.push(std::mem::take(&mut word));
+                        in_word = false;
+                    }
+                }
+                (None, c) => {
+                    word.push(c);
+                    in_word = true;
+                }
+            }
+        }
+        if in_word {
+            words.push(word);
+        }
+        words
+    }
+
+    #[test]
+    fn every_example_parses() {
+        let mut bad = Vec::new();
+        for (path, cmd) in all_leaves() {
+            let help = long_help(&cmd);
+            let examples = help
+                .split("Example:\n")
+                .skip(1)
+                .filter_map(|after| after.lines().next())
+                .filter_map(|line| line.strip_prefix("  "));
+            for example in examples {
+                let words = shell_words(example);
+                if let Err(e) = Cli::try_parse_from(&words) {
+                    bad.push(format!("{path}: `{example}`: {}", e.kind()));
+                }
+            }
+        }
+        assert!(bad.is_empty(), "examples that do not parse: {bad:#?}");
+    }
+
+    #[test]
+    fn shell_words_keep_quoted_text_together() {
+        assert_eq!(
+            shell_words(r#"charter people show "Pat Jones" --json"#),
+            ["charter", "people", "show", "Pat Jones", "--json"]
+        );
+    }
+
+    #[test]
+    fn every_option_and_argument_is_described() {
+        let mut missing = Vec::new();
+        for (path, cmd) in all_leaves() {
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if matches!(id, "help" | "version") {
+                    continue;
+                }
+                let described = arg
+                    .get_help()
+                    .or(arg.get_long_help())
+                    .is_some_and(|h| !h.to_string().trim().is_empty());
+                if !described {
+                    missing.push(format!("{path} {id}"));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "undescribed: {missing:#?}");
+    }
+
+    /// Options that take a time or a day: the one time parser reads them in the pack's zone,
+    /// and their help says so with an example.
+    const TIME_OPTIONS: &[&str] = &[
+        "at",
+        "since",
+        "until",
+        "before",
+        "aware_at",
+        "on",
+        "received",
+        "notice_on",
+        "leaving",
+        "start",
+        "expires",
+    ];
+
+    #[test]
+    fn every_time_option_gives_the_format() {
+        let mut missing = Vec::new();
+        let mut seen = 0;
+        for (path, cmd) in all_leaves() {
+            for arg in cmd.get_arguments() {
+                let names = arg.get_value_names().unwrap_or_default();
+                let timed = names.iter().any(|n| matches!(n.as_str(), "TIME" | "DATE"))
+                    || TIME_OPTIONS.contains(&arg.get_id().as_str());
+                if !timed {
+                    continue;
+                }
+                seen += 1;
+                let help = arg
+                    .get_long_help()
+                    .or(arg.get_help())
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
+                if !help.contains("in the pack's zone") || !help.contains("e.g. 2026-") {
+                    missing.push(format!("{path} --{}", arg.get_id()));
+                }
+            }
+        }
+        assert!(seen >= 20, "only {seen} time options found");
+        assert!(
+            missing.is_empty(),
+            "time options without the format: {missing:#?}"
+        );
+    }
+
+    /// Commands over the registers and workflows say who may run them.
+    #[test]
+    fn every_workflow_command_names_who_may() {
+        let groups = [
+            "people", "accounts", "devices", "software", "social", "acks", "incident", "breach",
+            "request", "leaver", "records", "audit", "dsar",
+        ];
+        let missing: Vec<String> = all_leaves()
+            .into_iter()
+            .filter(|(path, _)| groups.contains(&path.split(' ').next().unwrap_or_default()))
+            .filter(|(_, cmd)| !long_help(cmd).contains("Who may:"))
+            .map(|(path, _)| path)
+            .collect();
+        assert!(missing.is_empty(), "no `Who may:` in --help: {missing:#?}");
     }
 }

@@ -14,7 +14,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use charter_engine::mail::{Envelope, MailInput, MailLimits, footer};
+use charter_engine::mail::{Envelope, MailInput, MailLimits, check_message, footer};
 use charter_engine::{Context, Engine};
 use mail_parser::MessageParser;
 
@@ -268,6 +268,22 @@ fn spamassassin_corpus() {
         "footer added to only {} messages",
         o.footed
     );
+}
+
+/// `check_message` is what `charter check mail` refuses input with: no real message may fail
+/// it, or a person could not check their own mail.
+#[test]
+fn every_corpus_message_is_a_message() {
+    let refused: Vec<String> = corpus_files()
+        .iter()
+        .filter_map(|f| {
+            let raw = std::fs::read(f).unwrap();
+            check_message(&raw)
+                .err()
+                .map(|e| format!("{}: {e}", f.display()))
+        })
+        .collect();
+    assert!(refused.is_empty(), "{refused:#?}");
 }
 
 #[test]

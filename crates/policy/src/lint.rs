@@ -106,6 +106,7 @@ impl Lint<'_> {
 
     fn pack(&mut self, pack: &Pack, today: Date) {
         self.rules(&pack.rules);
+        self.roles_declared(pack);
         self.contradictions(&pack.rules);
         self.review(pack, today);
         if let Some(passwords) = &pack.passwords
@@ -179,6 +180,29 @@ impl Lint<'_> {
                     format!("rule `{}` has no `quote` of the policy text", rule.id),
                 );
             }
+        }
+    }
+
+    /// A pack whose rules name roles should declare them: the loader then refuses a misspelt
+    /// role, which would otherwise make a rule that silently never applies (or always does).
+    fn roles_declared(&mut self, pack: &Pack) {
+        if !pack.organisation.roles.is_empty() {
+            return;
+        }
+        if let Some(rule) = pack
+            .rules
+            .iter()
+            .find(|r| !r.roles.is_empty() || !r.except_roles.is_empty())
+        {
+            self.push(
+                Level::Warning,
+                "roles_not_declared",
+                rule.location,
+                format!(
+                    "rule `{}` names roles but the pack declares none: list them in [organisation] roles so that a misspelt role is an error",
+                    rule.id
+                ),
+            );
         }
     }
 
@@ -658,7 +682,108 @@ severity = "concern"
         let allow = with_id(&block, "b")
             .replace("\"block\"", "\"allow\"")
             .replace("[\"x\", \"y\"]", "[\"y\", \"x\"]");
-        assert_eq!(codes(&run(&format!("{block}{allow}"))), ["contradiction"]);
+        let report = with_roles(
+            "[\"x\", \"y\", \"hr\", \"dpo\", \"compliance\"]",
+            &format!("{block}{allow}"),
+        );
+        assert_eq!(codes(&report), ["contradiction"]);
+    }
+
+    /// A pack declaring `roles` (a TOML array) with `extra` after the base.
+    fn with_roles(roles: &str, extra: &str) -> LintReport {
+        let base = BASE.replace(
+            "name = \"T Ltd\"",
+            &format!("name = \"T Ltd\"\nroles = {roles}"),
+        );
+        lint(&format!("{base}{extra}"), "t.toml", today())
+    }
+
+    fn one_message(report: &LintReport) -> &str {
+        assert_eq!(report.diagnostics.len(), 1, "{:#?}", report.diagnostics);
+        &report.diagnostics[0].message
+    }
+
+    const ALL_GOVERNANCE_ROLES: &str = "[\"staff\", \"hr\", \"dpo\", \"compliance\"]";
+
+    #[test]
+    fn declared_roles_pass() {
+        let rule = GAMBLING_BLOCK.replace("on = \"web\"", "on = \"web\"\nexcept_roles = [\"hr\"]");
+        let report = with_roles(ALL_GOVERNANCE_ROLES, &rule);
+        assert!(report.diagnostics.is_empty(), "{:#?}", report.diagnostics);
+    }
+
+    #[test]
+    fn an_undeclared_role_in_a_rule_is_an_error_at_its_place() {
+        let rule = GAMBLING_BLOCK.replace(
+            "on = \"web\"",
+            "on = \"web\"\nexcept_roles = [\"marketting\"]",
+        );
+        let report = with_roles(ALL_GOVERNANCE_ROLES, &rule);
+        assert_eq!(codes(&report), ["unknown_role"]);
+        assert_eq!(
+            one_message(&report),
+            "unknown role `marketting` in `except_roles`, expected one of the declared roles: staff, hr, dpo, compliance"
+        );
+        // The line holds the misspelt name (lines count from 1; the base gains the `roles`
+        // line).
+        let line = report.diagnostics[0].location.line;
+        let text = format!("{BASE}\n{rule}");
+        assert!(
+            text.lines()
+                .nth(line - 1)
+                .is_some_and(|l| l.contains("marketting")),
+            "line {line}"
+        );
+        assert!(report.pack.is_none());
+    }
+
+    #[test]
+    fn an_undeclared_governance_role_is_an_error() {
+        let report = with_roles(
+            ALL_GOVERNANCE_ROLES,
+            &format!("[governance]\nsoftware_approvers = [\"it\"]\n{GAMBLING_BLOCK}"),
+        );
+        assert_eq!(codes(&report), ["unknown_role"]);
+        assert!(one_message(&report).starts_with("unknown role `it` in `software_approvers`"));
+    }
+
+    #[test]
+    fn a_default_governance_role_must_be_declared() {
+        let report = with_roles("[\"staff\", \"hr\", \"dpo\"]", GAMBLING_BLOCK);
+        assert_eq!(codes(&report), ["unknown_role"]);
+        assert_eq!(
+            one_message(&report),
+            "[governance] `compliance_roles` is not given, so it is `compliance`, which is not a declared role: declare `compliance` in [organisation] roles or set `compliance_roles`"
+        );
+        let given = with_roles(
+            "[\"staff\", \"hr\", \"dpo\", \"auditor\"]",
+            &format!("[governance]\ncompliance_roles = [\"auditor\"]\n{GAMBLING_BLOCK}"),
+        );
+        assert!(given.passed(), "{:#?}", given.diagnostics);
+    }
+
+    #[test]
+    fn roles_named_but_not_declared_is_a_warning() {
+        let rule = GAMBLING_BLOCK.replace("on = \"web\"", "on = \"web\"\nroles = [\"staff\"]");
+        let report = run(&rule);
+        assert_eq!(codes(&report), ["roles_not_declared"]);
+        assert_eq!(report.diagnostics[0].level, Level::Warning);
+        assert!(report.passed());
+    }
+
+    #[test]
+    fn check_roles_names_the_declared_roles() {
+        let pack = with_roles(ALL_GOVERNANCE_ROLES, GAMBLING_BLOCK)
+            .pack
+            .unwrap();
+        assert_eq!(pack.check_roles(&["staff", "hr"]), Ok(()));
+        let err = pack.check_roles(&["staff", "hr_manager"]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "role `hr_manager` is not declared by the pack: its [organisation] roles are staff, hr, dpo, compliance"
+        );
+        let undeclared = run(GAMBLING_BLOCK).pack.unwrap();
+        assert_eq!(undeclared.check_roles(&["anything"]), Ok(()));
     }
 
     #[test]

@@ -251,6 +251,70 @@ impl Cx<'_> {
             .unwrap_or_else(|| vec![default.to_string()])
     }
 
+    /// An error for each name in `names` that is not one of the `declared` roles (none when
+    /// the pack declares no roles).
+    fn declared_roles(&mut self, names: &[Text], declared: &[String], key: &str) {
+        if declared.is_empty() {
+            return;
+        }
+        for name in names {
+            let role = name.get_ref();
+            // An unfilled template placeholder is reported as a placeholder, once.
+            if role.starts_with('[') || declared.contains(role) {
+                continue;
+            }
+            let at = self.at(name.span());
+            self.error(
+                "unknown_role",
+                at,
+                format!(
+                    "unknown role `{role}` in `{key}`, expected one of the declared roles: {}",
+                    declared.join(", ")
+                ),
+            );
+        }
+    }
+
+    /// Every role `[governance]` names, and the default it falls back on where it names
+    /// none, must be declared: a role nobody may hold leaves its actions to nobody.
+    fn governance_roles(&mut self, g: &RawGovernance, declared: &[String], roles_at: Location) {
+        let lists = [
+            ("software_approvers", &g.software_approvers),
+            ("device_approvers", &g.device_approvers),
+            ("social_media_approvers", &g.social_media_approvers),
+        ];
+        for (key, list) in lists {
+            self.declared_roles(list, declared, key);
+        }
+        if let Some(role) = &g.safeguarding_role {
+            self.declared_roles(std::slice::from_ref(role), declared, "safeguarding_role");
+        }
+        let defaulted = [
+            ("register_roles", &g.register_roles, REGISTER_ROLE),
+            (
+                "data_protection_roles",
+                &g.data_protection_roles,
+                DATA_PROTECTION_ROLE,
+            ),
+            ("compliance_roles", &g.compliance_roles, COMPLIANCE_ROLE),
+        ];
+        for (key, list, default) in defaulted {
+            match list {
+                Some(list) => self.declared_roles(list, declared, key),
+                None if !declared.is_empty() && !declared.iter().any(|d| d == default) => {
+                    self.error(
+                        "unknown_role",
+                        roles_at,
+                        format!(
+                            "[governance] `{key}` is not given, so it is `{default}`, which is not a declared role: declare `{default}` in [organisation] roles or set `{key}`"
+                        ),
+                    );
+                }
+                None => {}
+            }
+        }
+    }
+
     fn pack(&mut self, raw: RawPack) -> Pack {
         let timezone = raw
             .policy
@@ -299,6 +363,14 @@ impl Cx<'_> {
             timezone,
         };
         let o = raw.organisation;
+        let roles_at = o
+            .roles
+            .as_ref()
+            .map_or_else(|| self.at(o.name.span()), |r| self.at(r.span()));
+        let declared: Vec<String> = o
+            .roles
+            .map(|r| Self::strings(r.into_inner()))
+            .unwrap_or_default();
         let organisation = Organisation {
             name: o.name.into_inner(),
             registered_number: o.registered_number.map(Spanned::into_inner),
@@ -311,6 +383,7 @@ impl Cx<'_> {
             email: o.email.map(Spanned::into_inner),
             website: o.website.map(Spanned::into_inner),
             contact: o.contact.map(Spanned::into_inner),
+            roles: declared,
         };
         let mail = self.mail(raw.mail, &organisation.domains);
         let monitoring = self.monitoring(raw.monitoring);
@@ -327,9 +400,22 @@ impl Cx<'_> {
         let rules = raw
             .rules
             .into_iter()
-            .filter_map(|r| self.rule(r, &windows, &known_windows, &raw.web.url_lists))
+            .filter_map(|r| {
+                self.rule(
+                    r,
+                    &windows,
+                    &known_windows,
+                    &raw.web.url_lists,
+                    &organisation.roles,
+                )
+            })
             .collect();
         let g = raw.governance;
+        self.governance_roles(&g, &organisation.roles, roles_at);
+        for address in &raw.accounts.addresses {
+            let applies_to = std::slice::from_ref(&address.get_ref().applies_to);
+            self.declared_roles(applies_to, &organisation.roles, "applies_to");
+        }
         let governance = Governance {
             acknowledge_before_use: g.acknowledge_before_use,
             briefing_every_months: self.count("briefing_every_months", &g.briefing_every_months),
@@ -338,9 +424,9 @@ impl Cx<'_> {
             software_approvers: Self::strings(g.software_approvers),
             device_approvers: Self::strings(g.device_approvers),
             social_media_approvers: Self::strings(g.social_media_approvers),
-            register_roles: Self::roles_or(g.register_roles, "hr"),
-            data_protection_roles: Self::roles_or(g.data_protection_roles, "dpo"),
-            compliance_roles: Self::roles_or(g.compliance_roles, "compliance"),
+            register_roles: Self::roles_or(g.register_roles, REGISTER_ROLE),
+            data_protection_roles: Self::roles_or(g.data_protection_roles, DATA_PROTECTION_ROLE),
+            compliance_roles: Self::roles_or(g.compliance_roles, COMPLIANCE_ROLE),
             breach_contact: g.breach_contact.map(Spanned::into_inner),
             subject_request_contact: g.subject_request_contact.map(Spanned::into_inner),
             report_to: g.report_to.map(Spanned::into_inner),
@@ -511,10 +597,13 @@ impl Cx<'_> {
         windows: &Windows,
         known_windows: &str,
         url_lists: &BTreeMap<String, Text>,
+        declared_roles: &[String],
     ) -> Option<Rule> {
         let location = self.at(spanned.span());
         let raw = spanned.into_inner();
         let errors_before = self.errors.len();
+        self.declared_roles(&raw.roles, declared_roles, "roles");
+        self.declared_roles(&raw.except_roles, declared_roles, "except_roles");
         let on: Option<Area> = self.word("unknown_area", &raw.on);
         let action: Option<Verdict> = self.word("unknown_action", &raw.action);
         let severity: Option<Severity> = self.word("unknown_severity", &raw.severity);
@@ -656,6 +745,13 @@ impl Cx<'_> {
         })
     }
 }
+
+/// `[governance] register_roles` when a pack names none.
+const REGISTER_ROLE: &str = "hr";
+/// `[governance] data_protection_roles` when a pack names none.
+const DATA_PROTECTION_ROLE: &str = "dpo";
+/// `[governance] compliance_roles` when a pack names none.
+const COMPLIANCE_ROLE: &str = "compliance";
 
 /// Personal webmail services, used when a pack does not list its own.
 const DEFAULT_WEBMAIL: &[&str] = &[

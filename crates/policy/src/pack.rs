@@ -46,6 +46,30 @@ impl Pack {
     pub fn rules_on(&self, area: Area) -> impl Iterator<Item = &Rule> {
         self.rules.iter().filter(move |r| r.on == area)
     }
+
+    /// Refuses role names the pack does not declare, naming the ones it does. A pack that
+    /// declares no roles accepts any name.
+    pub fn check_roles<S: AsRef<str>>(&self, roles: &[S]) -> Result<(), UndeclaredRoles> {
+        let declared = &self.organisation.roles;
+        if declared.is_empty() {
+            return Ok(());
+        }
+        let mut unknown: Vec<String> = roles
+            .iter()
+            .map(AsRef::as_ref)
+            .filter(|r| !declared.iter().any(|d| d == r))
+            .map(str::to_string)
+            .collect();
+        unknown.dedup();
+        if unknown.is_empty() {
+            Ok(())
+        } else {
+            Err(UndeclaredRoles {
+                unknown,
+                declared: declared.clone(),
+            })
+        }
+    }
 }
 
 /// `[policy]`: what the pack is and where it comes from.
@@ -90,7 +114,40 @@ pub struct Organisation {
     pub website: Option<String>,
     /// Whom staff ask about the policy ("the IT Department").
     pub contact: Option<String>,
+    /// The roles people may hold (`[organisation] roles`). Every role a rule, `[governance]`
+    /// or an address format names must be one of them, and so must every role given to a
+    /// person in the register. Empty when the pack declares none; then names are not checked
+    /// (lint warns).
+    pub roles: Vec<String>,
 }
+
+/// Roles given that the pack does not declare (see [`Pack::check_roles`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UndeclaredRoles {
+    /// The names given that are not declared.
+    pub unknown: Vec<String>,
+    /// The roles the pack declares.
+    pub declared: Vec<String>,
+}
+
+impl std::fmt::Display for UndeclaredRoles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let quoted: Vec<String> = self.unknown.iter().map(|r| format!("`{r}`")).collect();
+        let (noun, verb) = if self.unknown.len() == 1 {
+            ("role", "is")
+        } else {
+            ("roles", "are")
+        };
+        write!(
+            f,
+            "{noun} {} {verb} not declared by the pack: its [organisation] roles are {}",
+            quoted.join(", "),
+            self.declared.join(", ")
+        )
+    }
+}
+
+impl std::error::Error for UndeclaredRoles {}
 
 /// `[mail]`: texts and lists the mail checks use.
 #[derive(Debug, Clone, Default)]

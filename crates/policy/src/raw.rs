@@ -61,6 +61,7 @@ pub struct RawOrganisation {
     pub email: Option<Text>,
     pub website: Option<Text>,
     pub contact: Option<Text>,
+    pub roles: Option<Spanned<Vec<Text>>>,
 }
 
 #[derive(Debug, Deserialize)]

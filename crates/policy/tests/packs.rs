@@ -27,10 +27,11 @@ const PACKS: &[&str] = &[
 /// The placeholders `template.toml` keeps on purpose (its header comment says the same).
 const TEMPLATE_PLACEHOLDERS: usize = 11;
 
-/// Role names packs use in `roles`, `except_roles` and the approver lists.
+/// Role names packs declare and use in `roles`, `except_roles` and `[governance]`.
 const ROLES: &[&str] = &[
     "staff",
     "management",
+    "external",
     "line_manager",
     "social_media_manager",
     "marketing",
@@ -43,6 +44,8 @@ const ROLES: &[&str] = &[
     "trainer",
     "learner",
     "board",
+    "dpo",
+    "compliance",
 ];
 
 /// Whom rules may alert.
@@ -152,6 +155,26 @@ fn every_pack_loads_and_every_rule_cites_its_clause() {
 fn every_pack_uses_the_shared_role_and_alert_names() {
     for name in PACKS {
         let pack = load(name);
+        assert!(
+            !pack.organisation.roles.is_empty(),
+            "{name} declares no [organisation] roles"
+        );
+        for role in &pack.organisation.roles {
+            assert!(ROLES.contains(&role.as_str()), "{name} declares `{role}`");
+        }
+        // The loader refuses an undeclared role; these are what the app falls back on.
+        let g = &pack.governance;
+        for role in g
+            .register_roles
+            .iter()
+            .chain(&g.data_protection_roles)
+            .chain(&g.compliance_roles)
+        {
+            assert!(
+                pack.check_roles(std::slice::from_ref(role)).is_ok(),
+                "{name}: `{role}` is not declared"
+            );
+        }
         for rule in &pack.rules {
             for role in rule.roles.iter().chain(&rule.except_roles) {
                 assert!(

@@ -102,6 +102,46 @@ pub fn redact_url(url: &str) -> String {
     out
 }
 
+/// How long opening a PostgreSQL store waits for the server before saying it cannot be
+/// reached. A command run by a person fails within this; `charter serve`, which keeps trying
+/// while the store is down, tries again after it.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Where a PostgreSQL server is: `host:port`, or the socket's directory.
+fn pg_address(options: &PgConnectOptions) -> String {
+    match options.get_socket() {
+        Some(socket) => socket.display().to_string(),
+        None => format!("{}:{}", options.get_host(), options.get_port()),
+    }
+}
+
+/// One connection attempt, bounded by [`CONNECT_TIMEOUT`], that tells a server nobody can
+/// reach (refused, unknown name, no answer) from one that answered and refused the login or
+/// the database. The pool's own first connection would retry a refused connection until its
+/// acquire timeout and then report only that it timed out.
+async fn reach(options: &PgConnectOptions) -> Result<()> {
+    use sqlx::{ConnectOptions as _, Connection as _};
+    let unreachable = |reason: String| Error::Unreachable {
+        engine: "PostgreSQL",
+        address: pg_address(options),
+        reason,
+    };
+    match tokio::time::timeout(CONNECT_TIMEOUT, options.connect()).await {
+        Err(_) => Err(unreachable(format!(
+            "no answer within {} s",
+            CONNECT_TIMEOUT.as_secs()
+        ))),
+        Ok(Err(sqlx::Error::Io(e))) => Err(unreachable(crate::error::io_reason(&e))),
+        Ok(Err(sqlx::Error::Tls(e))) => Err(unreachable(format!("TLS failed: {e}"))),
+        Ok(Err(e)) => Err(Error::Database(e)),
+        Ok(Ok(connection)) => {
+            // Only a probe: the pool makes its own connections.
+            let _ = connection.close().await;
+            Ok(())
+        }
+    }
+}
+
 const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
         1,
@@ -179,6 +219,7 @@ impl Backend {
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options =
                 PgConnectOptions::from_str(url).map_err(|_| Error::Url(redact_url(url)))?;
+            reach(&options).await?;
             let pool = PgPoolOptions::new()
                 .max_connections(8)
                 .acquire_timeout(Duration::from_secs(10))
@@ -235,10 +276,10 @@ impl Backend {
                     .await
                     .map(|_| ()),
             };
-            res.map_err(|source| Error::Migration {
+            res.map_err(|cause| Error::Migration {
                 version,
                 name,
-                source,
+                cause,
             })?;
             tx.exec(
                 "INSERT INTO charter_migrations (version, name, applied_at) VALUES ($1, $2, $3)",

@@ -55,18 +55,30 @@ pub enum Error {
     #[error("bad store url `{0}`: expected sqlite://PATH or postgres://USER@HOST/DB")]
     Url(String),
     /// A migration failed.
-    #[error("migration {version} ({name}) failed: {source}")]
+    #[error("migration {version} ({name}) failed: {}", describe(.cause))]
     Migration {
         /// Its number.
         version: i64,
         /// Its name.
         name: &'static str,
-        /// Why.
-        source: sqlx::Error,
+        /// Why (stated in the message, so not also a source).
+        cause: sqlx::Error,
     },
-    /// The database refused or failed.
-    #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    /// The database server could not be reached: nothing listens there, the name does not
+    /// resolve, or it gave no answer in time.
+    #[error("cannot reach {engine} at {address}: {reason}")]
+    Unreachable {
+        /// `PostgreSQL`.
+        engine: &'static str,
+        /// Host and port (or socket path), never the credentials.
+        address: String,
+        /// Why, in a few words (`connection refused`).
+        reason: String,
+    },
+    /// The database refused or failed. The message states the cause once: the driver's error
+    /// is not also given as the source, which would print it a second time in a chain.
+    #[error("database error: {}", describe(.0))]
+    Database(sqlx::Error),
     /// The spool (`charter serve`'s disk buffer) could not be read or written.
     #[error(transparent)]
     Spool(#[from] crate::spool::SpoolError),
@@ -74,6 +86,38 @@ pub enum Error {
 
 /// The store's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Error {
+        Error::Database(e)
+    }
+}
+
+/// The driver's error in a few words, without the driver's own prefixes ("error returned from
+/// database: ", "error communicating with database: ") or the server's source line.
+fn describe(e: &sqlx::Error) -> String {
+    match e {
+        sqlx::Error::Database(d) => d.message().to_string(),
+        sqlx::Error::Io(io) => io_reason(io),
+        sqlx::Error::PoolTimedOut => "no connection came free in time".to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// An I/O error in words: `connection refused`, `no such file or directory`, without the
+/// operating system's error number.
+pub(crate) fn io_reason(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    let text = match text.rfind(" (os error ") {
+        Some(i) => &text[..i],
+        None => &text,
+    };
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => format!("{:?}", e.kind()),
+    }
+}
 
 impl Error {
     /// Whether this is a unique-constraint violation from the database.
@@ -155,4 +199,40 @@ pub(crate) fn check_text(field: &'static str, value: &str, max: usize) -> Result
         return Err(Error::invalid(field, "must not be empty"));
     }
     check_len(field, value, max)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    #[test]
+    fn a_database_error_states_its_cause_once() {
+        let e = Error::from(sqlx::Error::Io(std::io::Error::from_raw_os_error(2)));
+        assert_eq!(e.to_string(), "database error: no such file or directory");
+        assert!(e.source().is_none());
+    }
+
+    #[test]
+    fn io_reasons_drop_the_error_number() {
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        assert_eq!(io_reason(&refused), "connection refused");
+        assert_eq!(
+            io_reason(&std::io::Error::from_raw_os_error(111)),
+            "connection refused"
+        );
+    }
+
+    #[test]
+    fn unreachable_names_the_address() {
+        let e = Error::Unreachable {
+            engine: "PostgreSQL",
+            address: "127.0.0.1:1".into(),
+            reason: "connection refused".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "cannot reach PostgreSQL at 127.0.0.1:1: connection refused"
+        );
+    }
 }

@@ -52,7 +52,7 @@ pub mod time;
 mod txn;
 
 pub use audit::{Actor, AuditRow, ChainProblem, VerifyReport};
-pub use db::{Engine, redact_url};
+pub use db::{CONNECT_TIMEOUT, Engine, redact_url};
 pub use dsar::Holdings;
 pub use error::{Error, Result};
 pub use model::*;

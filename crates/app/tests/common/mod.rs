@@ -21,6 +21,8 @@ timezone = "Europe/London"
 [organisation]
 name = "Test Ltd"
 domains = ["test.example"]
+roles = ["staff", "management", "external", "marketing", "social_media_manager", "it", "hr",
+    "dpo", "compliance", "company_secretary", "safeguarding_lead"]
 
 [hours]
 working = { days = "Mon-Fri", from = "09:00", to = "17:30" }

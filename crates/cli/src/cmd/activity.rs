@@ -21,8 +21,9 @@ pub struct SoftwareArgs {
     /// Their roles, comma-separated.
     #[arg(long, value_name = "a,b", value_delimiter = ',')]
     roles: Vec<String>,
-    /// When: RFC 3339, or a local time in the pack's time zone. Default: now.
-    #[arg(long, value_name = "RFC3339")]
+    /// When it is installed (default now). A time without an offset is local time in the pack's
+    /// zone, e.g. 2026-06-15T10:00; one with an offset (2026-06-15T10:00:00+01:00) is exact.
+    #[arg(long, value_name = "TIME")]
     at: Option<String>,
     #[command(flatten)]
     app: AppArgs,

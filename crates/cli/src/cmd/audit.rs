@@ -18,12 +18,20 @@ pub struct AuditCmd {
 enum Audit {
     /// Walk the chain and name every row that was edited, deleted or moved. Exits 1 when the
     /// chain is broken.
-    ///
-    /// Example: charter audit verify --config charter.toml
+    #[command(
+        after_help = r#"Who may: anyone who can open the store (reading is not limited by role).
+
+Example:
+  charter audit verify --config charter.toml"#
+    )]
     Verify,
     /// Show audit rows in order, with who acted by name and times in the pack's zone.
-    ///
-    /// Example: charter audit list --from 1 --limit 50 --config charter.toml
+    #[command(
+        after_help = r#"Who may: anyone who can open the store (reading is not limited by role).
+
+Example:
+  charter audit list --from 1 --limit 50 --config charter.toml"#
+    )]
     List {
         /// The first row's number.
         #[arg(long, default_value_t = 1)]

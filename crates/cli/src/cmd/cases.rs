@@ -25,8 +25,12 @@ pub struct IncidentCmd {
 enum Incident {
     /// Report an incident (`--by` is the reporter). Safeguarding concerns go to the pack's
     /// safeguarding lead, the rest to IT (the pack's first device approver role).
-    ///
-    /// Example: charter incident report --kind spam_scam --description "fake invoice" --by "Pat Jones" --config charter.toml
+    #[command(
+        after_help = r#"Who may: any person in the register who is still here, named by --by (the reporter).
+
+Example:
+  charter incident report --kind spam_scam --description "fake invoice" --by "Pat Jones" --config charter.toml"#
+    )]
     Report {
         /// `spam_scam`, `security_concern`, `lost_stolen_device`, `safeguarding`, `it_issue`.
         #[arg(long)]
@@ -38,9 +42,13 @@ enum Incident {
         #[arg(long)]
         device: Option<i64>,
     },
-    /// Close an incident with what was done (its routed role, or a device approver).
-    ///
-    /// Example: charter incident close 1 --outcome "mail blocked" --by "Ian Tech" --config charter.toml
+    /// Close an incident with what was done.
+    #[command(
+        after_help = r#"Who may: a person holding the role the incident went to, or for anything but safeguarding a device approver ([governance] device_approvers), named by --by.
+
+Example:
+  charter incident close 1 --outcome "mail blocked" --by "Ian Tech" --config charter.toml"#
+    )]
     Close {
         /// The incident's id.
         id: i64,
@@ -49,8 +57,12 @@ enum Incident {
         outcome: String,
     },
     /// Every incident.
-    ///
-    /// Example: charter incident list --config charter.toml
+    #[command(
+        after_help = r#"Who may: anyone who can open the store (reading is not limited by role).
+
+Example:
+  charter incident list --config charter.toml"#
+    )]
     List,
 }
 
@@ -115,9 +127,13 @@ pub struct BreachCmd {
 #[derive(Debug, Subcommand)]
 enum Breach {
     /// Log a data breach (UK GDPR Art. 33(3) fields); the 72-hour clock runs from
-    /// `--aware-at`. Needs a data protection role.
-    ///
-    /// Example: charter breach open --description "laptop left on a train" --categories "learner records" --consequences "identity fraud" --measures "remote wipe" --aware-at "2026-06-15 09:00" --by "Cora Sec" --config charter.toml
+    /// `--aware-at`.
+    #[command(
+        after_help = r#"Who may: a person holding a data protection role ([governance] data_protection_roles, default dpo), named by --by.
+
+Example:
+  charter breach open --description "laptop left on a train" --categories "learner records" --consequences "identity fraud" --measures "remote wipe" --aware-at "2026-06-15 09:00" --by "Cora Sec" --config charter.toml"#
+    )]
     Open {
         /// What happened.
         #[arg(long)]
@@ -140,8 +156,9 @@ enum Breach {
         /// Contact point for more information (default: the pack's breach contact).
         #[arg(long)]
         contact: Option<String>,
-        /// When the organisation became aware: RFC 3339, or a local time in the pack's zone
-        /// (`2026-06-15 09:00`). Default: now.
+        /// When the organisation became aware (default now). A time without an offset is local time
+        /// in the pack's zone, e.g. 2026-06-15T10:00; one with an offset
+        /// (2026-06-15T10:00:00+01:00) is exact.
         #[arg(long, value_name = "TIME")]
         aware_at: Option<String>,
         /// People in the register it concerns: id, full name or email address (repeat).
@@ -149,8 +166,12 @@ enum Breach {
         people: Vec<String>,
     },
     /// Decide whether to notify the ICO, with reasons.
-    ///
-    /// Example: charter breach decide 1 --notify --reason "financial data of 200 people" --by "Cora Sec" --config charter.toml
+    #[command(
+        after_help = r#"Who may: a person holding a data protection role ([governance] data_protection_roles, default dpo), named by --by.
+
+Example:
+  charter breach decide 1 --notify --reason "financial data of 200 people" --by "Cora Sec" --config charter.toml"#
+    )]
     Decide {
         /// The breach's id.
         id: i64,
@@ -169,12 +190,18 @@ enum Breach {
         reason: String,
     },
     /// Record the ICO notification; after 72 hours `--late-reason` is required.
-    ///
-    /// Example: charter breach notify-ico 1 --at "2026-06-16 11:00" --reference ICO-123 --by "Cora Sec" --config charter.toml
+    #[command(
+        after_help = r#"Who may: a person holding a data protection role ([governance] data_protection_roles, default dpo), named by --by.
+
+Example:
+  charter breach notify-ico 1 --at "2026-06-16 11:00" --reference ICO-123 --by "Cora Sec" --config charter.toml"#
+    )]
     NotifyIco {
         /// The breach's id.
         id: i64,
-        /// When the ICO was told: RFC 3339 or local time in the pack's zone. Default: now.
+        /// When the ICO was told (default now). A time without an offset is local time in the
+        /// pack's zone, e.g. 2026-06-15T10:00; one with an offset (2026-06-15T10:00:00+01:00) is
+        /// exact.
         #[arg(long, value_name = "TIME")]
         at: Option<String>,
         /// The ICO's reference.
@@ -185,12 +212,17 @@ enum Breach {
         late_reason: Option<String>,
     },
     /// Record that the people affected were told (Art. 34).
-    ///
-    /// Example: charter breach tell-people 1 --how "letter to each learner" --by "Cora Sec" --config charter.toml
+    #[command(
+        after_help = r#"Who may: a person holding a data protection role ([governance] data_protection_roles, default dpo), named by --by.
+
+Example:
+  charter breach tell-people 1 --how "letter to each learner" --by "Cora Sec" --config charter.toml"#
+    )]
     TellPeople {
         /// The breach's id.
         id: i64,
-        /// When: RFC 3339 or local time in the pack's zone. Default: now.
+        /// When they were told (default now). A time without an offset is local time in the pack's
+        /// zone, e.g. 2026-06-15T10:00; one with an offset (2026-06-15T10:00:00+01:00) is exact.
         #[arg(long, value_name = "TIME")]
         at: Option<String>,
         /// How they were told.
@@ -198,19 +230,31 @@ enum Breach {
         how: String,
     },
     /// Close a breach (decided, and the ICO told if it was to be).
-    ///
-    /// Example: charter breach close 1 --by "Cora Sec" --config charter.toml
+    #[command(
+        after_help = r#"Who may: a person holding a data protection role ([governance] data_protection_roles, default dpo), named by --by.
+
+Example:
+  charter breach close 1 --by "Cora Sec" --config charter.toml"#
+    )]
     Close {
         /// The breach's id.
         id: i64,
     },
     /// The breach log, each with its 72-hour clock.
-    ///
-    /// Example: charter breach list --config charter.toml
+    #[command(
+        after_help = r#"Who may: anyone who can open the store (reading is not limited by role).
+
+Example:
+  charter breach list --config charter.toml"#
+    )]
     List,
     /// One breach in full, with its clock (`--json` for the JSON document).
-    ///
-    /// Example: charter breach show 1 --config charter.toml
+    #[command(
+        after_help = r#"Who may: anyone who can open the store (reading is not limited by role).
+
+Example:
+  charter breach show 1 --config charter.toml"#
+    )]
     Show {
         /// The breach's id.
         id: i64,
@@ -402,10 +446,13 @@ pub struct RequestCmd {
 
 #[derive(Debug, Subcommand)]
 enum Request {
-    /// Record a data subject request; due one calendar month from receipt. Needs a data
-    /// protection role.
-    ///
-    /// Example: charter request receive --kind access --requester "Pat Jones" --person "Pat Jones" --received 2026-01-31 --by "Cora Sec" --config charter.toml
+    /// Record a data subject request; due one calendar month from receipt.
+    #[command(
+        after_help = r#"Who may: a person holding a data protection role ([governance] data_protection_roles, default dpo), named by --by.
+
+Example:
+  charter request receive --kind access --requester "Pat Jones" --person "Pat Jones" --received 2026-01-31 --by "Cora Sec" --config charter.toml"#
+    )]
     Receive {
         /// `access`, `rectification`, `erasure`, `restriction`, `portability`, `objection`.
         #[arg(long)]
@@ -416,75 +463,105 @@ enum Request {
         /// The person in the register, when known: id, full name or email address.
         #[arg(long, value_name = "PERSON")]
         person: Option<String>,
-        /// Day received (a date or time in the pack's zone; default today).
+        /// The day it was received (default today). A date in the pack's zone, e.g. 2026-07-31 (a
+        /// time there stands for its day).
         #[arg(long, value_name = "DATE")]
         received: Option<String>,
     },
     /// Stop the clock while awaiting `identity` or `clarification`.
-    ///
-    /// Example: charter request pause 1 --awaiting identity --by "Cora Sec" --config charter.toml
+    #[command(
+        after_help = r#"Who may: a person holding a data protection role ([governance] data_protection_roles, default dpo), named by --by.
+
+Example:
+  charter request pause 1 --awaiting identity --by "Cora Sec" --config charter.toml"#
+    )]
     Pause {
         /// The request's id.
         id: i64,
         /// `identity` or `clarification`.
         #[arg(long)]
         awaiting: String,
-        /// The day (default today).
+        /// The day (default today). A date in the pack's zone, e.g. 2026-07-31 (a time there stands
+        /// for its day).
         #[arg(long, value_name = "DATE")]
         on: Option<String>,
     },
     /// Restart the clock.
-    ///
-    /// Example: charter request resume 1 --by "Cora Sec" --config charter.toml
+    #[command(
+        after_help = r#"Who may: a person holding a data protection role ([governance] data_protection_roles, default dpo), named by --by.
+
+Example:
+  charter request resume 1 --by "Cora Sec" --config charter.toml"#
+    )]
     Resume {
         /// The request's id.
         id: i64,
-        /// The day (default today).
+        /// The day (default today). A date in the pack's zone, e.g. 2026-07-31 (a time there stands
+        /// for its day).
         #[arg(long, value_name = "DATE")]
         on: Option<String>,
     },
     /// Extend by two months, with reasons (the requester told by `--notice-on`).
-    ///
-    /// Example: charter request extend 1 --reason "complex: ten years of records" --by "Cora Sec" --config charter.toml
+    #[command(
+        after_help = r#"Who may: a person holding a data protection role ([governance] data_protection_roles, default dpo), named by --by.
+
+Example:
+  charter request extend 1 --reason "complex: ten years of records" --by "Cora Sec" --config charter.toml"#
+    )]
     Extend {
         /// The request's id.
         id: i64,
         /// Why.
         #[arg(long)]
         reason: String,
-        /// The day the requester was told (default today).
+        /// The day the requester was told (default today). A date in the pack's zone, e.g.
+        /// 2026-07-31 (a time there stands for its day).
         #[arg(long, value_name = "DATE")]
         notice_on: Option<String>,
     },
     /// Complete a request.
-    ///
-    /// Example: charter request complete 1 --outcome "export sent" --by "Cora Sec" --config charter.toml
+    #[command(
+        after_help = r#"Who may: a person holding a data protection role ([governance] data_protection_roles, default dpo), named by --by.
+
+Example:
+  charter request complete 1 --outcome "export sent" --by "Cora Sec" --config charter.toml"#
+    )]
     Complete {
         /// The request's id.
         id: i64,
         /// What was done.
         #[arg(long)]
         outcome: String,
-        /// The day (default today).
+        /// The day (default today). A date in the pack's zone, e.g. 2026-07-31 (a time there stands
+        /// for its day).
         #[arg(long, value_name = "DATE")]
         on: Option<String>,
     },
     /// Refuse a request: give reasons and the right to complain to the ICO.
-    ///
-    /// Example: charter request refuse 1 --reason "manifestly unfounded; you may complain to the ICO" --by "Cora Sec" --config charter.toml
+    #[command(
+        after_help = r#"Who may: a person holding a data protection role ([governance] data_protection_roles, default dpo), named by --by.
+
+Example:
+  charter request refuse 1 --reason "manifestly unfounded; you may complain to the ICO" --by "Cora Sec" --config charter.toml"#
+    )]
     Refuse {
         /// The request's id.
         id: i64,
         /// Why, and the right to complain to the ICO.
         #[arg(long)]
         reason: String,
-        /// The day (default today).
+        /// The day (default today). A date in the pack's zone, e.g. 2026-07-31 (a time there stands
+        /// for its day).
         #[arg(long, value_name = "DATE")]
         on: Option<String>,
     },
     /// Every request with its one-month clock.
-    ///
-    /// Example: charter request list --config charter.toml
+    #[command(
+        after_help = r#"Who may: anyone who can open the store (reading is not limited by role).
+
+Example:
+  charter request list --config charter.toml"#
+    )]
     List,
 }
 
@@ -588,21 +665,30 @@ pub struct LeaverCmd {
 
 #[derive(Debug, Subcommand)]
 enum Leaver {
-    /// Open a leaver's checklist (a register keeper, a device approver or their line manager).
-    ///
-    /// Example: charter leaver open "Pat Jones" --leaving 2026-07-31 --by "Hana HR" --config charter.toml
+    /// Open a leaver's checklist and record their last day.
+    #[command(
+        after_help = r#"Who may: a person holding a register role or a device approver role ([governance] register_roles, device_approvers), or the leaver's line manager, named by --by.
+
+Example:
+  charter leaver open "Pat Jones" --leaving 2026-07-31 --by "Hana HR" --config charter.toml"#
+    )]
     Open {
         /// Who is leaving: id, full name or email address.
         person: String,
-        /// Last day (a date in the pack's zone).
+        /// Their last day. A date in the pack's zone, e.g. 2026-07-31 (a time there stands for its
+        /// day).
         #[arg(long, value_name = "DATE")]
         leaving: String,
     },
     /// Tick one item: `equipment_returned`, `credentials_handed_over`, `accounts_disabled`,
     /// `social_handed_over`. Each is checked (no device still held, lost or stolen; no social
     /// account still owned); ticking `accounts_disabled` disables every account.
-    ///
-    /// Example: charter leaver tick 1 equipment_returned --by "Ian Tech" --config charter.toml
+    #[command(
+        after_help = r#"Who may: a person named by --by, never the leaver. equipment_returned and accounts_disabled: a device approver ([governance] device_approvers); social_handed_over: a social media approver ([governance] social_media_approvers); credentials_handed_over: either, or the leaver's line manager.
+
+Example:
+  charter leaver tick 1 equipment_returned --by "Ian Tech" --config charter.toml"#
+    )]
     Tick {
         /// The checklist's id.
         id: i64,
@@ -611,15 +697,23 @@ enum Leaver {
     },
     /// Close the checklist once every item is ticked: the person is marked left, and their
     /// accounts and removable-media authorisations end.
-    ///
-    /// Example: charter leaver close 1 --by "Ian Tech" --config charter.toml
+    #[command(
+        after_help = r#"Who may: a person holding a device approver or social media approver role ([governance] device_approvers, social_media_approvers), named by --by.
+
+Example:
+  charter leaver close 1 --by "Ian Tech" --config charter.toml"#
+    )]
     Close {
         /// The checklist's id.
         id: i64,
     },
     /// Every checklist, with its leaving date as a deadline.
-    ///
-    /// Example: charter leaver list --config charter.toml
+    #[command(
+        after_help = r#"Who may: anyone who can open the store (reading is not limited by role).
+
+Example:
+  charter leaver list --config charter.toml"#
+    )]
     List,
 }
 

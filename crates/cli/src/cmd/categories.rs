@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
 
-use charter_engine::web::{EntryKind, IndexBuilder, Target, index::SourceKind};
+use charter_engine::web::{EntryKind, IndexBuilder, index::SourceKind};
 use charter_policy::Category;
 
 use crate::exit::{CmdResult, Outcome};
@@ -16,12 +16,12 @@ use crate::exit::{CmdResult, Outcome};
 #[derive(Debug, Subcommand)]
 pub enum CategoriesCommand {
     /// Compile a squidGuard/UT1 directory (CATEGORY/domains, CATEGORY/urls) into an index.
-    ///
-    /// Example: charter categories build --from ../shared/categories/ut1 -o categories.idx
+    #[command(after_help = r#"Example:
+  charter categories build --from ../shared/categories/ut1 -o categories.idx"#)]
     Build(BuildArgs),
     /// Show the categories of a host or URL and the list entries that gave them.
-    ///
-    /// Example: charter categories lookup www.bet365.com --categories categories.idx
+    #[command(after_help = r#"Example:
+  charter categories lookup www.bet365.com --categories categories.idx"#)]
     Lookup(LookupArgs),
 }
 
@@ -123,8 +123,7 @@ fn build(args: &BuildArgs) -> CmdResult {
 fn lookup(args: &LookupArgs) -> CmdResult {
     let source = charter_engine::web::open_categories(&args.categories)
         .with_context(|| format!("cannot open categories `{}`", args.categories.display()))?;
-    let target = Target::parse(&args.target)
-        .map_err(|e| anyhow::anyhow!("cannot look up `{}`: {e}", args.target))?;
+    let target = charter_engine::web::parse_web_address(&args.target)?;
     let classification = source.classify(&target);
     let matches = source.explain(&target);
     let kind = |k: EntryKind| match k {

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use charter_engine::Context;
-use charter_engine::web::{Builtin, CategorySource, WebRequest};
+use charter_engine::web::{Builtin, CategorySource, WebRequest, parse_web_address};
 use clap::{Args, Subcommand};
 
 use crate::decision::{load_engine, parse_at, print_decision};
@@ -14,16 +14,16 @@ use crate::exit::{CmdResult, Outcome};
 #[derive(Debug, Subcommand)]
 pub enum CheckCommand {
     /// Decide one web request: its categories, the rules that match and the verdict.
-    ///
-    /// Example: charter check url https://www.bet365.com/ --policy policies/iimts.toml --at 2026-06-15T10:00:00+01:00
+    #[command(after_help = r#"Example:
+  charter check url https://www.bet365.com/ --policy policies/iimts.toml --at 2026-06-15T10:00:00+01:00"#)]
     Url(UrlArgs),
     /// Decide one mail message: every mail check the pack applies, and the verdict.
-    ///
-    /// Example: charter check mail message.eml --policy policies/allsorts.toml --direction outbound
+    #[command(after_help = r#"Example:
+  charter check mail message.eml --policy policies/allsorts.toml --direction outbound"#)]
     Mail(crate::cmd::mail::CheckMailArgs),
     /// Decide an installation of software against the software register's approved list.
-    ///
-    /// Example: charter check software uTorrent --user ann --config charter.toml
+    #[command(after_help = r#"Example:
+  charter check software uTorrent --user ann --config charter.toml"#)]
     Software(crate::cmd::activity::SoftwareArgs),
 }
 
@@ -45,9 +45,9 @@ pub struct UrlArgs {
     /// The user's roles, comma-separated (such as `staff,marketing`).
     #[arg(long, value_name = "a,b", value_delimiter = ',')]
     roles: Vec<String>,
-    /// When the request is made: RFC 3339 (`2026-06-15T10:00:00+01:00`), or a local time
-    /// without offset (`2026-06-15T10:00`) read in the pack's time zone. Default: now.
-    #[arg(long, value_name = "RFC3339")]
+    /// When the request is made (default now). A time without an offset is local time in the pack's
+    /// zone, e.g. 2026-06-15T10:00; one with an offset (2026-06-15T10:00:00+01:00) is exact.
+    #[arg(long, value_name = "TIME")]
     at: Option<String>,
     /// Print the decision as JSON.
     #[arg(long)]
@@ -75,7 +75,11 @@ pub fn open_categories(path: Option<&Path>) -> anyhow::Result<Box<dyn CategorySo
 }
 
 fn check_url(args: &UrlArgs) -> CmdResult {
+    // What the person typed is checked before anything else: a verdict about a "host" read
+    // out of `javascript:alert(1)` would be an answer to a question nobody asked.
+    parse_web_address(&args.url)?;
     let engine = load_engine(&args.policy)?;
+    engine.pack().check_roles(&args.roles)?;
     let at = parse_at(args.at.as_deref(), engine.pack().windows.time_zone())?;
     let source = open_categories(args.categories.as_deref())?;
     let ctx = Context::new(args.user.clone(), args.roles.clone(), at);

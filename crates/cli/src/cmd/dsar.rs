@@ -26,9 +26,13 @@ pub struct DsarCmd {
 enum Dsar {
     /// Write everything held about a person to DIR: `export.json` and `summary.html`, a
     /// document that can be sent to them. Reading their monitoring records is logged in the
-    /// audit chain. Needs a data protection role.
-    ///
-    /// Example: charter dsar export --person "Pat Jones" -o dsar-pat --by "Cora Sec" --config charter.toml
+    /// audit chain.
+    #[command(
+        after_help = r#"Who may: a person holding a data protection role ([governance] data_protection_roles, default dpo), named by --by.
+
+Example:
+  charter dsar export --person "Pat Jones" -o dsar-pat --by "Cora Sec" --config charter.toml"#
+    )]
     Export {
         /// Whose: id, full name or email address.
         #[arg(long, value_name = "PERSON")]
@@ -39,9 +43,13 @@ enum Dsar {
     },
     /// Erase what may be erased about a person who has left. Without `--confirm` it only
     /// shows what it would erase and what it keeps; with `--confirm "<their full name>"` it
-    /// erases. Needs a data protection role.
-    ///
-    /// Example: charter dsar erase --person 7 --confirm "Pat Jones" --by "Cora Sec" --config charter.toml
+    /// erases.
+    #[command(
+        after_help = r#"Who may: a person holding a data protection role ([governance] data_protection_roles, default dpo), named by --by.
+
+Example:
+  charter dsar erase --person 7 --confirm "Pat Jones" --by "Cora Sec" --config charter.toml"#
+    )]
     Erase {
         /// Whom: id, full name or email address.
         #[arg(long, value_name = "PERSON")]

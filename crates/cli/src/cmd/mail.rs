@@ -9,7 +9,7 @@ use anyhow::Context as _;
 use clap::Args;
 
 use charter_engine::Context;
-use charter_engine::mail::{Envelope, MailInput, MailLimits};
+use charter_engine::mail::{Envelope, MailInput, MailLimits, check_message};
 use charter_policy::Direction;
 
 use crate::decision::{load_engine, parse_at, print_decision, with_site_domains};
@@ -45,8 +45,9 @@ pub struct CheckMailArgs {
     /// Envelope recipient (`RCPT TO`), repeatable; default: To, Cc and Bcc.
     #[arg(long, value_name = "ADDR")]
     pub rcpt: Vec<String>,
-    /// When the message is sent: RFC 3339, or a local time in the pack's time zone. Default: now.
-    #[arg(long, value_name = "RFC3339")]
+    /// When the message is sent (default now). A time without an offset is local time in the pack's
+    /// zone, e.g. 2026-06-15T10:00; one with an offset (2026-06-15T10:00:00+01:00) is exact.
+    #[arg(long, value_name = "TIME")]
     pub at: Option<String>,
     /// Print the decision as JSON.
     #[arg(long)]
@@ -88,11 +89,18 @@ pub fn read_message(file: &str) -> anyhow::Result<Vec<u8>> {
 /// Runs `charter check mail`.
 pub fn check_mail(args: &CheckMailArgs) -> CmdResult {
     let mut engine = load_engine(&args.policy)?;
+    engine.pack().check_roles(&args.roles)?;
     if let Some(config) = &args.config {
         engine = with_site_domains(&engine, config, "charter check mail")?;
     }
     let at = parse_at(args.at.as_deref(), engine.pack().windows.time_zone())?;
     let raw = read_message(&args.file)?;
+    let subject = if args.file == "-" {
+        "(standard input)"
+    } else {
+        &args.file
+    };
+    check_message(&raw).map_err(|e| anyhow::anyhow!("`{subject}` is {e}"))?;
     let envelope = Envelope {
         mail_from: args.mail_from.clone(),
         rcpt_to: args.rcpt.clone(),
@@ -107,11 +115,6 @@ pub fn check_mail(args: &CheckMailArgs) -> CmdResult {
     let decision = engine
         .decide_mail_with(&ctx, &input, &MailLimits::default())
         .decision;
-    let subject = if args.file == "-" {
-        "(standard input)"
-    } else {
-        &args.file
-    };
     print_decision(&decision, subject, args.json)?;
     Ok(Outcome::Success)
 }

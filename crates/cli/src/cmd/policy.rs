@@ -20,11 +20,16 @@ pub enum PolicyCommand {
     ///
     /// Errors (exit 1): unknown keys, categories or checks, bad times and dates, duplicate
     /// rule ids, rules without a clause, unfilled template placeholders such as
-    /// `[INSERT ROLE OR POSITION]`, contradictory rules. Warnings: an overdue review; mail
-    /// rules that need the organisation's mail domains when neither the pack nor
-    /// `--config`'s charter.toml names them. Advisories: forced periodic password changes.
+    /// `[INSERT ROLE OR POSITION]`, contradictory rules, roles the pack does not declare.
+    /// Warnings: an overdue review; mail rules that need the organisation's mail domains when
+    /// neither the pack nor `--config`'s charter.toml names them; rules naming roles in a pack
+    /// that declares none. Advisories: forced periodic password changes.
+    #[command(after_help = r#"Example:
+  charter policy lint policies/iimts.toml policies/itec.toml"#)]
     Lint(LintArgs),
     /// Print a readable summary of a pack: windows, and rules by area with their clauses.
+    #[command(after_help = r#"Example:
+  charter policy show policies/iimts.toml"#)]
     Show(ShowArgs),
 }
 

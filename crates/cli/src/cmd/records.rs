@@ -34,20 +34,27 @@ enum Records {
     /// What `serve`'s spool has done: decisions received, spooled and dropped; records
     /// stored, cleaned and set aside; how much waits for the store. Reads the spool's files,
     /// not the store, so it answers while the store is down.
-    ///
-    /// Example: charter records stats --config charter.toml --json
+    #[command(
+        after_help = r#"Who may: anyone who can read serve's spool directory (the store is not opened).
+
+Example:
+  charter records stats --config charter.toml --json"#
+    )]
     Stats,
 }
 
 /// The subcommands that work on the store.
 #[derive(Debug, Subcommand)]
 enum InStore {
-    /// Show one person's monitoring records (newest first), for a reason. Needs the pack's
-    /// compliance role (`--by`). The audit chain logs who read whose records and why, and
-    /// the person gets a notice (`people notices`) unless the reason is a confidential
-    /// investigation.
-    ///
-    /// Example: charter records list --person "Pat Jones" --reason "suspected excessive personal use" --by "Cora Sec" --config charter.toml
+    /// Show one person's monitoring records (newest first), for a reason. The audit chain logs
+    /// who read whose records and why, and the person gets a notice (`people notices`) unless
+    /// the reason is a confidential investigation.
+    #[command(
+        after_help = r#"Who may: a person holding a compliance role ([governance] compliance_roles, default compliance), named by --by, with a --reason.
+
+Example:
+  charter records list --person "Pat Jones" --reason "suspected excessive personal use" --by "Cora Sec" --config charter.toml"#
+    )]
     List {
         /// Whose records: their id, full name or account name (an email address, a login).
         #[arg(long, value_name = "PERSON")]
@@ -59,10 +66,12 @@ enum InStore {
         /// A confidential investigation: the person is not told.
         #[arg(long)]
         confidential: bool,
-        /// From this time (RFC 3339, or local time in the pack's zone).
+        /// From this time. A time without an offset is local time in the pack's
+        /// zone, e.g. 2026-06-15T10:00; one with an offset (2026-06-15T10:00:00+01:00) is exact.
         #[arg(long, value_name = "TIME")]
         since: Option<String>,
-        /// Before this time (RFC 3339, or local time in the pack's zone).
+        /// Before this time. A time without an offset is local time in the pack's
+        /// zone, e.g. 2026-06-15T10:00; one with an offset (2026-06-15T10:00:00+01:00) is exact.
         #[arg(long, value_name = "TIME")]
         until: Option<String>,
         /// At most this many.
@@ -73,16 +82,30 @@ enum InStore {
         flagged: bool,
     },
     /// Import records from a JSON-lines file, in batches; prints each committed batch.
+    #[command(
+        after_help = r#"Who may: anyone who can open the store; the audit chain records the operator, or the person named by --by, as the writer.
+
+Example:
+  charter records import records.jsonl --batch 5000 --config charter.toml"#
+    )]
     Import {
+        /// The file: one JSON record a line (`at`, `user`, `source`, `subject`, `verdict`, ...).
         file: PathBuf,
+        /// Records committed in one transaction.
         #[arg(long, default_value_t = 10_000)]
         batch: usize,
     },
     /// Delete records older than the pack's retention period (or `--before`) and log it.
-    /// The operator or the pack's data protection role may.
+    #[command(
+        after_help = r#"Who may: the operator (no --by), or a person holding a data protection role ([governance] data_protection_roles, default dpo).
+
+Example:
+  charter records purge --config charter.toml"#
+    )]
     Purge {
-        /// Delete records before this time instead of the pack's period (RFC 3339, or local
-        /// time in the pack's zone).
+        /// Delete records before this time instead of the pack's period. A time without an offset
+        /// is local time in the pack's zone, e.g. 2026-06-15T10:00; one with an offset
+        /// (2026-06-15T10:00:00+01:00) is exact.
         #[arg(long, value_name = "TIME")]
         before: Option<String>,
     },

@@ -44,9 +44,13 @@ pub struct PeopleCmd {
 #[derive(Debug, Subcommand)]
 enum People {
     /// Add a person; `--email` also makes their address by the pack's naming convention (both
-    /// or neither are recorded). Needs a register role, or the operator.
-    ///
-    /// Example: charter people add --first Smith --last Brown --roles management --location uk --email --config charter.toml
+    /// or neither are recorded). Roles must be ones the pack declares ([organisation] roles).
+    #[command(
+        after_help = r#"Who may: the operator (no --by), or a person holding a register role ([governance] register_roles, default hr).
+
+Example:
+  charter people add --first Smith --last Brown --roles management --location uk --email --config charter.toml"#
+    )]
     Add {
         /// Given name.
         #[arg(long)]
@@ -60,37 +64,52 @@ enum People {
         /// Code of the geographical location (`uk`).
         #[arg(long)]
         location: Option<String>,
-        /// Roles, comma-separated (`management`, `staff`, `external`, `hr_manager`, ...).
+        /// Roles, comma-separated (`staff,marketing`); each one the pack declares in
+        /// [organisation] roles.
         #[arg(long, value_delimiter = ',')]
         roles: Vec<String>,
         /// Line manager: id, full name or email address.
         #[arg(long, value_name = "PERSON")]
         manager: Option<String>,
-        /// First day (`2026-04-01`).
-        #[arg(long)]
+        /// Their first day. A date in the pack's zone, e.g. 2026-07-31 (a time there stands for its
+        /// day).
+        #[arg(long, value_name = "DATE")]
         start: Option<String>,
         /// Make their email address now.
         #[arg(long)]
         email: bool,
     },
     /// Everyone in the register.
-    ///
-    /// Example: charter people list --config charter.toml
+    #[command(
+        after_help = r#"Who may: anyone who can open the store (reading is not limited by role).
+
+Example:
+  charter people list --config charter.toml"#
+    )]
     List,
     /// One person with their accounts.
-    ///
-    /// Example: charter people show "Pat Jones" --config charter.toml
+    #[command(
+        after_help = r#"Who may: anyone who can open the store (reading is not limited by role).
+
+Example:
+  charter people show "Pat Jones" --config charter.toml"#
+    )]
     Show {
         /// Id, full name or email address.
         person: String,
     },
     /// Change roles, manager, department, location or leaving date.
-    ///
-    /// Example: charter people update 3 --roles staff,marketing --config charter.toml
+    #[command(
+        after_help = r#"Who may: the operator (no --by), or a person holding a register role ([governance] register_roles, default hr).
+
+Example:
+  charter people update 3 --roles staff,marketing --config charter.toml"#
+    )]
     Update {
         /// Id, full name or email address.
         person: String,
-        /// New roles, comma-separated (replacing the old).
+        /// New roles, comma-separated, replacing the old; each one the pack declares in
+        /// [organisation] roles.
         #[arg(long, value_delimiter = ',')]
         roles: Option<Vec<String>>,
         /// New line manager: id, full name or email address.
@@ -102,20 +121,29 @@ enum People {
         /// New location code.
         #[arg(long)]
         location: Option<String>,
-        /// Leaving date (`2026-12-31`).
-        #[arg(long)]
+        /// Their leaving date. A date in the pack's zone, e.g. 2026-07-31 (a time there stands for
+        /// its day).
+        #[arg(long, value_name = "DATE")]
         leaving: Option<String>,
     },
     /// Make a person's email address by the pack's naming convention.
-    ///
-    /// Example: charter people email "Pat Jones" --config charter.toml
+    #[command(
+        after_help = r#"Who may: the operator (no --by), or a person holding a register role or a device approver role ([governance] register_roles, device_approvers).
+
+Example:
+  charter people email "Pat Jones" --config charter.toml"#
+    )]
     Email {
         /// Id, full name or email address.
         person: String,
     },
     /// The messages left for a person: who read their monitoring records, when and why.
-    ///
-    /// Example: charter people notices "Pat Jones" --config charter.toml
+    #[command(
+        after_help = r#"Who may: anyone who can open the store (reading is not limited by role).
+
+Example:
+  charter people notices "Pat Jones" --config charter.toml"#
+    )]
     Notices {
         /// Id, full name or email address.
         person: String,
@@ -272,8 +300,12 @@ pub struct AccountsCmd {
 #[derive(Debug, Subcommand)]
 enum Accounts {
     /// Add an account (`login`, `vpn`, ...) for a person.
-    ///
-    /// Example: charter accounts add "Pat Jones" --system login --name pjones --config charter.toml
+    #[command(
+        after_help = r#"Who may: the operator (no --by), or a person holding a register role or a device approver role ([governance] register_roles, device_approvers).
+
+Example:
+  charter accounts add "Pat Jones" --system login --name pjones --config charter.toml"#
+    )]
     Add {
         /// Id, full name or email address.
         person: String,
@@ -285,8 +317,12 @@ enum Accounts {
         name: String,
     },
     /// Disable one account.
-    ///
-    /// Example: charter accounts disable 4 --config charter.toml
+    #[command(
+        after_help = r#"Who may: the operator (no --by), or a person holding a register role or a device approver role ([governance] register_roles, device_approvers).
+
+Example:
+  charter accounts disable 4 --config charter.toml"#
+    )]
     Disable {
         /// The account's id (`people show` lists them).
         id: i64,
@@ -351,8 +387,12 @@ pub struct DevicesCmd {
 #[derive(Debug, Subcommand)]
 enum Devices {
     /// Register a device (in stock, or assigned with `--assignee`).
-    ///
-    /// Example: charter devices add --serial SN-1 --kind laptop --encrypted --config charter.toml
+    #[command(
+        after_help = r#"Who may: the operator (no --by), or a person holding a device approver role ([governance] device_approvers).
+
+Example:
+  charter devices add --serial SN-1 --kind laptop --encrypted --config charter.toml"#
+    )]
     Add {
         /// Serial number (unique).
         #[arg(long)]
@@ -374,12 +414,20 @@ enum Devices {
         note: Option<String>,
     },
     /// Every device.
-    ///
-    /// Example: charter devices list --config charter.toml
+    #[command(
+        after_help = r#"Who may: anyone who can open the store (reading is not limited by role).
+
+Example:
+  charter devices list --config charter.toml"#
+    )]
     List,
-    /// Give a device to a person (device approvers only).
-    ///
-    /// Example: charter devices assign 1 --to "Pat Jones" --by "Ian Tech" --config charter.toml
+    /// Give a device to a person.
+    #[command(
+        after_help = r#"Who may: a person holding a device approver role ([governance] device_approvers), named by --by.
+
+Example:
+  charter devices assign 1 --to "Pat Jones" --by "Ian Tech" --config charter.toml"#
+    )]
     Assign {
         /// The device's id.
         id: i64,
@@ -388,8 +436,12 @@ enum Devices {
         to: String,
     },
     /// Report a device lost or stolen: opens an incident.
-    ///
-    /// Example: charter devices lost 1 --stolen --description "taken from a car" --by "Pat Jones" --config charter.toml
+    #[command(
+        after_help = r#"Who may: any person in the register who is still here, named by --by (the reporter).
+
+Example:
+  charter devices lost 1 --stolen --description "taken from a car" --by "Pat Jones" --config charter.toml"#
+    )]
     Lost {
         /// The device's id.
         id: i64,
@@ -401,15 +453,23 @@ enum Devices {
         description: String,
     },
     /// Take a device back (also a lost one found again).
-    ///
-    /// Example: charter devices return 1 --by "Ian Tech" --config charter.toml
+    #[command(
+        after_help = r#"Who may: a person holding a device approver role ([governance] device_approvers), named by --by.
+
+Example:
+  charter devices return 1 --by "Ian Tech" --config charter.toml"#
+    )]
     Return {
         /// The device's id.
         id: i64,
     },
     /// Write a device off (a lost or stolen one once its incident is closed).
-    ///
-    /// Example: charter devices retire 1 --reason "stolen, not recovered" --by "Ian Tech" --config charter.toml
+    #[command(
+        after_help = r#"Who may: a person holding a device approver role ([governance] device_approvers), named by --by.
+
+Example:
+  charter devices retire 1 --reason "stolen, not recovered" --by "Ian Tech" --config charter.toml"#
+    )]
     Retire {
         /// The device's id.
         id: i64,
@@ -418,8 +478,12 @@ enum Devices {
         reason: String,
     },
     /// Authorise a person to attach removable media or third-party hardware.
-    ///
-    /// Example: charter devices authorise-media --person "Pat Jones" --description "Kingston USB 32 GB" --reason "site visits" --by "Ian Tech" --config charter.toml
+    #[command(
+        after_help = r#"Who may: a person holding a device approver role ([governance] device_approvers), named by --by.
+
+Example:
+  charter devices authorise-media --person "Pat Jones" --description "Kingston USB 32 GB" --reason "site visits" --by "Ian Tech" --config charter.toml"#
+    )]
     AuthoriseMedia {
         /// Who: id, full name or email address.
         #[arg(long, value_name = "PERSON")]
@@ -430,20 +494,29 @@ enum Devices {
         /// Why.
         #[arg(long)]
         reason: String,
-        /// Last day it holds (`2026-12-31`).
-        #[arg(long)]
+        /// The last day it holds (default: until revoked). A date in the pack's zone, e.g.
+        /// 2026-07-31 (a time there stands for its day).
+        #[arg(long, value_name = "DATE")]
         expires: Option<String>,
     },
     /// Withdraw a removable-media authorisation.
-    ///
-    /// Example: charter devices revoke-media 2 --by "Ian Tech" --config charter.toml
+    #[command(
+        after_help = r#"Who may: a person holding a device approver role ([governance] device_approvers), named by --by.
+
+Example:
+  charter devices revoke-media 2 --by "Ian Tech" --config charter.toml"#
+    )]
     RevokeMedia {
         /// The authorisation's id.
         id: i64,
     },
     /// Removable-media authorisations.
-    ///
-    /// Example: charter devices media --config charter.toml
+    #[command(
+        after_help = r#"Who may: anyone who can open the store (reading is not limited by role).
+
+Example:
+  charter devices media --config charter.toml"#
+    )]
     Media,
 }
 
@@ -607,8 +680,12 @@ pub struct SoftwareCmd {
 enum Software {
     /// Ask to install software (for yourself, or as line manager or register keeper for
     /// someone else).
-    ///
-    /// Example: charter software request --person "Pat Jones" --name Inkscape --reason diagrams --by "Pat Jones" --config charter.toml
+    #[command(
+        after_help = r#"Who may: the person themselves (--by them), their line manager, a software approver or a register role ([governance] software_approvers, register_roles), or the operator (no --by).
+
+Example:
+  charter software request --person "Pat Jones" --name Inkscape --reason diagrams --by "Pat Jones" --config charter.toml"#
+    )]
     Request {
         /// For whom: id, full name or email address.
         #[arg(long, value_name = "PERSON")]
@@ -620,9 +697,13 @@ enum Software {
         #[arg(long)]
         reason: String,
     },
-    /// Approve a request (software approvers only).
-    ///
-    /// Example: charter software approve 1 --reason "free licence" --by "Ian Tech" --config charter.toml
+    /// Approve a request.
+    #[command(
+        after_help = r#"Who may: a person holding a software approver role ([governance] software_approvers), named by --by.
+
+Example:
+  charter software approve 1 --reason "free licence" --by "Ian Tech" --config charter.toml"#
+    )]
     Approve {
         /// The request's id.
         id: i64,
@@ -630,9 +711,13 @@ enum Software {
         #[arg(long)]
         reason: String,
     },
-    /// Refuse a request (software approvers only).
-    ///
-    /// Example: charter software refuse 1 --reason "not licensed for business use" --by "Ian Tech" --config charter.toml
+    /// Refuse a request.
+    #[command(
+        after_help = r#"Who may: a person holding a software approver role ([governance] software_approvers), named by --by.
+
+Example:
+  charter software refuse 1 --reason "not licensed for business use" --by "Ian Tech" --config charter.toml"#
+    )]
     Refuse {
         /// The request's id.
         id: i64,
@@ -641,12 +726,20 @@ enum Software {
         reason: String,
     },
     /// Every request.
-    ///
-    /// Example: charter software list --config charter.toml
+    #[command(
+        after_help = r#"Who may: anyone who can open the store (reading is not limited by role).
+
+Example:
+  charter software list --config charter.toml"#
+    )]
     List,
     /// The approved list (what the engine's `unauthorised_software` check allows).
-    ///
-    /// Example: charter software approved --config charter.toml
+    #[command(
+        after_help = r#"Who may: anyone who can open the store (reading is not limited by role).
+
+Example:
+  charter software approved --config charter.toml"#
+    )]
     Approved,
 }
 
@@ -717,9 +810,13 @@ pub struct SocialCmd {
 
 #[derive(Debug, Subcommand)]
 enum Social {
-    /// Register an official account (social media approvers only; two-factor must be on).
-    ///
-    /// Example: charter social add --platform linkedin --handle iimts --owner "Sam Social" --custodian "Ian Tech" --two-factor --by "Hana HR" --config charter.toml
+    /// Register an official account (two-factor sign-in must be on).
+    #[command(
+        after_help = r#"Who may: a person holding a social media approver role ([governance] social_media_approvers), named by --by.
+
+Example:
+  charter social add --platform linkedin --handle iimts --owner "Sam Social" --custodian "Ian Tech" --two-factor --by "Hana HR" --config charter.toml"#
+    )]
     Add {
         /// `linkedin`, `x`, ...
         #[arg(long)]
@@ -738,8 +835,12 @@ enum Social {
         two_factor: bool,
     },
     /// Let another person post from it.
-    ///
-    /// Example: charter social authorise 1 --person "Pat Jones" --by "Hana HR" --config charter.toml
+    #[command(
+        after_help = r#"Who may: a person holding a social media approver role ([governance] social_media_approvers), named by --by.
+
+Example:
+  charter social authorise 1 --person "Pat Jones" --by "Hana HR" --config charter.toml"#
+    )]
     Authorise {
         /// The account's id.
         id: i64,
@@ -748,8 +849,12 @@ enum Social {
         person: String,
     },
     /// Hand it over with its credentials.
-    ///
-    /// Example: charter social handover 1 --owner "Hana HR" --custodian "Ian Tech" --by "Hana HR" --config charter.toml
+    #[command(
+        after_help = r#"Who may: a person holding a social media approver role ([governance] social_media_approvers), named by --by.
+
+Example:
+  charter social handover 1 --owner "Hana HR" --custodian "Ian Tech" --by "Hana HR" --config charter.toml"#
+    )]
     Handover {
         /// The account's id.
         id: i64,
@@ -761,8 +866,12 @@ enum Social {
         custodian: String,
     },
     /// Every official account.
-    ///
-    /// Example: charter social list --config charter.toml
+    #[command(
+        after_help = r#"Who may: anyone who can open the store (reading is not limited by role).
+
+Example:
+  charter social list --config charter.toml"#
+    )]
     List,
 }
 
@@ -843,8 +952,12 @@ pub struct AcksCmd {
 #[derive(Debug, Subcommand)]
 enum Acks {
     /// Publish a version of the written policy (its exact text, hashed).
-    ///
-    /// Example: charter acks publish --version 3 --text policy.txt --material --config charter.toml
+    #[command(
+        after_help = r#"Who may: the operator (no --by), or a person holding a register role ([governance] register_roles, default hr).
+
+Example:
+  charter acks publish --version 3 --text policy.txt --material --config charter.toml"#
+    )]
     Publish {
         /// Version label (`3`, `2021-02`).
         #[arg(long)]
@@ -857,12 +970,20 @@ enum Acks {
         material: bool,
     },
     /// Policy versions.
-    ///
-    /// Example: charter acks versions --config charter.toml
+    #[command(
+        after_help = r#"Who may: anyone who can open the store (reading is not limited by role).
+
+Example:
+  charter acks versions --config charter.toml"#
+    )]
     Versions,
     /// Record that a person acknowledged the text in FILE (what they were shown).
-    ///
-    /// Example: charter acks sign --person "Pat Jones" --policy-version 1 --text policy.txt --by "Pat Jones" --config charter.toml
+    #[command(
+        after_help = r#"Who may: the person themselves (--by them); the operator (no --by) or a register role ([governance] register_roles) may record a signed paper form.
+
+Example:
+  charter acks sign --person "Pat Jones" --policy-version 1 --text policy.txt --by "Pat Jones" --config charter.toml"#
+    )]
     Sign {
         /// Who: id, full name or email address.
         #[arg(long, value_name = "PERSON")]
@@ -882,16 +1003,25 @@ enum Acks {
     },
     /// Who owes an acknowledgement, briefing or induction, and by when (as of `--on`, a time
     /// or date in the pack's zone; default now), and when the policy is due for review.
-    ///
-    /// Example: charter acks due --config charter.toml
+    #[command(
+        after_help = r#"Who may: anyone who can open the store (reading is not limited by role).
+
+Example:
+  charter acks due --config charter.toml"#
+    )]
     Due {
-        /// As of this time or date.
+        /// As of this time (default now). A time without an offset is local time in the pack's
+        /// zone, e.g. 2026-06-15T10:00; one with an offset (2026-06-15T10:00:00+01:00) is exact.
         #[arg(long, value_name = "TIME")]
         on: Option<String>,
     },
     /// When the written policy is due for review.
-    ///
-    /// Example: charter acks review --config charter.toml
+    #[command(
+        after_help = r#"Who may: anyone who can open the store (reading is not limited by role).
+
+Example:
+  charter acks review --config charter.toml"#
+    )]
     Review,
 }
 

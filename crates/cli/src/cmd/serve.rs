@@ -18,8 +18,9 @@ pub struct ServeArgs {
     /// The configuration file.
     #[arg(long, value_name = "FILE", default_value = "charter.toml")]
     config: PathBuf,
-    /// Decide as if it were this time (RFC 3339, or local time in the pack's zone), for
-    /// demonstrations; announced at start, since time windows then never move.
+    /// Decide as if it were this time, for demonstrations; announced at start, since time
+    /// windows then never move. A time without an offset is local time in the pack's zone, e.g.
+    /// 2026-06-15T10:00; one with an offset (2026-06-15T10:00:00+01:00) is exact.
     #[arg(long, value_name = "RFC3339")]
     at: Option<String>,
 }

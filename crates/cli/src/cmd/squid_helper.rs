@@ -36,10 +36,10 @@ pub struct SquidHelperArgs {
     /// The helper interface.
     #[arg(long, value_enum, default_value = "external-acl")]
     mode: HelperMode,
-    /// Decide as if it were this time (RFC 3339, or local time in the pack's zone), for
-    /// tests and demonstrations. Time windows then never move; the helper says so on stderr
-    /// at start.
-    #[arg(long, value_name = "RFC3339")]
+    /// Decide as if it were this time, for tests and demonstrations. Time windows then never
+    /// move; the helper says so on stderr at start. A time without an offset is local time in the
+    /// pack's zone, e.g. 2026-06-15T10:00; one with an offset (2026-06-15T10:00:00+01:00) is exact.
+    #[arg(long, value_name = "TIME")]
     at: Option<String>,
     /// Users' roles: a file of `user role,role` lines.
     #[arg(long, value_name = "FILE")]

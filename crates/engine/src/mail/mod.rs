@@ -5,10 +5,12 @@
 //! milter or as `charter check mail` reads them) and the SMTP envelope when known. It parses
 //! the message once with `mail-parser`, gathers [`facts`](Facts) within [`MailLimits`], and
 //! runs each mail rule whose direction, roles and window hold: a rule matches when one of its
-//! `checks` fires. Anything that cannot be checked within the limits (nesting, size, an
-//! encrypted archive, a zip bomb, the work [`Budget`] spent) becomes an `unscannable` fact
-//! rather than an error, so every message gets a decision, quickly, and a pack decides how
-//! strict to be with such messages.
+//! `checks` fires, with one finding for each check that fires. Anything that cannot be
+//! checked within the limits (nesting, size, an encrypted archive, a zip bomb, the work
+//! [`Budget`] spent) becomes an `unscannable` fact rather than an error, so every message
+//! gets a decision, quickly, and a pack decides how strict to be with such messages.
+//! [`check_message`] tells input that is no message at all (an image, an empty file) from a
+//! message, for callers that take files from people.
 //!
 //! Messages whose subject carries one of the pack's `personal_labels` get
 //! [`Privacy::HeadersOnly`](crate::Privacy::HeadersOnly); their findings never quote the body
@@ -18,6 +20,7 @@ pub mod attach;
 pub mod budget;
 mod facts;
 pub mod footer;
+mod message;
 
 use std::time::Duration;
 
@@ -28,6 +31,7 @@ use crate::{Context, Decision, Engine, Finding, Privacy};
 pub use attach::{ZipLimits, ZipReport, inspect_zip, inspect_zip_within};
 pub use budget::{Budget, Exhausted};
 pub use facts::{Facts, in_domains};
+pub use message::{NotAMessage, check_message};
 
 /// The SMTP envelope of a message, as far as the gateway knows it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -149,8 +153,10 @@ impl Engine {
         let findings = self
             .rules_in_force(Area::Mail, ctx)
             .filter(|rule| rule.direction.is_none_or(|d| d == facts.direction))
-            .filter_map(|rule| {
-                rule.checks.iter().find_map(|check| {
+            // Every check of a rule that fires is its own finding: an `invoice.pdf.exe` is
+            // both an executable and a double extension, and the record says both.
+            .flat_map(|rule| {
+                rule.checks.iter().filter_map(|check| {
                     facts
                         .fires_with_directory(self.pack(), rule, *check, input.directory)
                         .map(|message| Finding::of(rule, *check, message))
@@ -182,11 +188,11 @@ impl Engine {
         let findings = self
             .rules_in_force(Area::Mail, ctx)
             .filter(|rule| rule.direction.is_none_or(|d| d == facts.direction))
-            .filter_map(|rule| {
+            .flat_map(|rule| {
                 rule.checks
                     .iter()
                     .filter(|c| ENVELOPE_CHECKS.contains(c))
-                    .find_map(|check| {
+                    .filter_map(|check| {
                         facts
                             .fires(self.pack(), rule, *check)
                             .map(|message| Finding::of(rule, *check, message))

@@ -241,6 +241,46 @@ fn double_extension_found() {
 }
 
 #[test]
+fn double_extension_is_its_own_finding_beside_executable() {
+    // A real executable named as a PDF: the content makes it an executable, the name a
+    // double extension, and the one rule carrying both checks reports both.
+    let d = decide(&with_attachment(
+        "invoice.pdf.exe",
+        "application/octet-stream",
+        &attach::tests::tiny_pe(),
+    ));
+    assert_eq!(
+        checks(&d),
+        [Check::ExecutableAttachment, Check::DoubleExtension],
+        "{d:?}"
+    );
+    assert_eq!(
+        d.findings[0].message,
+        "attachment invoice.pdf.exe is a Windows executable"
+    );
+    assert_eq!(
+        d.findings[1].message,
+        "attachment invoice.pdf.exe has a double extension"
+    );
+    assert!(d.findings.iter().all(|f| f.rule == "exe"));
+}
+
+#[test]
+fn double_extension_inside_a_zip_is_its_own_finding() {
+    let zip = attach::tests::zip_stored(&[("x.doc.scr", b"x")]);
+    let d = decide(&with_attachment("files.zip", "application/zip", &zip));
+    assert_eq!(
+        checks(&d),
+        [Check::ExecutableAttachment, Check::DoubleExtension],
+        "{d:?}"
+    );
+    assert_eq!(
+        d.findings[1].message,
+        "attachment x.doc.scr in files.zip has a double extension"
+    );
+}
+
+#[test]
 fn group_address_in_to() {
     let raw =
         format!("From: ann@acme.co.uk\r\nTo: staff@acme.co.uk\r\nSubject: x\r\n\r\nhello{FOOT}");

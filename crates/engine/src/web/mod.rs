@@ -1,10 +1,12 @@
 //! Web decisions: which categories and URL lists a request falls in, and what the pack's web
 //! rules make of that at that time for that person.
 
+mod address;
 mod builtin;
 pub mod index;
 mod target;
 
+pub use address::{NotWebAddress, parse_web_address};
 pub use builtin::Builtin;
 pub use index::{CategoryIndex, IndexBuilder, IndexError};
 pub use target::{Target, TargetError, normalise_host};
