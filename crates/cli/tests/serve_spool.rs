@@ -9,12 +9,21 @@ mod serve_support;
 use std::collections::HashSet;
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, MutexGuard, mpsc};
 use std::time::{Duration, Instant};
 
 use serve_support::*;
+
+/// The load tests run one at a time: each measures what one `serve` does under its own load,
+/// and on a small machine two of them at once would starve each other's writer threads.
+static UNDER_LOAD: Mutex<()> = Mutex::new(());
+
+fn one_load_at_a_time() -> MutexGuard<'static, ()> {
+    UNDER_LOAD
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 fn sqlite_url(dir: &Path) -> String {
     format!("sqlite://{}", dir.join("charter.db").display())
@@ -35,6 +44,7 @@ fn urls(answered: &[(String, Instant)]) -> Vec<String> {
 // --- SIGTERM right after a burst -------------------------------------------------------------
 
 fn sigterm_after_a_burst(url: &str, dir: &Path) {
+    let _alone = one_load_at_a_time();
     let cfg = config(dir, url, None);
     let serve = Serve::start(&cfg);
     let sent = load(serve.port, 4, 2500, "burst");
@@ -76,6 +86,7 @@ fn sigterm_after_a_burst_stores_every_record_postgres() {
 // --- SIGKILL under load ----------------------------------------------------------------------
 
 fn sigkill_under_load(url: &str, dir: &Path) {
+    let _alone = one_load_at_a_time();
     let cfg = config(dir, url, None);
     let serve = Serve::start(&cfg);
     let port = serve.port;
@@ -181,6 +192,7 @@ fn hold_write_lock(url: &str) -> mpsc::Sender<()> {
 }
 
 fn saturated_store(url: &str, dir: &Path) {
+    let _alone = one_load_at_a_time();
     let cfg = config(dir, url, None);
     let serve = Serve::start(&cfg);
     let release = hold_write_lock(url);
@@ -363,6 +375,7 @@ fn serve_starts_with_the_sqlite_directory_missing_and_catches_up_when_it_appears
 // --- Bad records ------------------------------------------------------------------------------
 
 fn bad_records_cost_only_themselves(url: &str, dir: &Path) {
+    let _alone = one_load_at_a_time();
     let cfg = config(dir, url, None);
     let serve = Serve::start(&cfg);
     let mut icap = Icap::connect(serve.port);
