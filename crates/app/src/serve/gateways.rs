@@ -2,6 +2,7 @@
 //! means that gateway is off. A port in use is an error at once, so `serve` stops with a
 //! clear message rather than running without that gateway.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use tokio::task::JoinSet;
@@ -51,15 +52,7 @@ pub(super) async fn start(
             local(&listener),
             server.istag()
         );
-        tasks.spawn(async move {
-            server
-                .serve(listener)
-                .await
-                .map_err(|cause| ServeError::Failed {
-                    what: "ICAP server",
-                    cause,
-                })
-        });
+        run(tasks, "ICAP server", server.serve(listener));
     }
     // Milter and Postfix policy service (docs/postfix.md).
     if let Some(cfg) = &config.milter {
@@ -78,15 +71,7 @@ pub(super) async fn start(
             "charter serve: listen={}: Milter started.",
             local(&listener)
         );
-        tasks.spawn(async move {
-            milter
-                .serve(listener)
-                .await
-                .map_err(|cause| ServeError::Failed {
-                    what: "milter",
-                    cause,
-                })
-        });
+        run(tasks, "milter", milter.serve(listener));
     }
     if let Some(cfg) = &config.policy_service {
         let service = Arc::new(
@@ -101,17 +86,22 @@ pub(super) async fn start(
             "charter serve: listen={}: Postfix policy service started.",
             local(&listener)
         );
-        tasks.spawn(async move {
-            service
-                .serve(listener)
-                .await
-                .map_err(|cause| ServeError::Failed {
-                    what: "policy service",
-                    cause,
-                })
-        });
+        run(tasks, "policy service", service.serve(listener));
     }
     Ok(())
+}
+
+/// Runs one gateway's accept loop in `tasks`; its failure stops `serve`, named by `what`.
+fn run(
+    tasks: &mut JoinSet<Result<(), ServeError>>,
+    what: &'static str,
+    serving: impl Future<Output = std::io::Result<()>> + Send + 'static,
+) {
+    tasks.spawn(async move {
+        serving
+            .await
+            .map_err(|cause| ServeError::Failed { what, cause })
+    });
 }
 
 /// The address a listener is bound to, for the log line that says it started.
