@@ -4,10 +4,7 @@
 //! dropped at the end. An unreachable server fails the test: it never skips.
 #![allow(dead_code, reason = "each test binary uses part of the helpers")]
 
-use std::sync::atomic::{AtomicU32, Ordering};
-
 use charter_app::App;
-use charter_store::Store;
 
 /// The pack every test runs with: London time, roles for each duty.
 pub const PACK: &str = r#"
@@ -56,89 +53,35 @@ compliance_roles = ["compliance"]
 breach_contact = "the Data Protection Officer"
 "#;
 
-pub fn admin_url() -> String {
-    std::env::var("CHARTER_TEST_PG")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
-}
+#[path = "../../../store/tests/common/db.rs"]
+mod store_db;
 
-static COUNTER: AtomicU32 = AtomicU32::new(0);
-
-/// An app under test and how to remove its database.
+/// An app under test over a fresh store, and how to remove its database.
 pub struct TestDb {
     pub app: App,
-    pub url: String,
-    cleanup: Option<(String, String)>,
-    _dir: Option<tempfile::TempDir>,
+    db: store_db::TestDb,
 }
 
 impl TestDb {
     pub async fn drop_db(self) {
-        self.app.store().close().await;
-        if let Some((admin, name)) = self.cleanup {
-            use sqlx::Connection as _;
-            if let Ok(mut c) = sqlx::PgConnection::connect(&admin).await {
-                let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                )))
-                .execute(&mut c)
-                .await;
-            }
-        }
+        self.db.drop_db().await;
     }
 }
 
-fn app(store: Store) -> App {
-    App::new(
-        charter_policy::parse(PACK, "test.toml").expect("the test pack loads"),
-        store,
-    )
+fn with_app(db: store_db::TestDb) -> TestDb {
+    let pack = charter_policy::parse(PACK, "test.toml").expect("the test pack loads");
+    TestDb {
+        app: App::new(pack, db.store.clone()),
+        db,
+    }
 }
 
 pub async fn sqlite() -> TestDb {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("charter.db").display());
-    let store = Store::open(&url).await.expect("open sqlite store");
-    TestDb {
-        app: app(store),
-        url,
-        cleanup: None,
-        _dir: Some(dir),
-    }
+    with_app(store_db::sqlite().await)
 }
 
 pub async fn postgres() -> TestDb {
-    use sqlx::Connection as _;
-    let admin = admin_url();
-    let mut c = sqlx::PgConnection::connect(&admin)
-        .await
-        .unwrap_or_else(|e| {
-            panic!("PostgreSQL is unreachable at {admin}: {e} (start it: .ci/setup/store.sh)")
-        });
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let name = format!(
-        "charter_app_test_{}_{}_{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::SeqCst),
-        nanos
-    );
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut c)
-        .await
-        .expect("create test database");
-    let url = match admin.rsplit_once('/') {
-        Some((base, _)) => format!("{base}/{name}"),
-        None => panic!("bad CHARTER_TEST_PG `{admin}`"),
-    };
-    let store = Store::open(&url).await.expect("open postgres store");
-    TestDb {
-        app: app(store),
-        url,
-        cleanup: Some((admin, name)),
-        _dir: None,
-    }
+    with_app(store_db::postgres().await)
 }
 
 /// Defines one test per engine from one async body taking `&App`.
