@@ -171,30 +171,19 @@ impl Config {
     }
 
     /// The store's URL, with a relative SQLite path taken from the directory of the config
-    /// file at `path`, as every other path in it is.
-    pub fn store_url(&self, path: &Path) -> String {
-        store_url(path, &self.store.url)
-    }
-}
-
-/// `url` with a relative SQLite path taken from the directory of the config file at
-/// `config_path`.
-pub fn store_url(config_path: &Path, url: &str) -> String {
-    match url.strip_prefix("sqlite://") {
-        Some(path) if !path.is_empty() && !Path::new(path).is_absolute() && path != ":memory:" => {
-            let base = config_path.parent().unwrap_or(Path::new("."));
-            format!("sqlite://{}", base.join(path).display())
+    /// file at `path`, as every other path in it is; refused when the SQLite file is one
+    /// anyone else on the machine could change (see [`refuse_world_writable`]). A PostgreSQL
+    /// server keeps its own files.
+    pub fn store_url(&self, path: &Path) -> Result<String, ConfigError> {
+        let url = &self.store.url;
+        match url.strip_prefix("sqlite://") {
+            Some(file) if !file.is_empty() && file != ":memory:" => {
+                let file = path.parent().unwrap_or(Path::new(".")).join(file);
+                refuse_world_writable(&file, "store")?;
+                Ok(format!("sqlite://{}", file.display()))
+            }
+            _ => Ok(url.clone()),
         }
-        _ => url.to_string(),
-    }
-}
-
-/// Refuses a SQLite store anyone else on the machine could change (see
-/// [`refuse_world_writable`]); a PostgreSQL server keeps its own files.
-pub fn refuse_exposed_store(url: &str) -> Result<(), ConfigError> {
-    match url.strip_prefix("sqlite://") {
-        Some(path) if path != ":memory:" => refuse_world_writable(Path::new(path), "store"),
-        _ => Ok(()),
     }
 }
 

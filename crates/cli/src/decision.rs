@@ -10,15 +10,27 @@ use jiff::tz::TimeZone;
 
 use charter_app::domains::{MailDomains, Source};
 use charter_engine::{Decision, Engine};
+use charter_policy::Pack;
 use charter_store::{Store, redact_url};
 
-use charter_app::config::{Config, refuse_exposed_store};
+use charter_app::config::Config;
 
-/// Loads a pack for deciding; any problem is unreadable input (exit 2).
+/// Loads a pack; any problem is unreadable input (exit 2).
+pub fn load_pack(path: &Path) -> anyhow::Result<Pack> {
+    charter_policy::load_file(path).with_context(|| format!("cannot use pack `{}`", path.display()))
+}
+
+/// Loads a pack for deciding.
 pub fn load_engine(path: &Path) -> anyhow::Result<Engine> {
-    let pack = charter_policy::load_file(path)
-        .with_context(|| format!("cannot use pack `{}`", path.display()))?;
-    Ok(Engine::new(pack))
+    Ok(Engine::new(load_pack(path)?))
+}
+
+/// Opens the store at `url` (from [`Config::store_url`]), naming it without its password
+/// when it cannot be opened.
+pub async fn open_store(url: &str) -> anyhow::Result<Store> {
+    Store::open(url)
+        .await
+        .with_context(|| format!("cannot open store `{}`", redact_url(url)))
 }
 
 /// `engine` with the mail domains of the site whose charter.toml is `config_path`, when its
@@ -34,16 +46,13 @@ pub fn with_site_domains(
     let domains = match MailDomains::named(engine, &config.domains) {
         Some(named) => named,
         None => {
-            let url = config.store_url(config_path);
-            refuse_exposed_store(&url)?;
+            let url = config.store_url(config_path)?;
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
                 .context("cannot start the async runtime")?;
             runtime.block_on(async {
-                let store = Store::open(&url)
-                    .await
-                    .with_context(|| format!("cannot open store `{}`", redact_url(&url)))?;
+                let store = open_store(&url).await?;
                 let found = MailDomains::find(engine, &config.domains, Some(&store)).await;
                 store.close().await;
                 anyhow::Ok(found)

@@ -34,7 +34,7 @@ use charter_store::{Store, redact_url};
 
 pub use error::ServeError;
 
-use crate::config::{Config, refuse_exposed_store, refuse_world_writable};
+use crate::config::{Config, refuse_world_writable};
 use crate::domains::MailDomains;
 use crate::gateway::{announce_fixed_clock, clock_from, load_pack_for_gateway};
 use gateways::Deciding;
@@ -76,8 +76,7 @@ impl Serve {
         if config.icap.is_none() && config.milter.is_none() && config.policy_service.is_none() {
             return Err(ServeError::NothingToServe(path.to_path_buf()));
         }
-        let url = config.store_url(path);
-        refuse_exposed_store(&url)?;
+        let url = config.store_url(path)?;
         refuse_world_writable(&config.spool.dir, "spool")?;
         let engine = Arc::new(Engine::new(load_pack_for_gateway(&config.policy)?));
         let clock = clock_from(at, engine.pack().windows.time_zone())?;

@@ -10,9 +10,10 @@ use clap::Args;
 use serde::Serialize;
 
 use charter_app::App;
-use charter_app::config::{Config, refuse_exposed_store};
-use charter_store::{Actor, Person, PersonStatus, Store, redact_url};
+use charter_app::config::Config;
+use charter_store::{Actor, Person, PersonStatus};
 
+use crate::decision::{load_pack, open_store};
 use crate::exit::{CmdResult, Outcome};
 
 /// Options every register and workflow command takes.
@@ -101,19 +102,14 @@ where
     Fut: Future<Output = anyhow::Result<Ctx>>,
 {
     let config = Config::load(&args.config)?;
-    let pack = charter_policy::load_file(&config.policy)
-        .with_context(|| format!("cannot use pack `{}`", config.policy.display()))?;
-    let url = config.store_url(&args.config);
-    refuse_exposed_store(&url)?;
+    let pack = load_pack(&config.policy)?;
+    let url = config.store_url(&args.config)?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
     rt.block_on(async {
-        let store = Store::open(&url)
-            .await
-            .with_context(|| format!("cannot open store `{}`", redact_url(&url)))?;
-        let app = App::new(pack, store);
+        let app = App::new(pack, open_store(&url).await?);
         // `--by` must name someone in the register who is still here: the audit chain records
         // who did what, and a made-up id would make that record a lie.
         let actor = match &args.by {
