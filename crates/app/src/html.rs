@@ -1,36 +1,21 @@
 //! The subject access summary: a document that can be sent to the person, with plain
 //! headings grouped by register, dates in the pack's zone, and nothing a person cannot read
-//! (no JSON, no hashes). Every piece of text goes through [`esc`].
+//! (no JSON, no hashes). Every piece of text goes through [`escape_html`].
 
 use jiff::tz::TimeZone;
 
+use charter_engine::text::escape_html;
 use charter_store::{LeaverItem, PersonStatus};
 
 use crate::Names;
 use crate::clock::local_text;
 use crate::dsar::SubjectExport;
 
-/// Escapes text for HTML element content and attribute values.
-pub(crate) fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// One register: a heading, a line saying how many, and a table of readable columns.
 fn section(out: &mut String, title: &str, intro: &str, headers: &[&str], rows: Vec<Vec<String>>) {
-    out.push_str(&format!("<h2>{}</h2>\n", esc(title)));
+    out.push_str(&format!("<h2>{}</h2>\n", escape_html(title)));
     if !intro.is_empty() {
-        out.push_str(&format!("<p>{}</p>\n", esc(intro)));
+        out.push_str(&format!("<p>{}</p>\n", escape_html(intro)));
     }
     if rows.is_empty() {
         out.push_str("<p>None held.</p>\n");
@@ -38,13 +23,13 @@ fn section(out: &mut String, title: &str, intro: &str, headers: &[&str], rows: V
     }
     out.push_str("<table>\n<tr>");
     for h in headers {
-        out.push_str(&format!("<th>{}</th>", esc(h)));
+        out.push_str(&format!("<th>{}</th>", escape_html(h)));
     }
     out.push_str("</tr>\n");
     for row in rows {
         out.push_str("<tr>");
         for cell in row {
-            out.push_str(&format!("<td>{}</td>", esc(&cell)));
+            out.push_str(&format!("<td>{}</td>", escape_html(&cell)));
         }
         out.push_str("</tr>\n");
     }
@@ -84,10 +69,10 @@ pub(crate) fn render(
          td,th{{border:1px solid #999;padding:.2em .4em;font-size:90%;vertical-align:top;text-align:left}}th{{background:#eee}}</style></head><body>\n\
          <h1>What {org} holds about {n}</h1>\n<p>Made on {at}, in answer to your request to see the personal data we hold about you. \
          Times are {zone} time. The same information, complete and machine-readable, is in the file export.json sent with this one.</p>\n",
-        org = esc(organisation),
-        n = esc(&name),
-        at = esc(&local_text(&e.generated_at, tz)),
-        zone = esc(tz.iana_name().unwrap_or("UTC")),
+        org = escape_html(organisation),
+        n = escape_html(&name),
+        at = escape_html(&local_text(&e.generated_at, tz)),
+        zone = escape_html(tz.iana_name().unwrap_or("UTC")),
     ));
     let status = match p.status {
         PersonStatus::Active => "works here",
@@ -406,17 +391,4 @@ pub(crate) fn render(
     );
     out.push_str("</body></html>\n");
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escapes_markup_and_quotes() {
-        assert_eq!(
-            esc(r#"<a href="x">O'Brien & co</a>"#),
-            "&lt;a href=&quot;x&quot;&gt;O&#39;Brien &amp; co&lt;/a&gt;"
-        );
-    }
 }

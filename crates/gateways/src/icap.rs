@@ -37,6 +37,7 @@ use crate::listen::{ConnectionLimits, Read, read_before, serve_bounded, write_wi
 use crate::net::{Network, parse_networks};
 
 use charter_engine::Engine;
+use charter_engine::text::escape_html;
 use charter_engine::web::CategorySource;
 use charter_proto::icap::{
     self, DEFAULT_MAX_REQUEST, IcapError, IcapLimits, Method, Parse, Request, RequestReader,
@@ -497,21 +498,6 @@ fn header_safe(value: &str) -> String {
     value.chars().filter(|c| !c.is_control()).collect()
 }
 
-fn html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// The block page: what was refused, by which rule, the clause and its words, and whom to
 /// ask.
 pub fn block_page(url: &str, explanation: Option<&Explanation>) -> String {
@@ -522,16 +508,16 @@ pub fn block_page(url: &str, explanation: Option<&Explanation>) -> String {
              <dt>Policy clause</dt><dd>{clause}</dd>\n<dt>What it says</dt><dd><blockquote>{quote}</blockquote></dd>\n\
              <dt>Why</dt><dd>{finding}</dd>\n</dl>\n\
              <p>If you need this site for your work, ask {contact}.</p>",
-            url = html(url),
-            rule = html(&e.rule),
-            clause = html(&e.clause),
-            quote = html(&e.quote),
-            finding = html(&e.finding),
-            contact = html(&e.contact),
+            url = escape_html(url),
+            rule = escape_html(&e.rule),
+            clause = escape_html(&e.clause),
+            quote = escape_html(&e.quote),
+            finding = escape_html(&e.finding),
+            contact = escape_html(&e.contact),
         ),
         None => format!(
             "<p>Your organisation's IT policy does not allow this request to {}.</p>",
-            html(url)
+            escape_html(url)
         ),
     };
     format!(

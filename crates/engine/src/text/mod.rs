@@ -255,6 +255,23 @@ pub fn normalise_bytes_into(out: &mut Vec<u8>, text: &str, limit: usize) -> bool
     fitted
 }
 
+/// Escapes text for HTML element content and attribute values: the one escaper for every
+/// page Charter writes (the ICAP block page, the subject access summary).
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Strips tags, comments, scripts and styles from HTML and decodes the common entities,
 /// appending the text to `out` until it has grown by about `limit` bytes. Returns how many
 /// bytes of `html` were read: all of them unless the limit stopped it. Good enough for the
@@ -380,6 +397,14 @@ fn memchr_like(hay: &[u8], needle: &[u8]) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn escape_html_escapes_markup_and_quotes() {
+        assert_eq!(
+            super::escape_html(r#"<a href="x">O'Brien & co</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;O&#39;Brien &amp; co&lt;/a&gt;"
+        );
+    }
+
     use super::*;
 
     fn norm(text: &str) -> String {
