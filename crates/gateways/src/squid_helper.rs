@@ -19,6 +19,9 @@ use charter_proto::squid::{
     Answer, LineError, LineSplitter, MAX_LINE_LEN, Mode, Reply, RequestError, parse_request,
 };
 
+use charter_policy::Area;
+
+use crate::record::{Journal, Recorded};
 use crate::web::{WebDecider, allowed};
 
 /// How the helper answers.
@@ -58,7 +61,6 @@ pub struct HelperStats {
 }
 
 /// A Squid helper over a decider.
-#[derive(Debug)]
 pub struct SquidHelper<'a> {
     decider: WebDecider<'a>,
     config: HelperConfig,
@@ -67,6 +69,22 @@ pub struct SquidHelper<'a> {
     block_url: Vec<Piece>,
     /// The time for the lines of the current read: they arrived together.
     now: Option<jiff::Timestamp>,
+    /// Where decisions are recorded, if anywhere.
+    journal: Option<Box<dyn Journal + 'a>>,
+    /// Whether decisions are kept for a journal (this helper's, or its parallel writer's).
+    recording: bool,
+    /// Decisions of the current read, journalled before its answers go out.
+    decided: Vec<Recorded>,
+}
+
+impl std::fmt::Debug for SquidHelper<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SquidHelper")
+            .field("decider", &self.decider)
+            .field("config", &self.config)
+            .field("recording", &self.journal.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 /// A piece of the block URL template.
@@ -117,7 +135,27 @@ impl<'a> SquidHelper<'a> {
             config,
             stats: HelperStats::default(),
             now: None,
+            journal: None,
+            recording: false,
+            decided: Vec::new(),
         }
+    }
+
+    /// Records every decision in `journal`, each read's before its answers go out.
+    pub fn with_journal(mut self, journal: Box<dyn Journal + 'a>) -> SquidHelper<'a> {
+        self.journal = Some(journal);
+        self.recording = true;
+        self
+    }
+
+    /// Journals the decisions of the lines answered since the last call.
+    fn journal_decided(&mut self) {
+        if let Some(journal) = self.journal.as_mut()
+            && !self.decided.is_empty()
+        {
+            journal.write(&mut self.decided);
+        }
+        self.decided.clear();
     }
 
     /// What it has done so far.
@@ -148,9 +186,19 @@ impl<'a> SquidHelper<'a> {
             }
         };
         let at = self.now.unwrap_or_else(|| self.decider.clock.now());
-        let outcome = self
+        let who = self
             .decider
-            .decide_at(&request.url, request.user.as_deref(), at);
+            .identify(request.user.as_deref(), request.client.as_deref(), at);
+        let outcome = self.decider.decide_for(&request.url, who.as_deref(), at);
+        if self.recording {
+            self.decided.push(Recorded {
+                at,
+                user: who,
+                source: Area::Web,
+                subject: request.url.to_string(),
+                decision: outcome.decision.clone(),
+            });
+        }
         let decision = &outcome.decision;
         let ok = allowed(decision.verdict);
         self.stats.answered += 1;
@@ -228,6 +276,7 @@ impl<'a> SquidHelper<'a> {
             };
             self.now = Some(self.decider.clock.now());
             splitter.feed(&buf[..n], |line| self.answer(line, &mut out));
+            self.journal_decided();
             if !out.is_empty() {
                 output.write_all(&out)?;
                 output.flush()?;
@@ -237,6 +286,7 @@ impl<'a> SquidHelper<'a> {
         if splitter.has_partial() {
             // A last line without its newline: answer it too rather than dropping it.
             splitter.feed(b"\n", |line| self.answer(line, &mut out));
+            self.journal_decided();
             output.write_all(&out)?;
             output.flush()?;
         }
@@ -263,7 +313,9 @@ impl SquidHelper<'_> {
         let threads = threads.max(1);
         let max_line = self.config.max_line;
         std::thread::scope(|scope| -> io::Result<HelperStats> {
-            let (done_tx, done_rx) = mpsc::channel::<(u64, bool, Vec<u8>)>();
+            let (done_tx, done_rx) = mpsc::channel::<(u64, bool, Vec<u8>, Vec<Recorded>)>();
+            let recording = self.recording;
+            let journal = &mut self.journal;
             let mut workers = Vec::new();
             let mut handles = Vec::new();
             for _ in 0..threads {
@@ -271,6 +323,7 @@ impl SquidHelper<'_> {
                 let (tx, rx) = mpsc::sync_channel::<(u64, Vec<u8>)>(4);
                 let done = done_tx.clone();
                 let mut helper = SquidHelper::new(self.decider.fork(), self.config.clone());
+                helper.recording = recording;
                 handles.push(scope.spawn(move || {
                     let mut splitter = LineSplitter::new(max_line);
                     for (seq, chunk) in rx {
@@ -286,7 +339,8 @@ impl SquidHelper<'_> {
                             ordered |= !channel;
                             helper.answer(line, &mut out);
                         });
-                        if done.send((seq, ordered, out)).is_err() {
+                        let decided = std::mem::take(&mut helper.decided);
+                        if done.send((seq, ordered, out, decided)).is_err() {
                             break;
                         }
                     }
@@ -314,9 +368,13 @@ impl SquidHelper<'_> {
                     } else {
                         done_rx.recv().ok()
                     };
-                    let Some((seq, ordered, bytes)) = received else {
+                    let Some((seq, ordered, bytes, mut decided)) = received else {
                         break;
                     };
+                    // Recorded before any answer of the chunk goes out.
+                    if let Some(journal) = journal.as_mut() {
+                        journal.write(&mut decided);
+                    }
                     if ordered {
                         waiting.insert(seq, Some(bytes));
                     } else {

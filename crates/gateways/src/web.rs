@@ -10,6 +10,8 @@ use charter_engine::web::{CategorySource, Target, WebRequest};
 use charter_engine::{Context, Decision, Engine};
 use charter_policy::Verdict;
 
+use crate::identity::{Identities, UNKNOWN_USER};
+
 /// Where "now" comes from. The engine reads no clock; the gateway does, once per request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Clock {
@@ -122,6 +124,8 @@ pub struct WebDecider<'a> {
     pub clock: Clock,
     /// Users' roles.
     pub roles: &'a Roles,
+    /// Client addresses mapped to people, for requests without a login.
+    identities: Option<&'a Identities>,
     /// The last window edge computed: `(from, until)`, the edge holding for any instant in
     /// between. Working it out means time zone arithmetic over a week of days; requests
     /// come thousands a second, edges a few times a day.
@@ -141,13 +145,49 @@ impl<'a> WebDecider<'a> {
             source,
             clock,
             roles,
+            identities: None,
             edge: Mutex::new(None),
         }
     }
 
-    /// Another decider over the same engine, source, clock and roles, for another thread.
+    /// Maps client addresses to people through `identities` for requests without a login.
+    pub fn with_identities(mut self, identities: &'a Identities) -> WebDecider<'a> {
+        self.identities = Some(identities);
+        self
+    }
+
+    /// Another decider over the same engine, source, clock, roles and identities, for
+    /// another thread.
     pub fn fork(&self) -> WebDecider<'a> {
-        WebDecider::new(self.engine, self.source, self.clock, self.roles)
+        let fork = WebDecider::new(self.engine, self.source, self.clock, self.roles);
+        match self.identities {
+            Some(ids) => fork.with_identities(ids),
+            None => fork,
+        }
+    }
+
+    /// Who made a request with this `login` (Squid's `%un`, `-` for none) from `client`
+    /// (the address, when the gateway knows it) at `at`: the login, else the person the
+    /// address maps to, else `None`, an unknown user ([`crate::identity`]).
+    pub fn identify(
+        &self,
+        login: Option<&str>,
+        client: Option<&str>,
+        at: Timestamp,
+    ) -> Option<String> {
+        match self.identities {
+            Some(ids) => ids.who(login, client, at),
+            None => login
+                .filter(|l| !l.is_empty() && *l != UNKNOWN_USER)
+                .map(str::to_string),
+        }
+    }
+
+    /// Decides a gateway's request for `who` as [`WebDecider::identify`] found them: an
+    /// unknown user is decided as `-`, so that `unknown_user` fires as in
+    /// `charter check url --user -`.
+    pub fn decide_for(&self, url: &str, who: Option<&str>, at: Timestamp) -> WebOutcome {
+        self.decide_at(url, Some(who.unwrap_or(UNKNOWN_USER)), at)
     }
 
     /// The next window edge after `at`, or a day later when there is none sooner.
