@@ -33,8 +33,9 @@ enum Command {
     #[command(subcommand)]
     Categories(cmd::categories::CategoriesCommand),
     /// The Squid external_acl or url_rewrite helper (Squid starts it; see docs/squid.md).
-    #[command(after_help = r#"Example:
+    #[command(after_help = r#"Examples:
   charter squid-helper --policy /etc/charter/policy.toml --categories /var/lib/charter/categories.idx
+  charter squid-helper --policy /etc/charter/policy.toml --categories /var/lib/charter/categories.idx --config /etc/charter/helper.toml
 
 In squid.conf (docs/squid.md):
   external_acl_type charter ttl=30 negative_ttl=30 children-max=4 children-startup=1 concurrency=100 %>ru %un %>a /usr/bin/charter squid-helper --policy /etc/charter/policy.toml --categories /var/lib/charter/categories.idx"#)]

@@ -108,6 +108,14 @@ impl Store {
         tx.commit().await?;
         Ok(out)
     }
+
+    /// Every device, by id.
+    pub async fn devices(&self) -> Result<Vec<Device>> {
+        let mut tx = self.begin().await?;
+        let out = tx.devices().await?;
+        tx.commit().await?;
+        Ok(out)
+    }
 }
 
 impl Txn {

@@ -41,7 +41,8 @@ pub(super) async fn start(
                 with.register.roles.clone(),
             )
             .map_err(|e| ServeError::Section(e.to_string()))?
-            .with_recorder(with.recorder.clone()),
+            .with_recorder(with.recorder.clone())
+            .with_identities(with.register.identities.live()),
         );
         let listener = server
             .bind()

@@ -12,6 +12,8 @@
 
 mod error;
 mod gateways;
+mod helper;
+mod identity;
 mod records;
 mod register;
 mod retention;
@@ -33,6 +35,7 @@ use charter_store::spool::{Counters, Spool, count_from, read_stats, write_stats}
 use charter_store::{Store, redact_url};
 
 pub use error::ServeError;
+pub use helper::{HelperParts, HelperRun};
 
 use crate::config::{Config, refuse_world_writable};
 use crate::domains::MailDomains;
@@ -159,6 +162,13 @@ impl Serve {
         let domains = MailDomains::find(&engine, &config.domains, store.as_ref()).await;
         eprintln!("charter serve: {domains}");
         let engine = Arc::new(domains.engine(&engine));
+        let leases = config.identity.leases.clone();
+        let stamps = identity::read_leases("charter serve", &leases, &register.identities);
+        let identities = register.identities.clone();
+        background.spawn(async move {
+            identity::watch_leases("charter serve", leases, identities, stamps).await;
+            Ok(())
+        });
         background.spawn(register::refresh(
             link.clone(),
             register.clone(),

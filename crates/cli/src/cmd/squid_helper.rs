@@ -7,7 +7,9 @@ use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 
 use charter_app::gateway::{announce_fixed_clock, clock_from, load_pack_for_gateway};
+use charter_app::serve::HelperRun;
 use charter_engine::Engine;
+use charter_gateways::identity::Identities;
 use charter_gateways::squid_helper::{HelperConfig, SquidHelper, serve_unavailable};
 use charter_gateways::web::{Roles, WebDecider};
 use charter_proto::squid::{MAX_LINE_LEN, Mode};
@@ -41,9 +43,15 @@ pub struct SquidHelperArgs {
     /// pack's zone, e.g. 2026-06-15T10:00; one with an offset (2026-06-15T10:00:00+01:00) is exact.
     #[arg(long, value_name = "TIME")]
     at: Option<String>,
-    /// Users' roles: a file of `user role,role` lines.
+    /// Users' roles: a file of `user role,role` lines. With --config it wins over the
+    /// people register where both name a user.
     #[arg(long, value_name = "FILE")]
     user_roles: Option<PathBuf>,
+    /// charter.toml: take roles and devices from the people register (refreshed every
+    /// minute), map client addresses through `[identity] leases`, and record every decision
+    /// in the store through a spool slot of this process's own under `[spool] dir`.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
     /// url_rewrite: the block page to redirect to; {rule}, {clause}, {category} and {url}
     /// are replaced (URL-encoded).
     #[arg(long, value_name = "URL")]
@@ -107,6 +115,18 @@ fn serve(args: SquidHelperArgs, mode: Mode) -> CmdResult {
         ),
         None => Roles::default(),
     };
+    let (run, parts) = match &args.config {
+        Some(path) => {
+            let (run, parts) = HelperRun::start(path, roles.clone())
+                .with_context(|| format!("cannot use config `{}`", path.display()))?;
+            (Some(run), Some(parts))
+        }
+        None => (None, None),
+    };
+    let (roles, identities, journal) = match parts {
+        Some(p) => (p.roles, p.identities, Some(p.journal)),
+        None => (roles, Identities::default(), None),
+    };
     let mut config = HelperConfig {
         mode,
         max_line: args.max_line,
@@ -116,14 +136,22 @@ fn serve(args: SquidHelperArgs, mode: Mode) -> CmdResult {
     if let Some(url) = args.block_url {
         config.block_url = url;
     }
-    let decider = WebDecider::new(&engine, source.as_ref(), clock, &roles);
+    let decider =
+        WebDecider::new(&engine, source.as_ref(), clock, &roles).with_identities(&identities);
     let mut helper = SquidHelper::new(decider, config);
+    if let Some(journal) = journal {
+        helper = helper.with_journal(journal);
+    }
     let stats = if args.threads > 1 {
         helper.run_parallel(args.threads, std::io::stdin().lock(), std::io::stdout())
     } else {
         helper.run(std::io::stdin().lock(), std::io::stdout().lock())
     }
     .context("helper I/O failed")?;
+    drop(helper);
+    if let Some(run) = run {
+        run.finish();
+    }
     eprintln!(
         "charter squid-helper: answered={} refused={} broken={}: Stdin closed, exiting.",
         stats.answered, stats.refused, stats.broken
