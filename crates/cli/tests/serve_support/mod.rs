@@ -309,7 +309,7 @@ pub fn config(dir: &Path, url: &str, pack: Option<&Path>) -> PathBuf {
     cfg
 }
 
-fn runtime() -> tokio::runtime::Runtime {
+pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
