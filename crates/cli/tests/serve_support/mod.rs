@@ -436,3 +436,43 @@ impl Drop for PgDb {
         });
     }
 }
+
+/// Holds the store's write lock on a thread of its own until told to let go: the store takes
+/// nothing meanwhile, as if it were saturated.
+pub fn hold_write_lock(url: &str) -> std::sync::mpsc::Sender<()> {
+    let (locked_tx, locked_rx) = std::sync::mpsc::channel();
+    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+    let url = url.to_string();
+    std::thread::spawn(move || {
+        use sqlx::Connection as _;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            if let Some(path) = url.strip_prefix("sqlite://") {
+                let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{path}"))
+                    .await
+                    .unwrap();
+                sqlx::raw_sql("BEGIN IMMEDIATE")
+                    .execute(&mut c)
+                    .await
+                    .unwrap();
+                locked_tx.send(()).unwrap();
+                let _ = release_rx.recv();
+                sqlx::raw_sql("ROLLBACK").execute(&mut c).await.unwrap();
+            } else {
+                let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
+                sqlx::raw_sql("BEGIN; LOCK TABLE decisions IN EXCLUSIVE MODE")
+                    .execute(&mut c)
+                    .await
+                    .unwrap();
+                locked_tx.send(()).unwrap();
+                let _ = release_rx.recv();
+                sqlx::raw_sql("ROLLBACK").execute(&mut c).await.unwrap();
+            }
+        });
+    });
+    locked_rx.recv_timeout(Duration::from_secs(30)).unwrap();
+    release_tx
+}
