@@ -806,3 +806,156 @@ severity = "concern"
         );
     }
 }
+
+#[cfg(test)]
+mod identity_tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+    use crate::identity::{DeviceIds, Identities, IdentityTable};
+    use crate::web::{Clock, Roles};
+    use charter_engine::Engine;
+    use charter_engine::web::Builtin;
+
+    const PACK: &str = r#"
+[policy]
+id = "t"
+title = "T"
+source = "T"
+timezone = "Europe/London"
+[organisation]
+name = "T Ltd"
+[hours]
+working = { days = "Mon-Fri", from = "09:00", to = "17:30" }
+[[rule]]
+id = "social-outside-work"
+clause = "5.1"
+quote = "Social media only outside work."
+on = "web"
+categories = ["social_media"]
+during = "working"
+except_roles = ["marketing"]
+action = "block"
+severity = "concern"
+[[rule]]
+id = "unknown-users"
+clause = "2"
+quote = "Only authorised users may use the internet connection."
+on = "web"
+checks = ["unknown_user"]
+action = "block"
+severity = "concern"
+"#;
+
+    /// An output several owners can look at: what had been answered when.
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Keeps each batch's users and how many bytes had been answered when it came.
+    struct Kept {
+        output: Shared,
+        batches: Arc<Mutex<Vec<(Vec<Option<String>>, usize)>>>,
+    }
+
+    impl Journal for Kept {
+        fn write(&mut self, batch: &mut Vec<Recorded>) {
+            let answered = self.output.0.lock().unwrap().len();
+            let users = batch.drain(..).map(|r| r.user).collect();
+            self.batches.lock().unwrap().push((users, answered));
+        }
+    }
+
+    type Batches = Vec<(Vec<Option<String>>, usize)>;
+
+    /// Runs `input` at 10:00 on a Monday with 10.0.0.5 mapped to carol (marketing).
+    fn run(input: &[u8], threads: usize) -> (String, Batches) {
+        let engine = Engine::new(charter_policy::parse(PACK, "t.toml").unwrap());
+        let source = Builtin::new();
+        let roles = Roles::parse("carol marketing\n");
+        let identities = Identities::default();
+        identities.replace(IdentityTable::build(
+            &[DeviceIds {
+                user: "carol".into(),
+                ip: Some("10.0.0.5".parse().unwrap()),
+                ..DeviceIds::default()
+            }],
+            &[],
+        ));
+        let at = "2026-06-15T09:00:00Z".parse().unwrap();
+        let decider = WebDecider::new(&engine, &source, Clock::Fixed(at), &roles)
+            .with_identities(&identities);
+        let output = Shared::default();
+        let batches = Arc::new(Mutex::new(Vec::new()));
+        let journal = Kept {
+            output: output.clone(),
+            batches: Arc::clone(&batches),
+        };
+        let mut helper =
+            SquidHelper::new(decider, HelperConfig::default()).with_journal(Box::new(journal));
+        if threads > 1 {
+            helper.run_parallel(threads, input, output.clone()).unwrap();
+        } else {
+            helper.run(input, output.clone()).unwrap();
+        }
+        let out = String::from_utf8(output.0.lock().unwrap().clone()).unwrap();
+        let batches = batches.lock().unwrap().clone();
+        (out, batches)
+    }
+
+    #[test]
+    fn a_mapped_address_without_a_login_is_decided_for_its_person() {
+        let (out, batches) = run(b"1 https://facebook.com/ - 10.0.0.5\n", 1);
+        assert_eq!(out, "1 OK category=\"social_media\"\n");
+        assert_eq!(batches, [(vec![Some("carol".to_string())], 0)]);
+    }
+
+    #[test]
+    fn no_login_and_no_mapping_fires_unknown_user() {
+        let (out, batches) = run(b"1 http://example.org/ - 10.0.0.6\n", 1);
+        assert!(out.starts_with("1 ERR"), "{out}");
+        assert!(out.contains("log=\"unknown-users\""), "{out}");
+        assert_eq!(batches, [(vec![None], 0)]);
+    }
+
+    #[test]
+    fn a_login_is_not_an_unknown_user() {
+        let (out, _) = run(b"1 http://example.org/ dave 10.0.0.6\n", 1);
+        assert_eq!(out, "1 OK\n");
+    }
+
+    #[test]
+    fn each_reads_decisions_are_journalled_before_its_answers() {
+        let (out, batches) = run(
+            b"1 http://example.org/ dave -\n2 http://example.org/ - 10.0.0.5\n",
+            1,
+        );
+        assert_eq!(out.lines().count(), 2);
+        assert_eq!(
+            batches,
+            [(vec![Some("dave".to_string()), Some("carol".to_string())], 0)]
+        );
+    }
+
+    #[test]
+    fn parallel_threads_journal_every_decision() {
+        let mut input = String::new();
+        for i in 0..300 {
+            input.push_str(&format!("{i} http://example.org/{i} - 10.0.0.5\n"));
+        }
+        let (out, batches) = run(input.as_bytes(), 3);
+        assert_eq!(out.lines().count(), 300);
+        let users: Vec<_> = batches.into_iter().flat_map(|(u, _)| u).collect();
+        assert_eq!(users.len(), 300);
+        assert!(users.iter().all(|u| u.as_deref() == Some("carol")));
+    }
+}
