@@ -33,7 +33,7 @@ enum Command {
     #[command(subcommand)]
     Categories(cmd::categories::CategoriesCommand),
     /// The Squid external_acl or url_rewrite helper (Squid starts it; see docs/squid.md).
-    #[command(after_help = r#"Examples:
+    #[command(after_help = r#"Example:
   charter squid-helper --policy /etc/charter/policy.toml --categories /var/lib/charter/categories.idx
   charter squid-helper --policy /etc/charter/policy.toml --categories /var/lib/charter/categories.idx --config /etc/charter/helper.toml
 

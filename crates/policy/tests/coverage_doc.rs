@@ -23,10 +23,9 @@ use charter_policy::{Area, Category, Check, Direction, Pack, Rule, Verdict, load
 const FED_ACTIVITY_CHECKS: &[Check] = &[Check::UnauthorisedSoftware];
 
 /// Web and mail checks no gateway can answer today: `large_download` needs response sizes,
-/// which come from ICAP RESPMOD, not built yet; `unknown_user` needs the gateways to report a
-/// request without a login as such, but the Squid helper and ICAP turn Squid's `-` into no user
-/// at all, so only `charter check url --user -` fires it.
-const UNFED_CHECKS: &[Check] = &[Check::LargeDownload, Check::UnknownUser];
+/// which come from ICAP RESPMOD, not built yet. (`unknown_user` is fed: the Squid helper and
+/// ICAP report a request with no login and no device or lease mapping as an unknown user.)
+const UNFED_CHECKS: &[Check] = &[Check::LargeDownload];
 
 /// Categories the UT1 import leaves empty (DESIGN section 4: UT1 has no extremism list; a
 /// site fills it from lists it loads). A rule that covers a statement only through these

@@ -429,7 +429,7 @@ Example:
     #[command(
         after_help = r#"Who may: the operator (no --by), or a person holding a device approver role ([governance] device_approvers).
 
-Examples:
+Example:
   charter devices network 1 --mac 52:54:00:ab:cd:ef --hostname ann-laptop --config charter.toml
   charter devices network 2 --ip 10.0.0.20 --config charter.toml
   charter devices network 1 --clear --config charter.toml"#
