@@ -861,10 +861,13 @@ severity = "concern"
         }
     }
 
-    /// Keeps each batch's users and how many bytes had been answered when it came.
+    /// Each batch's users and how many bytes had been answered when it came.
+    type Batches = Vec<(Vec<Option<String>>, usize)>;
+
+    /// Keeps what it is given in `batches`.
     struct Kept {
         output: Shared,
-        batches: Arc<Mutex<Vec<(Vec<Option<String>>, usize)>>>,
+        batches: Arc<Mutex<Batches>>,
     }
 
     impl Journal for Kept {
@@ -874,8 +877,6 @@ severity = "concern"
             self.batches.lock().unwrap().push((users, answered));
         }
     }
-
-    type Batches = Vec<(Vec<Option<String>>, usize)>;
 
     /// Runs `input` at 10:00 on a Monday with 10.0.0.5 mapped to carol (marketing).
     fn run(input: &[u8], threads: usize) -> (String, Batches) {

@@ -280,7 +280,7 @@ async fn keep_register(
     let read = match read_register(&store).await {
         Ok(read) => {
             live.put_in_force(read, &overrides);
-            live.log_in_force();
+            live.log_in_force(WHO);
             true
         }
         Err(e) => {
@@ -289,7 +289,7 @@ async fn keep_register(
         }
     };
     let _ = ready.send(());
-    refresh(link, live, overrides, read).await
+    refresh(WHO, link, live, overrides, read).await
 }
 
 /// Puts the slot on the disk and writes its counters, once a second, so that the answering

@@ -170,6 +170,7 @@ impl Serve {
             Ok(())
         });
         background.spawn(register::refresh(
+            "charter serve",
             link.clone(),
             register.clone(),
             overrides,
@@ -247,7 +248,7 @@ async fn first_register(
     match read {
         Some(read) => {
             register.put_in_force(read, overrides);
-            register.log_in_force();
+            register.log_in_force("charter serve");
             (register, true, store)
         }
         None => {

@@ -61,10 +61,10 @@ impl Register {
         devices || before != (self.roles.len(), self.colleagues.len())
     }
 
-    /// Logs what is in force.
-    pub(super) fn log_in_force(&self) {
+    /// Logs what is in force, as `who`.
+    pub(super) fn log_in_force(&self, who: &str) {
         eprintln!(
-            "charter serve: users={} colleagues={} addresses={}: People register read; roles, colleagues' names and devices in force.",
+            "{who}: users={} colleagues={} addresses={}: People register read; roles, colleagues' names and devices in force.",
             self.roles.len(),
             self.colleagues.len(),
             self.identities.live().current().len()
@@ -113,6 +113,7 @@ pub(super) async fn read_register(store: &Store) -> Result<Read, charter_store::
 /// store is reachable (unless `serve` has just read it) and every few minutes after, with
 /// `overrides` (the `user_roles` file) winning.
 pub(super) async fn refresh(
+    who: &'static str,
     mut link: StoreLink,
     live: Register,
     overrides: Roles,
@@ -128,11 +129,11 @@ pub(super) async fn refresh(
             Ok(read) => {
                 if live.put_in_force(read, &overrides) || first {
                     first = false;
-                    live.log_in_force();
+                    live.log_in_force(who);
                 }
             }
             Err(e) => eprintln!(
-                "charter serve: error={e}: People register not read; roles and colleagues' names unchanged."
+                "{who}: error={e}: People register not read; roles, colleagues' names and devices unchanged."
             ),
         }
         tokio::time::sleep(REGISTER_EVERY).await;
