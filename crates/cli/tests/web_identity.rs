@@ -14,11 +14,11 @@ mod serve_support;
 mod web_support;
 
 use std::io::{BufRead as _, BufReader, Write as _};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serve_support::{PgDb, assert_stored_once, charter, hold_write_lock, runtime, subjects};
+use serve_support::{PgDb, assert_stored_once, charter_ok, hold_write_lock, records_of, subjects};
 use web_support::*;
 
 /// Gambling always refused; social media outside the breaks refused except for marketing;
@@ -87,16 +87,6 @@ struct Site {
     pack: PathBuf,
     index: PathBuf,
     url: String,
-}
-
-fn charter_ok(cfg: &Path, args: &[&str]) -> String {
-    let out = charter(cfg, args);
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).to_string()
 }
 
 /// A site: the pack, an index, a store at `store` (`None`: SQLite in the directory), Ann in
@@ -216,36 +206,11 @@ fn squid(site: &Site, at: &str) -> Squid {
     )
 }
 
-/// `(user, verdict, rule)` of every record of `subject` in the store at `url`.
-fn stored(url: &str, subject: &str) -> Vec<(Option<String>, String, Option<String>)> {
-    use sqlx::Connection as _;
-    let sql = "SELECT user_name, verdict, rule FROM decisions WHERE subject = $1 ORDER BY id";
-    runtime().block_on(async {
-        if let Some(path) = url.strip_prefix("sqlite://") {
-            let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{path}"))
-                .await
-                .unwrap();
-            sqlx::query_as(sql)
-                .bind(subject)
-                .fetch_all(&mut c)
-                .await
-                .unwrap()
-        } else {
-            let mut c = sqlx::PgConnection::connect(url).await.unwrap();
-            sqlx::query_as(sql)
-                .bind(subject)
-                .fetch_all(&mut c)
-                .await
-                .unwrap()
-        }
-    })
-}
-
 /// Waits (at most 30 s) until `subject` has a record in the store.
 fn wait_for_record(url: &str, subject: &str) -> Vec<(Option<String>, String, Option<String>)> {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let rows = stored(url, subject);
+        let rows = records_of(url, subject);
         if !rows.is_empty() || Instant::now() > deadline {
             return rows;
         }

@@ -256,6 +256,17 @@ pub fn charter(cfg: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// Runs `charter ARGS --config cfg`, failing the test unless it succeeds; its stdout.
+pub fn charter_ok(cfg: &Path, args: &[&str]) -> String {
+    let out = charter(cfg, args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
 /// `charter records stats --json`.
 pub fn stats(cfg: &Path) -> serde_json::Value {
     let out = charter(cfg, &["records", "stats", "--json"]);
@@ -309,7 +320,7 @@ pub fn config(dir: &Path, url: &str, pack: Option<&Path>) -> PathBuf {
     cfg
 }
 
-pub fn runtime() -> tokio::runtime::Runtime {
+fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -334,12 +345,12 @@ pub fn subjects(url: &str) -> HashMap<String, i64> {
     })
 }
 
-/// The verdicts stored for `subject` in the store at `url`.
-pub fn verdicts(url: &str, subject: &str) -> Vec<String> {
+/// `(user, verdict, rule)` of each record of `subject` in the store at `url`, oldest first.
+pub fn records_of(url: &str, subject: &str) -> Vec<(Option<String>, String, Option<String>)> {
     use sqlx::Connection as _;
-    let sql = "SELECT verdict FROM decisions WHERE subject = $1 ORDER BY id";
+    let sql = "SELECT user_name, verdict, rule FROM decisions WHERE subject = $1 ORDER BY id";
     runtime().block_on(async {
-        let rows: Vec<(String,)> = if let Some(path) = url.strip_prefix("sqlite://") {
+        if let Some(path) = url.strip_prefix("sqlite://") {
             let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{path}"))
                 .await
                 .unwrap();
@@ -355,9 +366,16 @@ pub fn verdicts(url: &str, subject: &str) -> Vec<String> {
                 .fetch_all(&mut c)
                 .await
                 .unwrap()
-        };
-        rows.into_iter().map(|(v,)| v).collect()
+        }
     })
+}
+
+/// The verdicts stored for `subject` in the store at `url`.
+pub fn verdicts(url: &str, subject: &str) -> Vec<String> {
+    records_of(url, subject)
+        .into_iter()
+        .map(|(_, verdict, _)| verdict)
+        .collect()
 }
 
 /// Checks that every URL in `sent` is in the store at `url` exactly once.
