@@ -9,6 +9,7 @@
 
 mod phrases;
 pub mod pii;
+pub mod safeguarding;
 
 use std::sync::OnceLock;
 
