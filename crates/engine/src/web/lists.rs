@@ -1,12 +1,14 @@
 //! A pack's own category lists (`[web.lists]`): hosts and `host/path` prefixes per
 //! category, applied on top of the category index. They are small (a school's own
-//! additions), so a hash map of hosts and a scan of URL prefixes do.
+//! additions), so a hash map of hosts and a scan of URL prefixes do. Entries are read as
+//! index entries are (scheme, userinfo, port and `*.` dropped; paths compared without case).
 
 use std::collections::{BTreeMap, HashMap};
 
 use charter_policy::{Category, CategorySet};
 
-use super::target::{Target, normalise_host};
+use super::index::{entry_host, split_entry};
+use super::target::Target;
 
 /// The pack's category entries, normalised like index entries.
 #[derive(Debug, Clone, Default)]
@@ -27,11 +29,8 @@ impl PackLists {
         let mut out = PackLists::default();
         for (category, entries) in lists {
             for entry in entries {
-                let (host, path) = match entry.find(['/', '?']) {
-                    Some(i) => entry.split_at(i),
-                    None => (entry.as_str(), ""),
-                };
-                let Ok(host) = normalise_host(host) else {
+                let (authority, path) = split_entry(entry.trim());
+                let Ok(host) = entry_host(authority) else {
                     continue;
                 };
                 let host = without_www(&host).to_string();
@@ -39,7 +38,7 @@ impl PackLists {
                     out.domains.entry(host).or_default().insert(*category);
                 } else {
                     out.urls
-                        .push((host, path.to_string(), CategorySet::of(*category)));
+                        .push((host, path.to_ascii_lowercase(), CategorySet::of(*category)));
                 }
             }
         }
@@ -74,9 +73,12 @@ impl PackLists {
         let host = without_www(target.host());
         let path = target.path();
         for (entry_host, prefix, found) in &self.urls {
-            let on_prefix = path.strip_prefix(prefix.as_str()).is_some_and(|rest| {
-                rest.is_empty() || prefix.ends_with('/') || rest.starts_with(['/', '?'])
-            });
+            let on_prefix = path.len() >= prefix.len()
+                && path.is_char_boundary(prefix.len())
+                && path[..prefix.len()].eq_ignore_ascii_case(prefix)
+                && (path.len() == prefix.len()
+                    || prefix.ends_with('/')
+                    || path[prefix.len()..].starts_with(['/', '?']));
             if entry_host == host && on_prefix {
                 set = set.union(*found);
             }
@@ -124,7 +126,7 @@ mod tests {
             [Category::Extremism]
         );
         assert_eq!(
-            cats("https://www.forum.example/board/banned-group/t/1"),
+            cats("https://www.forum.example/Board/Banned-Group/t/1"),
             [Category::Extremism]
         );
         assert!(cats("https://forum.example/board/banned-groupie").is_empty());
