@@ -4,5 +4,6 @@
 
 pub mod icap;
 pub mod milter;
+pub mod percent;
 pub mod postfix_policy;
 pub mod squid;

@@ -11,7 +11,7 @@
 
 use std::sync::OnceLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::AhoCorasick;
 
 use charter_policy::PhraseList;
 
@@ -179,14 +179,7 @@ const PHRASES: &[(&str, Option<PhraseList>)] = &[
 
 fn automaton() -> &'static AhoCorasick {
     static AC: OnceLock<AhoCorasick> = OnceLock::new();
-    AC.get_or_init(|| {
-        AhoCorasickBuilder::new()
-            .match_kind(MatchKind::LeftmostLongest)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(PHRASES.iter().map(|(p, _)| *p))
-            // INVARIANT: a fixed list of short literals, which always builds.
-            .unwrap_or_else(|_| super::unreachable_automaton())
-    })
+    AC.get_or_init(|| super::phrase_automaton(PHRASES.iter().map(|(p, _)| *p)))
 }
 
 /// Folds a query for the phrase lists (see the module notes), appending at most

@@ -5,15 +5,14 @@ mod address;
 mod builtin;
 pub mod index;
 mod lists;
-mod percent;
 pub mod search;
 mod target;
 
 pub use address::{NotWebAddress, parse_web_address};
 pub use builtin::Builtin;
+pub use charter_proto::percent::{Plus, percent_decode, percent_decode_lossy};
 pub use index::{CategoryIndex, IndexBuilder, IndexError};
 pub use lists::PackLists;
-pub use percent::{Plus, percent_decode, percent_decode_lossy};
 pub use search::{SearchEngines, SearchQuery};
 pub use target::{Target, TargetError, normalise_host};
 

@@ -9,8 +9,8 @@
 
 use charter_policy::SearchEngine;
 
-use super::percent::{Plus, percent_decode_lossy};
 use super::target::Target;
+use charter_proto::percent::{Plus, percent_decode_lossy};
 
 /// At most this many bytes of a query parameter are read.
 pub const MAX_RAW_QUERY_BYTES: usize = 4096;

@@ -8,7 +8,7 @@
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use super::percent::{Plus, percent_decode};
+use charter_proto::percent::{Plus, percent_decode};
 
 /// Hosts longer than this are not DNS names (RFC 1035 allows 253 characters).
 const MAX_HOST_LEN: usize = 253;

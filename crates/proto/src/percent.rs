@@ -1,4 +1,5 @@
-//! The one percent-decoder: host names in URLs and list entries, and search queries.
+//! The one percent-decoder: Squid's escaped helper fields, host names in URLs and list
+//! entries, and search queries (the engine re-exports it as `charter_engine::web`).
 
 use std::borrow::Cow;
 
