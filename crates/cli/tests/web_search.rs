@@ -171,3 +171,34 @@ fn a_weapons_search_over_https_is_refused_with_our_page() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body, ORIGIN_BODY);
 }
+
+#[test]
+fn check_url_gives_the_search_term_finding() {
+    let dir = TempDir::new("search-check-url");
+    let pack = dir.write("search-policy.toml", &search_pack());
+    let check = |url: &str| -> serde_json::Value {
+        let out = std::process::Command::new(CHARTER)
+            .args(["check", "url", url, "--policy"])
+            .arg(&pack)
+            .args(["--at", TEN_AM, "--json"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let doc = check("https://www.bing.com/search?q=how+to+make+a+pipe+bomb&form=QBLH");
+    assert_eq!(doc["verdict"], "block", "{doc}");
+    let findings = doc["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 2, "{doc}");
+    assert!(
+        findings.iter().all(|f| f["check"] == "search_term"),
+        "{doc}"
+    );
+    assert_eq!(
+        findings[0]["message"],
+        "Bing search matching the weapons phrase list (\"make a pipe bomb\")"
+    );
+    let doc = check("https://www.bing.com/search?q=pipe+organ+music");
+    assert_eq!(doc["verdict"], "allow", "{doc}");
+    assert_eq!(doc["findings"], serde_json::json!([]), "{doc}");
+}
