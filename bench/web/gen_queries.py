@@ -48,4 +48,5 @@ def main():
             f.write(f"http://{host}{rng.choice(paths)} 10.0.{i % 250}.{i % 200 + 1}/- - GET\n")
     print(f"wrote {out}: {n} queries, {hits} on listed hosts", file=sys.stderr)
 
-main()
+if __name__ == "__main__":
+    main()
