@@ -28,7 +28,7 @@ pub enum PolicyCommand {
     ///
     /// With `--categories INDEX`, also a warning for every rule that names a category the
     /// index leaves empty (UT1 has no `extremism` or `self_harm` list).
-    #[command(after_help = r#"Examples:
+    #[command(after_help = r#"Example:
   charter policy lint policies/iimts.toml policies/itec.toml
   charter policy lint policies/itec.toml --categories /var/lib/charter/categories.idx"#)]
     Lint(LintArgs),
