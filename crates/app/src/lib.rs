@@ -43,6 +43,7 @@ use jiff::tz::TimeZone;
 
 mod act;
 pub mod address;
+mod approvals;
 mod breaches;
 pub mod clock;
 pub mod config;
@@ -64,6 +65,7 @@ mod social;
 mod software;
 pub mod time;
 
+pub use approvals::{ApprovalView, DEFAULT_APPROVAL, Stopped};
 pub use breaches::BreachView;
 pub use dsar::{ErasureItem, ErasurePlan, SubjectExport};
 pub use error::{Error, Result};
