@@ -57,7 +57,10 @@ fn pass(site: &str, rule: &str, kind: PassKind, hours: i64) -> Pass {
 
 #[test]
 fn without_a_pass_warn_and_hold_stand() {
-    assert_eq!(decide("http://www.amazon.co.uk/", vec![]).verdict, Verdict::Warn);
+    assert_eq!(
+        decide("http://www.amazon.co.uk/", vec![]).verdict,
+        Verdict::Warn
+    );
     assert_eq!(decide("http://roblox.com/", vec![]).verdict, Verdict::Hold);
 }
 
@@ -65,13 +68,20 @@ fn without_a_pass_warn_and_hold_stand() {
 fn continuing_past_a_warning_lets_the_site_through_and_says_so() {
     let d = decide(
         "http://smile.www.amazon.co.uk/basket",
-        vec![pass("amazon.co.uk", "shopping.warn", PassKind::Continued, 2)],
+        vec![pass(
+            "amazon.co.uk",
+            "shopping.warn",
+            PassKind::Continued,
+            2,
+        )],
     );
     assert_eq!(d.verdict, Verdict::Log);
     assert_eq!(d.findings.len(), 1);
     assert_eq!(d.findings[0].rule, "shopping.warn");
     assert!(
-        d.findings[0].message.ends_with("continued after the warning"),
+        d.findings[0]
+            .message
+            .ends_with("continued after the warning"),
         "{}",
         d.findings[0].message
     );
@@ -107,7 +117,9 @@ fn continuing_never_lifts_a_hold_but_an_approval_does() {
     let d = decide("http://www.roblox.com/", vec![approved]);
     assert_eq!(d.verdict, Verdict::Log);
     assert!(
-        d.findings[0].message.ends_with("access approved (request 7)"),
+        d.findings[0]
+            .message
+            .ends_with("access approved (request 7)"),
         "{}",
         d.findings[0].message
     );

@@ -90,7 +90,8 @@ impl Approval {
 
     /// Whether it is approved and its period holds at `at`.
     pub fn in_force_at(&self, at: Timestamp) -> bool {
-        self.status == ApprovalStatus::Approved && self.valid_until_us.is_some_and(|u| u > to_us(at))
+        self.status == ApprovalStatus::Approved
+            && self.valid_until_us.is_some_and(|u| u > to_us(at))
     }
 }
 
@@ -178,7 +179,11 @@ impl Txn {
     ) -> Result<Approval> {
         crate::error::check_len("reason", reason, LONG)?;
         let (status, from, until) = match in_force {
-            Some((from, until)) => (ApprovalStatus::Approved, Some(to_us(from)), Some(to_us(until))),
+            Some((from, until)) => (
+                ApprovalStatus::Approved,
+                Some(to_us(from)),
+                Some(to_us(until)),
+            ),
             None => (ApprovalStatus::Refused, None, None),
         };
         let n = self.tx

@@ -8,8 +8,8 @@
 
 /// Second-level labels under which country registries register names.
 const SECOND_LEVEL: &[&str] = &[
-    "ac", "co", "com", "edu", "gov", "govt", "ltd", "me", "net", "nhs", "nic", "or", "org",
-    "plc", "police", "sch", "ne", "go",
+    "ac", "co", "com", "edu", "gov", "govt", "ltd", "me", "net", "nhs", "nic", "or", "org", "plc",
+    "police", "sch", "ne", "go",
 ];
 
 /// The registrable part of a normalised `host` (see [`super::normalise_host`]); an IP
