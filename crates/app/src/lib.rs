@@ -56,6 +56,7 @@ mod html;
 mod incidents;
 mod leavers;
 mod names;
+pub mod passes;
 mod people;
 mod policy;
 mod records;
