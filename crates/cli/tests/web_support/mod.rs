@@ -246,7 +246,7 @@ pub struct Squid {
 
 /// The hosts the tests use, all resolved to loopback through Squid's `hosts_file`, so
 /// nothing leaves the machine.
-pub const HOSTS: &str = "127.0.0.1 localhost www.bet365.com bet365.com facebook.com www.facebook.com allowed.test www.bbc.co.uk\n";
+pub const HOSTS: &str = "127.0.0.1 localhost www.bet365.com bet365.com facebook.com www.facebook.com allowed.test www.bbc.co.uk www.shop.test shop.test games.test\n";
 
 impl Squid {
     /// Starts Squid with a harness configuration (port, files, loopback DNS) around
