@@ -57,20 +57,7 @@ fn site(dir: &TempDir, db: &PgDb, pages_port: u16) -> PathBuf {
     dir.write("lists/gambling/domains", "bet365.com\n");
     dir.write("lists/shopping/domains", "shop.test\n");
     dir.write("lists/games/domains", "games.test\n");
-    let index = dir.path().join("categories.idx");
-    let out = Command::new(CHARTER)
-        .args(["categories", "build", "--from"])
-        .arg(dir.path().join("lists"))
-        .arg("-o")
-        .arg(&index)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    set_mode(&index, 0o644);
+    let index = build_index(dir);
     let server = doc_block("charter-server-toml")
         .replace("0.0.0.0:8088", &format!("127.0.0.1:{pages_port}"))
         .replace(

@@ -283,14 +283,7 @@ impl WebDecider<'_> {
     /// Whom the block page tells people to ask.
     /// Without a final full stop, since it ends a sentence ("ask the IT Dept.").
     pub fn contact(&self) -> String {
-        let pack = self.engine.pack();
-        let contact = pack
-            .web
-            .block_page_contact
-            .as_deref()
-            .or(pack.organisation.contact.as_deref())
-            .unwrap_or("your IT department");
-        contact.trim_end_matches('.').to_string()
+        contact(self.engine.pack())
     }
 
     /// The words for a refused or warned request: rule, clause, quote, what was found and
@@ -312,6 +305,18 @@ impl WebDecider<'_> {
             verdict: decision.verdict,
         })
     }
+}
+
+/// Whom a refused person is told to ask: `[web] block_page_contact`, else `[organisation]
+/// contact`, without a final full stop, since it ends a sentence ("ask the IT Dept.").
+pub fn contact(pack: &charter_policy::Pack) -> String {
+    pack.web
+        .block_page_contact
+        .as_deref()
+        .or(pack.organisation.contact.as_deref())
+        .unwrap_or("your IT department")
+        .trim_end_matches('.')
+        .to_string()
 }
 
 /// Why a request was refused (or warned about), in words.

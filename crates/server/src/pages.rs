@@ -109,7 +109,8 @@ async fn time_limit(request: Request, next: Next) -> Response {
         Err(_) => refusal(
             StatusCode::SERVICE_UNAVAILABLE,
             "This took too long; try again.",
-        ),
+        )
+        .into_response(),
     }
 }
 
@@ -130,9 +131,29 @@ struct ActForm {
 }
 
 /// A page saying why nothing was done.
-fn refusal(status: StatusCode, why: &str) -> Response {
-    let body = html::page("Charter", &html::para(why));
-    (status, [(header::CACHE_CONTROL, "no-store")], Html(body)).into_response()
+#[derive(Debug)]
+struct Refusal {
+    status: StatusCode,
+    why: String,
+}
+
+fn refusal(status: StatusCode, why: &str) -> Refusal {
+    Refusal {
+        status,
+        why: why.to_string(),
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let body = html::page("Charter", &html::para(&self.why));
+        (
+            self.status,
+            [(header::CACHE_CONTROL, "no-store")],
+            Html(body),
+        )
+            .into_response()
+    }
 }
 
 fn ok_page(title: &str, body: &str) -> Response {
@@ -145,7 +166,7 @@ fn ok_page(title: &str, body: &str) -> Response {
 
 impl State {
     /// The token in `text`, if it checks and is for the `kind` page.
-    fn token(&self, text: &str, kind: Option<PageKind>) -> Result<PageToken, Response> {
+    fn token(&self, text: &str, kind: Option<PageKind>) -> Result<PageToken, Refusal> {
         let token = PageToken::verify(text, self.pages.key(), self.clock.now())
             .map_err(|e| refusal(StatusCode::FORBIDDEN, &e.to_string()))?;
         match kind {
@@ -158,7 +179,7 @@ impl State {
     }
 
     /// The app, once the store is reachable.
-    fn app(&self) -> Result<&App, Response> {
+    fn app(&self) -> Result<&App, Refusal> {
         self.app.get().ok_or_else(|| {
             refusal(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -168,7 +189,7 @@ impl State {
     }
 
     /// The person the token names, as the register knows them.
-    async fn person(&self, app: &App, token: &PageToken) -> Result<Actor, Response> {
+    async fn person(&self, app: &App, token: &PageToken) -> Result<Actor, Refusal> {
         app.person_for_login(&token.user)
             .await
             .map(Actor::Person)
@@ -185,14 +206,7 @@ impl State {
     }
 
     fn contact(&self) -> String {
-        let pack = self.engine.pack();
-        pack.web
-            .block_page_contact
-            .as_deref()
-            .or(pack.organisation.contact.as_deref())
-            .unwrap_or("your IT department")
-            .trim_end_matches('.')
-            .to_string()
+        charter_gateways::web::contact(self.engine.pack())
     }
 
     /// The rule's clause and words.
@@ -208,8 +222,23 @@ impl State {
             })
     }
 
+    /// Who acts on a `kind` page's form: the post from the pages' own origin, its token
+    /// good, the store reachable and the person in the register.
+    async fn acting(
+        &self,
+        headers: &HeaderMap,
+        form: &ActForm,
+        kind: PageKind,
+    ) -> Result<(PageToken, &App, Actor), Refusal> {
+        self.same_origin(headers)?;
+        let token = self.token(&form.t, Some(kind))?;
+        let app = self.app()?;
+        let actor = self.person(app, &token).await?;
+        Ok((token, app, actor))
+    }
+
     /// Refuses a post from a page on another origin.
-    fn same_origin(&self, headers: &HeaderMap) -> Result<(), Response> {
+    fn same_origin(&self, headers: &HeaderMap) -> Result<(), Refusal> {
         let cross = headers
             .get(header::ORIGIN)
             .and_then(|o| o.to_str().ok())
@@ -242,7 +271,7 @@ fn same_site<'a>(url: &'a str, token: &PageToken) -> Option<&'a str> {
 async fn show(Shared(state): Shared<Arc<State>>, Query(q): Query<PageQuery>) -> Response {
     let token = match state.token(&q.t, None) {
         Ok(t) => t,
-        Err(page) => return page,
+        Err(refusal) => return refusal.into_response(),
     };
     let (clause, quote) = state.clause(&token.rule);
     let stopped = html::stopped(&token.site, &token.rule, &clause, &quote);
@@ -286,10 +315,7 @@ async fn continue_past(
     Form(form): Form<ActForm>,
 ) -> Response {
     let done = async {
-        state.same_origin(&headers)?;
-        let token = state.token(&form.t, Some(PageKind::Warn))?;
-        let app = state.app()?;
-        let actor = state.person(app, &token).await?;
+        let (token, app, actor) = state.acting(&headers, &form, PageKind::Warn).await?;
         let url = same_site(&form.url, &token);
         let at = state.clock.now();
         let stopped = Stopped {
@@ -313,7 +339,7 @@ async fn continue_past(
             "charter serve: approval={} rule={}: Warning continued past; pass in force.",
             approval.id, token.rule
         );
-        Ok::<_, Response>(match url {
+        Ok::<Response, Refusal>(match url {
             Some(url) => Redirect::to(url).into_response(),
             None => ok_page(
                 "You may continue",
@@ -324,7 +350,7 @@ async fn continue_past(
             ),
         })
     };
-    done.await.unwrap_or_else(|page| page)
+    done.await.unwrap_or_else(IntoResponse::into_response)
 }
 
 impl State {
@@ -353,10 +379,7 @@ async fn ask(
     Form(form): Form<ActForm>,
 ) -> Response {
     let done = async {
-        state.same_origin(&headers)?;
-        let token = state.token(&form.t, Some(PageKind::Hold))?;
-        let app = state.app()?;
-        let actor = state.person(app, &token).await?;
+        let (token, app, actor) = state.acting(&headers, &form, PageKind::Hold).await?;
         let stopped = Stopped {
             site: &token.site,
             rule: &token.rule,
@@ -367,7 +390,7 @@ async fn ask(
             .await
             .map_err(|e| refusal(StatusCode::FORBIDDEN, &e.to_string()))?;
         let approvers = app.pack().governance.access_approvers.join(", ");
-        Ok::<_, Response>(ok_page(
+        Ok::<Response, Refusal>(ok_page(
             "Request sent",
             &format!(
                 "{}\n{}",
@@ -381,5 +404,5 @@ async fn ask(
             ),
         ))
     };
-    done.await.unwrap_or_else(|page| page)
+    done.await.unwrap_or_else(IntoResponse::into_response)
 }
