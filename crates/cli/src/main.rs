@@ -291,8 +291,20 @@ mod tests {
     #[test]
     fn every_workflow_command_names_who_may() {
         let groups = [
-            "people", "accounts", "devices", "software", "social", "acks", "incident", "breach",
-            "request", "leaver", "records", "audit", "dsar",
+            "people",
+            "accounts",
+            "devices",
+            "software",
+            "approvals",
+            "social",
+            "acks",
+            "incident",
+            "breach",
+            "request",
+            "leaver",
+            "records",
+            "audit",
+            "dsar",
         ];
         let missing: Vec<String> = all_leaves()
             .into_iter()

@@ -47,8 +47,9 @@ Example:
         /// Why.
         #[arg(long, default_value = "")]
         reason: String,
-        /// Until when (local time in the pack's zone, or with an offset); a week from now
-        /// when not given.
+        /// Until when; a week from now when not given. A time without an offset is local
+        /// time in the pack's zone, e.g. 2026-06-19T17:30; one with an offset
+        /// (2026-06-19T17:30:00+01:00) is exact.
         #[arg(long, value_name = "TIME")]
         until: Option<String>,
     },
