@@ -4,16 +4,18 @@
 mod address;
 mod builtin;
 pub mod index;
+mod site;
 mod target;
 
 pub use address::{NotWebAddress, parse_web_address};
 pub use builtin::Builtin;
 pub use index::{CategoryIndex, IndexBuilder, IndexError};
+pub use site::site_of;
 pub use target::{Target, TargetError, normalise_host};
 
-use charter_policy::{Area, CategorySet, Check, Rule};
+use charter_policy::{Area, CategorySet, Check, Rule, Verdict};
 
-use crate::{Context, Decision, Engine, Finding, Privacy};
+use crate::{Context, Decision, Engine, Finding, PassKind, Privacy};
 
 /// What a category source knows about one request.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -155,6 +157,7 @@ impl Engine {
         let findings = self
             .rules_in_force(Area::Web, ctx)
             .filter_map(|rule| web_finding(rule, ctx, request, host, classification))
+            .map(|finding| passed(finding, ctx, host))
             .collect();
         Decision::from_findings(
             findings,
@@ -165,6 +168,25 @@ impl Engine {
 }
 
 const MIB: u64 = 1024 * 1024;
+
+/// A `warn` the person continued past, or a `hold` (or `warn`) an approver let them through,
+/// on this site and until the pass ends: the finding stays, as `log`, saying so.
+fn passed(mut finding: Finding, ctx: &Context, host: &str) -> Finding {
+    if !matches!(finding.action, Verdict::Warn | Verdict::Hold) || ctx.passes.is_empty() {
+        return finding;
+    }
+    let Some(pass) = ctx.pass_for(site_of(host), &finding.rule) else {
+        return finding;
+    };
+    let why = match (pass.kind, finding.action) {
+        (PassKind::Continued, Verdict::Warn) => "continued after the warning".to_string(),
+        (PassKind::Approved(id), _) => format!("access approved (request {id})"),
+        _ => return finding,
+    };
+    finding.action = Verdict::Log;
+    finding.message = format!("{}: {why}", finding.message);
+    finding
+}
 
 /// The finding `rule` makes about a request, if it matches.
 fn web_finding(
