@@ -3,6 +3,7 @@
 #![deny(missing_docs)]
 
 pub mod icap;
+pub mod logs;
 pub mod milter;
 pub mod percent;
 pub mod postfix_policy;
