@@ -336,6 +336,22 @@ impl Squid {
     pub fn cache_log(&self) -> String {
         std::fs::read_to_string(self.dir.join("logs/cache.log")).unwrap_or_default()
     }
+
+    /// Whether `cache.log` comes to hold `text` within a few seconds: Squid and its helpers
+    /// write it on their own schedules, so a line may land a moment after the answer it
+    /// goes with.
+    pub fn cache_log_shows(&self, text: &str) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            if self.cache_log().contains(text) {
+                return true;
+            }
+            if Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
 }
 
 impl Drop for Squid {
