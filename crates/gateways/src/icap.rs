@@ -44,6 +44,7 @@ use charter_proto::icap::{
     self, DEFAULT_MAX_REQUEST, IcapError, IcapLimits, Method, Parse, Request, RequestReader,
 };
 
+use crate::pass::{Pages, Passes};
 use crate::web::{Clock, Explanation, Roles, WebDecider, allowed};
 
 /// `[icap]` in charter.toml.
@@ -184,6 +185,8 @@ impl IcapConfig {
             istag,
             recorder: Recorder::off(),
             identities: Identities::default(),
+            passes: Passes::default(),
+            pages: None,
         })
     }
 }
@@ -222,6 +225,8 @@ pub struct IcapServer {
     istag: String,
     recorder: Recorder,
     identities: Identities,
+    passes: Passes,
+    pages: Option<Pages>,
 }
 
 impl fmt::Debug for IcapServer {
@@ -246,6 +251,14 @@ impl IcapServer {
     /// Offers every REQMOD decision to `recorder` for the monitoring records.
     pub fn with_recorder(mut self, recorder: Recorder) -> IcapServer {
         self.recorder = recorder;
+        self
+    }
+
+    /// Puts each person's `passes` in their context, and sends a `warn` or `hold` without
+    /// one to `pages`.
+    pub fn with_pages(mut self, passes: Passes, pages: Option<Pages>) -> IcapServer {
+        self.passes = passes;
+        self.pages = pages;
         self
     }
 
@@ -302,8 +315,13 @@ impl IcapServer {
 
     async fn connection(&self, mut stream: TcpStream, peer: SocketAddr) -> std::io::Result<()> {
         let _ = stream.set_nodelay(true);
-        let decider = WebDecider::new(&self.engine, self.source.as_ref(), self.clock, &self.roles)
-            .with_identities(&self.identities);
+        let mut decider =
+            WebDecider::new(&self.engine, self.source.as_ref(), self.clock, &self.roles)
+                .with_identities(&self.identities)
+                .with_passes(&self.passes);
+        if let Some(pages) = &self.pages {
+            decider = decider.with_pages(pages);
+        }
         let trusted = self.trusts(peer);
         let mut warned = false;
         let mut reader = RequestReader::new(self.limits);
@@ -446,7 +464,14 @@ impl IcapServer {
                     subject: url.to_string(),
                     decision: outcome.decision.clone(),
                 });
-                if allowed(outcome.decision.verdict) {
+                let page_link = outcome
+                    .page
+                    .as_ref()
+                    .zip(decider.pages())
+                    .map(|(page, pages)| pages.link(&page.token, &url));
+                if let Some(link) = page_link {
+                    to_page(istag, &link, out);
+                } else if allowed(outcome.decision.verdict) {
                     unchanged(request, istag, out);
                 } else {
                     let explanation = decider.explain(&outcome.decision);
@@ -490,6 +515,16 @@ fn who(
         .header("X-Client-Username")
         .or_else(|| request.header("X-Authenticated-User"));
     decider.identify(login, request.header("X-Client-IP"), at)
+}
+
+/// A `warn` or `hold` without a pass: a redirect to the page, which names the rule and
+/// offers Continue or "Ask for access".
+fn to_page(istag: &str, link: &str, out: &mut Vec<u8>) {
+    let head = format!(
+        "HTTP/1.1 302 Found\r\nLocation: {}\r\nContent-Length: 0\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+        header_safe(link)
+    );
+    icap::write_http_response(out, istag, &head, b"");
 }
 
 /// "Unchanged": 204 where the client allows it, else the request itself echoed back.

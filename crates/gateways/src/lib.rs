@@ -8,6 +8,7 @@ pub mod identity;
 mod listen;
 pub mod milter;
 mod net;
+pub mod pass;
 pub mod policy_service;
 pub mod pool;
 pub mod record;

@@ -6,11 +6,12 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use jiff::Timestamp;
 
-use charter_engine::web::{CategorySource, Target, WebRequest};
+use charter_engine::web::{CategorySource, Target, WebRequest, site_of};
 use charter_engine::{Context, Decision, Engine};
 use charter_policy::Verdict;
 
 use crate::identity::{Identities, UNKNOWN_USER};
+use crate::pass::{PageKind, Pages, Passes};
 
 /// Where "now" comes from. The engine reads no clock; the gateway does, once per request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -126,6 +127,10 @@ pub struct WebDecider<'a> {
     pub roles: &'a Roles,
     /// Client addresses mapped to people, for requests without a login.
     identities: Option<&'a Identities>,
+    /// Users' passes in force (warnings continued past, approvals).
+    passes: Option<&'a Passes>,
+    /// Where warn and hold send people, when the pages run.
+    pages: Option<&'a Pages>,
     /// The last window edge computed: `(from, until)`, the edge holding for any instant in
     /// between. Working it out means time zone arithmetic over a week of days; requests
     /// come thousands a second, edges a few times a day.
@@ -146,6 +151,8 @@ impl<'a> WebDecider<'a> {
             clock,
             roles,
             identities: None,
+            passes: None,
+            pages: None,
             edge: Mutex::new(None),
         }
     }
@@ -154,16 +161,6 @@ impl<'a> WebDecider<'a> {
     pub fn with_identities(mut self, identities: &'a Identities) -> WebDecider<'a> {
         self.identities = Some(identities);
         self
-    }
-
-    /// Another decider over the same engine, source, clock, roles and identities, for
-    /// another thread.
-    pub fn fork(&self) -> WebDecider<'a> {
-        let fork = WebDecider::new(self.engine, self.source, self.clock, self.roles);
-        match self.identities {
-            Some(ids) => fork.with_identities(ids),
-            None => fork,
-        }
     }
 
     /// Who made a request with this `login` (Squid's `%un`, `-` for none) from `client`
@@ -188,6 +185,34 @@ impl<'a> WebDecider<'a> {
     /// `charter check url --user -`.
     pub fn decide_for(&self, url: &str, who: Option<&str>, at: Timestamp) -> WebOutcome {
         self.decide_at(url, Some(who.unwrap_or(UNKNOWN_USER)), at)
+    }
+
+    /// This decider with the passes in force put in each person's context.
+    pub fn with_passes(mut self, passes: &'a Passes) -> WebDecider<'a> {
+        self.passes = Some(passes);
+        self
+    }
+
+    /// This decider sending a `warn` or `hold` without a pass to the pages.
+    pub fn with_pages(mut self, pages: &'a Pages) -> WebDecider<'a> {
+        self.pages = Some(pages);
+        self
+    }
+
+    /// The pages, when they run.
+    pub fn pages(&self) -> Option<&'a Pages> {
+        self.pages
+    }
+
+    /// Another decider over the same engine, source, clock, roles, identities, passes and
+    /// pages, for another thread.
+    pub fn fork(&self) -> WebDecider<'a> {
+        WebDecider {
+            identities: self.identities,
+            passes: self.passes,
+            pages: self.pages,
+            ..WebDecider::new(self.engine, self.source, self.clock, self.roles)
+        }
     }
 
     /// The next window edge after `at`, or a day later when there is none sooner.
@@ -227,6 +252,18 @@ pub struct WebOutcome {
     pub at: Timestamp,
     /// Seconds until a time window may change the answer, when that is within a day.
     pub valid_for_secs: Option<u64>,
+    /// The page a `warn` or `hold` sends the person to, when the pages run and the person
+    /// is known: then the gateway refuses the request with it.
+    pub page: Option<Page>,
+}
+
+/// A warn or hold page for one person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    /// Which page.
+    pub kind: PageKind,
+    /// The signed token naming the person, the site and the rule.
+    pub token: String,
 }
 
 impl WebDecider<'_> {
@@ -238,18 +275,39 @@ impl WebDecider<'_> {
     /// Decides one request for `user` made at `at` (gateways that read the clock once for
     /// a batch of requests that arrived together).
     pub fn decide_at(&self, url: &str, user: Option<&str>, at: Timestamp) -> WebOutcome {
-        let ctx = Context::new(user.map(str::to_string), self.roles.of(user), at);
+        let mut ctx = Context::new(user.map(str::to_string), self.roles.of(user), at);
+        if let Some(passes) = self.passes {
+            ctx.passes = passes.of(user);
+        }
         let decision = self
             .engine
             .decide_web(&ctx, &WebRequest::new(url), self.source);
         let until = self.next_edge(at);
         let valid_for_secs = Some(until.as_second().saturating_sub(at.as_second()).max(1) as u64)
             .filter(|secs| *secs < 86_400);
+        let page = self.page(&ctx, url, &decision);
         WebOutcome {
             decision,
             at,
             valid_for_secs,
+            page,
         }
+    }
+
+    /// The page for a `warn` or `hold` the person has no pass for: only with the pages
+    /// running and a known person (a pass is theirs; nobody's is no one's).
+    fn page(&self, ctx: &Context, url: &str, decision: &Decision) -> Option<Page> {
+        let kind = match decision.verdict {
+            Verdict::Warn => PageKind::Warn,
+            Verdict::Hold => PageKind::Hold,
+            _ => return None,
+        };
+        let pages = self.pages?;
+        let user = ctx.user.as_deref().filter(|_| !ctx.is_unidentified())?;
+        let rule = &decision.deciding()?.rule;
+        let host = Self::host_of(url);
+        let token = pages.token(kind, user, site_of(&host), rule, ctx.at)?;
+        Some(Page { kind, token })
     }
 
     /// The host of `url`, normalised, for messages.
@@ -260,14 +318,7 @@ impl WebDecider<'_> {
     /// Whom the block page tells people to ask.
     /// Without a final full stop, since it ends a sentence ("ask the IT Dept.").
     pub fn contact(&self) -> String {
-        let pack = self.engine.pack();
-        let contact = pack
-            .web
-            .block_page_contact
-            .as_deref()
-            .or(pack.organisation.contact.as_deref())
-            .unwrap_or("your IT department");
-        contact.trim_end_matches('.').to_string()
+        contact(self.engine.pack())
     }
 
     /// The words for a refused or warned request: rule, clause, quote, what was found and
@@ -289,6 +340,18 @@ impl WebDecider<'_> {
             verdict: decision.verdict,
         })
     }
+}
+
+/// Whom a refused person is told to ask: `[web] block_page_contact`, else `[organisation]
+/// contact`, without a final full stop, since it ends a sentence ("ask the IT Dept.").
+pub fn contact(pack: &charter_policy::Pack) -> String {
+    pack.web
+        .block_page_contact
+        .as_deref()
+        .or(pack.organisation.contact.as_deref())
+        .unwrap_or("your IT department")
+        .trim_end_matches('.')
+        .to_string()
 }
 
 /// Why a request was refused (or warned about), in words.

@@ -4,6 +4,8 @@
 
 pub mod icap;
 pub mod leases;
+pub mod logs;
 pub mod milter;
+pub mod percent;
 pub mod postfix_policy;
 pub mod squid;

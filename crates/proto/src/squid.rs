@@ -25,6 +25,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use crate::percent::{Plus, percent_decode};
+
 /// The default longest request line, in bytes. Squid's own URL limit is 8 KiB; a line
 /// carries a URL and a few short fields.
 pub const MAX_LINE_LEN: usize = 32 * 1024;
@@ -300,25 +302,7 @@ fn optional(field: &str) -> Option<&str> {
 /// Undoes Squid's URL-escaping of a field (`%20`, `%25`); `None` for a bad escape or
 /// bytes that are not UTF-8.
 pub fn unescape_field(field: &str) -> Option<Cow<'_, str>> {
-    if !field.contains('%') {
-        return Some(Cow::Borrowed(field));
-    }
-    let bytes = field.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = bytes.get(i + 1..i + 3)?;
-            let hi = (hex[0] as char).to_digit(16)?;
-            let lo = (hex[1] as char).to_digit(16)?;
-            out.push((hi * 16 + lo) as u8);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok().map(Cow::Owned)
+    percent_decode(field, Plus::Literal)
 }
 
 /// The result word of a reply.
@@ -351,6 +335,9 @@ pub struct Reply<'a> {
     pub ttl: Option<u64>,
     /// url_rewrite: `status=302 url="..."` to redirect.
     pub redirect: Option<&'a str>,
+    /// `charter_page=`: `warn` or `hold` when the refusal has a page the person can act on
+    /// (docs/squid.md matches it with a `note` ACL and sends them there with `deny_info`).
+    pub page: Option<&'a str>,
 }
 
 impl Reply<'_> {
@@ -377,6 +364,9 @@ impl Reply<'_> {
         }
         if let Some(log) = self.log {
             quoted(out, "log", log);
+        }
+        if let Some(page) = self.page {
+            quoted(out, "charter_page", page);
         }
         if let Some(message) = self.message {
             quoted(out, "message", message);

@@ -163,6 +163,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "device_network",
         include_str!("../migrations/sqlite/0004_device_network.sql"),
     ),
+    (
+        5,
+        "approvals",
+        include_str!("../migrations/sqlite/0005_approvals.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -184,6 +189,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         4,
         "device_network",
         include_str!("../migrations/postgres/0004_device_network.sql"),
+    ),
+    (
+        5,
+        "approvals",
+        include_str!("../migrations/postgres/0005_approvals.sql"),
     ),
 ];
 

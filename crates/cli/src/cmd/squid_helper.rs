@@ -49,7 +49,10 @@ pub struct SquidHelperArgs {
     user_roles: Option<PathBuf>,
     /// charter.toml: take roles and devices from the people register (refreshed every
     /// minute), map client addresses through `[identity] leases`, and record every decision
-    /// in the store through a spool slot of this process's own under `[spool] dir`.
+    /// in the store through a spool slot of this process's own under `[spool] dir`. With
+    /// `[server]`, a warn or hold without a pass is answered ERR with the signed page token
+    /// (docs/squid.md's `deny_info` sends the person to the page); the passes in force are
+    /// read from its store every second.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
     /// url_rewrite: the block page to redirect to; {rule}, {clause}, {category} and {url}
@@ -136,8 +139,19 @@ fn serve(args: SquidHelperArgs, mode: Mode) -> CmdResult {
     if let Some(url) = args.block_url {
         config.block_url = url;
     }
-    let decider =
+    let helper_pages = args
+        .config
+        .as_deref()
+        .map(|path| super::squid_pages::start(path, clock))
+        .transpose()?;
+    let mut decider =
         WebDecider::new(&engine, source.as_ref(), clock, &roles).with_identities(&identities);
+    if let Some(hp) = &helper_pages {
+        decider = decider.with_passes(&hp.passes);
+        if let Some(pages) = &hp.pages {
+            decider = decider.with_pages(pages);
+        }
+    }
     let mut helper = SquidHelper::new(decider, config);
     if let Some(journal) = journal {
         helper = helper.with_journal(journal);

@@ -20,6 +20,8 @@ use std::time::{Duration, Instant};
 mod ports;
 pub use ports::*;
 
+pub mod tls;
+
 pub const CHARTER: &str = env!("CARGO_BIN_EXE_charter");
 
 /// Panics with an install hint when `program` is not on PATH.
@@ -213,17 +215,21 @@ pub const LUNCH: &str = "2026-06-15T12:45";
 /// Writes the pack and a small squidGuard-layout list and builds an index with the CLI.
 pub fn pack_and_index(dir: &TempDir) -> (PathBuf, PathBuf) {
     let pack = dir.write("policy.toml", PACK);
-    let lists = dir.path().join("lists");
     dir.write("lists/gambling/domains", "bet365.com\nwilliamhill.com\n");
     dir.write(
         "lists/social_networks/domains",
         "facebook.com\ninstagram.com\n",
     );
     dir.write("lists/press/domains", "bbc.co.uk\n");
+    (pack, build_index(dir))
+}
+
+/// Builds `categories.idx` in `dir` from the lists under `dir/lists` with the CLI.
+pub fn build_index(dir: &TempDir) -> PathBuf {
     let index = dir.path().join("categories.idx");
     let out = Command::new(CHARTER)
         .args(["categories", "build", "--from"])
-        .arg(&lists)
+        .arg(dir.path().join("lists"))
         .arg("-o")
         .arg(&index)
         .output()
@@ -234,7 +240,7 @@ pub fn pack_and_index(dir: &TempDir) -> (PathBuf, PathBuf) {
         String::from_utf8_lossy(&out.stderr)
     );
     set_mode(&index, 0o644);
-    (pack, index)
+    index
 }
 
 /// A real Squid on loopback, stopped on drop.
@@ -246,13 +252,25 @@ pub struct Squid {
 
 /// The hosts the tests use, all resolved to loopback through Squid's `hosts_file`, so
 /// nothing leaves the machine.
-pub const HOSTS: &str = "127.0.0.1 localhost www.bet365.com bet365.com facebook.com www.facebook.com allowed.test www.bbc.co.uk\n";
+pub const HOSTS: &str = "127.0.0.1 localhost www.bet365.com bet365.com facebook.com www.facebook.com allowed.test www.bbc.co.uk www.shop.test shop.test games.test\n";
 
 impl Squid {
     /// Starts Squid with a harness configuration (port, files, loopback DNS) around
     /// `body`, which is the block under test followed by the usual allow/deny lines.
     pub fn start(dir: &TempDir, body: &str) -> Squid {
-        let squid = require("squid", "squid");
+        Squid::start_with(dir, &|port| format!("http_port 127.0.0.1:{port}"), "", body)
+    }
+
+    /// [`Squid::start`] with the `http_port` line made by `port_line` for the chosen port
+    /// (such as an `ssl-bump` port, see [`tls`]) and `extra_hosts` (`/etc/hosts` lines)
+    /// resolved through Squid's `hosts_file` besides [`HOSTS`].
+    pub fn start_with(
+        dir: &TempDir,
+        port_line: &dyn Fn(u16) -> String,
+        extra_hosts: &str,
+        body: &str,
+    ) -> Squid {
+        let squid = require("squid", "squid-openssl");
         let d = dir.path();
         let errors = d.join("errors");
         std::fs::create_dir_all(&errors).unwrap();
@@ -262,14 +280,14 @@ impl Squid {
             std::fs::copy(entry.path(), errors.join(entry.file_name())).unwrap();
         }
         dir.write("errors/ERR_CHARTER_BLOCKED", &doc_block("err-page"));
-        dir.write("hosts", HOSTS);
+        dir.write("hosts", &format!("{HOSTS}{extra_hosts}"));
         let logs = d.join("logs");
         std::fs::create_dir_all(&logs).unwrap();
         let _ = Command::new("chown").arg("proxy:proxy").arg(&logs).status();
         let cache_log = logs.join("cache.log");
         on_a_free_port("squid", |port| {
             let conf = format!(
-                "http_port 127.0.0.1:{port}\n\
+                "{port_line}\n\
                  pid_filename {logs}/squid.pid\n\
                  cache_log {cache_log}\n\
                  cache deny all\n\
@@ -283,6 +301,7 @@ impl Squid {
                 logs = logs.display(),
                 cache_log = cache_log.display(),
                 d = d.display(),
+                port_line = port_line(port),
             );
             let conf_path = dir.write("squid.conf", &conf);
             let _ = std::fs::remove_file(&cache_log);
@@ -297,8 +316,8 @@ impl Squid {
                 .spawn()
                 .unwrap();
             // Squid 5 logs "Accepting HTTP Socket connections at conn3 local=..." once
-            // http_port listens.
-            let ready = "Accepting HTTP Socket connections at";
+            // http_port listens ("Accepting SSL bumped HTTP Socket ..." for an ssl-bump port).
+            let ready = "HTTP Socket connections at";
             match await_listening(&mut child, &cache_log, ready, "squid") {
                 Bind::Listening(()) => Bind::Listening(Squid {
                     child,
@@ -316,6 +335,22 @@ impl Squid {
 
     pub fn cache_log(&self) -> String {
         std::fs::read_to_string(self.dir.join("logs/cache.log")).unwrap_or_default()
+    }
+
+    /// Whether `cache.log` comes to hold `text` within a few seconds: Squid and its helpers
+    /// write it on their own schedules, so a line may land a moment after the answer it
+    /// goes with.
+    pub fn cache_log_shows(&self, text: &str) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            if self.cache_log().contains(text) {
+                return true;
+            }
+            if Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 }
 
@@ -339,6 +374,11 @@ impl Drop for Squid {
 
 /// Fetches `url` through the proxy on `port` with curl: (HTTP status, body).
 pub fn curl(port: u16, url: &str) -> (u16, String) {
+    curl_with(port, url, &[])
+}
+
+/// [`curl`] with `extra` curl arguments before the URL (`--cacert`, `-d`, `-H`, ...).
+pub fn curl_with(port: u16, url: &str, extra: &[&std::ffi::OsStr]) -> (u16, String) {
     let curl = require("curl", "curl");
     let out = Command::new(curl)
         .args([
@@ -352,6 +392,7 @@ pub fn curl(port: u16, url: &str) -> (u16, String) {
             "-x",
         ])
         .arg(format!("http://127.0.0.1:{port}"))
+        .args(extra)
         .arg(url)
         .output()
         .unwrap();
