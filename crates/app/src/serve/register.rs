@@ -110,7 +110,7 @@ pub(super) async fn read_register(store: &Store) -> Result<Read, charter_store::
 }
 
 /// Keeps `live` (what every gateway holds) up to date: the register read as soon as the
-/// store is reachable (unless `serve` has just read it) and every few minutes after, with
+/// store is reachable (unless `serve` has just read it) and every minute after, with
 /// `overrides` (the `user_roles` file) winning.
 pub(super) async fn refresh(
     who: &'static str,
