@@ -51,8 +51,9 @@ pub struct HelperParts {
     pub roles: Roles,
     /// Client addresses mapped to people.
     pub identities: Identities,
-    /// Where each read's decisions go before their answers.
-    pub journal: Box<dyn Journal>,
+    /// Where each read's decisions go before their answers; `None` when this helper could
+    /// not claim a spool slot (it then decides without recording, and has said why).
+    pub journal: Option<Box<dyn Journal>>,
 }
 
 impl std::fmt::Debug for HelperParts {
@@ -73,38 +74,38 @@ pub struct HelperRun {
 impl HelperRun {
     /// Reads the config at `path`, claims a spool slot and starts the background thread;
     /// waits up to two seconds for the first read of the register. `overrides` (the
-    /// `--user-roles` file) win over the register.
+    /// `--user-roles` file) win over the register. A spool slot this process cannot use (the
+    /// directory belongs to another user) is logged, and the helper decides without recording
+    /// rather than refusing everyone.
     pub fn start(path: &Path, overrides: Roles) -> Result<(HelperRun, HelperParts), ServeError> {
         let config = Config::load(path)?;
         let url = config.store_url(path)?;
         refuse_world_writable(&config.spool.dir, "spool")?;
-        let spool = Arc::new(claim_slot(&config.spool.dir)?);
-        let earlier = read_stats(spool.dir()).map_err(|cause| ServeError::Stats {
-            path: spool.dir().join("stats.json"),
-            cause,
-        })?;
-        let counters = Arc::new(Counters::resume(&earlier.unwrap_or_default()));
-        let writer = spool.writer()?;
-        let (end_tx, end_rx) = watch::channel(writer.end());
-        let journal = SpoolJournal {
-            appender: Appender::new(WHO, writer, Arc::clone(&counters), end_tx),
-            records: Vec::new(),
+        let (slot, journal) = match Slot::claim(&config.spool.dir) {
+            Ok((slot, journal)) => {
+                eprintln!(
+                    "{WHO}: spool={} store={}: Recording decisions through this helper's spool slot.",
+                    slot.spool.dir().display(),
+                    redact_url(&url)
+                );
+                (Some(slot), Some(Box::new(journal) as Box<dyn Journal>))
+            }
+            Err(e) => {
+                eprintln!(
+                    "{WHO}: spool={} error={e}: Decisions NOT recorded: this helper cannot use a spool slot there (docs/squid.md, \"Identity, the register and the records\").",
+                    config.spool.dir.display()
+                );
+                (None, None)
+            }
         };
         let register = Register::from_overrides(&overrides);
         let leases = config.identity.leases.clone();
         let stamps = read_leases(WHO, &leases, &register.identities);
-        eprintln!(
-            "{WHO}: spool={} store={}: Recording decisions through this helper's spool slot.",
-            spool.dir().display(),
-            redact_url(&url)
-        );
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let (stop, stopped) = oneshot::channel();
         let background = Background {
             url,
-            spool,
-            counters,
-            end: end_rx,
+            slot,
             register: register.clone(),
             overrides,
             leases,
@@ -126,7 +127,7 @@ impl HelperRun {
         let parts = HelperParts {
             roles: register.roles.clone(),
             identities: register.identities.live(),
-            journal: Box::new(journal),
+            journal,
         };
         Ok((HelperRun { stop, thread }, parts))
     }
@@ -138,6 +139,39 @@ impl HelperRun {
         let _ = self.stop.send(());
         // A panic in the thread has been printed; what was spooled stays in the slot.
         let _ = self.thread.join();
+    }
+}
+
+/// This process's spool slot and what the store writer follows.
+struct Slot {
+    spool: Arc<Spool>,
+    counters: Arc<Counters>,
+    end: watch::Receiver<Position>,
+}
+
+impl Slot {
+    /// Claims a slot under `base` and opens it for appending.
+    fn claim(base: &Path) -> Result<(Slot, SpoolJournal), ServeError> {
+        let spool = Arc::new(claim_slot(base)?);
+        let earlier = read_stats(spool.dir()).map_err(|cause| ServeError::Stats {
+            path: spool.dir().join("stats.json"),
+            cause,
+        })?;
+        let counters = Arc::new(Counters::resume(&earlier.unwrap_or_default()));
+        let writer = spool.writer()?;
+        let (end_tx, end) = watch::channel(writer.end());
+        let journal = SpoolJournal {
+            appender: Appender::new(WHO, writer, Arc::clone(&counters), end_tx),
+            records: Vec::new(),
+        };
+        Ok((
+            Slot {
+                spool,
+                counters,
+                end,
+            },
+            journal,
+        ))
     }
 }
 
@@ -171,9 +205,7 @@ impl Journal for SpoolJournal {
 
 struct Background {
     url: String,
-    spool: Arc<Spool>,
-    counters: Arc<Counters>,
-    end: watch::Receiver<Position>,
+    slot: Option<Slot>,
     register: Register,
     overrides: Roles,
     leases: Vec<PathBuf>,
@@ -209,22 +241,27 @@ impl Background {
         mut stopped: oneshot::Receiver<()>,
     ) {
         let mut tasks = JoinSet::new();
-        let mut link = records::start(
-            self.url.clone(),
-            Arc::clone(&self.spool),
-            Arc::clone(&self.counters),
-            self.end.clone(),
-            &mut tasks,
-        );
+        let mut link = match &self.slot {
+            Some(slot) => {
+                tasks.spawn(sync_slot(
+                    Arc::clone(&slot.spool),
+                    Arc::clone(&slot.counters),
+                ));
+                records::start(
+                    self.url.clone(),
+                    Arc::clone(&slot.spool),
+                    Arc::clone(&slot.counters),
+                    slot.end.clone(),
+                    &mut tasks,
+                )
+            }
+            None => records::start_reading(self.url.clone(), Arc::default(), &mut tasks),
+        };
         tasks.spawn(keep_register(
             link.clone(),
             self.register.clone(),
             self.overrides.clone(),
             ready,
-        ));
-        tasks.spawn(sync_slot(
-            Arc::clone(&self.spool),
-            Arc::clone(&self.counters),
         ));
         let (leases, identities) = (self.leases.clone(), self.register.identities.clone());
         tasks.spawn(async move {
@@ -238,11 +275,15 @@ impl Background {
                 let _ = stopped.await;
             }
         }
-        self.drain(&mut link).await;
+        if let Some(slot) = &self.slot {
+            slot.drain(&mut link, self.drain).await;
+        }
     }
+}
 
+impl Slot {
     /// Syncs the slot, then waits at most `drain` for the store to take what it holds.
-    async fn drain(&self, link: &mut records::StoreLink) {
+    async fn drain(&self, link: &mut records::StoreLink, drain: Duration) {
         let dir = self.spool.dir().to_path_buf();
         if let Err(e) = sync_newest(&dir) {
             eprintln!("{WHO}: error={e}: Spool not synced to disk.");
@@ -250,7 +291,7 @@ impl Background {
         let end = *self.end.borrow();
         let started = Instant::now();
         let idle = waiting(&self.spool, &self.counters).await == Some(0);
-        if idle || link.drained_to(end, self.drain).await {
+        if idle || link.drained_to(end, drain).await {
             eprintln!(
                 "{WHO}: elapsed_ms={}: Spool slot written to the store; stopped.",
                 started.elapsed().as_millis()
@@ -259,7 +300,7 @@ impl Background {
             eprintln!(
                 "{WHO}: spool={} seconds={}: The store did not take the whole slot in time; the next helper to claim it writes the rest.",
                 dir.display(),
-                self.drain.as_secs()
+                drain.as_secs()
             );
         }
         if let Err(e) = write_stats(&dir, &self.counters.snapshot(false)) {

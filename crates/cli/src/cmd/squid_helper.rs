@@ -127,7 +127,7 @@ fn serve(args: SquidHelperArgs, mode: Mode) -> CmdResult {
         None => (None, None),
     };
     let (roles, identities, journal) = match parts {
-        Some(p) => (p.roles, p.identities, Some(p.journal)),
+        Some(p) => (p.roles, p.identities, p.journal),
         None => (roles, Identities::default(), None),
     };
     let mut config = HelperConfig {
