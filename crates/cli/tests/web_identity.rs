@@ -18,7 +18,9 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serve_support::{PgDb, assert_stored_once, charter_ok, hold_write_lock, records_of, subjects};
+use serve_support::{
+    Icap, PgDb, Serve, assert_stored_once, charter_ok, hold_write_lock, records_of, subjects,
+};
 use web_support::*;
 
 /// Gambling always refused; social media outside the breaks refused except for marketing;
@@ -295,6 +297,38 @@ fn without_a_login_or_a_mapping_unknown_user_fires_and_is_recorded() {
         )],
         "{}",
         squid.cache_log()
+    );
+}
+
+#[test]
+fn icap_maps_x_client_ip_through_a_lease_to_its_person() {
+    let site = site("identity-icap", Mapping::Lease, None);
+    let mut cfg = std::fs::read_to_string(&site.cfg).unwrap();
+    cfg.push_str("[icap]\nlisten = \"127.0.0.1:0\"\n");
+    std::fs::write(&site.cfg, cfg).unwrap();
+    let serve = Serve::start(&site.cfg);
+    let mut icap = Icap::connect(serve.port);
+    // Social media at ten, from Ann's laptop: the marketing exception applies.
+    let social = "http://www.facebook.com/icap";
+    let (status, _) = icap.reqmod_with(social.as_bytes(), "X-Client-IP: 127.0.0.1\r\n");
+    assert_eq!(status, 204, "{}", serve.log());
+    // From an address nobody's device has: an unknown user.
+    let stranger = "http://allowed.test/icap";
+    let (status, page) = icap.reqmod_with(stranger.as_bytes(), "X-Client-IP: 10.9.9.9\r\n");
+    assert_eq!((status, page.as_str()), (200, "HTTP/1.1 403 Forbidden"));
+    let (code, log) = serve.terminate();
+    assert!(code.success(), "{log}");
+    assert_eq!(
+        records_of(&site.url, social),
+        [(Some("ann".to_string()), "allow".to_string(), None)]
+    );
+    assert_eq!(
+        records_of(&site.url, stranger),
+        [(
+            None,
+            "block".to_string(),
+            Some("internet.unknown-users".to_string())
+        )]
     );
 }
 

@@ -148,11 +148,20 @@ impl Icap {
 
     /// [`Icap::reqmod`], with a broken connection (the server killed) as an error.
     pub fn try_reqmod(&mut self, url: &[u8], user: &str) -> std::io::Result<(u16, String)> {
+        self.try_reqmod_with(url, &format!("X-Client-Username: {user}\r\n"))
+    }
+
+    /// [`Icap::reqmod`] with these identity `headers` (each ending `\r\n`) instead of a user.
+    pub fn reqmod_with(&mut self, url: &[u8], headers: &str) -> (u16, String) {
+        self.try_reqmod_with(url, headers).unwrap()
+    }
+
+    fn try_reqmod_with(&mut self, url: &[u8], headers: &str) -> std::io::Result<(u16, String)> {
         let mut http = b"GET ".to_vec();
         http.extend_from_slice(url);
         http.extend_from_slice(b" HTTP/1.1\r\nHost: x\r\n\r\n");
         let mut request = format!(
-            "REQMOD icap://127.0.0.1/reqmod ICAP/1.0\r\nHost: 127.0.0.1\r\nX-Client-Username: {user}\r\nAllow: 204\r\nEncapsulated: req-hdr=0, null-body={}\r\n\r\n",
+            "REQMOD icap://127.0.0.1/reqmod ICAP/1.0\r\nHost: 127.0.0.1\r\n{headers}Allow: 204\r\nEncapsulated: req-hdr=0, null-body={}\r\n\r\n",
             http.len()
         )
         .into_bytes();
