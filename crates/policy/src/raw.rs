@@ -143,6 +143,8 @@ pub struct RawWeb {
     pub block_page_contact: Option<Text>,
     #[serde(default)]
     pub url_lists: BTreeMap<String, Text>,
+    #[serde(default)]
+    pub sensitive_terms: Vec<Text>,
 }
 
 #[derive(Debug, Default, Deserialize)]

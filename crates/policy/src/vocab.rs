@@ -164,6 +164,7 @@ vocabulary! {
         UrlListMatch => "url_list_match",
         LargeDownload => "large_download",
         UnknownUser => "unknown_user",
+        SensitiveUpload => "sensitive_upload",
         // Activity.
         AccessOutsideHours => "access_outside_hours",
         LoginWithoutMfa => "login_without_mfa",
@@ -224,7 +225,8 @@ impl Check {
             | RestrictedOutsideWindow
             | UrlListMatch
             | LargeDownload
-            | UnknownUser => Area::Web,
+            | UnknownUser
+            | SensitiveUpload => Area::Web,
             AccessOutsideHours
             | LoginWithoutMfa
             | ConcurrentSessions

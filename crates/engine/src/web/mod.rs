@@ -5,11 +5,13 @@ mod address;
 mod builtin;
 pub mod index;
 mod target;
+mod upload;
 
 pub use address::{NotWebAddress, parse_web_address};
 pub use builtin::Builtin;
 pub use index::{CategoryIndex, IndexBuilder, IndexError};
 pub use target::{Target, TargetError, normalise_host};
+pub use upload::{UPLOAD_CATEGORIES, Upload, UploadFacts, upload_category};
 
 use charter_policy::{Area, CategorySet, Check, Rule};
 
@@ -114,6 +116,8 @@ pub struct WebRequest<'a> {
     pub url: &'a str,
     /// The response size in bytes, when known (for `large_download`).
     pub size_bytes: Option<u64>,
+    /// The text of the request's body, when a gateway read it (for `sensitive_upload`).
+    pub upload: Option<Upload<'a>>,
 }
 
 impl<'a> WebRequest<'a> {
@@ -122,6 +126,7 @@ impl<'a> WebRequest<'a> {
         WebRequest {
             url,
             size_bytes: None,
+            upload: None,
         }
     }
 }
@@ -143,6 +148,18 @@ impl Engine {
         self.decide_classified_web(ctx, request, target.as_ref(), &classification)
     }
 
+    /// Whether a request so classified is one whose body a gateway should read: it falls in
+    /// an upload category ([`UPLOAD_CATEGORIES`]) and a web rule in force for `ctx` could
+    /// find a `sensitive_upload` in it.
+    pub fn wants_upload(&self, ctx: &Context, classification: &Classification) -> bool {
+        upload_category(classification.categories)
+            && self.rules_in_force(Area::Web, ctx).any(|rule| {
+                rule.checks.contains(&Check::SensitiveUpload)
+                    && (rule.categories.is_empty()
+                        || !rule.categories.intersection(classification.categories).is_empty())
+            })
+    }
+
     /// Decides a request that is already classified (gateways that cache classifications).
     pub fn decide_classified_web(
         &self,
@@ -152,9 +169,22 @@ impl Engine {
         classification: &Classification,
     ) -> Decision {
         let host = target.map_or(request.url, |t| t.host());
+        // Scanned once for every rule that asks, and only if one does.
+        let mut upload = None;
         let findings = self
             .rules_in_force(Area::Web, ctx)
-            .filter_map(|rule| web_finding(rule, ctx, request, host, classification))
+            .filter_map(|rule| {
+                let facts = if rule.checks.contains(&Check::SensitiveUpload) {
+                    request.upload.as_ref().map(|u| {
+                        &*upload.get_or_insert_with(|| {
+                            UploadFacts::scan(u, &self.pack().web.sensitive_terms)
+                        })
+                    })
+                } else {
+                    None
+                };
+                web_finding(rule, ctx, request, host, classification, facts)
+            })
             .collect();
         Decision::from_findings(
             findings,
@@ -173,6 +203,7 @@ fn web_finding(
     request: &WebRequest<'_>,
     host: &str,
     classification: &Classification,
+    upload: Option<&UploadFacts>,
 ) -> Option<Finding> {
     let categories = rule.categories.intersection(classification.categories);
     let list = rule
@@ -197,6 +228,14 @@ fn web_finding(
                         size.div_ceil(MIB),
                         rule.max_download_mb.unwrap_or(0)
                     ),
+                ));
+            }
+            Check::SensitiveUpload => {
+                let facts = upload.filter(|f| f.any())?;
+                special = Some(Finding::of(
+                    rule,
+                    *check,
+                    format!("upload to {host} {}", facts.summary()),
                 ));
             }
             Check::UnknownUser => {
