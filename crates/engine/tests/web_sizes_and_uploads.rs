@@ -138,8 +138,30 @@ fn bodies_are_wanted_only_where_a_rule_could_use_them() {
     assert!(engine.wants_upload(&ctx(), &classify("https://chat.openai.com/")));
     assert!(!engine.wants_upload(&ctx(), &classify("https://example.org/")));
     let plain = Engine::new(
-        charter_policy::parse(&PACK.replace("sensitive_upload", "large_download"), "t.toml")
-            .unwrap(),
+        charter_policy::parse(
+            &PACK.replace("sensitive_upload", "large_download"),
+            "t.toml",
+        )
+        .unwrap(),
     );
     assert!(!plain.wants_upload(&ctx(), &classify("https://chat.openai.com/")));
+}
+
+#[test]
+fn the_download_limit_is_the_smallest_rule_in_scope() {
+    use charter_engine::web::{CategorySource, Target};
+    let source = Builtin::new();
+    let classification = source.classify(&Target::parse("http://example.org/").unwrap());
+    assert_eq!(
+        engine().download_limit(&ctx(), &classification),
+        Some(100 * 1024 * 1024)
+    );
+    let none = Engine::new(
+        charter_policy::parse(
+            &PACK.replace("large_download", "sensitive_upload"),
+            "t.toml",
+        )
+        .unwrap(),
+    );
+    assert_eq!(none.download_limit(&ctx(), &classification), None);
 }

@@ -532,7 +532,7 @@ impl Cx<'_> {
         windows
     }
 
-/// Longest `[web] sensitive_terms` entry, in bytes.
+    /// Longest `[web] sensitive_terms` entry, in bytes.
     const MAX_SENSITIVE_TERM: usize = 200;
 
     /// `[web] sensitive_terms`: each a name or phrase of 2 to 200 bytes, kept lowercased with

@@ -380,8 +380,7 @@ mod tests {
     fn multipart_text_and_file_parts() {
         let t = read("multipart/form-data; boundary=\"XyZ\"", MULTIPART);
         assert_eq!(
-            t.text,
-            "hello there\nfile text\nname,ni\njson part\n",
+            t.text, "hello there\nfile text\nname,ni\njson part\n",
             "{t:?}"
         );
         assert_eq!(t.unread_parts, 1, "the PNG");
@@ -424,7 +423,10 @@ mod tests {
             ..BodyLimits::default()
         };
         let t = body_text(Some("multipart/form-data; boundary=b"), &body, &limits);
-        assert_eq!((t.text.as_str(), t.unread_parts), ("part 0\npart 1\npart 2\n", 2));
+        assert_eq!(
+            (t.text.as_str(), t.unread_parts),
+            ("part 0\npart 1\npart 2\n", 2)
+        );
     }
 
     #[test]
@@ -440,7 +442,10 @@ mod tests {
 
     #[test]
     fn binary_and_unknown_types_are_unread() {
-        assert_eq!(read("application/octet-stream", b"\x00\x01").unread_parts, 1);
+        assert_eq!(
+            read("application/octet-stream", b"\x00\x01").unread_parts,
+            1
+        );
         assert_eq!(read("image/png", b"abc").unread_parts, 1);
         assert_eq!(read("text/plain", b"\xff\xfe").unread_parts, 1);
         let t = body_text(None, b"plain words", &BodyLimits::default());

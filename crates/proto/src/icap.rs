@@ -225,11 +225,7 @@ fn head_field<'a>(head: &'a str, name: &str) -> Option<&'a str> {
 /// length unknown here) and no `Transfer-Encoding`.
 pub fn content_length(head: &str) -> Option<u64> {
     let mut length = None;
-    for (name, value) in head
-        .split("\r\n")
-        .skip(1)
-        .filter_map(|l| l.split_once(':'))
-    {
+    for (name, value) in head.split("\r\n").skip(1).filter_map(|l| l.split_once(':')) {
         let name = name.trim();
         if name.eq_ignore_ascii_case("transfer-encoding") {
             return None;
@@ -900,7 +896,8 @@ mod tests {
 
     #[test]
     fn respmod_keeps_both_heads_and_the_length() {
-        let response = "HTTP/1.1 200 OK\r\nContent-Type: application/zip\r\ncontent-length: 734003200\r\n\r\n";
+        let response =
+            "HTTP/1.1 200 OK\r\nContent-Type: application/zip\r\ncontent-length: 734003200\r\n\r\n";
         let (req, used) = complete(&respmod(response, "Preview: 0\r\n", "0\r\n\r\n"));
         assert_eq!(req.method, Method::Respmod);
         assert_eq!(req.http_url().as_deref(), Some("http://www.bet365.com/"));

@@ -28,7 +28,6 @@ pub(crate) fn parser() -> &'static MessageParser {
     })
 }
 
-
 /// One attachment (or archive entry) worth reporting.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct AttachmentFinding {
@@ -134,7 +133,6 @@ fn subject_has_label(subject_lower: &str, label: &str) -> bool {
     }
     false
 }
-
 
 /// Internal domain lookalikes: same length give or take one, one edit away (`examp1e.com`,
 /// `example-co.uk`), not the domain itself.

@@ -154,10 +154,20 @@ impl Engine {
     pub fn wants_upload(&self, ctx: &Context, classification: &Classification) -> bool {
         upload_category(classification.categories)
             && self.rules_in_force(Area::Web, ctx).any(|rule| {
-                rule.checks.contains(&Check::SensitiveUpload)
-                    && (rule.categories.is_empty()
-                        || !rule.categories.intersection(classification.categories).is_empty())
+                rule.checks.contains(&Check::SensitiveUpload) && in_scope(rule, classification)
             })
+    }
+
+    /// The smallest `max_download_mb`, in bytes, of the `large_download` rules in force for
+    /// `ctx` over a request so classified: a response larger than this gives a finding.
+    /// `None` when no such rule applies, so a gateway need not count the response.
+    pub fn download_limit(&self, ctx: &Context, classification: &Classification) -> Option<u64> {
+        self.rules_in_force(Area::Web, ctx)
+            .filter(|rule| {
+                rule.checks.contains(&Check::LargeDownload) && in_scope(rule, classification)
+            })
+            .map(|rule| rule.max_download_mb.unwrap_or(0).saturating_mul(MIB))
+            .min()
     }
 
     /// Decides a request that is already classified (gateways that cache classifications).
@@ -196,6 +206,21 @@ impl Engine {
 
 const MIB: u64 = 1024 * 1024;
 
+/// Whether a request so classified is one `rule` speaks of: the rule names none of its
+/// categories and URL lists (it speaks of every request), or one of them matches.
+fn in_scope(rule: &Rule, classification: &Classification) -> bool {
+    let unscoped = rule.categories.is_empty() && rule.url_lists.is_empty();
+    unscoped
+        || !rule
+            .categories
+            .intersection(classification.categories)
+            .is_empty()
+        || rule
+            .url_lists
+            .iter()
+            .any(|name| classification.url_lists.contains(name))
+}
+
 /// The finding `rule` makes about a request, if it matches.
 fn web_finding(
     rule: &Rule,
@@ -205,15 +230,14 @@ fn web_finding(
     classification: &Classification,
     upload: Option<&UploadFacts>,
 ) -> Option<Finding> {
+    if !in_scope(rule, classification) {
+        return None;
+    }
     let categories = rule.categories.intersection(classification.categories);
     let list = rule
         .url_lists
         .iter()
         .find(|name| classification.url_lists.contains(name));
-    let scoped = rule.categories.is_empty() && rule.url_lists.is_empty();
-    if !(scoped || !categories.is_empty() || list.is_some()) {
-        return None;
-    }
     let mut special = None;
     for check in &rule.checks {
         match check {

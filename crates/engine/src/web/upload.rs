@@ -62,10 +62,7 @@ impl UploadFacts {
                     "only the first {} bytes of {total} were scanned",
                     upload.read_bytes
                 ),
-                None => format!(
-                    "only the first {} bytes were scanned",
-                    upload.read_bytes
-                ),
+                None => format!("only the first {} bytes were scanned", upload.read_bytes),
             });
         }
         if upload.unread_parts > 0 {

@@ -71,7 +71,11 @@ mod tests {
                     }
                 }
             }
-            assert_eq!((data.as_slice(), buf.len()), (&b"helloabc"[..], 0), "{split}");
+            assert_eq!(
+                (data.as_slice(), buf.len()),
+                (&b"helloabc"[..], 0),
+                "{split}"
+            );
         }
     }
 
