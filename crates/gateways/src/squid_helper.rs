@@ -594,7 +594,7 @@ severity = "concern"
         let out = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = out.lines().collect();
         assert!(
-            lines[0].starts_with("1 ERR message=\"Blocked by rule big (clause 7"),
+            lines[0].starts_with("1 ERR log=\"big\" message=\"Blocked by rule big (clause 7"),
             "{out}"
         );
         assert!(lines[0].contains("download of 2 MB from example.org is over the 1 MB limit"));
