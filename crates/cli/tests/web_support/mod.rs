@@ -20,6 +20,8 @@ use std::time::{Duration, Instant};
 mod ports;
 pub use ports::*;
 
+pub mod tls;
+
 pub const CHARTER: &str = env!("CARGO_BIN_EXE_charter");
 
 /// Panics with an install hint when `program` is not on PATH.
@@ -252,7 +254,19 @@ impl Squid {
     /// Starts Squid with a harness configuration (port, files, loopback DNS) around
     /// `body`, which is the block under test followed by the usual allow/deny lines.
     pub fn start(dir: &TempDir, body: &str) -> Squid {
-        let squid = require("squid", "squid");
+        Squid::start_with(dir, &|port| format!("http_port 127.0.0.1:{port}"), "", body)
+    }
+
+    /// [`Squid::start`] with the `http_port` line made by `port_line` for the chosen port
+    /// (such as an `ssl-bump` port, see [`tls`]) and `extra_hosts` (`/etc/hosts` lines)
+    /// resolved through Squid's `hosts_file` besides [`HOSTS`].
+    pub fn start_with(
+        dir: &TempDir,
+        port_line: &dyn Fn(u16) -> String,
+        extra_hosts: &str,
+        body: &str,
+    ) -> Squid {
+        let squid = require("squid", "squid-openssl");
         let d = dir.path();
         let errors = d.join("errors");
         std::fs::create_dir_all(&errors).unwrap();
@@ -262,14 +276,14 @@ impl Squid {
             std::fs::copy(entry.path(), errors.join(entry.file_name())).unwrap();
         }
         dir.write("errors/ERR_CHARTER_BLOCKED", &doc_block("err-page"));
-        dir.write("hosts", HOSTS);
+        dir.write("hosts", &format!("{HOSTS}{extra_hosts}"));
         let logs = d.join("logs");
         std::fs::create_dir_all(&logs).unwrap();
         let _ = Command::new("chown").arg("proxy:proxy").arg(&logs).status();
         let cache_log = logs.join("cache.log");
         on_a_free_port("squid", |port| {
             let conf = format!(
-                "http_port 127.0.0.1:{port}\n\
+                "{port_line}\n\
                  pid_filename {logs}/squid.pid\n\
                  cache_log {cache_log}\n\
                  cache deny all\n\
@@ -283,6 +297,7 @@ impl Squid {
                 logs = logs.display(),
                 cache_log = cache_log.display(),
                 d = d.display(),
+                port_line = port_line(port),
             );
             let conf_path = dir.write("squid.conf", &conf);
             let _ = std::fs::remove_file(&cache_log);
@@ -297,8 +312,8 @@ impl Squid {
                 .spawn()
                 .unwrap();
             // Squid 5 logs "Accepting HTTP Socket connections at conn3 local=..." once
-            // http_port listens.
-            let ready = "Accepting HTTP Socket connections at";
+            // http_port listens ("Accepting SSL bumped HTTP Socket ..." for an ssl-bump port).
+            let ready = "HTTP Socket connections at";
             match await_listening(&mut child, &cache_log, ready, "squid") {
                 Bind::Listening(()) => Bind::Listening(Squid {
                     child,
