@@ -290,26 +290,46 @@ fn c_icap_client(port: u16, service: &str, args: &[&str]) -> String {
 #[test]
 fn c_icap_client_respmod_options_and_sizes() {
     let dir = TempDir::new("respmod-client");
-    let serve = Serve::start_with_pack(&dir, TEN_AM, &pack(), "");
+    // Room for c-icap-client's whole body when it sends no preview.
+    let serve = Serve::start_with_pack(&dir, TEN_AM, &pack(), "max_request_bytes = 4194304\n");
     let text = c_icap_client(serve.port, "respmod", &[]);
     for h in ["Methods: RESPMOD", "Preview: 0", "Allow: 204", "ISTag: \"C"] {
         assert!(text.contains(h), "{text}");
     }
     let big = dir.write("big.bin", &"x".repeat(2 * MB));
+    let big = big.to_str().unwrap();
+    let small = dir.write("small.bin", "just a few bytes");
+    let small = small.to_str().unwrap();
+    // With the preview Charter advertises, the client sends the heads (its response head
+    // says `Content-Length: 2097152`) and gets a final answer at once. c-icap-client shows
+    // only the status of an answer to a preview (with -d).
     let text = c_icap_client(
         serve.port,
         "respmod",
-        &["-resp", "http://allowed.test/big.bin", "-f", big.to_str().unwrap()],
+        &["-resp", "http://allowed.test/big.bin", "-f", big, "-d", "10"],
+    );
+    assert!(text.contains("Preview response was with status: 200"), "{text}");
+    let text = c_icap_client(
+        serve.port,
+        "respmod",
+        &["-resp", "http://allowed.test/small.bin", "-f", small],
+    );
+    assert!(text.contains("ICAP/1.0 204 No Content"), "{text}");
+    // Without a preview the whole response comes; the page replaces it.
+    let text = c_icap_client(
+        serve.port,
+        "respmod",
+        &["-resp", "http://allowed.test/big.bin", "-f", big, "-nopreview", "-no204"],
     );
     assert!(text.contains("HTTP/1.1 403 Forbidden"), "{text}");
-    assert!(text.contains("internet.large-downloads"), "{text}");
-    let small = dir.write("small.bin", "just a few bytes");
+    assert!(text.contains("<code>internet.large-downloads</code>"), "{text}");
     let text = c_icap_client(
         serve.port,
         "respmod",
-        &["-resp", "http://allowed.test/small.bin", "-f", small.to_str().unwrap()],
+        &["-resp", "http://allowed.test/small.bin", "-f", small, "-nopreview", "-no204"],
     );
-    assert!(!text.contains("403 Forbidden"), "{text}");
+    assert!(text.contains("ICAP/1.0 200 OK"), "{text}");
+    assert!(text.contains("just a few bytes"), "echoed unchanged: {text}");
 }
 
 #[test]
