@@ -2060,7 +2060,11 @@ fn demo_no_learners_personal_data_into_public_ai() {
     let e = engine("demo");
     let chat = "https://chatgpt.com/";
     assert_decides(
-        &uploaded(&e, chat, "Learner Sam Smith, date of birth 02/03/2008, needs support"),
+        &uploaded(
+            &e,
+            chat,
+            "Learner Sam Smith, date of birth 02/03/2008, needs support",
+        ),
         "internet.public-ai-uploads",
         Verdict::Block,
     );
@@ -2074,7 +2078,11 @@ fn demo_no_learners_personal_data_into_public_ai() {
         "internet.public-ai-uploads",
     );
     assert_quiet(
-        &uploaded(&e, "https://www.bbc.co.uk/comments", "NI number AB 12 34 56 C"),
+        &uploaded(
+            &e,
+            "https://www.bbc.co.uk/comments",
+            "NI number AB 12 34 56 C",
+        ),
         "internet.public-ai-uploads",
     );
 }

@@ -164,7 +164,10 @@ fn download(proxy: u16, url: &str) -> (i32, u16, usize, String) {
         .unwrap();
     let text = out.stdout;
     let split = text.iter().rposition(|b| *b == b'\n').unwrap_or(0);
-    let status = String::from_utf8_lossy(&text[split..]).trim().parse().unwrap_or(0);
+    let status = String::from_utf8_lossy(&text[split..])
+        .trim()
+        .parse()
+        .unwrap_or(0);
     let body = &text[..split];
     let short = if body.len() < 64 * 1024 {
         String::from_utf8_lossy(body).into_owned()
@@ -203,7 +206,12 @@ fn icap_respmod_refuses_a_download_over_the_limit_by_its_length() {
     );
     let small = format!("http://allowed.test:{}/cl/{}", origin.port, MB / 2);
     let (code, status, bytes, _) = download(squid.port, &small);
-    assert_eq!((code, status, bytes), (0, 200, MB / 2), "{}", squid.cache_log());
+    assert_eq!(
+        (code, status, bytes),
+        (0, 200, MB / 2),
+        "{}",
+        squid.cache_log()
+    );
 }
 
 #[test]
@@ -225,9 +233,7 @@ fn icap_respmod_counts_a_download_without_a_length_and_cuts_it_off() {
     assert_ne!(code, 0, "curl must see a failed transfer");
     assert!(bytes < 3 * MB, "got {bytes} bytes of {}", 3 * MB);
     assert!(
-        serve
-            .log()
-            .contains("rule=internet.large-downloads bytes="),
+        serve.log().contains("rule=internet.large-downloads bytes="),
         "{}",
         serve.log()
     );
@@ -260,12 +266,20 @@ fn helper_reply_access_refuses_a_download_over_the_limit() {
     let big = format!("http://allowed.test:{}/cl/{}", origin.port, 3 * MB);
     let (_, status, _, body) = download(squid.port, &big);
     assert_eq!(status, 403, "{body}\n{}", squid.cache_log());
-    assert!(body.contains("This site is blocked"), "our error page: {body}");
+    assert!(
+        body.contains("This site is blocked"),
+        "our error page: {body}"
+    );
     assert!(body.contains("internet.large-downloads"), "{body}");
     assert!(body.contains("over the 1 MB limit"), "{body}");
     let small = format!("http://allowed.test:{}/cl/{}", origin.port, MB / 2);
     let (code, status, bytes, _) = download(squid.port, &small);
-    assert_eq!((code, status, bytes), (0, 200, MB / 2), "{}", squid.cache_log());
+    assert_eq!(
+        (code, status, bytes),
+        (0, 200, MB / 2),
+        "{}",
+        squid.cache_log()
+    );
     // Without a length the helper cannot judge the size: allowed.
     let chunked = format!("http://allowed.test:{}/chunked/{}", origin.port, 2 * MB);
     let (code, status, bytes, _) = download(squid.port, &chunked);
@@ -276,7 +290,15 @@ fn helper_reply_access_refuses_a_download_over_the_limit() {
 fn c_icap_client(port: u16, service: &str, args: &[&str]) -> String {
     let client = require("c-icap-client", "c-icap");
     let out = Command::new(client)
-        .args(["-i", "127.0.0.1", "-p", &port.to_string(), "-s", service, "-v"])
+        .args([
+            "-i",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-s",
+            service,
+            "-v",
+        ])
         .args(args)
         .output()
         .unwrap();
@@ -306,9 +328,19 @@ fn c_icap_client_respmod_options_and_sizes() {
     let text = c_icap_client(
         serve.port,
         "respmod",
-        &["-resp", "http://allowed.test/big.bin", "-f", big, "-d", "10"],
+        &[
+            "-resp",
+            "http://allowed.test/big.bin",
+            "-f",
+            big,
+            "-d",
+            "10",
+        ],
     );
-    assert!(text.contains("Preview response was with status: 200"), "{text}");
+    assert!(
+        text.contains("Preview response was with status: 200"),
+        "{text}"
+    );
     let text = c_icap_client(
         serve.port,
         "respmod",
@@ -319,17 +351,37 @@ fn c_icap_client_respmod_options_and_sizes() {
     let text = c_icap_client(
         serve.port,
         "respmod",
-        &["-resp", "http://allowed.test/big.bin", "-f", big, "-nopreview", "-no204"],
+        &[
+            "-resp",
+            "http://allowed.test/big.bin",
+            "-f",
+            big,
+            "-nopreview",
+            "-no204",
+        ],
     );
     assert!(text.contains("HTTP/1.1 403 Forbidden"), "{text}");
-    assert!(text.contains("<code>internet.large-downloads</code>"), "{text}");
+    assert!(
+        text.contains("<code>internet.large-downloads</code>"),
+        "{text}"
+    );
     let text = c_icap_client(
         serve.port,
         "respmod",
-        &["-resp", "http://allowed.test/small.bin", "-f", small, "-nopreview", "-no204"],
+        &[
+            "-resp",
+            "http://allowed.test/small.bin",
+            "-f",
+            small,
+            "-nopreview",
+            "-no204",
+        ],
     );
     assert!(text.contains("ICAP/1.0 200 OK"), "{text}");
-    assert!(text.contains("just a few bytes"), "echoed unchanged: {text}");
+    assert!(
+        text.contains("just a few bytes"),
+        "echoed unchanged: {text}"
+    );
 }
 
 #[test]
@@ -358,9 +410,15 @@ fn c_icap_client_uploads_to_public_ai() {
         );
         assert!(text.contains("HTTP/1.1 403 Forbidden"), "{extra:?}: {text}");
         assert!(text.contains("ai.no-confidential-uploads"), "{text}");
-        assert!(text.contains("carries 1 National Insurance number"), "{text}");
+        assert!(
+            text.contains("carries 1 National Insurance number"),
+            "{text}"
+        );
         assert!(!text.contains("AB 12 34 56 C</"), "never the data: {text}");
-        let text = post(r#"{"messages":[{"content":"Write a poem about spring"}]}"#, extra);
+        let text = post(
+            r#"{"messages":[{"content":"Write a poem about spring"}]}"#,
+            extra,
+        );
         assert!(!text.contains("403 Forbidden"), "{extra:?}: {text}");
     }
 }
@@ -385,8 +443,8 @@ impl Bumped {
         let origin = SizedOrigin::start();
         let tls = TlsOrigin::start(&dir, &ca, AI_HOSTS, origin.port);
         let serve = Serve::start_with_pack(&dir, TEN_AM, &pack(), "");
-        let icap = doc_block("squid-icap")
-            .replace("127.0.0.1:1344", &format!("127.0.0.1:{}", serve.port));
+        let icap =
+            doc_block("squid-icap").replace("127.0.0.1:1344", &format!("127.0.0.1:{}", serve.port));
         let squid = bumping_squid(
             &dir,
             &ca,
@@ -423,8 +481,17 @@ fn ssl_bump_upload_with_personal_data_to_public_ai_is_refused() {
         "application/json",
         r#"{"messages":[{"role":"user","content":"Summarise: Jo Bloggs, NI AB123456C, born 02/03/1980"}]}"#,
     );
-    assert_eq!(status, 403, "{page}\n{}\n{}", b.squid.cache_log(), b.serve.log());
-    assert!(page.contains("<code>ai.no-confidential-uploads</code>"), "{page}");
+    assert_eq!(
+        status,
+        403,
+        "{page}\n{}\n{}",
+        b.squid.cache_log(),
+        b.serve.log()
+    );
+    assert!(
+        page.contains("<code>ai.no-confidential-uploads</code>"),
+        "{page}"
+    );
     assert!(page.contains("upload to chat.openai.com carries"), "{page}");
     assert!(page.contains("National Insurance number"), "{page}");
     assert!(!page.contains("AB123456C"), "never the data itself: {page}");
@@ -434,7 +501,10 @@ fn ssl_bump_upload_with_personal_data_to_public_ai_is_refused() {
     );
     assert_eq!(status, 403, "{page}");
     assert!(page.contains("a confidentiality marking"), "{page}");
-    let (status, page) = b.post("application/json", r#"{"prompt":"notes on project falcon"}"#);
+    let (status, page) = b.post(
+        "application/json",
+        r#"{"prompt":"notes on project falcon"}"#,
+    );
     assert_eq!(status, 403, "{page}");
     assert!(page.contains("1 term the policy lists"), "{page}");
     assert!(
@@ -449,7 +519,13 @@ fn ssl_bump_clean_upload_to_public_ai_reaches_the_origin() {
     let b = Bumped::start("bump-upload-clean");
     let json = r#"{"messages":[{"role":"user","content":"Write a haiku about spring"}]}"#;
     let (status, body) = b.post("application/json", json);
-    assert_eq!(status, 200, "{body}\n{}\n{}", b.squid.cache_log(), b.serve.log());
+    assert_eq!(
+        status,
+        200,
+        "{body}\n{}\n{}",
+        b.squid.cache_log(),
+        b.serve.log()
+    );
     assert_eq!(body, ORIGIN_BODY);
     let (status, _) = b.post("application/x-www-form-urlencoded", "q=weather+in+leeds");
     assert_eq!(status, 200);

@@ -73,4 +73,3 @@ impl Drop for Serve {
         let _ = self.child.wait();
     }
 }
-

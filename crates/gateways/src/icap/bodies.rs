@@ -23,6 +23,7 @@
 
 use std::time::Duration;
 
+use charter_engine::Decision;
 use charter_engine::web::{Upload, WebRequest};
 use charter_policy::{Area, Check};
 use charter_proto::body::{BodyLimits, body_text};
@@ -173,8 +174,8 @@ impl IcapServer {
         let url = request.http_url().unwrap_or_default();
         let done = match next {
             Next::Upload(outcome) => {
-                self.record(&url, user, &outcome);
-                self.read_upload(decider, request, &url, user, body).await
+                self.read_upload(decider, request, &url, user, outcome, body)
+                    .await
             }
             Next::Count { limit } => {
                 self.relay_counting(decider, request, &url, user, limit, body)
@@ -201,7 +202,13 @@ impl IcapServer {
         });
     }
 
-    /// Judges an upload's first bytes (`body`, all of it when `ended`); records a finding.
+    /// Judges an upload's first bytes (`body`, all of it when `ended`). With `url_outcome`
+    /// (the request's URL decision, not yet recorded) one record holds both; without, the
+    /// upload's findings are recorded, if any.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the request, what was read of it, and its URL decision"
+    )]
     fn judge_upload(
         &self,
         decider: &WebDecider<'_>,
@@ -210,6 +217,7 @@ impl IcapServer {
         user: Option<&str>,
         body: &[u8],
         ended: bool,
+        url_outcome: Option<WebOutcome>,
     ) -> WebOutcome {
         let scanned = &body[..body.len().min(self.max_upload_scan)];
         let encoded = request
@@ -244,10 +252,25 @@ impl IcapServer {
             ..WebRequest::new(url)
         };
         let outcome = decider.decide_content(&upload, user, Check::SensitiveUpload);
-        if !outcome.decision.findings.is_empty() {
-            self.record(url, user, &outcome);
+        match url_outcome {
+            Some(mut whole) => {
+                let mut findings = std::mem::take(&mut whole.decision.findings);
+                findings.extend(outcome.decision.findings);
+                whole.decision = Decision::from_findings(
+                    findings,
+                    whole.decision.privacy,
+                    whole.decision.categories.take(),
+                );
+                self.record(url, user, &whole);
+                whole
+            }
+            None => {
+                if !outcome.decision.findings.is_empty() {
+                    self.record(url, user, &outcome);
+                }
+                outcome
+            }
         }
-        outcome
     }
 
     /// Answers a REQMOD whose whole body came with it (a client that sent no preview).
@@ -260,7 +283,7 @@ impl IcapServer {
         body: &[u8],
         out: &mut Vec<u8>,
     ) {
-        let outcome = self.judge_upload(decider, request, url, user, body, true);
+        let outcome = self.judge_upload(decider, request, url, user, body, true, None);
         if allowed(outcome.decision.verdict) {
             unchanged(request, &self.istag, out);
         } else {
@@ -274,19 +297,28 @@ impl IcapServer {
         request: &Request,
         url: &str,
         user: Option<&str>,
+        url_outcome: WebOutcome,
         body: &mut BodyReader<'_>,
     ) -> Result<bool, Broken> {
         let mut held = Vec::new();
         let mut data = Vec::new();
         let mut ended = false;
         while held.len() < self.max_upload_scan {
-            if !body.next(&mut data).await? {
-                ended = true;
-                break;
+            match body.next(&mut data).await {
+                Ok(true) => held.extend_from_slice(&data),
+                Ok(false) => {
+                    ended = true;
+                    break;
+                }
+                Err(e) => {
+                    // The request was decided on its URL; that much is recorded.
+                    self.record(url, user, &url_outcome);
+                    return Err(e);
+                }
             }
-            held.extend_from_slice(&data);
         }
-        let outcome = self.judge_upload(decider, request, url, user, &held, ended);
+        let outcome =
+            self.judge_upload(decider, request, url, user, &held, ended, Some(url_outcome));
         let mut out = Vec::new();
         if !allowed(outcome.decision.verdict) {
             write_block(decider, &self.istag, url, &outcome.decision, &mut out);
