@@ -1,6 +1,8 @@
 //! `large_download` and `sensitive_upload` as the engine decides them, from the size and the
 //! body text a gateway supplies.
 
+#![allow(clippy::unwrap_used, reason = "test")]
+
 use charter_engine::web::{Builtin, Upload, WebRequest};
 use charter_engine::{Context, Engine};
 use charter_policy::{Check, Verdict};
