@@ -17,7 +17,7 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use web_support::icap::Serve;
+use web_support::icap::{Serve, c_icap_client};
 use web_support::tls::*;
 use web_support::*;
 
@@ -280,33 +280,14 @@ fn helper_reply_access_refuses_a_download_over_the_limit() {
         "{}",
         squid.cache_log()
     );
+    // The request lines are still judged on their URL.
+    let (status, body) = curl(squid.port, "http://www.bet365.com/");
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("internet.prohibited-content"), "{body}");
     // Without a length the helper cannot judge the size: allowed.
     let chunked = format!("http://allowed.test:{}/chunked/{}", origin.port, 2 * MB);
     let (code, status, bytes, _) = download(squid.port, &chunked);
     assert_eq!((code, status, bytes), (0, 200, 2 * MB));
-}
-
-/// Runs c-icap-client against `service`: stdout and stderr together.
-fn c_icap_client(port: u16, service: &str, args: &[&str]) -> String {
-    let client = require("c-icap-client", "c-icap");
-    let out = Command::new(client)
-        .args([
-            "-i",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-            "-s",
-            service,
-            "-v",
-        ])
-        .args(args)
-        .output()
-        .unwrap();
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 #[test]

@@ -11,7 +11,7 @@ mod web_support;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use web_support::icap::Serve;
@@ -24,27 +24,9 @@ fn squid_with_icap(dir: &TempDir, icap_port: u16) -> Squid {
     Squid::start(dir, &body)
 }
 
-/// Runs c-icap-client; its body goes to stdout and, with -v, the headers to stderr: both.
+/// c-icap-client against the REQMOD service.
 fn c_icap_client(port: u16, args: &[&str]) -> String {
-    let client = require("c-icap-client", "c-icap");
-    let out: Output = Command::new(client)
-        .args([
-            "-i",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-            "-s",
-            "reqmod",
-            "-v",
-        ])
-        .args(args)
-        .output()
-        .unwrap();
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
+    web_support::icap::c_icap_client(port, "reqmod", args)
 }
 
 #[test]

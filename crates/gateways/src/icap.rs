@@ -40,7 +40,8 @@ use charter_engine::Engine;
 use charter_engine::text::escape_html;
 use charter_engine::web::CategorySource;
 use charter_proto::icap::{
-    self, DEFAULT_MAX_REQUEST, IcapError, IcapLimits, Method, Parse, Request, RequestReader,
+    self, DEFAULT_MAX_REQUEST, IcapError, IcapLimits, Message, Method, Parse, Request,
+    RequestReader,
 };
 
 use crate::web::{Clock, Explanation, Roles, WebDecider, allowed};
@@ -419,6 +420,28 @@ impl IcapServer {
         Ok(())
     }
 
+    /// The `OPTIONS` answer for a service offering `methods`: a preview of 0 bytes (the
+    /// heads alone; a body only when asked for) and 204 for "unchanged".
+    fn write_options(&self, methods: &str, service: &str, out: &mut Vec<u8>) {
+        let max = self.connections.per_client.to_string();
+        icap::write_head(
+            out,
+            200,
+            "OK",
+            &[
+                ("Methods", methods),
+                ("Service", service),
+                ("ISTag", &self.istag),
+                ("Max-Connections", &max),
+                ("Options-TTL", "300"),
+                ("Allow", "204"),
+                ("Preview", "0"),
+                ("Transfer-Preview", "*"),
+                ("Encapsulated", "null-body=0"),
+            ],
+        );
+    }
+
     /// Answers one request into `out`; true when the connection must close. The user comes
     /// from the identity headers only when `identity_trusted`.
     pub fn answer(
@@ -439,23 +462,7 @@ impl IcapServer {
         }
         match request.method {
             Method::Options => {
-                let max = self.connections.per_client.to_string();
-                icap::write_head(
-                    out,
-                    200,
-                    "OK",
-                    &[
-                        ("Methods", "REQMOD"),
-                        ("Service", "Charter web policy"),
-                        ("ISTag", istag),
-                        ("Max-Connections", &max),
-                        ("Options-TTL", "300"),
-                        ("Allow", "204"),
-                        ("Preview", "0"),
-                        ("Transfer-Preview", "*"),
-                        ("Encapsulated", "null-body=0"),
-                    ],
-                );
+                self.write_options("REQMOD", "Charter web policy", out);
                 false
             }
             Method::Respmod => {
@@ -537,28 +544,24 @@ fn write_block(
 
 /// "Unchanged": 204 where the client allows it, else the request itself echoed back.
 fn unchanged(request: &Request, istag: &str, out: &mut Vec<u8>) {
+    echo(request, istag, Message::Request, out);
+}
+
+/// The encapsulated `message` unchanged: 204 where the client allows it, else echoed back
+/// with its body.
+fn echo(request: &Request, istag: &str, message: Message, out: &mut Vec<u8>) {
     if request.allows_204() {
-        icap::write_head(
-            out,
-            204,
-            "No Content",
-            &[("ISTag", istag), ("Encapsulated", "null-body=0")],
-        );
+        icap::write_no_content(out, istag);
         return;
     }
-    let head = request.http_head.as_deref().unwrap_or_default();
-    match &request.body {
-        Some(body) => {
-            let enc = format!("req-hdr=0, req-body={}", head.len());
-            icap::write_head(out, 200, "OK", &[("ISTag", istag), ("Encapsulated", &enc)]);
-            out.extend_from_slice(head.as_bytes());
-            icap::write_chunked(out, body);
-        }
-        None => {
-            let enc = format!("req-hdr=0, null-body={}", head.len());
-            icap::write_head(out, 200, "OK", &[("ISTag", istag), ("Encapsulated", &enc)]);
-            out.extend_from_slice(head.as_bytes());
-        }
+    let head = match message {
+        Message::Request => request.http_head.as_deref(),
+        Message::Response => request.response_head.as_deref(),
+    };
+    let head = head.unwrap_or_default();
+    icap::write_message_head(out, istag, message, head, request.body.is_some());
+    if let Some(body) = &request.body {
+        icap::write_chunked(out, body);
     }
 }
 

@@ -586,10 +586,11 @@ severity = "concern"
         let decider = WebDecider::new(&engine, &source, Clock::Fixed(TEN.parse().unwrap()), &roles);
         let mut helper = SquidHelper::new(decider, HelperConfig::default());
         let mut out = Vec::new();
-        let input = b"1 http://example.org/big.iso - 10.0.0.5 2000000\n\
-2 http://example.org/small.iso - 10.0.0.5 1000\n\
-3 http://example.org/chunked - 10.0.0.5 -\n\
-4 http://www.bet365.com/ - 10.0.0.5 1000\n";
+        let input = b"1 http://example.org/big.iso - 10.0.0.5 2000000 -\n\
+2 http://example.org/small.iso - 10.0.0.5 1000 -\n\
+3 http://example.org/chunked - 10.0.0.5 - -\n\
+4 http://www.bet365.com/ - 10.0.0.5 1000 -\n\
+5 http://www.bet365.com/ - 10.0.0.5 -\n";
         helper.run(&input[..], &mut out).unwrap();
         let out = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = out.lines().collect();
@@ -603,6 +604,10 @@ severity = "concern"
         assert!(
             lines[3].starts_with("4 OK"),
             "a reply line judges the size, the URL was judged at http_access: {out}"
+        );
+        assert!(
+            lines[4].starts_with("5 ERR"),
+            "a request line (its last field the ACL's arguments) judges the URL: {out}"
         );
     }
 

@@ -629,10 +629,31 @@ pub fn write_chunked(out: &mut Vec<u8>, data: &[u8]) {
     out.extend_from_slice(b"0\r\n\r\n");
 }
 
-/// A REQMOD answer that replaces the request with an HTTP response (`res-hdr` and
-/// `res-body`): how a block page is sent.
-pub fn write_http_response(out: &mut Vec<u8>, istag: &str, http_head: &str, body: &[u8]) {
-    let encapsulated = format!("res-hdr=0, res-body={}", http_head.len());
+/// Which HTTP message an answer encapsulates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Message {
+    /// An HTTP request (`req-hdr`, `req-body`).
+    Request,
+    /// An HTTP response (`res-hdr`, `res-body`).
+    Response,
+}
+
+/// A `200 OK` answer carrying an HTTP message: the ICAP head and `http_head`. With `body`,
+/// the caller writes the chunks that follow (and the last chunk); without, there are none.
+pub fn write_message_head(
+    out: &mut Vec<u8>,
+    istag: &str,
+    message: Message,
+    http_head: &str,
+    body: bool,
+) {
+    let (head, rest) = match (message, body) {
+        (Message::Request, true) => ("req-hdr", "req-body"),
+        (Message::Request, false) => ("req-hdr", "null-body"),
+        (Message::Response, true) => ("res-hdr", "res-body"),
+        (Message::Response, false) => ("res-hdr", "null-body"),
+    };
+    let encapsulated = format!("{head}=0, {rest}={}", http_head.len());
     write_head(
         out,
         200,
@@ -640,6 +661,22 @@ pub fn write_http_response(out: &mut Vec<u8>, istag: &str, http_head: &str, body
         &[("ISTag", istag), ("Encapsulated", &encapsulated)],
     );
     out.extend_from_slice(http_head.as_bytes());
+}
+
+/// A `204 No Content` answer: the message unchanged.
+pub fn write_no_content(out: &mut Vec<u8>, istag: &str) {
+    write_head(
+        out,
+        204,
+        "No Content",
+        &[("ISTag", istag), ("Encapsulated", "null-body=0")],
+    );
+}
+
+/// A REQMOD answer that replaces the request with an HTTP response (`res-hdr` and
+/// `res-body`): how a block page is sent.
+pub fn write_http_response(out: &mut Vec<u8>, istag: &str, http_head: &str, body: &[u8]) {
+    write_message_head(out, istag, Message::Response, http_head, true);
     write_chunked(out, body);
 }
 

@@ -297,7 +297,7 @@ pub fn parse_request(line: &[u8], mode: Mode) -> Result<Request<'_>, RequestErro
 /// `%<h{Content-Length}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReplySize {
-    /// No fourth field: a request line (`http_access`), not a reply line.
+    /// Not a reply line: a request line (`http_access`).
     NotAReply,
     /// A reply line whose response gave no usable length (`-`, or not a number).
     Unknown,
@@ -308,6 +308,9 @@ pub enum ReplySize {
 /// The response size an external_acl line carries after its URL, user and client fields
 /// (`%>ru %un %>a %<h{Content-Length}`, for `http_reply_access`). Read apart from
 /// [`parse_request`], which ignores fields past the client.
+///
+/// Squid appends the ACL's arguments to every line, `-` when it has none, so a request line
+/// (`%>ru %un %>a`) has four fields and a reply line five: the fourth is then the size.
 pub fn reply_size(line: &[u8]) -> ReplySize {
     let Ok(text) = std::str::from_utf8(line) else {
         return ReplySize::NotAReply;
@@ -320,7 +323,7 @@ pub fn reply_size(line: &[u8]) -> ReplySize {
     {
         fields.next();
     }
-    let Some(size) = fields.nth(3) else {
+    let (Some(size), Some(_arguments)) = (fields.nth(3), fields.next()) else {
         return ReplySize::NotAReply;
     };
     let size = unescape_field(size).unwrap_or_default();
@@ -460,29 +463,35 @@ mod tests {
 
     #[test]
     fn reply_lines_carry_a_size() {
+        // As Squid 5 sends them: the ACL's arguments (`-`, none) come last.
         assert_eq!(
-            reply_size(b"3 http://example.org/a.iso - 10.0.0.5 734003200"),
+            reply_size(b"3 http://example.org/a.iso - 10.0.0.5 734003200 -"),
             ReplySize::Bytes(734_003_200)
         );
         assert_eq!(
-            reply_size(b"http://example.org/ ann 10.0.0.5 12"),
+            reply_size(b"http://example.org/ ann 10.0.0.5 12 -"),
             ReplySize::Bytes(12)
         );
         assert_eq!(
-            reply_size(b"3 http://example.org/ - 10.0.0.5 -"),
+            reply_size(b"3 http://example.org/ - 10.0.0.5 - -"),
             ReplySize::Unknown
         );
         assert_eq!(
-            reply_size(b"3 http://example.org/ - 10.0.0.5 5,%206"),
+            reply_size(b"3 http://example.org/ - 10.0.0.5 5,%206 -"),
             ReplySize::Unknown
         );
         assert_eq!(
-            reply_size(b"3 http://example.org/ - 10.0.0.5 7,%207"),
+            reply_size(b"3 http://example.org/ - 10.0.0.5 7,%207 -"),
             ReplySize::Bytes(7)
         );
         assert_eq!(
-            reply_size(b"3 http://example.org/ - 10.0.0.5 99999999999999999999"),
+            reply_size(b"3 http://example.org/ - 10.0.0.5 99999999999999999999 -"),
             ReplySize::Unknown
+        );
+        // A request line: four fields, the last the ACL's arguments.
+        assert_eq!(
+            reply_size(b"1 http://www.bet365.com/ - 127.0.0.1 -"),
+            ReplySize::NotAReply
         );
         assert_eq!(
             reply_size(b"3 http://example.org/ - 10.0.0.5"),

@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
-use super::{Bind, CHARTER, PACK, TempDir, await_listening, on_a_free_port, pack_and_index};
+use super::{
+    Bind, CHARTER, PACK, TempDir, await_listening, on_a_free_port, pack_and_index, require,
+};
 
 /// `charter serve` with an `[icap]` section, stopped on drop.
 pub struct Serve {
@@ -72,4 +74,28 @@ impl Drop for Serve {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Runs c-icap-client with `-v` against `service` on `port`: its stdout (the body) and
+/// stderr (the headers) together.
+pub fn c_icap_client(port: u16, service: &str, args: &[&str]) -> String {
+    let client = require("c-icap-client", "c-icap");
+    let out = Command::new(client)
+        .args([
+            "-i",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-s",
+            service,
+            "-v",
+        ])
+        .args(args)
+        .output()
+        .unwrap();
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }

@@ -28,13 +28,13 @@ use charter_engine::web::{Upload, WebRequest};
 use charter_policy::{Area, Check};
 use charter_proto::body::{BodyLimits, body_text};
 use charter_proto::icap::{
-    self, BodyStep, IcapError, Method, Request, body_step, content_length, write_chunk,
+    self, BodyStep, IcapError, Message, Method, Request, body_step, content_length, write_chunk,
     write_last_chunk,
 };
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
-use super::{IcapServer, request_user, unchanged, write_block};
+use super::{IcapServer, echo, request_user, unchanged, write_block};
 use crate::listen::{Read, read_before, write_within};
 use crate::record::Recorded;
 use crate::web::{WebDecider, WebOutcome, allowed};
@@ -330,24 +330,12 @@ impl IcapServer {
             .header("Allow")
             .is_some_and(|v| v.split(',').any(|t| t.trim() == "204"));
         if ended && offered_204 {
-            icap::write_head(
-                &mut out,
-                204,
-                "No Content",
-                &[("ISTag", &self.istag), ("Encapsulated", "null-body=0")],
-            );
+            icap::write_no_content(&mut out, &self.istag);
             body.write(&out).await?;
             return Ok(false);
         }
         let head = request.http_head.as_deref().unwrap_or_default();
-        let enc = format!("req-hdr=0, req-body={}", head.len());
-        icap::write_head(
-            &mut out,
-            200,
-            "OK",
-            &[("ISTag", &self.istag), ("Encapsulated", &enc)],
-        );
-        out.extend_from_slice(head.as_bytes());
+        icap::write_message_head(&mut out, &self.istag, Message::Request, head, true);
         write_chunk(&mut out, &held);
         if ended {
             write_last_chunk(&mut out);
@@ -379,15 +367,8 @@ impl IcapServer {
         body: &mut BodyReader<'_>,
     ) -> Result<bool, Broken> {
         let head = request.response_head.as_deref().unwrap_or_default();
-        let enc = format!("res-hdr=0, res-body={}", head.len());
         let mut out = Vec::new();
-        icap::write_head(
-            &mut out,
-            200,
-            "OK",
-            &[("ISTag", &self.istag), ("Encapsulated", &enc)],
-        );
-        out.extend_from_slice(head.as_bytes());
+        icap::write_message_head(&mut out, &self.istag, Message::Response, head, true);
         body.write(&out).await?;
         let mut count: u64 = 0;
         let mut judged = false;
@@ -433,23 +414,7 @@ impl IcapServer {
         let istag = self.istag.as_str();
         match request.method {
             Method::Options => {
-                let max = self.connections.per_client.to_string();
-                icap::write_head(
-                    out,
-                    200,
-                    "OK",
-                    &[
-                        ("Methods", "RESPMOD"),
-                        ("Service", "Charter web policy: download sizes"),
-                        ("ISTag", istag),
-                        ("Max-Connections", &max),
-                        ("Options-TTL", "300"),
-                        ("Allow", "204"),
-                        ("Preview", "0"),
-                        ("Transfer-Preview", "*"),
-                        ("Encapsulated", "null-body=0"),
-                    ],
-                );
+                self.write_options("RESPMOD", "Charter web policy: download sizes", out);
                 false
             }
             Method::Reqmod => {
@@ -494,36 +459,9 @@ impl IcapServer {
                         return false;
                     }
                 }
-                response_unchanged(request, istag, out);
+                echo(request, istag, Message::Response, out);
                 false
             }
-        }
-    }
-}
-
-/// The response unchanged: 204 where the client allows it, else echoed back.
-fn response_unchanged(request: &Request, istag: &str, out: &mut Vec<u8>) {
-    if request.allows_204() {
-        icap::write_head(
-            out,
-            204,
-            "No Content",
-            &[("ISTag", istag), ("Encapsulated", "null-body=0")],
-        );
-        return;
-    }
-    let head = request.response_head.as_deref().unwrap_or_default();
-    match &request.body {
-        Some(body) => {
-            let enc = format!("res-hdr=0, res-body={}", head.len());
-            icap::write_head(out, 200, "OK", &[("ISTag", istag), ("Encapsulated", &enc)]);
-            out.extend_from_slice(head.as_bytes());
-            icap::write_chunked(out, body);
-        }
-        None => {
-            let enc = format!("res-hdr=0, null-body={}", head.len());
-            icap::write_head(out, 200, "OK", &[("ISTag", istag), ("Encapsulated", &enc)]);
-            out.extend_from_slice(head.as_bytes());
         }
     }
 }
