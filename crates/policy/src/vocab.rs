@@ -239,6 +239,11 @@ impl Check {
     }
 }
 
+/// The categories whose requests' bodies the gateways read for `sensitive_upload`: where an
+/// upload leaves the organisation for a service that keeps it.
+pub const UPLOAD_CATEGORIES: [Category; 3] =
+    [Category::PublicAi, Category::Webmail, Category::FileSharing];
+
 /// A set of categories, one bit each: small enough to copy and to keep per domain.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct CategorySet(u32);

@@ -3,14 +3,10 @@
 //! name or term the pack lists. The gateway decodes the body to text (form fields, JSON
 //! strings, textual multipart parts) within its byte limit; this reads that text.
 
-use charter_policy::{Category, CategorySet};
+use charter_policy::CategorySet;
+pub use charter_policy::UPLOAD_CATEGORIES;
 
 use crate::text::{self, marking, pii};
-
-/// The categories whose requests' bodies a gateway reads: where an upload leaves the
-/// organisation for a service that keeps it.
-pub const UPLOAD_CATEGORIES: [Category; 3] =
-    [Category::PublicAi, Category::Webmail, Category::FileSharing];
 
 /// Lines looked at for a confidentiality marking, as in a mail body.
 const MARKING_LINES: usize = 400;
@@ -128,6 +124,7 @@ fn occurs_as_words(text: &[u8], term: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use charter_policy::Category;
 
     fn upload(text: &str) -> Upload<'_> {
         Upload {
