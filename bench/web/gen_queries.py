@@ -12,7 +12,7 @@ MAPPED = """adult mixed_adult lingerie gambling arjel drogue agressif sect hacki
 ddos malware cryptojacking stalkerware phishing warez vpn redirector strict_redirector
 strong_redirector residential-proxies doh remote-control chat forums social_networks
 audio-video radio webmail ai shopping games dating filehosting download press jobsearch bank
-financial bitcoin""".split()
+financial bitcoin blog""".split()
 
 def main():
     ut1, n, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
@@ -48,4 +48,5 @@ def main():
             f.write(f"http://{host}{rng.choice(paths)} 10.0.{i % 250}.{i % 200 + 1}/- - GET\n")
     print(f"wrote {out}: {n} queries, {hits} on listed hosts", file=sys.stderr)
 
-main()
+if __name__ == "__main__":
+    main()

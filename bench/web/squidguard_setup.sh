@@ -3,7 +3,7 @@
 # usage: squidguard_setup.sh UT1_DIR WORK
 set -euo pipefail
 UT1=$1; WORK=$2
-MAPPED="adult mixed_adult lingerie gambling arjel drogue agressif sect hacking dangerous_material ddos malware cryptojacking stalkerware phishing warez vpn redirector strict_redirector strong_redirector residential-proxies doh remote-control chat forums social_networks audio-video radio webmail ai shopping games dating filehosting download press jobsearch bank financial bitcoin"
+MAPPED="adult mixed_adult lingerie gambling arjel drogue agressif sect hacking dangerous_material ddos malware cryptojacking stalkerware phishing warez vpn redirector strict_redirector strong_redirector residential-proxies doh remote-control chat forums social_networks audio-video radio webmail ai shopping games dating filehosting download press jobsearch bank financial bitcoin blog"
 rm -rf "$WORK/sg"; mkdir -p "$WORK/sg/db" "$WORK/sg/log"
 CONF="$WORK/sg/squidGuard.conf"
 {
@@ -23,7 +23,7 @@ CONF="$WORK/sg/squidGuard.conf"
   echo "acl {"
   echo "  default {"
   echo "    pass$PASS all"
-  echo "    redirect http://blocked.invalid/?url=%u"
+  echo "    redirect 302:http://blocked.invalid/?url=%u"
   echo "  }"
   echo "}"
 } > "$CONF"

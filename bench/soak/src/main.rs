@@ -7,13 +7,16 @@
 //! The config must serve ICAP on 127.0.0.1:11344, the milter on 127.0.0.1:18891 and the
 //! policy service on 127.0.0.1:10040 (run.sh writes it).
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
+
+#[path = "../../support/icap_client.rs"]
+mod icap_client;
 
 const ICAP: &str = "127.0.0.1:11344";
 const MILTER: &str = "127.0.0.1:18891";
@@ -241,7 +244,7 @@ fn web_client(id: usize, stats: &Stats) {
             let url = SITES[n % SITES.len()];
             let user = USERS[n % USERS.len()];
             let t = Instant::now();
-            if reqmod(&mut reader, url, user).is_err() {
+            if icap_client::reqmod(&mut reader, ICAP, "/reqmod", url, user).is_err() {
                 stats.failures.fetch_add(1, Ordering::Relaxed);
                 break;
             }
@@ -251,53 +254,6 @@ fn web_client(id: usize, stats: &Stats) {
             }
         }
     }
-}
-
-/// One REQMOD on a kept connection; reads the whole answer.
-fn reqmod(conn: &mut BufReader<TcpStream>, url: &str, user: &str) -> std::io::Result<u16> {
-    let host = url.split('/').nth(2).unwrap_or("example.org");
-    let http = format!("GET {url} HTTP/1.1\r\nHost: {host}\r\n\r\n");
-    let req = format!(
-        "REQMOD icap://{ICAP}/reqmod ICAP/1.0\r\nHost: {ICAP}\r\nAllow: 204\r\nX-Client-IP: 127.0.0.1\r\nX-Client-Username: {user}\r\nEncapsulated: req-hdr=0, null-body={}\r\n\r\n{http}",
-        http.len()
-    );
-    conn.get_mut().write_all(req.as_bytes())?;
-    read_icap_answer(conn)
-}
-
-fn read_icap_answer(conn: &mut BufReader<TcpStream>) -> std::io::Result<u16> {
-    let broken = || std::io::Error::new(std::io::ErrorKind::InvalidData, "bad ICAP answer");
-    let mut status = 0;
-    let mut has_body = false;
-    let mut line = String::new();
-    loop {
-        line.clear();
-        if conn.read_line(&mut line)? == 0 {
-            return Err(broken());
-        }
-        if status == 0 {
-            status = line.split(' ').nth(1).and_then(|s| s.parse().ok()).ok_or_else(broken)?;
-        } else if line.to_ascii_lowercase().starts_with("encapsulated:") {
-            has_body = line.contains("res-body=") || line.contains("req-body=");
-        } else if line == "\r\n" {
-            break;
-        }
-    }
-    if has_body {
-        // Encapsulated HTTP head, then a chunked body ending in a zero chunk.
-        let mut last_zero = false;
-        loop {
-            line.clear();
-            if conn.read_line(&mut line)? == 0 {
-                return Err(broken());
-            }
-            if last_zero && line == "\r\n" {
-                break;
-            }
-            last_zero = line.trim_end() == "0";
-        }
-    }
-    Ok(status)
 }
 
 fn mail_client(id: usize, stats: &Stats) {
