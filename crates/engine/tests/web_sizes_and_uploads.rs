@@ -133,12 +133,13 @@ fn sensitive_upload_stays_quiet_for_clean_text_and_other_sites() {
 fn bodies_are_wanted_only_where_a_rule_could_use_them() {
     let engine = engine();
     let source = Builtin::new();
-    let classify = |url: &str| {
+    let wants = |engine: &Engine, url: &str| {
         use charter_engine::web::{CategorySource, Target};
-        source.classify(&Target::parse(url).unwrap())
+        let target = Target::parse(url).unwrap();
+        engine.wants_upload(&ctx(), Some(&target), &source.classify(&target))
     };
-    assert!(engine.wants_upload(&ctx(), &classify("https://chat.openai.com/")));
-    assert!(!engine.wants_upload(&ctx(), &classify("https://example.org/")));
+    assert!(wants(&engine, "https://chat.openai.com/"));
+    assert!(!wants(&engine, "https://example.org/"));
     let plain = Engine::new(
         charter_policy::parse(
             &PACK.replace("sensitive_upload", "large_download"),
@@ -146,16 +147,17 @@ fn bodies_are_wanted_only_where_a_rule_could_use_them() {
         )
         .unwrap(),
     );
-    assert!(!plain.wants_upload(&ctx(), &classify("https://chat.openai.com/")));
+    assert!(!wants(&plain, "https://chat.openai.com/"));
 }
 
 #[test]
 fn the_download_limit_is_the_smallest_rule_in_scope() {
     use charter_engine::web::{CategorySource, Target};
     let source = Builtin::new();
-    let classification = source.classify(&Target::parse("http://example.org/").unwrap());
+    let target = Target::parse("http://example.org/").unwrap();
+    let classification = source.classify(&target);
     assert_eq!(
-        engine().download_limit(&ctx(), &classification),
+        engine().download_limit(&ctx(), Some(&target), &classification),
         Some(100 * 1024 * 1024)
     );
     let none = Engine::new(
@@ -165,5 +167,8 @@ fn the_download_limit_is_the_smallest_rule_in_scope() {
         )
         .unwrap(),
     );
-    assert_eq!(none.download_limit(&ctx(), &classification), None);
+    assert_eq!(
+        none.download_limit(&ctx(), Some(&target), &classification),
+        None
+    );
 }

@@ -28,17 +28,19 @@ impl WebDecider<'_> {
     /// Whether a request for `url` by `user` is one whose body is worth reading: a public AI
     /// tool, webmail or file sharing site where a `sensitive_upload` rule is in force.
     pub fn wants_upload(&self, url: &str, user: Option<&str>) -> bool {
-        let (_, classification) = self.classify(url);
+        let (target, classification) = self.classify(url);
         let ctx = self.content_context(user, self.clock.now());
-        self.engine.wants_upload(&ctx, &classification)
+        self.engine
+            .wants_upload(&ctx, target.as_ref(), &classification)
     }
 
     /// The size in bytes over which a response to `url` for `user` gives a
     /// `large_download` finding; `None` when no rule would, so it need not be counted.
     pub fn download_limit(&self, url: &str, user: Option<&str>) -> Option<u64> {
-        let (_, classification) = self.classify(url);
+        let (target, classification) = self.classify(url);
         let ctx = self.content_context(user, self.clock.now());
-        self.engine.download_limit(&ctx, &classification)
+        self.engine
+            .download_limit(&ctx, target.as_ref(), &classification)
     }
 
     /// Decides `request` (its size or its upload) for `user`, keeping only the findings of

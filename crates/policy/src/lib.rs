@@ -48,5 +48,5 @@ pub use diag::{Diagnostic, Level, Location};
 pub use load::{LoadError, MAX_PACK_BYTES, load_file, parse, read_pack_text};
 pub use pack::*;
 pub use vocab::{
-    Area, Category, CategorySet, Check, Direction, Severity, UPLOAD_CATEGORIES, Verdict,
+    Area, Category, CategorySet, Check, Direction, PhraseList, Severity, UPLOAD_CATEGORIES, Verdict,
 };

@@ -30,9 +30,8 @@ const UNFED_CHECKS: &[Check] = &[Check::UnknownUser];
 
 /// Categories the UT1 import leaves empty (DESIGN section 4: UT1 has no extremism list; a
 /// site fills it from lists it loads). A rule that covers a statement only through these
-/// decides nothing with the lists Charter imports. `self_harm` belongs here once the
-/// vocabulary has it.
-const EMPTY_IN_UT1: &[Category] = &[Category::Extremism];
+/// decides nothing with the lists Charter imports.
+const EMPTY_IN_UT1: &[Category] = &[Category::Extremism, Category::SelfHarm];
 
 /// Web verdicts whose effect on the person is not built: a `warn` shows no page and a `hold`
 /// cannot be released (DESIGN section 7, "Warn and hold on the web": a later issue). An

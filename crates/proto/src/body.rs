@@ -13,7 +13,7 @@
 //! assert_eq!(t.text, "Hi\nthere\n");
 //! ```
 
-use crate::squid::unescape_field;
+use crate::percent::{Plus, percent_decode_lossy};
 
 /// Bounds on what [`body_text`] produces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,8 +139,8 @@ fn textual(media: &str) -> bool {
         )
 }
 
-/// `name=value&...`: the values, `+` as space, percent escapes undone (a bad escape leaves
-/// the value as sent).
+/// `name=value&...`: the values, `+` as space, percent escapes undone as browsers send them
+/// (a bad escape stays as written).
 fn form(body: &[u8], limits: &BodyLimits, out: &mut BodyText) {
     let text = String::from_utf8_lossy(body);
     for pair in text.split('&') {
@@ -148,11 +148,7 @@ fn form(body: &[u8], limits: &BodyLimits, out: &mut BodyText) {
         if value.is_empty() {
             continue;
         }
-        let spaced = value.replace('+', " ");
-        match unescape_field(&spaced) {
-            Some(v) => out.push(&v, limits),
-            None => out.push(&spaced, limits),
-        }
+        out.push(&percent_decode_lossy(value, Plus::Space), limits);
         if out.cut {
             return;
         }

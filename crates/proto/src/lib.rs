@@ -5,5 +5,6 @@
 pub mod body;
 pub mod icap;
 pub mod milter;
+pub mod percent;
 pub mod postfix_policy;
 pub mod squid;

@@ -356,6 +356,11 @@ impl Drop for Squid {
 
 /// Fetches `url` through the proxy on `port` with curl: (HTTP status, body).
 pub fn curl(port: u16, url: &str) -> (u16, String) {
+    curl_with(port, url, &[])
+}
+
+/// [`curl`] with `extra` curl arguments before the URL (`--cacert`, `-d`, `-H`, ...).
+pub fn curl_with(port: u16, url: &str, extra: &[&std::ffi::OsStr]) -> (u16, String) {
     let curl = require("curl", "curl");
     let out = Command::new(curl)
         .args([
@@ -369,6 +374,7 @@ pub fn curl(port: u16, url: &str) -> (u16, String) {
             "-x",
         ])
         .arg(format!("http://127.0.0.1:{port}"))
+        .args(extra)
         .arg(url)
         .output()
         .unwrap();

@@ -13,10 +13,13 @@
 //! let (status, body) = curl_https(squid.port, &ca, &tls.url("www.google.com", "/"), &[]);
 //! ```
 
+use std::ffi::OsStr;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
-use super::{Bind, Squid, TempDir, await_listening, doc_block, on_a_free_port, require, set_mode};
+use super::{
+    Bind, Squid, TempDir, await_listening, curl_with, doc_block, on_a_free_port, require, set_mode,
+};
 
 /// A certificate authority made for one test: Squid signs the certificates it makes for
 /// bumped sites with it, and it issues the origin's certificate.
@@ -259,18 +262,7 @@ pub fn bumping_squid(dir: &TempDir, ca: &TestCa, hosts: &[&str], body: &str) -> 
 /// Fetches `url` (https) through the bumping proxy on `port` with curl trusting `ca`, with
 /// `extra` curl arguments (`-d`, `-H`, ...): (HTTP status, body).
 pub fn curl_https(port: u16, ca: &TestCa, url: &str, extra: &[&str]) -> (u16, String) {
-    let curl = require("curl", "curl");
-    let out = Command::new(curl)
-        .args(["-s", "--max-time", "20", "-o", "-", "-w", "\n%{http_code}"])
-        .arg("--cacert")
-        .arg(&ca.cert)
-        .arg("-x")
-        .arg(format!("http://127.0.0.1:{port}"))
-        .args(extra)
-        .arg(url)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
-    let (body, code) = text.rsplit_once('\n').unwrap_or(("", "0"));
-    (code.trim().parse().unwrap_or(0), body.to_string())
+    let mut args: Vec<&OsStr> = vec![OsStr::new("--cacert"), ca.cert.as_os_str()];
+    args.extend(extra.iter().map(OsStr::new));
+    curl_with(port, url, &args)
 }
