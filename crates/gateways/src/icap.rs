@@ -480,7 +480,10 @@ impl IcapServer {
                     );
                     return true;
                 };
-                let user = request_user(request, identity_trusted);
+                let user = request
+                    .header("X-Client-Username")
+                    .or_else(|| request.header("X-Authenticated-User"))
+                    .filter(|u| identity_trusted && !u.is_empty() && *u != "-");
                 let outcome = decider.decide(&url, user);
                 self.recorder.record(Recorded {
                     at: outcome.at,
@@ -506,12 +509,27 @@ impl IcapServer {
     }
 }
 
-/// The user a request names, believed only from a trusted client; Squid's `-` is none.
-fn request_user(request: &Request, identity_trusted: bool) -> Option<&str> {
-    request
-        .header("X-Client-Username")
-        .or_else(|| request.header("X-Authenticated-User"))
-        .filter(|u| identity_trusted && !u.is_empty() && *u != "-")
+/// "Unchanged": 204 where the client allows it, else the request itself echoed back.
+fn unchanged(request: &Request, istag: &str, out: &mut Vec<u8>) {
+    echo(request, istag, Message::Request, out);
+}
+
+/// The encapsulated `message` unchanged: 204 where the client allows it, else echoed back
+/// with its body.
+fn echo(request: &Request, istag: &str, message: Message, out: &mut Vec<u8>) {
+    if request.allows_204() {
+        icap::write_no_content(out, istag);
+        return;
+    }
+    let head = match message {
+        Message::Request => request.http_head.as_deref(),
+        Message::Response => request.response_head.as_deref(),
+    };
+    let head = head.unwrap_or_default();
+    icap::write_message_head(out, istag, message, head, request.body.is_some());
+    if let Some(body) = &request.body {
+        icap::write_chunked(out, body);
+    }
 }
 
 /// Replaces the message with a 403 block page for `decision`.
@@ -540,29 +558,6 @@ fn write_block(
         header_safe(&categories),
     );
     icap::write_http_response(out, istag, &head, page.as_bytes());
-}
-
-/// "Unchanged": 204 where the client allows it, else the request itself echoed back.
-fn unchanged(request: &Request, istag: &str, out: &mut Vec<u8>) {
-    echo(request, istag, Message::Request, out);
-}
-
-/// The encapsulated `message` unchanged: 204 where the client allows it, else echoed back
-/// with its body.
-fn echo(request: &Request, istag: &str, message: Message, out: &mut Vec<u8>) {
-    if request.allows_204() {
-        icap::write_no_content(out, istag);
-        return;
-    }
-    let head = match message {
-        Message::Request => request.http_head.as_deref(),
-        Message::Response => request.response_head.as_deref(),
-    };
-    let head = head.unwrap_or_default();
-    icap::write_message_head(out, istag, message, head, request.body.is_some());
-    if let Some(body) = &request.body {
-        icap::write_chunked(out, body);
-    }
 }
 
 fn header_safe(value: &str) -> String {

@@ -34,7 +34,7 @@ use charter_proto::icap::{
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
-use super::{IcapServer, echo, request_user, unchanged, write_block};
+use super::{IcapServer, echo, unchanged, write_block};
 use crate::listen::{Read, read_before, write_within};
 use crate::record::Recorded;
 use crate::web::{WebDecider, WebOutcome, allowed};
@@ -45,6 +45,14 @@ pub(super) const DEFAULT_MAX_UPLOAD_SCAN: usize = 4 * 1024 * 1024;
 const MAX_CHUNK: usize = 1024 * 1024;
 /// Most multipart parts read from one upload.
 const MAX_PARTS: usize = 64;
+
+/// The user a request names, believed only from a trusted client; Squid's `-` is none.
+fn request_user(request: &Request, identity_trusted: bool) -> Option<&str> {
+    request
+        .header("X-Client-Username")
+        .or_else(|| request.header("X-Authenticated-User"))
+        .filter(|u| identity_trusted && !u.is_empty() && *u != "-")
+}
 
 /// What to do once Squid sends the rest of the body.
 #[derive(Debug)]
