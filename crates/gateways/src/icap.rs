@@ -496,6 +496,7 @@ impl IcapServer {
                     write_block(decider, istag, &url, &outcome.decision, out);
                 } else if let Some(body) = &request.body
                     && !body.is_empty()
+                    && self.max_upload_scan > 0
                     && decider.wants_upload(&url, user)
                 {
                     // A client that sent the body whole (no preview): judged as it is.
