@@ -45,6 +45,34 @@ pub struct Config {
     pub milter: Option<charter_gateways::milter::MilterConfig>,
     /// `[policy_service]`: the Postfix policy delegation service; absent means off.
     pub policy_service: Option<charter_gateways::policy_service::PolicyServiceConfig>,
+    /// `[server]`: the pages people see for a `warn` or `hold` (and later the dashboard);
+    /// absent means off, and then warn and hold are answered as before (allowed, refused).
+    pub server: Option<ServerConfig>,
+}
+
+/// `[server]`.
+///
+/// ```toml
+/// [server]
+/// listen = "0.0.0.0:8088"                          # where the pages listen
+/// public_url = "http://charter.example.org:8088"   # how browsers reach them
+/// key_file = "page.key"                            # made by serve, mode 0600 (the default)
+/// ```
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address to listen on.
+    pub listen: String,
+    /// The address people's browsers reach the pages at; gateways send them there.
+    pub public_url: String,
+    /// The key page links are signed with, relative to the config file. `serve` creates it
+    /// (mode 0600); the Squid helper reads it with `--config`.
+    #[serde(default = "default_key_file")]
+    pub key_file: PathBuf,
+}
+
+fn default_key_file() -> PathBuf {
+    PathBuf::from("page.key")
 }
 
 /// `[store]`.
@@ -163,6 +191,9 @@ impl Config {
         config.policy = base.join(&config.policy);
         config.categories = config.categories.map(|c| base.join(c));
         config.spool.dir = base.join(&config.spool.dir);
+        if let Some(server) = &mut config.server {
+            server.key_file = base.join(&server.key_file);
+        }
         refuse_world_writable(&config.policy, "pack")?;
         if let Some(categories) = &config.categories {
             refuse_world_writable(categories, "category index")?;

@@ -43,6 +43,7 @@ use jiff::tz::TimeZone;
 
 mod act;
 pub mod address;
+mod approvals;
 mod breaches;
 pub mod clock;
 pub mod config;
@@ -55,6 +56,7 @@ mod html;
 mod incidents;
 mod leavers;
 mod names;
+pub mod passes;
 mod people;
 mod policy;
 mod records;
@@ -64,6 +66,7 @@ mod social;
 mod software;
 pub mod time;
 
+pub use approvals::{ApprovalView, DEFAULT_APPROVAL, Stopped};
 pub use breaches::BreachView;
 pub use dsar::{ErasureItem, ErasurePlan, SubjectExport};
 pub use error::{Error, Result};

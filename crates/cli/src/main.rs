@@ -52,6 +52,8 @@ In squid.conf (docs/squid.md):
     Devices(cmd::register::DevicesCmd),
     /// Software requests and the approved list.
     Software(cmd::register::SoftwareCmd),
+    /// Requests for access to sites a hold rule holds, and warnings continued past.
+    Approvals(cmd::approvals::ApprovalsCmd),
     /// Official social media accounts: owner, custodian, two-factor, handover.
     Social(cmd::register::SocialCmd),
     /// Policy versions and acknowledgements: publish, sign, who is due.
@@ -95,6 +97,7 @@ fn main() -> ExitCode {
         Command::Accounts(c) => c.run(),
         Command::Devices(c) => c.run(),
         Command::Software(c) => c.run(),
+        Command::Approvals(c) => c.run(),
         Command::Social(c) => c.run(),
         Command::Acks(c) => c.run(),
         Command::Incident(c) => c.run(),
@@ -288,8 +291,20 @@ mod tests {
     #[test]
     fn every_workflow_command_names_who_may() {
         let groups = [
-            "people", "accounts", "devices", "software", "social", "acks", "incident", "breach",
-            "request", "leaver", "records", "audit", "dsar",
+            "people",
+            "accounts",
+            "devices",
+            "software",
+            "approvals",
+            "social",
+            "acks",
+            "incident",
+            "breach",
+            "request",
+            "leaver",
+            "records",
+            "audit",
+            "dsar",
         ];
         let missing: Vec<String> = all_leaves()
             .into_iter()

@@ -14,12 +14,49 @@ pub struct Context {
     pub roles: Vec<String>,
     /// When the event happened.
     pub at: Timestamp,
+    /// The user's passes in force: approvals of access requests and warnings they continued
+    /// past (the gateway takes them from the approvals table).
+    pub passes: Vec<Pass>,
+}
+
+/// Why a person may pass a rule on one site for a while.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PassKind {
+    /// They read the warning and chose to continue: lifts a `warn`, never a `hold`.
+    Continued,
+    /// An approver approved their access request (its id): lifts a `hold` or a `warn`.
+    Approved(i64),
+}
+
+/// One pass in force for the person: on `site` (as [`crate::web::site_of`] gives it), rule
+/// `rule` no longer stops them, until `until`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pass {
+    /// The site: a registrable host such as `bet365.com` or `bbc.co.uk`.
+    pub site: String,
+    /// The rule's id.
+    pub rule: String,
+    /// Where the pass comes from.
+    pub kind: PassKind,
+    /// When it ends.
+    pub until: Timestamp,
 }
 
 impl Context {
-    /// A context for `user` with `roles` at `at`.
+    /// A context for `user` with `roles` at `at`, with no passes.
     pub fn new(user: Option<String>, roles: Vec<String>, at: Timestamp) -> Context {
-        Context { user, roles, at }
+        Context {
+            user,
+            roles,
+            at,
+            passes: Vec::new(),
+        }
+    }
+
+    /// This context with the person's `passes`.
+    pub fn with_passes(mut self, passes: Vec<Pass>) -> Context {
+        self.passes = passes;
+        self
     }
 
     /// Whether a gateway reported the request as coming from no identified user.
@@ -27,5 +64,12 @@ impl Context {
         self.user
             .as_deref()
             .is_some_and(|u| u.is_empty() || u == "-")
+    }
+
+    /// The pass in force at this time for `rule` on `site`, if any.
+    pub fn pass_for(&self, site: &str, rule: &str) -> Option<&Pass> {
+        self.passes
+            .iter()
+            .find(|p| p.rule == rule && p.site == site && p.until > self.at)
     }
 }

@@ -38,6 +38,6 @@ pub mod mail;
 pub mod text;
 pub mod web;
 
-pub use context::Context;
+pub use context::{Context, Pass, PassKind};
 pub use decision::{Decision, Finding, Privacy};
 pub use engine::Engine;

@@ -44,6 +44,7 @@ use charter_proto::icap::{
     RequestReader,
 };
 
+use crate::pass::{Pages, Passes};
 use crate::web::{Clock, Explanation, Roles, WebDecider, allowed};
 
 mod bodies;
@@ -213,6 +214,8 @@ impl IcapConfig {
             trusted,
             istag,
             recorder: Recorder::off(),
+            passes: Passes::default(),
+            pages: None,
         })
     }
 }
@@ -253,6 +256,8 @@ pub struct IcapServer {
     trusted: Vec<Network>,
     istag: String,
     recorder: Recorder,
+    passes: Passes,
+    pages: Option<Pages>,
 }
 
 impl fmt::Debug for IcapServer {
@@ -271,6 +276,14 @@ impl IcapServer {
     /// Offers every REQMOD decision to `recorder` for the monitoring records.
     pub fn with_recorder(mut self, recorder: Recorder) -> IcapServer {
         self.recorder = recorder;
+        self
+    }
+
+    /// Puts each person's `passes` in their context, and sends a `warn` or `hold` without
+    /// one to `pages`.
+    pub fn with_pages(mut self, passes: Passes, pages: Option<Pages>) -> IcapServer {
+        self.passes = passes;
+        self.pages = pages;
         self
     }
 
@@ -327,7 +340,12 @@ impl IcapServer {
 
     async fn connection(&self, mut stream: TcpStream, peer: SocketAddr) -> std::io::Result<()> {
         let _ = stream.set_nodelay(true);
-        let decider = WebDecider::new(&self.engine, self.source.as_ref(), self.clock, &self.roles);
+        let mut decider =
+            WebDecider::new(&self.engine, self.source.as_ref(), self.clock, &self.roles)
+                .with_passes(&self.passes);
+        if let Some(pages) = &self.pages {
+            decider = decider.with_pages(pages);
+        }
         let trusted = self.trusts(peer);
         let mut warned = false;
         let mut reader = RequestReader::new(self.limits);
@@ -492,7 +510,14 @@ impl IcapServer {
                     subject: url.to_string(),
                     decision: outcome.decision.clone(),
                 });
-                if !allowed(outcome.decision.verdict) {
+                let page_link = outcome
+                    .page
+                    .as_ref()
+                    .zip(decider.pages())
+                    .map(|(page, pages)| pages.link(&page.token, &url));
+                if let Some(link) = page_link {
+                    to_page(istag, &link, out);
+                } else if !allowed(outcome.decision.verdict) {
                     write_block(decider, istag, &url, &outcome.decision, out);
                 } else if let Some(body) = &request.body
                     && !body.is_empty()
@@ -508,6 +533,16 @@ impl IcapServer {
             }
         }
     }
+}
+
+/// A `warn` or `hold` without a pass: a redirect to the page, which names the rule and
+/// offers Continue or "Ask for access".
+fn to_page(istag: &str, link: &str, out: &mut Vec<u8>) {
+    let head = format!(
+        "HTTP/1.1 302 Found\r\nLocation: {}\r\nContent-Length: 0\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+        header_safe(link)
+    );
+    icap::write_http_response(out, istag, &head, b"");
 }
 
 /// "Unchanged": 204 where the client allows it, else the request itself echoed back.

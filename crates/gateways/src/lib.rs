@@ -7,6 +7,7 @@ pub mod icap;
 mod listen;
 pub mod milter;
 mod net;
+pub mod pass;
 pub mod policy_service;
 pub mod pool;
 pub mod record;

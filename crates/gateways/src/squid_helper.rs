@@ -22,7 +22,7 @@ use charter_proto::squid::{
     parse_request, reply_size,
 };
 
-use crate::web::{WebDecider, WebOutcome, allowed};
+use crate::web::{Page, WebDecider, WebOutcome, allowed};
 
 /// How the helper answers.
 #[derive(Debug, Clone)]
@@ -70,6 +70,15 @@ pub struct SquidHelper<'a> {
     block_url: Vec<Piece>,
     /// The time for the lines of the current read: they arrived together.
     now: Option<jiff::Timestamp>,
+}
+
+/// A `warn` or `hold` without a pass: ERR, with the signed token as `message=` (Squid's `%o`,
+/// which the documented `deny_info` puts in the page's address) and `charter_page=` for the
+/// `note` ACL that picks that `deny_info`.
+fn to_page<'a>(reply: &mut Reply<'a>, page: &'a Page) {
+    reply.answer = Answer::Err;
+    reply.message = Some(&page.token);
+    reply.page = Some(page.kind.as_str());
 }
 
 /// A piece of the block URL template.
@@ -163,7 +172,7 @@ impl<'a> SquidHelper<'a> {
             size => reply_outcome(&self.decider, &request.url, request.user.as_deref(), size),
         };
         let decision = &outcome.decision;
-        let ok = allowed(decision.verdict);
+        let ok = allowed(decision.verdict) && outcome.page.is_none();
         self.stats.answered += 1;
         if !ok {
             self.stats.refused += 1;
@@ -176,23 +185,34 @@ impl<'a> SquidHelper<'a> {
         match self.config.mode {
             Mode::ExternalAcl => {
                 let explanation = self.decider.explain(decision);
-                let message = explanation.as_ref().map(|e| e.one_line());
                 let ttl = outcome
                     .valid_for_secs
                     .filter(|s| *s < self.config.ttl_cap_secs);
-                Reply {
+                let mut reply = Reply {
                     channel: request.channel,
                     answer: if ok { Answer::Ok } else { Answer::Err },
-                    message: message.as_deref(),
                     log: explanation.as_ref().map(|e| e.rule.as_str()),
                     category: categories.as_deref(),
                     ttl,
-                    redirect: None,
+                    ..Reply::default()
+                };
+                let message = explanation.as_ref().map(|e| e.one_line());
+                match &outcome.page {
+                    Some(page) => to_page(&mut reply, page),
+                    None => reply.message = message.as_deref(),
                 }
-                .write(out)
+                reply.write(out)
             }
             Mode::UrlRewrite => {
+                let page_link = outcome
+                    .page
+                    .as_ref()
+                    .zip(self.decider.pages())
+                    .map(|(page, pages)| pages.link(&page.token, &request.url));
                 let redirect = (!ok).then(|| {
+                    if let Some(link) = page_link {
+                        return link;
+                    }
                     let finding = decision.deciding();
                     let mut url =
                         String::with_capacity(self.config.block_url.len() + request.url.len() * 2);

@@ -6,9 +6,11 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use jiff::Timestamp;
 
-use charter_engine::web::{CategorySource, Target, WebRequest};
+use charter_engine::web::{CategorySource, Target, WebRequest, site_of};
 use charter_engine::{Context, Decision, Engine};
 use charter_policy::Verdict;
+
+use crate::pass::{PageKind, Pages, Passes};
 
 /// Where "now" comes from. The engine reads no clock; the gateway does, once per request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -122,6 +124,10 @@ pub struct WebDecider<'a> {
     pub clock: Clock,
     /// Users' roles.
     pub roles: &'a Roles,
+    /// Users' passes in force (warnings continued past, approvals).
+    passes: Option<&'a Passes>,
+    /// Where warn and hold send people, when the pages run.
+    pages: Option<&'a Pages>,
     /// The last window edge computed: `(from, until)`, the edge holding for any instant in
     /// between. Working it out means time zone arithmetic over a week of days; requests
     /// come thousands a second, edges a few times a day.
@@ -141,13 +147,37 @@ impl<'a> WebDecider<'a> {
             source,
             clock,
             roles,
+            passes: None,
+            pages: None,
             edge: Mutex::new(None),
         }
     }
 
-    /// Another decider over the same engine, source, clock and roles, for another thread.
+    /// This decider with the passes in force put in each person's context.
+    pub fn with_passes(mut self, passes: &'a Passes) -> WebDecider<'a> {
+        self.passes = Some(passes);
+        self
+    }
+
+    /// This decider sending a `warn` or `hold` without a pass to the pages.
+    pub fn with_pages(mut self, pages: &'a Pages) -> WebDecider<'a> {
+        self.pages = Some(pages);
+        self
+    }
+
+    /// The pages, when they run.
+    pub fn pages(&self) -> Option<&'a Pages> {
+        self.pages
+    }
+
+    /// Another decider over the same engine, source, clock, roles, passes and pages, for
+    /// another thread.
     pub fn fork(&self) -> WebDecider<'a> {
-        WebDecider::new(self.engine, self.source, self.clock, self.roles)
+        WebDecider {
+            passes: self.passes,
+            pages: self.pages,
+            ..WebDecider::new(self.engine, self.source, self.clock, self.roles)
+        }
     }
 
     /// The next window edge after `at`, or a day later when there is none sooner.
@@ -187,6 +217,18 @@ pub struct WebOutcome {
     pub at: Timestamp,
     /// Seconds until a time window may change the answer, when that is within a day.
     pub valid_for_secs: Option<u64>,
+    /// The page a `warn` or `hold` sends the person to, when the pages run and the person
+    /// is known: then the gateway refuses the request with it.
+    pub page: Option<Page>,
+}
+
+/// A warn or hold page for one person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    /// Which page.
+    pub kind: PageKind,
+    /// The signed token naming the person, the site and the rule.
+    pub token: String,
 }
 
 impl WebDecider<'_> {
@@ -198,18 +240,39 @@ impl WebDecider<'_> {
     /// Decides one request for `user` made at `at` (gateways that read the clock once for
     /// a batch of requests that arrived together).
     pub fn decide_at(&self, url: &str, user: Option<&str>, at: Timestamp) -> WebOutcome {
-        let ctx = Context::new(user.map(str::to_string), self.roles.of(user), at);
+        let mut ctx = Context::new(user.map(str::to_string), self.roles.of(user), at);
+        if let Some(passes) = self.passes {
+            ctx.passes = passes.of(user);
+        }
         let decision = self
             .engine
             .decide_web(&ctx, &WebRequest::new(url), self.source);
         let until = self.next_edge(at);
         let valid_for_secs = Some(until.as_second().saturating_sub(at.as_second()).max(1) as u64)
             .filter(|secs| *secs < 86_400);
+        let page = self.page(&ctx, url, &decision);
         WebOutcome {
             decision,
             at,
             valid_for_secs,
+            page,
         }
+    }
+
+    /// The page for a `warn` or `hold` the person has no pass for: only with the pages
+    /// running and a known person (a pass is theirs; nobody's is no one's).
+    fn page(&self, ctx: &Context, url: &str, decision: &Decision) -> Option<Page> {
+        let kind = match decision.verdict {
+            Verdict::Warn => PageKind::Warn,
+            Verdict::Hold => PageKind::Hold,
+            _ => return None,
+        };
+        let pages = self.pages?;
+        let user = ctx.user.as_deref().filter(|_| !ctx.is_unidentified())?;
+        let rule = &decision.deciding()?.rule;
+        let host = Self::host_of(url);
+        let token = pages.token(kind, user, site_of(&host), rule, ctx.at)?;
+        Some(Page { kind, token })
     }
 
     /// The host of `url`, normalised, for messages.
@@ -220,14 +283,7 @@ impl WebDecider<'_> {
     /// Whom the block page tells people to ask.
     /// Without a final full stop, since it ends a sentence ("ask the IT Dept.").
     pub fn contact(&self) -> String {
-        let pack = self.engine.pack();
-        let contact = pack
-            .web
-            .block_page_contact
-            .as_deref()
-            .or(pack.organisation.contact.as_deref())
-            .unwrap_or("your IT department");
-        contact.trim_end_matches('.').to_string()
+        contact(self.engine.pack())
     }
 
     /// The words for a refused or warned request: rule, clause, quote, what was found and
@@ -249,6 +305,18 @@ impl WebDecider<'_> {
             verdict: decision.verdict,
         })
     }
+}
+
+/// Whom a refused person is told to ask: `[web] block_page_contact`, else `[organisation]
+/// contact`, without a final full stop, since it ends a sentence ("ask the IT Dept.").
+pub fn contact(pack: &charter_policy::Pack) -> String {
+    pack.web
+        .block_page_contact
+        .as_deref()
+        .or(pack.organisation.contact.as_deref())
+        .unwrap_or("your IT department")
+        .trim_end_matches('.')
+        .to_string()
 }
 
 /// Why a request was refused (or warned about), in words.

@@ -57,10 +57,13 @@ impl WebDecider<'_> {
         let decision =
             self.engine
                 .decide_classified_web(&ctx, request, target.as_ref(), &classification);
+        // A size or an upload is judged where no page can be shown (a response already
+        // coming, a body already sent): a `warn` lets it through, a `hold` refuses.
         WebOutcome {
             decision: only(decision, check),
             at,
             valid_for_secs: None,
+            page: None,
         }
     }
 }

@@ -893,6 +893,23 @@ severity = "gross_misconduct"
     }
 
     #[test]
+    fn access_approvers_are_declared_roles_and_default_to_the_software_approvers() {
+        let report = with_roles(
+            ALL_GOVERNANCE_ROLES,
+            &format!("[governance]\naccess_approvers = [\"it\"]\n{GAMBLING_BLOCK}"),
+        );
+        assert_eq!(codes(&report), ["unknown_role"]);
+        assert!(one_message(&report).starts_with("unknown role `it` in `access_approvers`"));
+        let defaulted = with_roles(
+            "[\"staff\", \"hr\", \"dpo\", \"compliance\", \"it\"]",
+            &format!("[governance]\nsoftware_approvers = [\"it\"]\n{GAMBLING_BLOCK}"),
+        );
+        assert!(defaulted.passed(), "{:#?}", defaulted.diagnostics);
+        let pack = defaulted.pack.unwrap();
+        assert_eq!(pack.governance.access_approvers, ["it"]);
+    }
+
+    #[test]
     fn a_default_governance_role_must_be_declared() {
         let report = with_roles("[\"staff\", \"hr\", \"dpo\"]", GAMBLING_BLOCK);
         assert_eq!(codes(&report), ["unknown_role"]);

@@ -286,6 +286,9 @@ impl Cx<'_> {
         for (key, list) in lists {
             self.declared_roles(list, declared, key);
         }
+        if let Some(list) = &g.access_approvers {
+            self.declared_roles(list, declared, "access_approvers");
+        }
         if let Some(role) = &g.safeguarding_role {
             self.declared_roles(std::slice::from_ref(role), declared, "safeguarding_role");
         }
@@ -427,9 +430,13 @@ impl Cx<'_> {
             briefing_every_months: self.count("briefing_every_months", &g.briefing_every_months),
             induction: g.induction,
             safeguarding_role: g.safeguarding_role.map(Spanned::into_inner),
-            software_approvers: Self::strings(g.software_approvers),
+            software_approvers: Self::strings(g.software_approvers.clone()),
             device_approvers: Self::strings(g.device_approvers),
             social_media_approvers: Self::strings(g.social_media_approvers),
+            access_approvers: match g.access_approvers {
+                Some(list) => Self::strings(list),
+                None => Self::strings(g.software_approvers.clone()),
+            },
             register_roles: Self::roles_or(g.register_roles, REGISTER_ROLE),
             data_protection_roles: Self::roles_or(g.data_protection_roles, DATA_PROTECTION_ROLE),
             compliance_roles: Self::roles_or(g.compliance_roles, COMPLIANCE_ROLE),

@@ -263,6 +263,9 @@ pub struct Governance {
     pub device_approvers: Vec<String>,
     /// Roles that may authorise social media accounts.
     pub social_media_approvers: Vec<String>,
+    /// Roles that decide requests for access to a site a `hold` rule holds (never their
+    /// own). Default: the software approvers, who already decide what people may use.
+    pub access_approvers: Vec<String>,
     /// Roles that keep the people and account registers and publish policy versions (the
     /// operator at the console may too). Default: `hr`.
     pub register_roles: Vec<String>,

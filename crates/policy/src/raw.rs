@@ -208,6 +208,7 @@ pub struct RawGovernance {
     pub device_approvers: Vec<Text>,
     #[serde(default)]
     pub social_media_approvers: Vec<Text>,
+    pub access_approvers: Option<Vec<Text>>,
     pub register_roles: Option<Vec<Text>>,
     pub data_protection_roles: Option<Vec<Text>>,
     pub compliance_roles: Option<Vec<Text>>,

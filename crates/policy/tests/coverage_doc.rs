@@ -33,9 +33,10 @@ const UNFED_CHECKS: &[Check] = &[Check::UnknownUser];
 /// decides nothing with the lists Charter imports.
 const EMPTY_IN_UT1: &[Category] = &[Category::Extremism, Category::SelfHarm];
 
-/// Web verdicts whose effect on the person is not built: a `warn` shows no page and a `hold`
-/// cannot be released (DESIGN section 7, "Warn and hold on the web": a later issue). An
-/// ENFORCED row may cite such a rule for the decision only if a NOT YET row names the rest.
+/// Web verdicts whose effect on the person (the warning page with Continue, the hold page and
+/// its approval: DESIGN section 7) is proved on a test pack (`crates/cli/tests/web_pages.rs`)
+/// but not yet for each pack's own rules. An ENFORCED row may cite such a rule for the
+/// decision only if a NOT YET row names the rest.
 const HALF_BUILT_WEB_VERDICTS: &[Verdict] = &[Verdict::Warn, Verdict::Hold];
 
 /// What a test's body holds when it gives a pack that names no mail domains the

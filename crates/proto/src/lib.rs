@@ -4,6 +4,7 @@
 
 pub mod body;
 pub mod icap;
+pub mod logs;
 pub mod milter;
 pub mod percent;
 pub mod postfix_policy;

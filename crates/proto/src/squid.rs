@@ -380,6 +380,9 @@ pub struct Reply<'a> {
     pub ttl: Option<u64>,
     /// url_rewrite: `status=302 url="..."` to redirect.
     pub redirect: Option<&'a str>,
+    /// `charter_page=`: `warn` or `hold` when the refusal has a page the person can act on
+    /// (docs/squid.md matches it with a `note` ACL and sends them there with `deny_info`).
+    pub page: Option<&'a str>,
 }
 
 impl Reply<'_> {
@@ -406,6 +409,9 @@ impl Reply<'_> {
         }
         if let Some(log) = self.log {
             quoted(out, "log", log);
+        }
+        if let Some(page) = self.page {
+            quoted(out, "charter_page", page);
         }
         if let Some(message) = self.message {
             quoted(out, "message", message);

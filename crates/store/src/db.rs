@@ -158,6 +158,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "spool_marks",
         include_str!("../migrations/sqlite/0003_spool_marks.sql"),
     ),
+    (
+        5,
+        "approvals",
+        include_str!("../migrations/sqlite/0005_approvals.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -174,6 +179,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         3,
         "spool_marks",
         include_str!("../migrations/postgres/0003_spool_marks.sql"),
+    ),
+    (
+        5,
+        "approvals",
+        include_str!("../migrations/postgres/0005_approvals.sql"),
     ),
 ];
 

@@ -39,6 +39,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod approvals;
 mod audit;
 mod cases;
 mod db;
@@ -51,6 +52,7 @@ pub mod spool;
 pub mod time;
 mod txn;
 
+pub use approvals::{Approval, NewApproval, PassRow};
 pub use audit::{Actor, AuditRow, ChainProblem, VerifyReport};
 pub use db::{CONNECT_TIMEOUT, Engine, redact_url};
 pub use dsar::Holdings;

@@ -144,6 +144,30 @@ words!(
 );
 
 words!(
+    /// What an approval is for.
+    ApprovalKind, "kind" {
+        /// A request for access to a site a `hold` rule holds.
+        Access = "access",
+        /// A warning the person read and continued past.
+        Continue = "continue",
+    }
+);
+
+words!(
+    /// Where an authorisation request stands.
+    ApprovalStatus, "status" {
+        /// Waiting for an approver.
+        Requested = "requested",
+        /// Approved: in force from `valid_from` until `valid_until`.
+        Approved = "approved",
+        /// Refused.
+        Refused = "refused",
+        /// Approved once, and its period is over.
+        Expired = "expired",
+    }
+);
+
+words!(
     /// Whether an official social media account is in use.
     SocialStatus, "status" {
         /// In use.

@@ -10,7 +10,7 @@ use crate::time::TimeError;
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
     /// The config turns no gateway on.
-    #[error("nothing to serve: `{0}` has no gateway section such as [icap] or [milter]")]
+    #[error("nothing to serve: `{0}` has no gateway section such as [icap], [milter] or [server]")]
     NothingToServe(PathBuf),
     /// The config file, or a file it names, cannot be used.
     #[error(transparent)]
@@ -48,6 +48,17 @@ pub enum ServeError {
         /// Why.
         cause: std::io::Error,
     },
+    /// The key page links are signed with cannot be read or created.
+    #[error("cannot read or create the page key `{path}`: {cause}")]
+    PageKey {
+        /// The key file.
+        path: PathBuf,
+        /// Why.
+        cause: std::io::Error,
+    },
+    /// `[server]` is configured, but this build runs no pages.
+    #[error("[server] is configured, but this program was built without the pages")]
+    NoPages,
     /// A gateway's section cannot work (the message names the section).
     #[error("{0}")]
     Section(String),

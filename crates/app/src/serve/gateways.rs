@@ -3,18 +3,20 @@
 //! clear message rather than running without that gateway.
 
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use tokio::task::JoinSet;
 
 use charter_engine::Engine;
 use charter_engine::web::CategorySource;
+use charter_gateways::pass::{Pages, Passes};
 use charter_gateways::record::Recorder;
 use charter_gateways::web::Clock;
 
-use super::ServeError;
 use super::register::Register;
-use crate::config::Config;
+use super::{PagesContext, PagesRunner, ServeError};
+use crate::App;
+use crate::config::{Config, ServerConfig};
 
 /// What every gateway decides with.
 pub(super) struct Deciding<'a> {
@@ -23,6 +25,8 @@ pub(super) struct Deciding<'a> {
     pub clock: Clock,
     pub recorder: &'a Recorder,
     pub register: &'a Register,
+    pub passes: &'a Passes,
+    pub pages: Option<&'a Pages>,
 }
 
 /// Binds every gateway `config` turns on and runs each in `tasks`.
@@ -41,7 +45,8 @@ pub(super) async fn start(
                 with.register.roles.clone(),
             )
             .map_err(|e| ServeError::Section(e.to_string()))?
-            .with_recorder(with.recorder.clone()),
+            .with_recorder(with.recorder.clone())
+            .with_pages(with.passes.clone(), with.pages.cloned()),
         );
         let listener = server
             .bind()
@@ -88,6 +93,37 @@ pub(super) async fn start(
         );
         run(tasks, "policy service", service.serve(listener));
     }
+    Ok(())
+}
+
+/// Binds `[server]` and runs the warn and hold pages with `runner`.
+pub(super) async fn start_pages(
+    server: &ServerConfig,
+    runner: PagesRunner,
+    with: &Deciding<'_>,
+    pages: Pages,
+    app: Arc<OnceLock<App>>,
+    tasks: &mut JoinSet<Result<(), ServeError>>,
+) -> Result<(), ServeError> {
+    let listener = tokio::net::TcpListener::bind(&server.listen)
+        .await
+        .map_err(|cause| ServeError::listen(&server.listen, "the pages", cause))?;
+    eprintln!(
+        "charter serve: listen={} public_url={}: Warn and hold pages started.",
+        local(&listener),
+        pages.public_url()
+    );
+    let context = PagesContext {
+        listener,
+        app,
+        engine: Arc::clone(with.engine),
+        source: Arc::clone(with.source),
+        clock: with.clock,
+        passes: with.passes.clone(),
+        pages,
+        recorder: with.recorder.clone(),
+    };
+    run(tasks, "pages", runner(context));
     Ok(())
 }
 

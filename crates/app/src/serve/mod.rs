@@ -12,6 +12,7 @@
 
 mod error;
 mod gateways;
+mod pages;
 mod records;
 mod register;
 mod retention;
@@ -20,19 +21,21 @@ mod spool;
 use std::fmt::Display;
 use std::future::Future;
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use tokio::task::JoinSet;
 
 use charter_engine::Engine;
 use charter_engine::web::{Builtin, CategorySource};
+use charter_gateways::pass::Passes;
 use charter_gateways::web::{Clock, Roles};
 use charter_store::spool::{Counters, Spool, count_from, read_stats, write_stats};
 use charter_store::{Store, redact_url};
 
 pub use error::ServeError;
+pub use pages::{PagesContext, PagesRunner};
 
 use crate::config::{Config, refuse_world_writable};
 use crate::domains::MailDomains;
@@ -56,6 +59,8 @@ pub struct Serve {
     overrides: Roles,
     spool: Arc<Spool>,
     counters: Arc<Counters>,
+    /// The HTTP server of `[server]`, handed in by the CLI.
+    pages: Option<PagesRunner>,
 }
 
 impl std::fmt::Debug for Serve {
@@ -73,7 +78,11 @@ impl Serve {
     /// instant, or a local time in the pack's zone), for demonstrations.
     pub fn prepare(path: &Path, at: Option<&str>) -> Result<Serve, ServeError> {
         let config = Config::load(path)?;
-        if config.icap.is_none() && config.milter.is_none() && config.policy_service.is_none() {
+        if config.icap.is_none()
+            && config.milter.is_none()
+            && config.policy_service.is_none()
+            && config.server.is_none()
+        {
             return Err(ServeError::NothingToServe(path.to_path_buf()));
         }
         let url = config.store_url(path)?;
@@ -116,7 +125,14 @@ impl Serve {
             overrides,
             spool,
             counters,
+            pages: None,
         })
+    }
+
+    /// Runs the warn and hold pages with `runner` when `[server]` is configured.
+    pub fn with_pages(mut self, runner: PagesRunner) -> Serve {
+        self.pages = Some(runner);
+        self
     }
 
     /// Runs every configured gateway until one fails or `shutdown` resolves (to the name of
@@ -135,7 +151,13 @@ impl Serve {
             overrides,
             spool,
             counters,
+            pages: runner,
         } = self;
+        let pages = match &config.server {
+            Some(_) if runner.is_none() => return Err(ServeError::NoPages),
+            Some(server) => Some(pages::pages_of(server)?),
+            None => None,
+        };
         let (recorder, feed, end) = spool::start(Arc::clone(&spool), Arc::clone(&counters))?;
         eprintln!(
             "charter serve: spool={} store={}: Recording decisions through the spool.",
@@ -166,6 +188,16 @@ impl Serve {
             read,
         ));
 
+        let passes = Passes::default();
+        let app = Arc::new(OnceLock::new());
+        background.spawn(passes_and_app(
+            link.clone(),
+            passes.clone(),
+            Arc::clone(&app),
+            Arc::clone(&engine),
+            clock,
+        ));
+
         let mut gateways = JoinSet::new();
         let with = Deciding {
             engine: &engine,
@@ -173,8 +205,15 @@ impl Serve {
             clock,
             recorder: &recorder,
             register: &register,
+            passes: &passes,
+            pages: pages.as_ref(),
         };
-        let started = gateways::start(&config, &with, &mut gateways).await;
+        let mut started = gateways::start(&config, &with, &mut gateways).await;
+        if let (Ok(()), Some(server), Some(runner), Some(pages)) =
+            (&started, &config.server, runner, pages.clone())
+        {
+            started = gateways::start_pages(server, runner, &with, pages, app, &mut gateways).await;
+        }
         let outcome = match started {
             Err(e) => Err(e),
             Ok(()) => tokio::select! {
@@ -248,6 +287,21 @@ async fn first_register(
             (register, false, store)
         }
     }
+}
+
+/// Once the store is reached: the app for the pages, and the passes in force read every
+/// second for the gateways.
+async fn passes_and_app(
+    mut link: records::StoreLink,
+    passes: Passes,
+    app: Arc<OnceLock<crate::App>>,
+    engine: Arc<Engine>,
+    clock: Clock,
+) -> Result<(), ServeError> {
+    let store = link.get().await;
+    let _ = app.set(crate::App::with_engine(engine, store.clone()));
+    crate::passes::refresh(store, passes, clock, "charter serve").await;
+    Ok(())
 }
 
 /// How many records in the spool the store has not committed, as far as this process knows.

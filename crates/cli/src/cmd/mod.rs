@@ -2,6 +2,7 @@
 
 pub mod activity;
 pub mod appctx;
+pub mod approvals;
 pub mod audit;
 pub mod cases;
 pub mod categories;
@@ -14,3 +15,4 @@ pub mod records;
 pub mod register;
 pub mod serve;
 pub mod squid_helper;
+pub mod squid_pages;

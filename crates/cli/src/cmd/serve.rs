@@ -29,7 +29,7 @@ pub struct ServeArgs {
 /// (SIGTERM, SIGINT): then it stops accepting, writes what the spool holds to the store
 /// (waiting at most `[spool] drain_seconds`) and exits 0.
 pub fn run(args: ServeArgs) -> CmdResult {
-    let serve = Serve::prepare(&args.config, args.at.as_deref())?;
+    let serve = Serve::prepare(&args.config, args.at.as_deref())?.with_pages(charter_server::run);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -61,6 +61,11 @@ pub struct SquidHelperArgs {
     /// channel-ID may then come back out of order (Squid matches them by channel-ID).
     #[arg(long, value_name = "N", default_value_t = 1)]
     threads: usize,
+    /// charter.toml: with `[server]`, a warn or hold without a pass is answered ERR with the
+    /// signed page token (docs/squid.md's `deny_info` sends the person to the page); the
+    /// passes in force are read from its store every second.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
     /// The longest request line accepted; longer lines get `BH`.
     #[arg(long, value_name = "BYTES", default_value_t = MAX_LINE_LEN)]
     max_line: usize,
@@ -116,7 +121,18 @@ fn serve(args: SquidHelperArgs, mode: Mode) -> CmdResult {
     if let Some(url) = args.block_url {
         config.block_url = url;
     }
-    let decider = WebDecider::new(&engine, source.as_ref(), clock, &roles);
+    let helper_pages = args
+        .config
+        .as_deref()
+        .map(|path| super::squid_pages::start(path, clock))
+        .transpose()?;
+    let mut decider = WebDecider::new(&engine, source.as_ref(), clock, &roles);
+    if let Some(hp) = &helper_pages {
+        decider = decider.with_passes(&hp.passes);
+        if let Some(pages) = &hp.pages {
+            decider = decider.with_pages(pages);
+        }
+    }
     let mut helper = SquidHelper::new(decider, config);
     let stats = if args.threads > 1 {
         helper.run_parallel(args.threads, std::io::stdin().lock(), std::io::stdout())

@@ -216,7 +216,6 @@ pub const LUNCH: &str = "2026-06-15T12:45";
 /// Writes the pack and a small squidGuard-layout list and builds an index with the CLI.
 pub fn pack_and_index(dir: &TempDir) -> (PathBuf, PathBuf) {
     let pack = dir.write("policy.toml", PACK);
-    let lists = dir.path().join("lists");
     dir.write("lists/gambling/domains", "bet365.com\nwilliamhill.com\n");
     dir.write(
         "lists/social_networks/domains",
@@ -224,10 +223,15 @@ pub fn pack_and_index(dir: &TempDir) -> (PathBuf, PathBuf) {
     );
     dir.write("lists/press/domains", "bbc.co.uk\n");
     dir.write("lists/ai/domains", "openai.com\nchatgpt.com\n");
+    (pack, build_index(dir))
+}
+
+/// Builds `categories.idx` in `dir` from the lists under `dir/lists` with the CLI.
+pub fn build_index(dir: &TempDir) -> PathBuf {
     let index = dir.path().join("categories.idx");
     let out = Command::new(CHARTER)
         .args(["categories", "build", "--from"])
-        .arg(&lists)
+        .arg(dir.path().join("lists"))
         .arg("-o")
         .arg(&index)
         .output()
@@ -238,7 +242,7 @@ pub fn pack_and_index(dir: &TempDir) -> (PathBuf, PathBuf) {
         String::from_utf8_lossy(&out.stderr)
     );
     set_mode(&index, 0o644);
-    (pack, index)
+    index
 }
 
 /// A real Squid on loopback, stopped on drop.
@@ -250,7 +254,7 @@ pub struct Squid {
 
 /// The hosts the tests use, all resolved to loopback through Squid's `hosts_file`, so
 /// nothing leaves the machine.
-pub const HOSTS: &str = "127.0.0.1 localhost www.bet365.com bet365.com facebook.com www.facebook.com allowed.test www.bbc.co.uk\n";
+pub const HOSTS: &str = "127.0.0.1 localhost www.bet365.com bet365.com facebook.com www.facebook.com allowed.test www.bbc.co.uk www.shop.test shop.test games.test\n";
 
 impl Squid {
     /// Starts Squid with a harness configuration (port, files, loopback DNS) around
@@ -333,6 +337,22 @@ impl Squid {
 
     pub fn cache_log(&self) -> String {
         std::fs::read_to_string(self.dir.join("logs/cache.log")).unwrap_or_default()
+    }
+
+    /// Whether `cache.log` comes to hold `text` within a few seconds: Squid and its helpers
+    /// write it on their own schedules, so a line may land a moment after the answer it
+    /// goes with.
+    pub fn cache_log_shows(&self, text: &str) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            if self.cache_log().contains(text) {
+                return true;
+            }
+            if Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 }
 

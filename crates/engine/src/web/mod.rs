@@ -6,6 +6,7 @@ mod builtin;
 pub mod index;
 mod lists;
 pub mod search;
+mod site;
 mod target;
 mod upload;
 
@@ -15,13 +16,14 @@ pub use charter_proto::percent::{Plus, percent_decode, percent_decode_lossy};
 pub use index::{CategoryIndex, IndexBuilder, IndexError};
 pub use lists::PackLists;
 pub use search::{SearchEngines, SearchQuery};
+pub use site::site_of;
 pub use target::{Target, TargetError, normalise_host};
 pub use upload::{UPLOAD_CATEGORIES, Upload, UploadFacts, upload_category};
 
-use charter_policy::{Area, CategorySet, Check, Pack, Rule};
+use charter_policy::{Area, CategorySet, Check, Pack, Rule, Verdict};
 
 use crate::text::safeguarding::{Concern, search_concerns};
-use crate::{Context, Decision, Engine, Finding, Privacy};
+use crate::{Context, Decision, Engine, Finding, PassKind, Privacy};
 
 /// What an engine compiles from its pack's `[web]` table: the search pages whose queries
 /// `search_term` reads, and the pack's own category lists.
@@ -269,6 +271,7 @@ impl Engine {
                 };
                 web_finding(rule, ctx, request, host, classification, seen)
             })
+            .map(|finding| passed(finding, ctx, host))
             .collect();
         Decision::from_findings(
             findings,
@@ -301,6 +304,25 @@ fn in_scope(rule: &Rule, classification: &Classification) -> bool {
 struct Seen<'a> {
     search: Option<&'a SearchHit>,
     upload: Option<&'a UploadFacts>,
+}
+
+/// A `warn` the person continued past, or a `hold` (or `warn`) an approver let them through,
+/// on this site and until the pass ends: the finding stays, as `log`, saying so.
+fn passed(mut finding: Finding, ctx: &Context, host: &str) -> Finding {
+    if !matches!(finding.action, Verdict::Warn | Verdict::Hold) || ctx.passes.is_empty() {
+        return finding;
+    }
+    let Some(pass) = ctx.pass_for(site_of(host), &finding.rule) else {
+        return finding;
+    };
+    let why = match (pass.kind, finding.action) {
+        (PassKind::Continued, Verdict::Warn) => "continued after the warning".to_string(),
+        (PassKind::Approved(id), _) => format!("access approved (request {id})"),
+        _ => return finding,
+    };
+    finding.action = Verdict::Log;
+    finding.message = format!("{}: {why}", finding.message);
+    finding
 }
 
 /// The finding `rule` makes about a request, if it matches.

@@ -153,8 +153,10 @@ impl IcapServer {
                     return None;
                 }
                 let outcome = decider.decide(&url, user);
-                // A refused URL is answered at once, without its body.
-                allowed(outcome.decision.verdict).then_some(Next::Upload(outcome))
+                // A refused URL, or one for a warning or hold page, is answered at once,
+                // without its body.
+                let to_page = outcome.page.is_some() && decider.pages().is_some();
+                (allowed(outcome.decision.verdict) && !to_page).then_some(Next::Upload(outcome))
             }
             Method::Respmod if service == self.respmod_service => {
                 if content_length(request.response_head.as_deref()?).is_some() {
