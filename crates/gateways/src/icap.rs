@@ -489,14 +489,7 @@ impl IcapServer {
             }
             Method::Reqmod => {
                 let Some(url) = request.http_url() else {
-                    let (status, reason) = IcapError::BadEncapsulated.status();
-                    icap::write_head(
-                        out,
-                        status,
-                        reason,
-                        &[("ISTag", istag), ("Connection", "close")],
-                    );
-                    return true;
+                    return no_http_request(istag, out);
                 };
                 let user = request
                     .header("X-Client-Username")
@@ -533,6 +526,19 @@ impl IcapServer {
             }
         }
     }
+}
+
+/// An answer to a message without an HTTP request head to judge: 400, and the connection
+/// closes (true).
+fn no_http_request(istag: &str, out: &mut Vec<u8>) -> bool {
+    let (status, reason) = IcapError::BadEncapsulated.status();
+    icap::write_head(
+        out,
+        status,
+        reason,
+        &[("ISTag", istag), ("Connection", "close")],
+    );
+    true
 }
 
 /// A `warn` or `hold` without a pass: a redirect to the page, which names the rule and

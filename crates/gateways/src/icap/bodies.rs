@@ -28,13 +28,13 @@ use charter_engine::web::{Upload, WebRequest};
 use charter_policy::{Area, Check};
 use charter_proto::body::{BodyLimits, body_text};
 use charter_proto::icap::{
-    self, BodyStep, IcapError, Message, Method, Request, body_step, content_length, write_chunk,
+    self, BodyStep, Message, Method, Request, body_step, content_length, write_chunk,
     write_last_chunk,
 };
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
-use super::{IcapServer, echo, unchanged, write_block};
+use super::{IcapServer, echo, no_http_request, unchanged, write_block};
 use crate::listen::{Read, read_before, write_within};
 use crate::record::Recorded;
 use crate::web::{WebDecider, WebOutcome, allowed};
@@ -433,14 +433,7 @@ impl IcapServer {
             }
             Method::Respmod => {
                 let Some(url) = request.http_url() else {
-                    let (status, reason) = IcapError::BadEncapsulated.status();
-                    icap::write_head(
-                        out,
-                        status,
-                        reason,
-                        &[("ISTag", istag), ("Connection", "close")],
-                    );
-                    return true;
+                    return no_http_request(istag, out);
                 };
                 let user = request_user(request, identity_trusted);
                 let whole = request
