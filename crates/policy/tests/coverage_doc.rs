@@ -22,10 +22,11 @@ use charter_policy::{Area, Category, Check, Direction, Pack, Rule, Verdict, load
 /// checks it feeds here, and the document's rows for them can then say ENFORCED.
 const FED_ACTIVITY_CHECKS: &[Check] = &[Check::UnauthorisedSoftware];
 
-/// Web and mail checks no gateway can answer today: `large_download` needs response sizes,
-/// which come from ICAP RESPMOD, not built yet. (`unknown_user` is fed: the Squid helper and
-/// ICAP report a request with no login and no device or lease mapping as an unknown user.)
-const UNFED_CHECKS: &[Check] = &[Check::LargeDownload];
+/// Web and mail checks no gateway can answer today: none. (`unknown_user` is fed: the Squid
+/// helper and ICAP report a request with no login and no device or lease mapping as an unknown
+/// user; `large_download` is fed by ICAP RESPMOD and the helper's reply access,
+/// `sensitive_upload` by ICAP REQMOD bodies.)
+const UNFED_CHECKS: &[Check] = &[];
 
 /// Categories the UT1 import leaves empty (DESIGN section 4: UT1 has no extremism list; a
 /// site fills it from lists it loads). A rule that covers a statement only through these
