@@ -975,7 +975,11 @@ severity = "concern"
 
     /// Runs `input` at 10:00 on a Monday with 10.0.0.5 mapped to carol (marketing).
     fn run(input: &[u8], threads: usize) -> (String, Batches) {
-        let engine = Engine::new(charter_policy::parse(PACK, "t.toml").unwrap());
+        run_with(PACK, input, threads)
+    }
+
+    fn run_with(pack: &str, input: &[u8], threads: usize) -> (String, Batches) {
+        let engine = Engine::new(charter_policy::parse(pack, "t.toml").unwrap());
         let source = Builtin::new();
         let roles = Roles::parse("carol marketing\n");
         let identities = Identities::default();
@@ -1040,6 +1044,22 @@ severity = "concern"
             batches,
             [(vec![Some("dave".to_string()), Some("carol".to_string())], 0)]
         );
+    }
+
+    #[test]
+    fn reply_lines_are_recorded_only_when_they_find_something() {
+        let pack = format!(
+            "{PACK}[[rule]]\nid = \"big\"\nclause = \"7\"\nquote = \"No large downloads.\"\non = \"web\"\nchecks = [\"large_download\"]\nmax_download_mb = 1\naction = \"block\"\nseverity = \"concern\"\n"
+        );
+        let (out, batches) = run_with(
+            &pack,
+            b"1 http://example.org/small - 10.0.0.5 100 -\n2 http://example.org/big - 10.0.0.5 5000000 -\n",
+            1,
+        );
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[0], "1 OK", "{out}");
+        assert!(lines[1].starts_with("2 ERR"), "{out}");
+        assert_eq!(batches, [(vec![Some("carol".to_string())], 0)]);
     }
 
     #[test]
