@@ -1,0 +1,164 @@
+//! The one hook on the record path: [`Monitor::written`] is called with the records a batch
+//! has just committed, whoever wrote them (`serve`'s spool writer, `charter ingest`). It
+//! raises the alerts their findings call for, keeps the personal-use figures
+//! (`usage.rs`), fires `excessive_personal_use` and `unusual_activity` (`unusual.rs`) with
+//! records and alerts of their own, and mails safeguarding alerts at once.
+//!
+//! Accounting is at most once: a request whose session was still open when the process
+//! stopped loses the rest of its session (at most the idle gap); nothing is counted twice,
+//! because a record reaches the hook only after its batch commits, and a committed batch is
+//! never read from the spool again.
+//!
+//! ```toml
+//! [usage]
+//! idle_gap_seconds = 120        # a request extends its session by up to this
+//! countries = "networks.csv"    # optional: network,country lines for VPN logins
+//! ```
+
+mod unusual;
+mod usage;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde::Deserialize;
+use tokio::sync::Mutex;
+
+use charter_engine::Engine;
+use charter_engine::usage::first_seen::Countries;
+use charter_engine::usage::sessions::{DEFAULT_GAP_SECONDS, Tracker};
+use charter_store::{Actor, NewRecord, Source, Store};
+
+use crate::App;
+use crate::alerts::{AlertsConfig, MailError};
+use crate::error::Result;
+
+pub use unusual::VpnLogin;
+
+/// `[usage]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UsageConfig {
+    /// A request extends its person's browsing session by up to this many seconds.
+    #[serde(default = "default_gap")]
+    pub idle_gap_seconds: i64,
+    /// A CSV file of `network,country` lines (relative to the config file): the place of a
+    /// VPN login is its country when the file knows it, else its /24 (IPv4) or /48 (IPv6).
+    pub countries: Option<PathBuf>,
+}
+
+fn default_gap() -> i64 {
+    DEFAULT_GAP_SECONDS
+}
+
+impl Default for UsageConfig {
+    fn default() -> UsageConfig {
+        UsageConfig {
+            idle_gap_seconds: DEFAULT_GAP_SECONDS,
+            countries: None,
+        }
+    }
+}
+
+/// What one call of [`Monitor::written`] did.
+#[derive(Debug, Default)]
+pub struct Written {
+    /// Alerts raised.
+    pub alerts: usize,
+    /// Safeguarding alerts mailed.
+    pub mailed: usize,
+    /// Mails that failed (their alerts go into the digest).
+    pub mail_failed: Vec<(i64, MailError)>,
+    /// Records the monitor wrote itself (`excessive_personal_use`, `unusual_activity`).
+    pub findings: usize,
+}
+
+struct State {
+    tracker: Tracker,
+}
+
+/// The hook and what it keeps between batches: each person's open browsing session.
+pub struct Monitor {
+    engine: Arc<Engine>,
+    alerts: Option<AlertsConfig>,
+    countries: Option<Countries>,
+    state: Mutex<State>,
+    actor: Actor,
+}
+
+impl std::fmt::Debug for Monitor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Monitor")
+            .field("alerts", &self.alerts)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Monitor {
+    /// A monitor deciding with `engine`, mailing through `alerts` (none: alerts are kept,
+    /// not mailed), with the `[usage]` settings and the country table read from them.
+    pub fn new(
+        engine: Arc<Engine>,
+        usage: &UsageConfig,
+        alerts: Option<AlertsConfig>,
+        countries: Option<Countries>,
+    ) -> Monitor {
+        Monitor {
+            engine,
+            alerts,
+            countries,
+            state: Mutex::new(State {
+                tracker: Tracker::new(usage.idle_gap_seconds),
+            }),
+            actor: Actor::System("monitor".into()),
+        }
+    }
+
+    /// Whether the hook needs `r` (so a writer keeps a copy for it): web requests of a known
+    /// user, mail of a known user, and anything with findings.
+    pub fn wants(r: &NewRecord) -> bool {
+        (r.user.is_some() && matches!(r.source, Source::Web | Source::Mail)) || r.findings.len() > 2
+    }
+
+    /// The hook: `records` have just been committed to `store`.
+    pub async fn written(&self, store: &Store, records: &[NewRecord]) -> Result<Written> {
+        let app = App::with_engine(Arc::clone(&self.engine), store.clone());
+        let mut out = Written::default();
+        let mut raised = app.raise_alerts(&self.actor, records).await?;
+        let own = {
+            let mut state = self.state.lock().await;
+            usage::account(&app, &mut state.tracker, records).await?
+        };
+        let mut produced = usage::excessive(&app, &own).await?;
+        produced.extend(unusual::hours(&app, &own).await?);
+        if !produced.is_empty() {
+            store.write_records(&self.actor, &produced).await?;
+            out.findings = produced.len();
+            raised.extend(app.raise_alerts(&self.actor, &produced).await?);
+        }
+        out.alerts = raised.len();
+        if let Some(config) = &self.alerts
+            && config.smtp.is_some()
+        {
+            let (mailed, failed) = app.mail_at_once(config, &self.actor, &raised).await;
+            out.mailed = mailed;
+            out.mail_failed = failed;
+        }
+        Ok(out)
+    }
+
+    /// A VPN login: `unusual_activity` when it comes from a place (country, or network) the
+    /// person has not logged in from before. The first login of a person only learns.
+    pub async fn vpn_login(&self, store: &Store, login: &VpnLogin) -> Result<Written> {
+        let app = App::with_engine(Arc::clone(&self.engine), store.clone());
+        let mut out = Written::default();
+        let produced = unusual::vpn_login(&app, self.countries.as_ref(), login).await?;
+        if !produced.is_empty() {
+            store.write_records(&self.actor, &produced).await?;
+            out.findings = produced.len();
+            let raised = app.raise_alerts(&self.actor, &produced).await?;
+            out.alerts = raised.len();
+        }
+        Ok(out)
+    }
+}
