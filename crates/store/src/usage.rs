@@ -88,7 +88,7 @@ impl Store {
         let mut tx = self.backend.begin_read().await?;
         let rows = tx
             .rows(
-                "SELECT person, day, category, SUM(seconds_inside) AS inside, SUM(seconds_outside) AS outside, SUM(requests) AS requests \
+                "SELECT person, day, category, CAST(SUM(seconds_inside) AS BIGINT) AS inside, CAST(SUM(seconds_outside) AS BIGINT) AS outside, CAST(SUM(requests) AS BIGINT) AS requests \
                  FROM usage_daily WHERE ($1 IS NULL OR person = $1) AND day >= $2 AND day <= $3 \
                  GROUP BY person, day, category ORDER BY day, person, category",
                 &[person.into(), from.to_string().into(), to.to_string().into()],
