@@ -83,11 +83,26 @@ impl App {
     pub async fn raise_alerts(&self, actor: &Actor, records: &[NewRecord]) -> Result<Vec<Alert>> {
         let mut wanted = Vec::new();
         for r in records {
-            if r.findings.len() <= 2 {
+            if r.findings.len() <= 2 && r.rule.is_none() {
                 continue;
             }
-            let Ok(findings) = serde_json::from_str::<Vec<StoredFinding>>(&r.findings) else {
-                continue;
+            let findings = match serde_json::from_str::<Vec<StoredFinding>>(&r.findings) {
+                Ok(f) if !f.is_empty() => f,
+                // A record written without its findings (imported) still names its rule.
+                _ => match &r.rule {
+                    Some(rule) => vec![StoredFinding {
+                        rule: rule.to_string(),
+                        check: r.check.as_deref().map(str::to_string),
+                        clause: None,
+                        severity: r.severity.as_deref().map(str::to_string),
+                        message: Some(format!(
+                            "{} {}",
+                            r.check.as_deref().unwrap_or("rule matched:"),
+                            r.subject
+                        )),
+                    }],
+                    None => continue,
+                },
             };
             for f in findings {
                 let Some(rule) = self.pack().rule(&f.rule) else {

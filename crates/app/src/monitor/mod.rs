@@ -60,6 +60,16 @@ impl Default for UsageConfig {
     }
 }
 
+/// The `[usage] countries` table cannot be read.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read the country table `{path}`: {cause}")]
+pub struct CountriesError {
+    /// The file.
+    pub path: PathBuf,
+    /// Why.
+    pub cause: std::io::Error,
+}
+
 /// What one call of [`Monitor::written`] did.
 #[derive(Debug, Default)]
 pub struct Written {
@@ -114,10 +124,44 @@ impl Monitor {
         }
     }
 
+    /// The monitor `charter.toml` describes: `[usage]` (the country table read, its bad
+    /// lines returned as warnings) and `[alerts]`.
+    pub fn from_config(
+        engine: Arc<Engine>,
+        config: &crate::config::Config,
+    ) -> std::result::Result<(Monitor, Vec<String>), CountriesError> {
+        let mut warnings = Vec::new();
+        let countries = match &config.usage.countries {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|cause| CountriesError {
+                    path: path.clone(),
+                    cause,
+                })?;
+                let (table, bad) = Countries::parse(&text);
+                for b in bad {
+                    warnings.push(format!(
+                        "country table `{}` line {}: {}",
+                        path.display(),
+                        b.line,
+                        b.reason
+                    ));
+                }
+                Some(table)
+            }
+            None => None,
+        };
+        Ok((
+            Monitor::new(engine, &config.usage, config.alerts.clone(), countries),
+            warnings,
+        ))
+    }
+
     /// Whether the hook needs `r` (so a writer keeps a copy for it): web requests of a known
     /// user, mail of a known user, and anything with findings.
     pub fn wants(r: &NewRecord) -> bool {
-        (r.user.is_some() && matches!(r.source, Source::Web | Source::Mail)) || r.findings.len() > 2
+        (r.user.is_some() && matches!(r.source, Source::Web | Source::Mail))
+            || r.findings.len() > 2
+            || r.rule.is_some()
     }
 
     /// The hook: `records` have just been committed to `store`.

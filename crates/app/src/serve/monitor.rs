@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use charter_engine::Engine;
-use charter_engine::usage::first_seen::Countries;
 use charter_store::spool::Position;
 use charter_store::{Actor, NewRecord, Store};
 
@@ -19,31 +18,15 @@ use crate::monitor::Monitor;
 
 /// The monitor `serve` runs with, its country table read (bad lines are reported, not fatal).
 pub(super) fn build(config: &Config, engine: &Arc<Engine>) -> Result<Arc<Monitor>, ServeError> {
-    let countries = match &config.usage.countries {
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|cause| ServeError::Countries {
-                path: path.clone(),
-                cause,
-            })?;
-            let (table, bad) = Countries::parse(&text);
-            for b in &bad {
-                eprintln!(
-                    "charter serve: file={} line={} reason={}: Country table line skipped.",
-                    path.display(),
-                    b.line,
-                    b.reason
-                );
-            }
-            Some(table)
-        }
-        None => None,
-    };
-    Ok(Arc::new(Monitor::new(
-        Arc::clone(engine),
-        &config.usage,
-        config.alerts.clone(),
-        countries,
-    )))
+    let (monitor, warnings) =
+        Monitor::from_config(Arc::clone(engine), config).map_err(|e| ServeError::Countries {
+            path: e.path,
+            cause: e.cause,
+        })?;
+    for w in warnings {
+        eprintln!("charter serve: warning={w}: Country table line skipped.");
+    }
+    Ok(Arc::new(monitor))
 }
 
 /// The records of a batch the monitor needs, kept before the batch is handed to the store.
