@@ -1,5 +1,6 @@
 //! `unusual_activity`: an hour of a category well above the person's own baseline for that
-//! hour of the week (the same weekday and hour of the past eight weeks, median and MAD), and
+//! hour of the week (the same weekday and hour of the past eight weeks, median and MAD) and
+//! for that hour of the day (each of the past 28 days), and
 //! a VPN login from a place or a device the person has never logged in from. Each fires once
 //! (per person, category and hour; per person and place or device).
 
@@ -9,7 +10,7 @@ use jiff::civil::Date;
 use jiff::{Timestamp, ToSpan as _};
 
 use charter_engine::activity::Activity;
-use charter_engine::usage::baseline::{Thresholds, assess, explain};
+use charter_engine::usage::baseline::{Thresholds, assess_both, explain};
 use charter_engine::usage::first_seen::{Countries, place};
 use charter_engine::{Context, Decision, Privacy};
 use charter_policy::Check;
@@ -66,16 +67,16 @@ async fn decide(
     Ok(vec![record(user, at, subject, &d)])
 }
 
-/// The usual seconds of `user` on `category` in `hour` of the weekday of `day`, from the
-/// past weeks since the person was first seen (a week without use is a 0); and the seconds
-/// of that hour on `day`.
+/// Seconds of `user` on `category` in `hour`: on the same weekday of past weeks, on each of
+/// the past four weeks' days (both since the person was first seen; a day without use is a
+/// 0), and on `day` itself.
 async fn history(
     app: &App,
     user: &str,
     category: &str,
     day: Date,
     hour: i8,
-) -> Result<(Vec<i64>, i64)> {
+) -> Result<(Vec<i64>, Vec<i64>, i64)> {
     let from = day.checked_sub((WEEKS * 7).days()).unwrap_or(day);
     let rows = app
         .store()
@@ -93,7 +94,17 @@ async fn history(
         }
         past.push(rows.iter().find(|(r, _)| *r == d).map_or(0, |(_, s)| *s));
     }
-    Ok((past, observed))
+    let mut days = Vec::new();
+    for back in 1..=28 {
+        let Ok(d) = day.checked_sub(back.days()) else {
+            break;
+        };
+        if d < first {
+            break;
+        }
+        days.push(rows.iter().find(|(r, _)| *r == d).map_or(0, |(_, s)| *s));
+    }
+    Ok((past, days, observed))
 }
 
 /// Unusual hours among those `t` touched.
@@ -107,8 +118,8 @@ pub(super) async fn hours(app: &App, t: &Touched) -> Result<Vec<NewRecord>> {
         if !is_personal(category) {
             continue;
         }
-        let (past, observed) = history(app, user, category, *day, *hour).await?;
-        let Some(u) = assess(&past, observed, &thresholds) else {
+        let (past, days, observed) = history(app, user, category, *day, *hour).await?;
+        let Some(u) = assess_both(&past, &days, observed, &thresholds) else {
             continue;
         };
         let slot = format!("{category}@{day}T{hour:02}");

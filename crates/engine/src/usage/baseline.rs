@@ -96,6 +96,24 @@ pub fn assess(history: &[i64], observed: i64, t: &Thresholds) -> Option<Unusual>
     })
 }
 
+/// Whether `observed` seconds are unusual both for the hour of the week (`week`: the same
+/// weekday and hour in past weeks) and for the hour of the day (`day`: the same hour on each
+/// of the past days, four weeks of them). A habit kept on most days but skipped on a few of one
+/// weekday is then not unusual on the next: both baselines must find the hour well above
+/// usual. The answer is the hour-of-week one, which the explanation names.
+pub fn assess_both(week: &[i64], day: &[i64], observed: i64, t: &Thresholds) -> Option<Unusual> {
+    let by_week = assess(week, observed, t)?;
+    let day_thresholds = Thresholds {
+        min_weeks: t.min_weeks * 7,
+        ..*t
+    };
+    // Too few past days to say: the hour-of-week baseline alone decides.
+    if day.len() >= day_thresholds.min_weeks {
+        assess(day, observed, &day_thresholds)?;
+    }
+    Some(by_week)
+}
+
 /// The hour of the week, 0 (Monday 00:00) to 167 (Sunday 23:00).
 pub fn hour_of_week(day: Weekday, hour: i8) -> u8 {
     let d = day.to_monday_zero_offset() as u8;
@@ -201,6 +219,21 @@ mod tests {
             explain(&u, "gambling", Weekday::Saturday, 23),
             "30 minutes of gambling on a Saturday night (23:00 to 00:00), when this person usually has none"
         );
+    }
+
+    #[test]
+    fn a_daily_habit_skipped_on_recent_weeks_is_not_unusual() {
+        // Three of the last four Thursdays without it, but every other day at that hour.
+        let week = [0, 0, 900, 0];
+        let day = [900; 28];
+        assert!(assess(&week, 1200, &Thresholds::default()).is_some());
+        assert_eq!(assess_both(&week, &day, 1200, &Thresholds::default()), None);
+    }
+
+    #[test]
+    fn an_hour_unusual_both_ways_is_unusual() {
+        let u = assess_both(&[0; 8], &[0; 28], 2400, &Thresholds::default());
+        assert!(u.is_some());
     }
 
     #[test]
