@@ -164,7 +164,7 @@ pub(super) async fn vpn_login(
             .store()
             .mark_first(&login.user, kind, &value, login.at)
             .await?;
-        if !(known && new) || !has_rule(app) {
+        if !(known && new && has_rule(app)) {
             continue;
         }
         let what = match kind {
