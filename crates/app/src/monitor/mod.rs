@@ -191,6 +191,30 @@ impl Monitor {
         Ok(out)
     }
 
+    /// [`Monitor::written`], saying on standard error what it raised and what failed
+    /// (`program` names the caller in each line); a failure is logged, never returned: the
+    /// records are stored whatever monitoring makes of them.
+    pub async fn written_logged(&self, store: &Store, records: &[NewRecord], program: &str) {
+        match self.written(store, records).await {
+            Ok(w) => {
+                if w.alerts > 0 || w.findings > 0 {
+                    eprintln!(
+                        "{program}: alerts={} mailed={} findings={}: Monitoring raised alerts.",
+                        w.alerts, w.mailed, w.findings
+                    );
+                }
+                for (id, e) in &w.mail_failed {
+                    eprintln!(
+                        "{program}: alert={id} error={e}: Alert not mailed; it goes into the digest."
+                    );
+                }
+            }
+            Err(e) => eprintln!(
+                "{program}: error={e}: Monitoring of a batch failed; its records are stored."
+            ),
+        }
+    }
+
     /// A VPN login: `unusual_activity` when it comes from a place (country, or network) the
     /// person has not logged in from before. The first login of a person only learns.
     pub async fn vpn_login(&self, store: &Store, login: &VpnLogin) -> Result<Written> {

@@ -62,24 +62,9 @@ pub(super) async fn after_commit(
     if records.is_empty() {
         return;
     }
-    match monitor.written(store, &records).await {
-        Ok(w) => {
-            if w.alerts > 0 || w.findings > 0 {
-                eprintln!(
-                    "charter serve: alerts={} mailed={} findings={}: Monitoring raised alerts.",
-                    w.alerts, w.mailed, w.findings
-                );
-            }
-            for (id, e) in &w.mail_failed {
-                eprintln!(
-                    "charter serve: alert={id} error={e}: Alert not mailed; it goes into the digest."
-                );
-            }
-        }
-        Err(e) => eprintln!(
-            "charter serve: error={e}: Monitoring of a batch failed; its records are stored."
-        ),
-    }
+    monitor
+        .written_logged(store, &records, "charter serve")
+        .await;
 }
 
 /// Sends the digest every day at `[alerts] digest_at` (local time in the pack's zone).

@@ -244,29 +244,3 @@ pub fn monitor(
     }
     Ok(monitor)
 }
-
-/// Feeds committed `records` to the monitor; says what it raised on standard error.
-pub async fn written(
-    monitor: &charter_app::monitor::Monitor,
-    app: &charter_app::App,
-    records: &[charter_store::NewRecord],
-) {
-    match monitor.written(app.store(), records).await {
-        Ok(w) => {
-            if w.alerts > 0 || w.findings > 0 {
-                eprintln!(
-                    "charter: alerts={} mailed={} findings={}: Monitoring raised alerts.",
-                    w.alerts, w.mailed, w.findings
-                );
-            }
-            for (id, e) in &w.mail_failed {
-                eprintln!(
-                    "charter: alert={id} error={e}: Alert not mailed; it goes into the digest."
-                );
-            }
-        }
-        Err(e) => {
-            eprintln!("charter: error={e}: Monitoring of a batch failed; its records are stored.")
-        }
-    }
-}

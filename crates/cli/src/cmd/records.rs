@@ -227,7 +227,9 @@ impl RecordsCmd {
                         });
                         if pending.len() >= batch.max(1) {
                             total += app.store().write_records(actor, &pending).await?;
-                            super::alerts::written(&monitor, app, &pending).await;
+                            monitor
+                                .written_logged(app.store(), &pending, "charter")
+                                .await;
                             pending.clear();
                             writeln!(out, "committed {total}")?;
                             out.flush()?;
@@ -235,7 +237,9 @@ impl RecordsCmd {
                     }
                     if !pending.is_empty() {
                         total += app.store().write_records(actor, &pending).await?;
-                        super::alerts::written(&monitor, app, &pending).await;
+                        monitor
+                            .written_logged(app.store(), &pending, "charter")
+                            .await;
                         writeln!(out, "committed {total}")?;
                     }
                 }
