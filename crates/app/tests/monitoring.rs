@@ -690,3 +690,19 @@ both!(vpn_login_from_a_new_network_is_unusual, |app| {
         "{msgs:?}"
     );
 });
+
+both!(erasing_a_persons_records_erases_their_figures, |app| {
+    let app = with_rules(app);
+    let m = monitor(&app);
+    let ann = person(&app, "Ann", &["staff"], "ann", None).await;
+    person(&app, "Bob", &["staff"], "bob", None).await;
+    written(&app, &m, &browsing("ann", monday(), 10, "shopping")).await;
+    written(&app, &m, &browsing("bob", monday(), 10, "shopping")).await;
+    let day = "2026-06-15".parse().unwrap();
+    let mut tx = app.store().begin().await.unwrap();
+    assert_eq!(tx.delete_records_of(ann.id).await.unwrap(), 20);
+    tx.commit().await.unwrap();
+    let left = app.store().usage_days(None, day, day).await.unwrap();
+    assert!(left.iter().all(|f| f.person == "bob"), "{left:?}");
+    assert!(!left.is_empty());
+});
