@@ -13,3 +13,4 @@ pub mod pool;
 pub mod record;
 pub mod squid_helper;
 pub mod web;
+mod web_content;

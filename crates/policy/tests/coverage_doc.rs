@@ -22,17 +22,16 @@ use charter_policy::{Area, Category, Check, Direction, Pack, Rule, Verdict, load
 /// checks it feeds here, and the document's rows for them can then say ENFORCED.
 const FED_ACTIVITY_CHECKS: &[Check] = &[Check::UnauthorisedSoftware];
 
-/// Web and mail checks no gateway can answer today: `large_download` needs response sizes,
-/// which come from ICAP RESPMOD, not built yet; `unknown_user` needs the gateways to report a
-/// request without a login as such, but the Squid helper and ICAP turn Squid's `-` into no user
-/// at all, so only `charter check url --user -` fires it.
-const UNFED_CHECKS: &[Check] = &[Check::LargeDownload, Check::UnknownUser];
+/// Web and mail checks no gateway can answer today: `unknown_user` needs the gateways to report
+/// a request without a login as such, but the Squid helper and ICAP turn Squid's `-` into no
+/// user at all, so only `charter check url --user -` fires it. (`large_download` is fed by ICAP
+/// RESPMOD and the helper's reply access, `sensitive_upload` by ICAP REQMOD bodies.)
+const UNFED_CHECKS: &[Check] = &[Check::UnknownUser];
 
 /// Categories the UT1 import leaves empty (DESIGN section 4: UT1 has no extremism list; a
 /// site fills it from lists it loads). A rule that covers a statement only through these
-/// decides nothing with the lists Charter imports. `self_harm` belongs here once the
-/// vocabulary has it.
-const EMPTY_IN_UT1: &[Category] = &[Category::Extremism];
+/// decides nothing with the lists Charter imports.
+const EMPTY_IN_UT1: &[Category] = &[Category::Extremism, Category::SelfHarm];
 
 /// Web verdicts whose effect on the person (the warning page with Continue, the hold page and
 /// its approval: DESIGN section 7) is proved on a test pack (`crates/cli/tests/web_pages.rs`)
