@@ -49,19 +49,22 @@ pub struct UsageDay {
 }
 
 impl Store {
-    /// Adds figures, in one transaction.
-    pub async fn add_usage(&self, adds: &[UsageAdd]) -> Result<()> {
+    /// Adds figures, in one transaction; returns each row's seconds (inside and outside
+    /// together) after the addition, in the order given.
+    pub async fn add_usage(&self, adds: &[UsageAdd]) -> Result<Vec<i64>> {
+        let mut totals = Vec::with_capacity(adds.len());
         if adds.is_empty() {
-            return Ok(());
+            return Ok(totals);
         }
         let mut tx = self.backend.begin_write().await?;
         for a in adds {
             check_text("person", &a.person, SHORT)?;
             check_text("category", &a.category, SHORT)?;
-            tx.exec(
+            let row = tx.one(
                 "INSERT INTO usage_daily (person, day, hour, category, seconds_inside, seconds_outside, requests) VALUES ($1, $2, $3, $4, $5, $6, $7) \
                  ON CONFLICT (person, day, hour, category) DO UPDATE SET seconds_inside = usage_daily.seconds_inside + excluded.seconds_inside, \
-                 seconds_outside = usage_daily.seconds_outside + excluded.seconds_outside, requests = usage_daily.requests + excluded.requests",
+                 seconds_outside = usage_daily.seconds_outside + excluded.seconds_outside, requests = usage_daily.requests + excluded.requests \
+                 RETURNING seconds_inside + seconds_outside AS total",
                 &[
                     a.person.as_str().into(),
                     a.day.to_string().into(),
@@ -73,8 +76,10 @@ impl Store {
                 ],
             )
             .await?;
+            totals.push(row.i64("total")?);
         }
-        tx.commit().await
+        tx.commit().await?;
+        Ok(totals)
     }
 
     /// One person's figures per category for the days `from` to `to` (inclusive), by day

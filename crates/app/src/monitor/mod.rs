@@ -85,6 +85,7 @@ pub struct Written {
 
 struct State {
     tracker: Tracker,
+    cache: usage::Cache,
 }
 
 /// The hook and what it keeps between batches: each person's open browsing session.
@@ -119,6 +120,7 @@ impl Monitor {
             countries,
             state: Mutex::new(State {
                 tracker: Tracker::new(usage.idle_gap_seconds),
+                cache: usage::Cache::default(),
             }),
             actor: Actor::System("monitor".into()),
         }
@@ -169,12 +171,14 @@ impl Monitor {
         let app = App::with_engine(Arc::clone(&self.engine), store.clone());
         let mut out = Written::default();
         let mut raised = app.raise_alerts(&self.actor, records).await?;
-        let own = {
+        let produced = {
             let mut state = self.state.lock().await;
-            usage::account(&app, &mut state.tracker, records).await?
+            let State { tracker, cache } = &mut *state;
+            let touched = usage::account(&app, tracker, cache, records).await?;
+            let mut produced = usage::excessive(&app, cache, &touched).await?;
+            produced.extend(unusual::hours(&app, cache, &touched).await?);
+            produced
         };
-        let mut produced = usage::excessive(&app, &own).await?;
-        produced.extend(unusual::hours(&app, &own).await?);
         if !produced.is_empty() {
             store.write_records(&self.actor, &produced).await?;
             out.findings = produced.len();
@@ -220,7 +224,10 @@ impl Monitor {
     pub async fn vpn_login(&self, store: &Store, login: &VpnLogin) -> Result<Written> {
         let app = App::with_engine(Arc::clone(&self.engine), store.clone());
         let mut out = Written::default();
-        let produced = unusual::vpn_login(&app, self.countries.as_ref(), login).await?;
+        let produced = {
+            let mut state = self.state.lock().await;
+            unusual::vpn_login(&app, &mut state.cache, self.countries.as_ref(), login).await?
+        };
         if !produced.is_empty() {
             store.write_records(&self.actor, &produced).await?;
             out.findings = produced.len();

@@ -16,7 +16,7 @@ use charter_engine::{Context, Decision, Privacy};
 use charter_policy::Check;
 use charter_store::NewRecord;
 
-use super::usage::{Touched, is_personal, record, roles_of};
+use super::usage::{Cache, Slot, Touched, first_time, is_personal, record, roles_of, within_day};
 use crate::App;
 use crate::error::Result;
 
@@ -46,12 +46,17 @@ fn has_rule(app: &App) -> bool {
 /// Decides `description` as unusual activity of `user` at `at`: the records of the findings.
 async fn decide(
     app: &App,
+    cache: &mut Cache,
     user: &str,
     at: Timestamp,
     subject: String,
     description: &str,
 ) -> Result<Vec<NewRecord>> {
-    let ctx = Context::new(Some(user.to_string()), roles_of(app, user).await?, at);
+    let ctx = Context::new(
+        Some(user.to_string()),
+        roles_of(app, cache, user).await?,
+        at,
+    );
     let d = app
         .engine()
         .decide_activity(&ctx, &Activity::Unusual { description });
@@ -67,81 +72,74 @@ async fn decide(
     Ok(vec![record(user, at, subject, &d)])
 }
 
-/// Seconds of `user` on `category` in `hour`: on the same weekday of past weeks, on each of
-/// the past four weeks' days (both since the person was first seen; a day without use is a
-/// 0), and on `day` itself.
-async fn history(
-    app: &App,
-    user: &str,
-    category: &str,
-    day: Date,
-    hour: i8,
-) -> Result<(Vec<i64>, Vec<i64>, i64)> {
-    let from = day.checked_sub((WEEKS * 7).days()).unwrap_or(day);
+/// The baselines of a slot: the seconds of `user` on `category` in `hour` on the same
+/// weekday of past weeks, and on each of the past four weeks' days, both since the person was
+/// first seen (a day without use is a 0). Read from the store once per slot.
+async fn baselines(app: &App, cache: &mut Cache, slot: &Slot) -> Result<(Vec<i64>, Vec<i64>)> {
+    if let Some(b) = cache.baselines.get(slot) {
+        return Ok(b.clone());
+    }
+    let (user, category, day, hour) = slot;
+    let first = match cache.first_days.get(user) {
+        Some(d) => *d,
+        None => {
+            let d = app.store().usage_first_day(user).await?.unwrap_or(*day);
+            cache.first_days.insert(user.clone(), d);
+            d
+        }
+    };
+    let from = day.checked_sub((WEEKS * 7).days()).unwrap_or(*day);
+    let until = day.checked_sub(1.day()).unwrap_or(*day);
     let rows = app
         .store()
-        .usage_hour_history(user, category, hour, from, day)
+        .usage_hour_history(user, category, *hour, from, until)
         .await?;
-    let first = app.store().usage_first_day(user).await?.unwrap_or(day);
-    let observed = rows.iter().find(|(d, _)| *d == day).map_or(0, |(_, s)| *s);
+    let on = |d: Date| rows.iter().find(|(r, _)| *r == d).map_or(0, |(_, s)| *s);
     let mut past = Vec::new();
     for w in 1..=WEEKS {
-        let Ok(d) = day.checked_sub((w * 7).days()) else {
-            break;
-        };
-        if d < first {
-            break;
+        match day.checked_sub((w * 7).days()) {
+            Ok(d) if d >= first => past.push(on(d)),
+            _ => break,
         }
-        past.push(rows.iter().find(|(r, _)| *r == d).map_or(0, |(_, s)| *s));
     }
     let mut days = Vec::new();
     for back in 1..=28 {
-        let Ok(d) = day.checked_sub(back.days()) else {
-            break;
-        };
-        if d < first {
-            break;
+        match day.checked_sub(back.days()) {
+            Ok(d) if d >= first => days.push(on(d)),
+            _ => break,
         }
-        days.push(rows.iter().find(|(r, _)| *r == d).map_or(0, |(_, s)| *s));
     }
-    Ok((past, days, observed))
+    cache
+        .baselines
+        .insert(slot.clone(), (past.clone(), days.clone()));
+    Ok((past, days))
 }
 
-/// Unusual hours among those `t` touched.
-pub(super) async fn hours(app: &App, t: &Touched) -> Result<Vec<NewRecord>> {
+/// Unusual hours among those `t` touched: only an hour long enough to be unusual is
+/// compared with its baselines.
+pub(super) async fn hours(app: &App, cache: &mut Cache, t: &Touched) -> Result<Vec<NewRecord>> {
     let mut out = Vec::new();
     if !has_rule(app) {
         return Ok(out);
     }
     let thresholds = Thresholds::default();
-    for (user, category, day, hour) in &t.hours {
-        if !is_personal(category) {
+    for (slot, observed) in &t.slots {
+        let (user, category, day, hour) = slot;
+        if *observed < thresholds.min_seconds || !is_personal(category) {
             continue;
         }
-        let (past, days, observed) = history(app, user, category, *day, *hour).await?;
-        let Some(u) = assess_both(&past, &days, observed, &thresholds) else {
+        let (past, days) = baselines(app, cache, slot).await?;
+        let Some(u) = assess_both(&past, &days, *observed, &thresholds) else {
             continue;
         };
-        let slot = format!("{category}@{day}T{hour:02}");
-        let at = t.latest.unwrap_or_else(Timestamp::now);
-        if !app
-            .store()
-            .mark_first(user, "unusual_activity", &slot, at)
-            .await?
-        {
+        let at = within_day(app, t.latest, *day);
+        let mark = format!("{category}@{day}T{hour:02}");
+        if !first_time(app, cache, user, "unusual_activity", &mark, at).await? {
             continue;
         }
         let description = explain(&u, category, day.weekday(), *hour);
-        out.extend(
-            decide(
-                app,
-                user,
-                at,
-                format!("{category} on {day} at {hour:02}:00"),
-                &description,
-            )
-            .await?,
-        );
+        let subject = format!("{category} on {day} at {hour:02}:00");
+        out.extend(decide(app, cache, user, at, subject, &description).await?);
     }
     Ok(out)
 }
@@ -150,6 +148,7 @@ pub(super) async fn hours(app: &App, t: &Touched) -> Result<Vec<NewRecord>> {
 /// first login only learns where they log in from.
 pub(super) async fn vpn_login(
     app: &App,
+    cache: &mut Cache,
     countries: Option<&Countries>,
     login: &VpnLogin,
 ) -> Result<Vec<NewRecord>> {
@@ -183,16 +182,8 @@ pub(super) async fn vpn_login(
                 value.replacen("device:", "device ", 1)
             ),
         };
-        out.extend(
-            decide(
-                app,
-                &login.user,
-                login.at,
-                format!("vpn login from {}", login.ip),
-                &what,
-            )
-            .await?,
-        );
+        let subject = format!("vpn login from {}", login.ip);
+        out.extend(decide(app, cache, &login.user, login.at, subject, &what).await?);
     }
     Ok(out)
 }

@@ -7,7 +7,7 @@
 //! Personal email is the count of messages marked personal (`personal_mail`), from the
 //! milter's headers-only records.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -36,18 +36,50 @@ pub(super) fn is_personal(category: &str) -> bool {
 /// What one batch's accounting touched.
 #[derive(Debug, Default)]
 pub(super) struct Touched {
-    /// People and local days with new figures.
-    pub days: BTreeSet<(String, Date)>,
-    /// People, categories, local days and hours with new browsing time.
-    pub hours: BTreeSet<(String, String, Date, i8)>,
+    /// Per person and local day: personal seconds and personal-mail messages added.
+    pub days: BTreeMap<(String, Date), (i64, i64)>,
+    /// Each person, category, local day and hour that got browsing time, with its total
+    /// seconds after this batch.
+    pub slots: Vec<(Slot, i64)>,
     /// The latest record time seen: the monitor's "now", never the wall clock, so a log
     /// ingested late is judged as of its own time.
     pub latest: Option<Timestamp>,
 }
 
+/// A person, category, local day and hour.
+pub(super) type Slot = (String, String, Date, i8);
+
+/// What the monitor remembers between batches so that most batches ask the store nothing
+/// beyond their own writes: each person's personal time per day, baselines, roles, and what
+/// has fired. It is forgotten when the records' day moves on; the store's marks keep firing
+/// once across that and across restarts.
+#[derive(Debug, Default)]
+pub(crate) struct Cache {
+    day: Option<Date>,
+    days: HashMap<(String, Date), (i64, i64)>,
+    pub(super) baselines: HashMap<Slot, (Vec<i64>, Vec<i64>)>,
+    pub(super) first_days: HashMap<String, Date>,
+    roles: HashMap<String, Vec<String>>,
+    pub(super) fired: HashSet<String>,
+}
+
+impl Cache {
+    /// Forgets everything but first days when `today` is a new day.
+    fn roll(&mut self, today: Date) {
+        if self.day != Some(today) {
+            let first_days = std::mem::take(&mut self.first_days);
+            *self = Cache {
+                day: Some(today),
+                first_days,
+                ..Cache::default()
+            };
+        }
+    }
+}
+
 type Key = (String, Date, i8, String);
 
-fn credit(app: &App, c: &Credit, adds: &mut BTreeMap<Key, (i64, i64, i64)>, t: &mut Touched) {
+fn credit(app: &App, c: &Credit, adds: &mut BTreeMap<Key, (i64, i64, i64)>) {
     for s in split(&app.pack().windows, c.from, c.to) {
         let e = adds
             .entry((c.person.clone(), s.day, s.hour, c.category.clone()))
@@ -57,9 +89,6 @@ fn credit(app: &App, c: &Credit, adds: &mut BTreeMap<Key, (i64, i64, i64)>, t: &
         } else {
             e.1 += s.seconds;
         }
-        t.days.insert((c.person.clone(), s.day));
-        t.hours
-            .insert((c.person.clone(), c.category.clone(), s.day, s.hour));
     }
 }
 
@@ -67,6 +96,7 @@ fn credit(app: &App, c: &Credit, adds: &mut BTreeMap<Key, (i64, i64, i64)>, t: &
 pub(super) async fn account(
     app: &App,
     tracker: &mut Tracker,
+    cache: &mut Cache,
     records: &[NewRecord],
 ) -> Result<Touched> {
     let tz = app.time_zone().clone();
@@ -100,18 +130,18 @@ pub(super) async fn account(
         ))
         .or_default()
         .2 += 1;
-        t.days.insert((user.to_string(), local.date()));
         t.latest = t.latest.max(Some(r.at));
         if r.source == Source::Web
             && let Some(c) = tracker.request(user, r.at, category)
         {
-            credit(app, &c, &mut adds, &mut t);
+            credit(app, &c, &mut adds);
         }
     }
     if let Some(now) = t.latest {
         for c in tracker.close_idle(now) {
-            credit(app, &c, &mut adds, &mut t);
+            credit(app, &c, &mut adds);
         }
+        cache.roll(now.to_zoned_datetime(tz).date());
     }
     let adds: Vec<UsageAdd> = adds
         .into_iter()
@@ -127,18 +157,34 @@ pub(super) async fn account(
             },
         )
         .collect();
-    app.store().add_usage(&adds).await?;
+    let totals = app.store().add_usage(&adds).await?;
+    for (a, total) in adds.into_iter().zip(totals) {
+        let day = t.days.entry((a.person.clone(), a.day)).or_default();
+        if a.category == PERSONAL_MAIL {
+            day.1 += a.requests;
+        } else if is_personal(&a.category) {
+            day.0 += a.inside + a.outside;
+        }
+        if a.inside + a.outside > 0 {
+            t.slots.push(((a.person, a.category, a.day, a.hour), total));
+        }
+    }
     Ok(t)
 }
 
-/// The roles of the person holding account `user`, for the engine's context.
-pub(super) async fn roles_of(app: &App, user: &str) -> Result<Vec<String>> {
+/// The roles of the person holding account `user`, for the engine's context (read once a
+/// day per account).
+pub(super) async fn roles_of(app: &App, cache: &mut Cache, user: &str) -> Result<Vec<String>> {
+    if let Some(roles) = cache.roles.get(user) {
+        return Ok(roles.clone());
+    }
     let mut tx = app.store().begin().await?;
     let roles = match tx.person_by_account(user).await? {
         Some(id) => tx.person(id).await?.roles,
         None => Vec::new(),
     };
     tx.commit().await?;
+    cache.roles.insert(user.to_string(), roles.clone());
     Ok(roles)
 }
 
@@ -154,34 +200,92 @@ pub(super) fn record(user: &str, at: Timestamp, subject: String, d: &Decision) -
     )
 }
 
+/// `latest`, or the last second of `day` when `latest` is later (a batch spanning midnight).
+pub(super) fn within_day(app: &App, latest: Option<Timestamp>, day: Date) -> Timestamp {
+    let tz = app.time_zone();
+    let end = day
+        .at(23, 59, 59, 0)
+        .to_zoned_datetime(tz.clone())
+        .map(|z| z.timestamp())
+        .ok();
+    match (latest, end) {
+        (Some(l), Some(e)) => l.min(e),
+        (Some(l), None) => l,
+        (None, Some(e)) => e,
+        (None, None) => Timestamp::now(),
+    }
+}
+
+/// Whether `key` fires for the first time: not yet in this process, and the store's mark
+/// (the first on any node) is new.
+pub(super) async fn first_time(
+    app: &App,
+    cache: &mut Cache,
+    user: &str,
+    kind: &str,
+    value: &str,
+    at: Timestamp,
+) -> Result<bool> {
+    let key = format!("{kind}\u{0}{user}\u{0}{value}");
+    if !cache.fired.insert(key) {
+        return Ok(false);
+    }
+    Ok(app.store().mark_first(user, kind, value, at).await?)
+}
+
 /// `excessive_personal_use` for every person and day `t` touched, fired once per person,
 /// rule and day (the store's mark makes it once across restarts and nodes too).
-pub(super) async fn excessive(app: &App, t: &Touched) -> Result<Vec<NewRecord>> {
+pub(super) async fn excessive(app: &App, cache: &mut Cache, t: &Touched) -> Result<Vec<NewRecord>> {
     let mut out = Vec::new();
-    if !app
+    let rules = app
         .pack()
         .rules
         .iter()
-        .any(|r| r.checks.contains(&Check::ExcessivePersonalUse))
-    {
+        .filter(|r| r.checks.contains(&Check::ExcessivePersonalUse));
+    let (mut least_minutes, mut least_messages) = (None::<u32>, None::<u32>);
+    for r in rules {
+        if let Some(m) = r.max_minutes_per_day {
+            least_minutes = Some(least_minutes.map_or(m, |l| l.min(m)));
+        }
+        if let Some(m) = r.max_messages_per_day {
+            least_messages = Some(least_messages.map_or(m, |l| l.min(m)));
+        }
+    }
+    if least_minutes.is_none() && least_messages.is_none() {
         return Ok(out);
     }
-    for (user, day) in &t.days {
-        let figures = app.store().usage_days(Some(user), *day, *day).await?;
-        let seconds: i64 = figures
-            .iter()
-            .filter(|f| is_personal(&f.category))
-            .map(|f| f.seconds_inside + f.seconds_outside)
-            .sum();
-        let messages: i64 = figures
-            .iter()
-            .filter(|f| f.category == PERSONAL_MAIL)
-            .map(|f| f.requests)
-            .sum();
-        let at = t.latest.unwrap_or_else(Timestamp::now);
-        let ctx = Context::new(Some(user.clone()), roles_of(app, user).await?, at);
+    for ((user, day), (seconds, messages)) in &t.days {
+        let key = (user.clone(), *day);
+        let (seconds, messages) = match cache.days.get_mut(&key) {
+            Some(known) => {
+                known.0 += seconds;
+                known.1 += messages;
+                *known
+            }
+            None => {
+                // Read once, after this batch was added: it holds this batch too.
+                let figures = app.store().usage_days(Some(user), *day, *day).await?;
+                let known = figures.iter().fold((0, 0), |(s, m), f| {
+                    if f.category == PERSONAL_MAIL {
+                        (s, m + f.requests)
+                    } else if is_personal(&f.category) {
+                        (s + f.seconds_inside + f.seconds_outside, m)
+                    } else {
+                        (s, m)
+                    }
+                });
+                cache.days.insert(key, known);
+                known
+            }
+        };
         let minutes = u32::try_from(seconds / 60).unwrap_or(u32::MAX);
         let count = u32::try_from(messages).unwrap_or(u32::MAX);
+        if !least_minutes.is_some_and(|l| minutes > l) && !least_messages.is_some_and(|l| count > l)
+        {
+            continue;
+        }
+        let at = within_day(app, t.latest, *day);
+        let ctx = Context::new(Some(user.clone()), roles_of(app, cache, user).await?, at);
         for event in [
             Activity::PersonalUse {
                 minutes_today: minutes,
@@ -196,11 +300,7 @@ pub(super) async fn excessive(app: &App, t: &Touched) -> Result<Vec<NewRecord>> 
                     continue;
                 }
                 let mark = format!("{}@{day}", f.rule);
-                if !app
-                    .store()
-                    .mark_first(user, "excessive_personal_use", &mark, at)
-                    .await?
-                {
+                if !first_time(app, cache, user, "excessive_personal_use", &mark, at).await? {
                     continue;
                 }
                 let message = format!("{} (on {day})", f.message);
