@@ -706,3 +706,31 @@ both!(erasing_a_persons_records_erases_their_figures, |app| {
     assert!(left.iter().all(|f| f.person == "bob"), "{left:?}");
     assert!(!left.is_empty());
 });
+
+/// How fast the hook takes records (not an assertion: printed for the notes). 200,000 web
+/// requests from 400 people over a working day, in batches of 10,000, on SQLite.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement: cargo test -p charter-app --test monitoring hook_throughput -- --ignored --nocapture"]
+async fn hook_throughput() {
+    let db = common::sqlite().await;
+    let app = with_rules(&db.app);
+    let m = monitor(&app);
+    let cats = ["news", "social_media", "shopping", "other", "streaming"];
+    let records: Vec<NewRecord> = (0..200_000i64)
+        .map(|i| {
+            let at = monday() + SignedDuration::from_millis(i * 144);
+            web(&format!("u{}", i % 400), at, cats[(i / 400 % 5) as usize])
+        })
+        .collect();
+    let started = std::time::Instant::now();
+    for batch in records.chunks(10_000) {
+        m.written(app.store(), batch).await.unwrap();
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "monitor hook: {} records in {secs:.2} s: {:.0} records/s",
+        records.len(),
+        records.len() as f64 / secs
+    );
+    db.drop_db().await;
+}
