@@ -16,6 +16,8 @@
 //! opens the store refuses a world-writable one (see [`refuse_world_writable`]).
 //! Each gateway adds its own optional section (`[icap]`, `[milter]`, ...), defined by its
 //! config struct in `charter-gateways`; a missing section means that gateway is off.
+//! `[alerts]` (the SMTP relay and the daily digest) and `[usage]` (personal-use accounting,
+//! the country table for VPN logins) are described in docs/alerts.md.
 
 use std::path::{Path, PathBuf};
 
