@@ -734,3 +734,53 @@ async fn hook_throughput() {
     );
     db.drop_db().await;
 }
+
+both!(vpn_sign_ins_from_ingest_events_learn_then_flag, |app| {
+    use charter_proto::logs::{EventKind, LogEvent, LoginSystem};
+    let app = with_rules(app);
+    let m = monitor(&app);
+    person(&app, "Ann", &["staff"], "ann", None).await;
+    let event = |from: &str, session: &str, success: bool, mins: i64| LogEvent {
+        at_us: charter_store::time::to_us(monday() + SignedDuration::from_mins(mins)),
+        user: Some("ann".into()),
+        reporter: "vpn1".into(),
+        kind: EventKind::Login {
+            system: LoginSystem::Vpn,
+            from: Some(from.into()),
+            mfa: Some(true),
+            success,
+            session: Some(session.into()),
+        },
+    };
+    let found = async |e: LogEvent| m.log_event(app.store(), &e).await.unwrap().findings;
+    assert_eq!(
+        found(event(
+            "198.51.100.7",
+            "ann-laptop/198.51.100.7:1194",
+            true,
+            0
+        ))
+        .await,
+        0
+    );
+    // A refused sign-in from elsewhere teaches nothing and flags nothing.
+    assert_eq!(
+        found(event("192.0.2.1", "ann-laptop/192.0.2.1:1194", false, 10)).await,
+        0
+    );
+    assert_eq!(
+        found(event(
+            "198.51.100.8",
+            "ann-laptop/198.51.100.8:1194",
+            true,
+            20
+        ))
+        .await,
+        0
+    );
+    // From a new network on a new device: two findings.
+    assert_eq!(
+        found(event("192.0.2.1", "ann-phone/192.0.2.1:1194", true, 30)).await,
+        2
+    );
+});

@@ -27,6 +27,7 @@ use tokio::sync::Mutex;
 use charter_engine::Engine;
 use charter_engine::usage::first_seen::Countries;
 use charter_engine::usage::sessions::{DEFAULT_GAP_SECONDS, Tracker};
+use charter_proto::logs::{EventKind, LogEvent, LoginSystem};
 use charter_store::{Actor, NewRecord, Source, Store};
 
 use crate::App;
@@ -217,6 +218,39 @@ impl Monitor {
                 "{program}: error={e}: Monitoring of a batch failed; its records are stored."
             ),
         }
+    }
+
+    /// An event ingest read from a log, for what the monitor keeps about it: a successful VPN
+    /// sign-in with an address goes to [`Monitor::vpn_login`] (the device is the client
+    /// name of an OpenVPN session, `client/address:port`, when it is not the account name).
+    /// Other events are decided elsewhere; web requests reach the monitor as records.
+    pub async fn log_event(&self, store: &Store, event: &LogEvent) -> Result<Written> {
+        let EventKind::Login {
+            system: LoginSystem::Vpn,
+            from: Some(from),
+            success: true,
+            session,
+            ..
+        } = &event.kind
+        else {
+            return Ok(Written::default());
+        };
+        let (Some(user), Ok(ip)) = (&event.user, from.parse::<std::net::IpAddr>()) else {
+            return Ok(Written::default());
+        };
+        let device = session
+            .as_deref()
+            .and_then(|s| s.split_once('/'))
+            .map(|(client, _)| client)
+            .filter(|client| client != user)
+            .map(str::to_string);
+        let login = VpnLogin {
+            user: user.clone(),
+            at: charter_store::time::from_us(event.at_us),
+            ip,
+            device,
+        };
+        self.vpn_login(store, &login).await
     }
 
     /// A VPN login: `unusual_activity` when it comes from a place (country, or network) the
