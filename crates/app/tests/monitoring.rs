@@ -280,6 +280,10 @@ both!(
                 .unwrap()
                 .is_empty()
         );
+        // The digest goes to the line manager's address, and not to Ann.
+        let digest = app.digest().await.unwrap();
+        let to: Vec<String> = digest.mails.iter().flat_map(|m| m.to.clone()).collect();
+        assert_eq!(to, vec!["bea.test@test.example".to_string()]);
     }
 );
 

@@ -72,6 +72,15 @@ impl Default for AlertsConfig {
 }
 
 impl AlertsConfig {
+    /// Checks the settings `serve` needs before it starts: the digest time and the sender.
+    pub fn check(&self) -> std::result::Result<(), String> {
+        self.digest_minute()?;
+        self.from
+            .parse::<Mailbox>()
+            .map_err(|e| format!("[alerts] from `{}`: {e}", self.from))?;
+        Ok(())
+    }
+
     /// The digest time as minutes after local midnight.
     pub fn digest_minute(&self) -> std::result::Result<u16, String> {
         charter_policy::window::ClockTime::parse(&self.digest_at)

@@ -176,7 +176,7 @@ impl Serve {
             &mut background,
         );
         if let Some(alerts) = config.alerts.clone().filter(|a| a.smtp.is_some()) {
-            alerts.digest_minute().map_err(ServeError::Alerts)?;
+            alerts.check().map_err(ServeError::Alerts)?;
             background.spawn(monitor::digest_daily(
                 link.clone(),
                 Arc::clone(&engine),
