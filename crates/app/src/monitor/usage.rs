@@ -280,8 +280,9 @@ pub(super) async fn excessive(app: &App, cache: &mut Cache, t: &Touched) -> Resu
         };
         let minutes = u32::try_from(seconds / 60).unwrap_or(u32::MAX);
         let count = u32::try_from(messages).unwrap_or(u32::MAX);
-        if !least_minutes.is_some_and(|l| minutes > l) && !least_messages.is_some_and(|l| count > l)
-        {
+        let over =
+            least_minutes.is_some_and(|l| minutes > l) || least_messages.is_some_and(|l| count > l);
+        if !over {
             continue;
         }
         let at = within_day(app, t.latest, *day);
