@@ -19,6 +19,8 @@
 //! opens the store refuses a world-writable one (see [`refuse_world_writable`]).
 //! Each gateway adds its own optional section (`[icap]`, `[milter]`, ...), defined by its
 //! config struct in `charter-gateways`; a missing section means that gateway is off.
+//! `[alerts]` (the SMTP relay and the daily digest) and `[usage]` (personal-use accounting,
+//! the country table for VPN logins) are described in docs/alerts.md.
 
 use std::path::{Path, PathBuf};
 
@@ -54,6 +56,11 @@ pub struct Config {
     /// `[server]`: the pages people see for a `warn` or `hold` (and later the dashboard);
     /// absent means off, and then warn and hold are answered as before (allowed, refused).
     pub server: Option<ServerConfig>,
+    /// `[alerts]`: the SMTP relay and the daily digest; absent means alerts are kept, not mailed.
+    pub alerts: Option<crate::alerts::AlertsConfig>,
+    /// `[usage]`: personal-use accounting and where logins come from.
+    #[serde(default)]
+    pub usage: crate::monitor::UsageConfig,
 }
 
 /// `[server]`.
@@ -212,6 +219,7 @@ impl Config {
         for leases in &mut config.identity.leases {
             *leases = base.join(&*leases);
         }
+        config.usage.countries = config.usage.countries.map(|c| base.join(c));
         if let Some(server) = &mut config.server {
             server.key_file = base.join(&server.key_file);
         }

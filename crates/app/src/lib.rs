@@ -43,6 +43,7 @@ use jiff::tz::TimeZone;
 
 mod act;
 pub mod address;
+pub mod alerts;
 mod approvals;
 mod breaches;
 pub mod clock;
@@ -55,6 +56,7 @@ pub mod gateway;
 mod html;
 mod incidents;
 mod leavers;
+pub mod monitor;
 mod names;
 pub mod passes;
 mod people;

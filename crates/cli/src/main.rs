@@ -73,6 +73,8 @@ In squid.conf (docs/squid.md):
     Audit(cmd::audit::AuditCmd),
     /// Subject access export and erasure.
     Dsar(cmd::dsar::DsarCmd),
+    /// Alerts: list, show, confirm, dismiss, refer (a disciplinary incident); the digest.
+    Alerts(cmd::alerts::AlertsCmd),
 }
 
 fn main() -> ExitCode {
@@ -108,6 +110,7 @@ fn main() -> ExitCode {
         Command::Records(c) => c.run(),
         Command::Audit(c) => c.run(),
         Command::Dsar(c) => c.run(),
+        Command::Alerts(c) => c.run(),
     };
     exit::finish(outcome)
 }

@@ -55,6 +55,11 @@ pub enum Activity<'a> {
         /// Minutes of personal use today.
         minutes_today: u32,
     },
+    /// A person's count of personal-marked messages for the day so far.
+    PersonalMail {
+        /// Messages marked personal today.
+        messages_today: u32,
+    },
     /// Something an anomaly detector flagged.
     Unusual {
         /// What it found.
@@ -108,6 +113,10 @@ fn finding(rule: &Rule, check: Check, ctx: &Context, event: &Activity<'_>) -> Op
             .max_minutes_per_day
             .filter(|limit| minutes_today > limit)
             .map(|limit| format!("{who} has used {minutes_today} minutes for personal purposes today, over the {limit}-minute limit")),
+        (Check::ExcessivePersonalUse, Activity::PersonalMail { messages_today }) => rule
+            .max_messages_per_day
+            .filter(|limit| messages_today > limit)
+            .map(|limit| format!("{who} has sent or received {messages_today} messages marked personal today, over the limit of {limit}")),
         (Check::UnusualActivity, Activity::Unusual { description }) => {
             Some(format!("unusual activity by {who}: {description}"))
         }

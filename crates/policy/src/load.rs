@@ -869,6 +869,7 @@ impl Cx<'_> {
         let max_recipients = self.count("max_recipients", &raw.max_recipients);
         let max_download_mb = self.count("max_download_mb", &raw.max_download_mb);
         let max_minutes_per_day = self.count("max_minutes_per_day", &raw.max_minutes_per_day);
+        let max_messages_per_day = self.count("max_messages_per_day", &raw.max_messages_per_day);
         if self.errors.len() > errors_before {
             return None;
         }
@@ -888,6 +889,7 @@ impl Cx<'_> {
             max_recipients,
             max_download_mb,
             max_minutes_per_day,
+            max_messages_per_day,
             action: action?,
             severity: severity?,
             alert: Self::strings(raw.alert),

@@ -325,6 +325,9 @@ pub struct Rule {
     pub max_download_mb: Option<u64>,
     /// Daily threshold for `excessive_personal_use`.
     pub max_minutes_per_day: Option<u32>,
+    /// Daily threshold of personal-marked messages for `excessive_personal_use` (IMPRESS:
+    /// "an excessive number of personal communications").
+    pub max_messages_per_day: Option<u32>,
     /// What to do when it matches.
     pub action: Verdict,
     /// How serious a match is.

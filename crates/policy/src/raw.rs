@@ -242,6 +242,7 @@ pub struct RawRule {
     pub max_recipients: Option<Spanned<i64>>,
     pub max_download_mb: Option<Spanned<i64>>,
     pub max_minutes_per_day: Option<Spanned<i64>>,
+    pub max_messages_per_day: Option<Spanned<i64>>,
     pub action: Text,
     pub severity: Text,
     #[serde(default)]

@@ -168,6 +168,16 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "approvals",
         include_str!("../migrations/sqlite/0005_approvals.sql"),
     ),
+    (
+        8,
+        "usage_daily",
+        include_str!("../migrations/sqlite/0008_usage_daily.sql"),
+    ),
+    (
+        9,
+        "alerts",
+        include_str!("../migrations/sqlite/0009_alerts.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -194,6 +204,16 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         5,
         "approvals",
         include_str!("../migrations/postgres/0005_approvals.sql"),
+    ),
+    (
+        8,
+        "usage_daily",
+        include_str!("../migrations/postgres/0008_usage_daily.sql"),
+    ),
+    (
+        9,
+        "alerts",
+        include_str!("../migrations/postgres/0009_alerts.sql"),
     ),
 ];
 

@@ -39,6 +39,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod alerts;
 mod approvals;
 mod audit;
 mod cases;
@@ -51,7 +52,9 @@ mod registers;
 pub mod spool;
 pub mod time;
 mod txn;
+mod usage;
 
+pub use alerts::{Alert, NewAlert};
 pub use approvals::{Approval, NewApproval, PassRow};
 pub use audit::{Actor, AuditRow, ChainProblem, VerifyReport};
 pub use db::{CONNECT_TIMEOUT, Engine, redact_url};
@@ -64,6 +67,7 @@ pub use records::{
 };
 pub use registers::text_hash;
 pub use txn::{AuditEntry, Txn};
+pub use usage::{UsageAdd, UsageDay};
 
 /// The store: registers, monitoring records and the audit chain.
 #[derive(Debug, Clone)]

@@ -202,6 +202,22 @@ words!(
         Safeguarding = "safeguarding",
         /// Damage, malfunction, other IT issue.
         ItIssue = "it_issue",
+        /// A referred alert: opened by whoever triaged it, with the rule's severity.
+        Disciplinary = "disciplinary",
+    }
+);
+
+words!(
+    /// Where an alert stands.
+    AlertStatus, "status" {
+        /// Raised, not yet triaged.
+        Open = "open",
+        /// Looked at and found to be what it says.
+        Confirmed = "confirmed",
+        /// Looked at and found to be nothing (with a note saying why).
+        Dismissed = "dismissed",
+        /// Referred: a disciplinary incident was opened for it.
+        Referred = "referred",
     }
 );
 

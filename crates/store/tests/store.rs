@@ -555,7 +555,7 @@ fn states_read_back_only_from_their_words() {
     let err = "spam".parse::<IncidentKind>().unwrap_err();
     assert_eq!(
         err.to_string(),
-        "bad `kind`: `spam`, expected spam_scam, security_concern, lost_stolen_device, safeguarding or it_issue"
+        "bad `kind`: `spam`, expected spam_scam, security_concern, lost_stolen_device, safeguarding, it_issue or disciplinary"
     );
 }
 

@@ -33,8 +33,10 @@ use charter_store::{NewRecord, redact_url};
 use super::identity::{read_leases, watch_leases};
 use super::register::{Register, read_register, refresh};
 use super::spool::{Appender, to_record};
-use super::{ServeError, first_failure, records, waiting};
+use super::{ServeError, first_failure, monitor, records, waiting};
 use crate::config::{Config, refuse_world_writable};
+use crate::monitor::Monitor;
+use charter_engine::Engine;
 
 /// Who the helper's log lines (in Squid's cache.log) come from.
 const WHO: &str = "charter squid-helper";
@@ -77,8 +79,13 @@ impl HelperRun {
     /// `--user-roles` file) win over the register. A spool slot this process cannot use (the
     /// directory belongs to another user) is logged, and the helper decides without recording
     /// rather than refusing everyone.
-    pub fn start(path: &Path, overrides: Roles) -> Result<(HelperRun, HelperParts), ServeError> {
+    pub fn start(
+        path: &Path,
+        engine: Arc<Engine>,
+        overrides: Roles,
+    ) -> Result<(HelperRun, HelperParts), ServeError> {
         let config = Config::load(path)?;
+        let watcher = monitor::build(&config, &engine)?;
         let url = config.store_url(path)?;
         refuse_world_writable(&config.spool.dir, "spool")?;
         let (slot, journal) = match Slot::claim(&config.spool.dir) {
@@ -106,6 +113,7 @@ impl HelperRun {
         let background = Background {
             url,
             slot,
+            monitor: watcher,
             register: register.clone(),
             overrides,
             leases,
@@ -206,6 +214,8 @@ impl Journal for SpoolJournal {
 struct Background {
     url: String,
     slot: Option<Slot>,
+    /// Alerts from what the slot commits, as `serve`'s record writer raises them.
+    monitor: Arc<Monitor>,
     register: Register,
     overrides: Roles,
     leases: Vec<PathBuf>,
@@ -252,6 +262,7 @@ impl Background {
                     Arc::clone(&slot.spool),
                     Arc::clone(&slot.counters),
                     slot.end.clone(),
+                    Some(Arc::clone(&self.monitor)),
                     &mut tasks,
                 )
             }

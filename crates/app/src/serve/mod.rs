@@ -14,6 +14,7 @@ mod error;
 mod gateways;
 mod helper;
 mod identity;
+mod monitor;
 mod pages;
 mod records;
 mod register;
@@ -168,13 +169,23 @@ impl Serve {
             redact_url(&url)
         );
         let mut background = JoinSet::new();
+        let watcher = monitor::build(&config, &engine)?;
         let mut link = records::start(
             url,
             Arc::clone(&spool),
             Arc::clone(&counters),
             end,
+            Some(watcher),
             &mut background,
         );
+        if let Some(alerts) = config.alerts.clone().filter(|a| a.smtp.is_some()) {
+            alerts.check().map_err(ServeError::Alerts)?;
+            background.spawn(monitor::digest_daily(
+                link.clone(),
+                Arc::clone(&engine),
+                alerts,
+            ));
+        }
         if engine.pack().monitoring.retention_months.is_some() {
             background.spawn(retention::purge_daily(link.clone(), Arc::clone(&engine)));
         }

@@ -16,6 +16,8 @@ use charter_store::spool::{Counters, Position, Spool, usage};
 use charter_store::{Actor, Error, Store, redact_url};
 
 use super::ServeError;
+use super::monitor;
+use crate::monitor::Monitor;
 
 /// Records per write: large batches are what make the store fast (docs/store.md).
 const BATCH: usize = 10_000;
@@ -66,6 +68,7 @@ pub(super) fn start(
     spool: Arc<Spool>,
     counters: Arc<Counters>,
     end: watch::Receiver<Position>,
+    monitor: Option<Arc<Monitor>>,
     tasks: &mut JoinSet<Result<(), ServeError>>,
 ) -> StoreLink {
     let (link, through) = connecting(url, Arc::clone(&counters), tasks);
@@ -76,6 +79,7 @@ pub(super) fn start(
             counters,
             end,
             through,
+            monitor,
         }
         .run(),
     );
@@ -152,6 +156,8 @@ struct Writer {
     end: watch::Receiver<Position>,
     /// Everything before this is committed (or set aside).
     through: watch::Sender<Position>,
+    /// Alerts and personal-use accounting, fed every committed batch.
+    monitor: Option<Arc<Monitor>>,
 }
 
 impl Writer {
@@ -218,9 +224,11 @@ impl Writer {
                     }
                     continue;
                 }
+                let kept = monitor::keep(self.monitor.as_deref(), &batch.records);
                 let done = store
                     .store_spooled(&actor, &self.spool, batch.records)
                     .await;
+                monitor::after_commit(self.monitor.as_deref(), &store, kept, done.acked).await;
                 self.counters
                     .stored
                     .fetch_add(done.stored, Ordering::Relaxed);

@@ -2,6 +2,7 @@
 //! and stdout. Squid starts it; see docs/squid.md for the configuration to copy.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
@@ -106,7 +107,7 @@ pub fn run(args: SquidHelperArgs) -> CmdResult {
 }
 
 fn serve(args: SquidHelperArgs, mode: Mode) -> CmdResult {
-    let engine = Engine::new(load_pack_for_gateway(&args.policy)?);
+    let engine = Arc::new(Engine::new(load_pack_for_gateway(&args.policy)?));
     let clock = clock_from(args.at.as_deref(), engine.pack().windows.time_zone())?;
     announce_fixed_clock("charter squid-helper", &clock);
     let source = charter_engine::web::open_categories(&args.categories)
@@ -120,7 +121,7 @@ fn serve(args: SquidHelperArgs, mode: Mode) -> CmdResult {
     };
     let (run, parts) = match &args.config {
         Some(path) => {
-            let (run, parts) = HelperRun::start(path, roles.clone())
+            let (run, parts) = HelperRun::start(path, Arc::clone(&engine), roles.clone())
                 .with_context(|| format!("cannot use config `{}`", path.display()))?;
             (Some(run), Some(parts))
         }
