@@ -35,7 +35,7 @@ timezone = "Europe/London"
 [organisation]
 name = "Test Ltd"
 contact = "the IT Department"
-roles = ["staff", "marketing", "hr", "dpo", "compliance"]
+roles = ["staff", "marketing", "hr", "dpo", "compliance", "safeguarding_lead"]
 
 [hours]
 working = { days = "Mon-Fri", from = "09:00", to = "17:30" }
@@ -50,6 +50,7 @@ on = "web"
 categories = ["gambling"]
 action = "block"
 severity = "gross_misconduct"
+alert = ["safeguarding"]
 
 [[rule]]
 id = "social.personal-use-in-breaks"
@@ -165,7 +166,20 @@ fn site(tag: &str, mapping: Mapping, store: Option<&str>) -> Site {
         }
         Mapping::None => {}
     }
-    // Compliance reads records (`charter records list --by`).
+    // Safeguarding gets alerts; compliance reads records (`charter records list --by`).
+    charter_ok(
+        &cfg,
+        &[
+            "people",
+            "add",
+            "--first",
+            "Sam",
+            "--last",
+            "Safe",
+            "--roles",
+            "safeguarding_lead",
+        ],
+    );
     charter_ok(
         &cfg,
         &[
@@ -410,6 +424,22 @@ fn nothing_answered_is_lost_when_a_helper_is_killed(url: Option<&str>, tag: &str
         answered.len(),
         "only what was asked is stored"
     );
+}
+
+#[test]
+fn the_helpers_records_raise_alerts_as_serves_do() {
+    let site = site("identity-alerts", Mapping::Lease, None);
+    let mut helper = Helper::start(&site);
+    assert!(
+        helper
+            .ask(0, "http://www.bet365.com/alert")
+            .starts_with("0 ERR")
+    );
+    drop(helper.stdin);
+    assert!(helper.child.wait().unwrap().success());
+    let alerts = charter_ok(&site.cfg, &["alerts", "list", "--by", "Sam Safe", "--json"]);
+    assert!(alerts.contains("internet.prohibited-content"), "{alerts}");
+    assert!(alerts.contains("safeguarding"), "{alerts}");
 }
 
 #[test]
