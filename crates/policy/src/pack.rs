@@ -300,6 +300,9 @@ pub struct Rule {
     pub max_download_mb: Option<u64>,
     /// Daily threshold for `excessive_personal_use`.
     pub max_minutes_per_day: Option<u32>,
+    /// The networks a laptop may join, for `unknown_network` (SSIDs, VPN profiles, subnets as
+    /// the network lines name them, compared without regard to case).
+    pub networks: Vec<String>,
     /// What to do when it matches.
     pub action: Verdict,
     /// How serious a match is.
