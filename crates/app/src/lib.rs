@@ -42,6 +42,7 @@ use charter_store::Store;
 use jiff::tz::TimeZone;
 
 mod act;
+pub mod activity;
 pub mod address;
 mod approvals;
 mod breaches;

@@ -163,6 +163,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "approvals",
         include_str!("../migrations/sqlite/0005_approvals.sql"),
     ),
+    (
+        7,
+        "activity_sessions",
+        include_str!("../migrations/sqlite/0007_activity_sessions.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -184,6 +189,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         5,
         "approvals",
         include_str!("../migrations/postgres/0005_approvals.sql"),
+    ),
+    (
+        7,
+        "activity_sessions",
+        include_str!("../migrations/postgres/0007_activity_sessions.sql"),
     ),
 ];
 

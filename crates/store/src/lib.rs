@@ -48,6 +48,7 @@ mod error;
 mod model;
 mod records;
 mod registers;
+mod sessions;
 pub mod spool;
 pub mod time;
 mod txn;
@@ -63,6 +64,7 @@ pub use records::{
     retention_cutoff,
 };
 pub use registers::text_hash;
+pub use sessions::{ActivitySession, NewSession};
 pub use txn::{AuditEntry, Txn};
 
 /// The store: registers, monitoring records and the audit chain.

@@ -464,6 +464,8 @@ both!(ids_are_never_reused_after_a_delete, |s, db| {
             reason: "x".into(),
             authorised_by: p.id,
             expires_on: None,
+            usb_id: None,
+            usb_serial: None,
         })
         .await
         .unwrap();
@@ -486,6 +488,8 @@ both!(ids_are_never_reused_after_a_delete, |s, db| {
             reason: "x".into(),
             authorised_by: p.id,
             expires_on: None,
+            usb_id: None,
+            usb_serial: None,
         })
         .await
         .unwrap();
