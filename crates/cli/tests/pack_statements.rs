@@ -71,6 +71,7 @@ const UT1_LISTS: &[(&str, &str)] = &[
     ("filehosting", "wetransfer.com"),
     ("jobsearch", "indeed.co.uk"),
     ("press", "bbc.co.uk"),
+    ("blog", "wordpress.com"),
 ];
 
 /// A URL on the site's IWF list, loaded with `charter categories build --url-list iwf=FILE`.
@@ -223,6 +224,47 @@ fn severity(decision: &Decision, rule: &str) -> charter_policy::Severity {
 fn assert_decides(decision: &Decision, rule: &str, verdict: Verdict) {
     assert_fires(decision, rule);
     assert_eq!(decision.verdict, verdict, "{decision:#?}");
+}
+
+/// A search for a self-harm phrase on Google (a country domain, leetspeak) and on YouTube
+/// gives `rule`'s `search_term` finding, logged (Google: nothing else fires), naming the engine and the list; the rule
+/// alerts the safeguarding lead. Ordinary searches pass with no finding.
+fn assert_safeguarding_searches(e: &Engine, rule: &str) {
+    for (url, engine) in [
+        (
+            "https://www.google.co.uk/search?q=how+to+k1ll+myself",
+            "Google",
+        ),
+        (
+            "https://www.youtube.com/results?search_query=self+harm+tips",
+            "YouTube",
+        ),
+    ] {
+        let d = web(e, url, TEN, &[]);
+        // YouTube may be blocked as streaming too; the search is logged either way.
+        assert_fires(&d, rule);
+        if engine == "Google" {
+            assert_eq!(d.verdict, Verdict::Log, "{d:#?}");
+        }
+        let f = d.findings.iter().find(|f| f.rule == rule).unwrap();
+        assert_eq!(f.check, charter_policy::Check::SearchTerm);
+        assert!(
+            f.message.starts_with(&format!(
+                "{engine} search matching the self_harm phrase list"
+            )),
+            "{}",
+            f.message
+        );
+    }
+    let pack_rule = e.pack().rule(rule).unwrap();
+    assert_eq!(pack_rule.alert, ["safeguarding"]);
+    for url in [
+        "https://www.google.com/search?q=kill+the+process",
+        "https://www.bing.com/search?q=drug+trial+results",
+    ] {
+        let d = web(e, url, TEN, &[]);
+        assert!(d.findings.iter().all(|f| f.rule != rule), "{url}: {d:#?}");
+    }
 }
 
 // ------------------------------------------------------------------ IIMTS (seed 000)
@@ -661,6 +703,16 @@ fn itec_monitoring_cannot_be_got_round() {
 }
 
 #[test]
+fn itec_safeguarding_searches_alert_the_lead() {
+    let e = engine("itec");
+    assert_eq!(
+        e.pack().governance.safeguarding_role.as_deref(),
+        Some("safeguarding_lead")
+    );
+    assert_safeguarding_searches(&e, "monitoring.safeguarding-searches");
+}
+
+#[test]
 fn itec_users_of_the_system_are_authenticated() {
     let e = engine("itec");
     assert_decides(
@@ -1075,6 +1127,21 @@ fn allsorts_no_personal_surfing_in_work_time() {
 }
 
 #[test]
+fn allsorts_no_personal_weblog_in_work_time() {
+    let e = engine("allsorts");
+    let blog = "https://someone.wordpress.com/wp-admin/post-new.php";
+    assert_decides(
+        &web(&e, blog, TEN, &[]),
+        "internet.personal-weblog-in-work-time",
+        Verdict::Block,
+    );
+    assert_eq!(web(&e, blog, EVENING, &[]).verdict, Verdict::Allow);
+    assert_eq!(web(&e, blog, LUNCH, &[]).verdict, Verdict::Allow);
+    // "unless it is related to the Organisation": those who blog for it are excepted.
+    assert_eq!(web(&e, blog, TEN, &["marketing"]).verdict, Verdict::Allow);
+}
+
+#[test]
 fn allsorts_software_copyright_is_not_infringed() {
     let e = engine("allsorts");
     assert_decides(
@@ -1323,6 +1390,11 @@ const NW_DISCLAIMER: &str = "Northwind Lettings Ltd, registered in England and W
                              number 09876543. This email and any attachments are confidential \
                              and intended only for the addressee. If you have received it in \
                              error, please tell the sender and delete it.";
+
+#[test]
+fn template_searches_made_are_checked_for_safeguarding() {
+    assert_safeguarding_searches(&engine(NORTHWIND), "monitoring.searches");
+}
 
 #[test]
 fn template_pornography_offensive_material_and_gambling_are_gross_misconduct() {
@@ -1698,6 +1770,11 @@ fn demo_prohibited_content_and_the_iwf_list_are_blocked() {
         &web(&e, "http://abuse-images.example/about", TEN, &[]),
         "internet.child-abuse-urls",
     );
+}
+
+#[test]
+fn demo_safeguarding_searches_go_to_the_lead() {
+    assert_safeguarding_searches(&engine("demo"), "internet.safeguarding-searches");
 }
 
 #[test]

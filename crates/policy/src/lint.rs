@@ -16,7 +16,7 @@ use toml::de::{DeTable, DeValue};
 use crate::diag::{Diagnostic, Level, Lines, Location};
 use crate::load::{LoadError, parse};
 use crate::pack::{Pack, PasswordChange, Rule, WindowCondition};
-use crate::vocab::{Area, Category, Check, Direction, Verdict};
+use crate::vocab::{Area, Category, CategorySet, Check, Direction, Verdict};
 
 /// What linting one pack found.
 #[derive(Debug)]
@@ -44,6 +44,9 @@ impl LintReport {
 pub struct Site {
     /// Whether the site names the organisation's mail domains (charter.toml `domains`).
     pub mail_domains: bool,
+    /// The categories the site's category index fills (at least one entry each), when an
+    /// index is given: rules naming the others are warned about.
+    pub filled_categories: Option<CategorySet>,
 }
 
 /// Lints pack `text` (named `file` in diagnostics) as of the local date `today`, as a pack
@@ -65,6 +68,9 @@ pub fn lint_for_site(text: &str, file: &str, today: Date, site: Site) -> LintRep
             out.pack(&pack, today);
             if !site.mail_domains && pack.mail.internal_domains.is_empty() {
                 out.mail_domains(&pack.rules);
+            }
+            if let Some(filled) = site.filled_categories {
+                out.empty_categories(&pack, filled);
             }
             Some(pack)
         }
@@ -178,6 +184,47 @@ impl Lint<'_> {
                     "missing_quote",
                     rule.location,
                     format!("rule `{}` has no `quote` of the policy text", rule.id),
+                );
+            }
+        }
+    }
+
+    /// Warns, for each web rule, about each category it names that neither the site's index
+    /// nor the pack's `[web.lists]` fills: the rule cannot fire on it.
+    fn empty_categories(&mut self, pack: &Pack, index: CategorySet) {
+        let own: CategorySet = pack
+            .web
+            .lists
+            .iter()
+            .filter(|(_, entries)| !entries.is_empty())
+            .map(|(c, _)| *c)
+            .collect();
+        let filled = index.union(own);
+        for rule in pack.rules_on(Area::Web) {
+            let empty: Vec<Category> = rule
+                .categories
+                .iter()
+                .filter(|c| !filled.contains(*c))
+                .collect();
+            let inert = empty.len() == rule.categories.iter().count()
+                && rule.url_lists.is_empty()
+                && rule.checks.is_empty();
+            for category in empty {
+                let what = if inert {
+                    "this rule cannot fire".to_string()
+                } else {
+                    format!("this rule cannot fire on {category}")
+                };
+                self.push(
+                    Level::Warning,
+                    "empty_category",
+                    rule.location,
+                    format!(
+                        "rule `{}`: {category}: 0 entries: {what} until a list is loaded \
+                         (`charter categories build --category-list {category}=FILE`, or the \
+                         pack's [web.lists])",
+                        rule.id
+                    ),
                 );
             }
         }
@@ -528,7 +575,10 @@ severity = "concern"
 
     #[test]
     fn mail_domains_from_the_pack_or_the_site_quiet_the_warning() {
-        let site = Site { mail_domains: true };
+        let site = Site {
+            mail_domains: true,
+            ..Site::default()
+        };
         let report = lint_for_site(&format!("{BASE}{DOMAIN_BOUND}"), "t.toml", today(), site);
         assert!(domain_warnings(&report).is_empty());
         let named = format!("{BASE}{DOMAIN_BOUND}").replace(
@@ -536,6 +586,67 @@ severity = "concern"
             "name = \"T Ltd\"\ndomains = [\"t.example\"]",
         );
         assert!(domain_warnings(&lint(&named, "t.toml", today())).is_empty());
+    }
+
+    fn empty_category_warnings(extra: &str, filled: &[Category]) -> Vec<String> {
+        let text = format!("{BASE}{extra}");
+        let site = Site {
+            filled_categories: Some(filled.iter().copied().collect()),
+            ..Site::default()
+        };
+        let report = lint_for_site(&text, "p.toml", today(), site);
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "empty_category")
+            .inspect(|d| assert_eq!(d.level, Level::Warning))
+            .map(|d| d.message.clone())
+            .collect()
+    }
+
+    const EXTREMISM_RULE: &str = r#"
+[[rule]]
+id = "x.extremism"
+clause = "9"
+quote = "No terrorism."
+on = "web"
+categories = ["extremism"]
+action = "block"
+severity = "gross_misconduct"
+"#;
+
+    #[test]
+    fn a_rule_on_an_empty_category_is_warned_about() {
+        assert_eq!(
+            empty_category_warnings(EXTREMISM_RULE, &[Category::Gambling]),
+            [
+                "rule `x.extremism`: extremism: 0 entries: this rule cannot fire until a list is \
+              loaded (`charter categories build --category-list extremism=FILE`, or the pack's \
+              [web.lists])"
+            ]
+        );
+        let mixed = EXTREMISM_RULE.replace(r#"["extremism"]"#, r#"["extremism", "gambling"]"#);
+        let got = empty_category_warnings(&mixed, &[Category::Gambling]);
+        assert_eq!(got.len(), 1);
+        assert!(
+            got[0].contains("this rule cannot fire on extremism until"),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn a_filled_category_or_no_index_is_not_warned_about() {
+        assert!(empty_category_warnings(EXTREMISM_RULE, &[Category::Extremism]).is_empty());
+        let own = format!("[web.lists]\nextremism = [\"bad.example\"]\n{EXTREMISM_RULE}");
+        assert!(parse(&format!("{BASE}{own}"), "p.toml").is_ok());
+        assert!(empty_category_warnings(&own, &[]).is_empty());
+        let report = lint(&format!("{BASE}{EXTREMISM_RULE}"), "p.toml", today());
+        assert!(
+            report
+                .diagnostics
+                .iter()
+                .all(|d| d.code != "empty_category")
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use jiff::civil::Date;
 
 use crate::diag::Location;
-use crate::vocab::{Area, CategorySet, Check, Direction, Severity, Verdict};
+use crate::vocab::{Area, Category, CategorySet, Check, Direction, PhraseList, Severity, Verdict};
 use crate::window::Windows;
 
 /// A policy pack that loaded cleanly. Build one with [`crate::load_file`] or [`crate::parse`].
@@ -175,6 +175,26 @@ pub struct WebSettings {
     pub block_page_contact: Option<String>,
     /// URL lists by name (IWF, CTIRU, local), each a file of host/path prefixes.
     pub url_lists: BTreeMap<String, String>,
+    /// Search pages besides the built-in engines whose queries `search_term` reads
+    /// (`[[web.search_engines]]`).
+    pub search_engines: Vec<SearchEngine>,
+    /// The pack's own category entries (`[web.lists]`: category to hosts and `host/path`
+    /// prefixes), applied on top of the category index.
+    pub lists: BTreeMap<Category, Vec<String>>,
+}
+
+/// A search page the pack adds: requests for `host` (or a subdomain) whose path starts with
+/// `path` carry the query in the parameter `param`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchEngine {
+    /// The name findings use (default: the host).
+    pub name: String,
+    /// The host, lowercase, matched on label boundaries.
+    pub host: String,
+    /// A path prefix such as `/search`; `None` for any path.
+    pub path: Option<String>,
+    /// The query parameter, such as `q`.
+    pub param: String,
 }
 
 /// `[monitoring]`.
@@ -286,6 +306,8 @@ pub struct Rule {
     pub checks: Vec<Check>,
     /// URL lists that make it match.
     pub url_lists: Vec<String>,
+    /// The safeguarding phrase lists its `search_term` check uses (empty: all of them).
+    pub phrase_lists: Vec<PhraseList>,
     /// Window condition.
     pub window: Option<WindowCondition>,
     /// Only for people with one of these roles (empty: everyone).

@@ -164,6 +164,7 @@ vocabulary! {
         UrlListMatch => "url_list_match",
         LargeDownload => "large_download",
         UnknownUser => "unknown_user",
+        SearchTerm => "search_term",
         // Activity.
         AccessOutsideHours => "access_outside_hours",
         LoginWithoutMfa => "login_without_mfa",
@@ -187,6 +188,23 @@ vocabulary! {
         Mail => "mail",
         /// Logins, VPN sessions, devices, software and usage totals.
         Activity => "activity",
+    }
+}
+
+vocabulary! {
+    /// A safeguarding phrase list that `search_term` checks queries against (a rule's
+    /// `phrase_lists`; none named: all of them).
+    PhraseList, "phrase list" {
+        /// Suicide, self-harm and eating disorders.
+        SelfHarm => "self_harm",
+        /// Extremism and radicalisation.
+        Extremism => "extremism",
+        /// Child abuse, sexual exploitation and bullying.
+        Abuse => "abuse",
+        /// Weapons and explosives.
+        Weapons => "weapons",
+        /// Buying, making and taking illegal drugs.
+        Drugs => "drugs",
     }
 }
 
@@ -226,7 +244,8 @@ impl Check {
             | RestrictedOutsideWindow
             | UrlListMatch
             | LargeDownload
-            | UnknownUser => Area::Web,
+            | UnknownUser
+            | SearchTerm => Area::Web,
             AccessOutsideHours
             | LoginWithoutMfa
             | ConcurrentSessions

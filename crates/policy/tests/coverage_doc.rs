@@ -30,9 +30,8 @@ const UNFED_CHECKS: &[Check] = &[Check::LargeDownload, Check::UnknownUser];
 
 /// Categories the UT1 import leaves empty (DESIGN section 4: UT1 has no extremism list; a
 /// site fills it from lists it loads). A rule that covers a statement only through these
-/// decides nothing with the lists Charter imports. `self_harm` belongs here once the
-/// vocabulary has it.
-const EMPTY_IN_UT1: &[Category] = &[Category::Extremism];
+/// decides nothing with the lists Charter imports.
+const EMPTY_IN_UT1: &[Category] = &[Category::Extremism, Category::SelfHarm];
 
 /// Web verdicts whose effect on the person (the warning page with Continue, the hold page and
 /// its approval: DESIGN section 7) is proved on a test pack (`crates/cli/tests/web_pages.rs`)

@@ -5,5 +5,6 @@
 pub mod icap;
 pub mod logs;
 pub mod milter;
+pub mod percent;
 pub mod postfix_policy;
 pub mod squid;

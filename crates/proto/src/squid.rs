@@ -25,6 +25,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use crate::percent::{Plus, percent_decode};
+
 /// The default longest request line, in bytes. Squid's own URL limit is 8 KiB; a line
 /// carries a URL and a few short fields.
 pub const MAX_LINE_LEN: usize = 32 * 1024;
@@ -300,25 +302,7 @@ fn optional(field: &str) -> Option<&str> {
 /// Undoes Squid's URL-escaping of a field (`%20`, `%25`); `None` for a bad escape or
 /// bytes that are not UTF-8.
 pub fn unescape_field(field: &str) -> Option<Cow<'_, str>> {
-    if !field.contains('%') {
-        return Some(Cow::Borrowed(field));
-    }
-    let bytes = field.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = bytes.get(i + 1..i + 3)?;
-            let hi = (hex[0] as char).to_digit(16)?;
-            let lo = (hex[1] as char).to_digit(16)?;
-            out.push((hi * 16 + lo) as u8);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok().map(Cow::Owned)
+    percent_decode(field, Plus::Literal)
 }
 
 /// The result word of a reply.

@@ -7,8 +7,9 @@ use clap::{Args, Subcommand};
 use jiff::civil::Date;
 use serde_json::json;
 
+use charter_engine::web::CategoryIndex;
 use charter_policy::lint::{LintReport, Site, lint_for_site};
-use charter_policy::{Area, Diagnostic, Level, Pack, WindowCondition, read_pack_text};
+use charter_policy::{Area, CategorySet, Diagnostic, Level, Pack, WindowCondition, read_pack_text};
 
 use crate::exit::{CmdResult, Outcome};
 use charter_app::config::Config;
@@ -24,8 +25,12 @@ pub enum PolicyCommand {
     /// Warnings: an overdue review; mail rules that need the organisation's mail domains when
     /// neither the pack nor `--config`'s charter.toml names them; rules naming roles in a pack
     /// that declares none. Advisories: forced periodic password changes.
+    ///
+    /// With `--categories INDEX`, also a warning for every rule that names a category the
+    /// index leaves empty (UT1 has no `extremism` or `self_harm` list).
     #[command(after_help = r#"Example:
-  charter policy lint policies/iimts.toml policies/itec.toml"#)]
+  charter policy lint policies/iimts.toml policies/itec.toml
+  charter policy lint policies/itec.toml --categories /var/lib/charter/categories.idx"#)]
     Lint(LintArgs),
     /// Print a readable summary of a pack: windows, and rules by area with their clauses.
     #[command(after_help = r#"Example:
@@ -48,6 +53,10 @@ pub struct LintArgs {
     /// The site's charter.toml: mail domains it names count as the organisation's.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// The category index (or squidGuard/UT1 directory) the site loads: warn about every
+    /// rule that names a category it leaves empty, such as `extremism` without a CTIRU list.
+    #[arg(long, value_name = "INDEX|DIR")]
+    categories: Option<PathBuf>,
 }
 
 /// `charter policy show`
@@ -82,6 +91,10 @@ fn run_lint(args: &LintArgs) -> CmdResult {
             Some(config) => !Config::load(config)?.domains.is_empty(),
             None => false,
         },
+        filled_categories: match &args.categories {
+            Some(path) => Some(filled_categories(path)?),
+            None => None,
+        },
     };
     let mut reports = Vec::new();
     for path in &args.packs {
@@ -103,6 +116,22 @@ fn run_lint(args: &LintArgs) -> CmdResult {
     } else {
         Outcome::LintErrors
     })
+}
+
+/// The categories the index or list directory at `path` holds at least one entry for.
+fn filled_categories(path: &Path) -> anyhow::Result<CategorySet> {
+    let index = if path.is_dir() {
+        CategoryIndex::from_squidguard_dir(path)
+    } else {
+        CategoryIndex::open(path)
+    }
+    .with_context(|| format!("cannot open categories `{}`", path.display()))?;
+    Ok(index
+        .category_entries()
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(c, _)| c)
+        .collect())
 }
 
 fn print_lint(path: &Path, report: &LintReport) {

@@ -4,18 +4,52 @@
 mod address;
 mod builtin;
 pub mod index;
+mod lists;
+pub mod search;
 mod site;
 mod target;
 
 pub use address::{NotWebAddress, parse_web_address};
 pub use builtin::Builtin;
+pub use charter_proto::percent::{Plus, percent_decode, percent_decode_lossy};
 pub use index::{CategoryIndex, IndexBuilder, IndexError};
+pub use lists::PackLists;
+pub use search::{SearchEngines, SearchQuery};
 pub use site::site_of;
 pub use target::{Target, TargetError, normalise_host};
 
-use charter_policy::{Area, CategorySet, Check, Rule, Verdict};
+use charter_policy::{Area, CategorySet, Check, Pack, Rule, Verdict};
 
+use crate::text::safeguarding::{Concern, search_concerns};
 use crate::{Context, Decision, Engine, Finding, PassKind, Privacy};
+
+/// What an engine compiles from its pack's `[web]` table: the search pages whose queries
+/// `search_term` reads, and the pack's own category lists.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct WebExtras {
+    search: SearchEngines,
+    lists: PackLists,
+    reads_searches: bool,
+}
+
+impl WebExtras {
+    pub(crate) fn new(pack: &Pack) -> WebExtras {
+        WebExtras {
+            search: SearchEngines::with_pack(&pack.web.search_engines),
+            lists: PackLists::new(&pack.web.lists),
+            reads_searches: pack
+                .rules_on(Area::Web)
+                .any(|r| r.checks.contains(&Check::SearchTerm)),
+        }
+    }
+}
+
+/// A search query in a request and the safeguarding phrases in it.
+#[derive(Debug)]
+struct SearchHit {
+    query: SearchQuery,
+    concerns: Vec<Concern>,
+}
 
 /// What a category source knows about one request.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -154,9 +188,29 @@ impl Engine {
         classification: &Classification,
     ) -> Decision {
         let host = target.map_or(request.url, |t| t.host());
+        let own = target.map_or(CategorySet::EMPTY, |t| self.web.lists.classify(t));
+        let merged;
+        let classification = if own.is_empty() {
+            classification
+        } else {
+            merged = Classification {
+                categories: classification.categories.union(own),
+                url_lists: classification.url_lists.clone(),
+            };
+            &merged
+        };
+        let search = target
+            .filter(|_| self.web.reads_searches)
+            .and_then(|t| self.web.search.query(t))
+            .map(|query| SearchHit {
+                concerns: search_concerns(&query.query),
+                query,
+            });
         let findings = self
             .rules_in_force(Area::Web, ctx)
-            .filter_map(|rule| web_finding(rule, ctx, request, host, classification))
+            .filter_map(|rule| {
+                web_finding(rule, ctx, request, host, classification, search.as_ref())
+            })
             .map(|finding| passed(finding, ctx, host))
             .collect();
         Decision::from_findings(
@@ -195,6 +249,7 @@ fn web_finding(
     request: &WebRequest<'_>,
     host: &str,
     classification: &Classification,
+    search: Option<&SearchHit>,
 ) -> Option<Finding> {
     let categories = rule.categories.intersection(classification.categories);
     let list = rule
@@ -218,6 +273,20 @@ fn web_finding(
                         "download of {} MB from {host} is over the {} MB limit",
                         size.div_ceil(MIB),
                         rule.max_download_mb.unwrap_or(0)
+                    ),
+                ));
+            }
+            Check::SearchTerm => {
+                let hit = search?;
+                let concern = hit.concerns.iter().find(|c| {
+                    rule.phrase_lists.is_empty() || rule.phrase_lists.contains(&c.list)
+                })?;
+                special = Some(Finding::of(
+                    rule,
+                    *check,
+                    format!(
+                        "{} search matching the {} phrase list (\"{}\")",
+                        hit.query.engine, concern.list, concern.phrase
                     ),
                 ));
             }
@@ -264,3 +333,6 @@ fn web_finding(
         ),
     })
 }
+
+#[cfg(test)]
+mod tests;
