@@ -381,6 +381,8 @@ async fn demo_activity_rules_fire_from_their_lines() {
             "accounts.shared-credentials",
             "devices.removable-media",
             "software.authorisation",
+            "devices.agreed-networks",
+            "policy.sign-before-use",
             "storage.local-drive",
         ],
     )

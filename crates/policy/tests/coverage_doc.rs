@@ -513,7 +513,9 @@ fn waits_for_domains(pack: &Pack, rule: &Rule) -> bool {
 /// organisation's mail domains or not (`domains_supplied`).
 fn unfed(pack: &Pack, rule: &Rule, domains_supplied: bool) -> Option<String> {
     if rule.on == Area::Activity && !rule.checks.iter().all(|c| FED_ACTIVITY_CHECKS.contains(c)) {
-        return Some("is an activity rule whose check nothing feeds from the activity logs yet".into());
+        return Some(
+            "is an activity rule whose check nothing feeds from the activity logs yet".into(),
+        );
     }
     if let Some(check) = rule.checks.iter().find(|c| UNFED_CHECKS.contains(c)) {
         return Some(format!("uses `{check}`, which no gateway can answer yet"));
