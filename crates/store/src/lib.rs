@@ -46,6 +46,7 @@ mod db;
 mod dsar;
 mod error;
 mod model;
+mod partitions;
 mod records;
 mod registers;
 mod sessions;
@@ -59,6 +60,7 @@ pub use db::{CONNECT_TIMEOUT, Engine, redact_url};
 pub use dsar::Holdings;
 pub use error::{Error, Result};
 pub use model::*;
+pub use partitions::DroppedPartition;
 pub use records::{
     MAX_DETAIL, MAX_SHORT, MAX_SUBJECT, NewRecord, PurgeReport, Record, RecordFilter, Source, Text,
     retention_cutoff,
