@@ -30,9 +30,11 @@ use crate::App;
 use crate::error::Result;
 use crate::policy::{has_agreed, required_version};
 
+mod feeds;
 mod out_of_hours;
 pub mod usbguard;
 
+pub use feeds::feeds;
 pub use out_of_hours::OUT_OF_HOURS_SITE;
 
 /// How long a sign-in with no logout counts as open: a working day and a half, so an
