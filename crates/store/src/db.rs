@@ -163,6 +163,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "approvals",
         include_str!("../migrations/sqlite/0005_approvals.sql"),
     ),
+    (
+        6,
+        "ingest_positions",
+        include_str!("../migrations/sqlite/0006_ingest_positions.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -184,6 +189,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         5,
         "approvals",
         include_str!("../migrations/postgres/0005_approvals.sql"),
+    ),
+    (
+        6,
+        "ingest_positions",
+        include_str!("../migrations/postgres/0006_ingest_positions.sql"),
     ),
 ];
 

@@ -45,6 +45,7 @@ mod cases;
 mod db;
 mod dsar;
 mod error;
+mod ingest;
 mod model;
 mod records;
 mod registers;
@@ -57,12 +58,13 @@ pub use audit::{Actor, AuditRow, ChainProblem, VerifyReport};
 pub use db::{CONNECT_TIMEOUT, Engine, redact_url};
 pub use dsar::Holdings;
 pub use error::{Error, Result};
+pub use ingest::IngestPosition;
 pub use model::*;
 pub use records::{
     MAX_DETAIL, MAX_SHORT, MAX_SUBJECT, NewRecord, PurgeReport, Record, RecordFilter, Source, Text,
     retention_cutoff,
 };
-pub use registers::text_hash;
+pub use registers::{bytes_hash, text_hash};
 pub use txn::{AuditEntry, Txn};
 
 /// The store: registers, monitoring records and the audit chain.
