@@ -54,6 +54,7 @@ mod error;
 pub mod gateway;
 mod html;
 mod incidents;
+pub mod ingest;
 mod leavers;
 mod names;
 pub mod passes;

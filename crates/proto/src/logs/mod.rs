@@ -54,8 +54,9 @@ impl std::error::Error for LineError {}
 /// about nothing the checks use (most syslog lines), or why it is not of the format.
 pub type Parsed = Result<Option<LogEvent>, LineError>;
 
-/// `line` as text within [`MAX_LINE`], without a trailing carriage return.
-pub(crate) fn text_line(line: &[u8]) -> Result<&str, LineError> {
+/// `line` as text within [`MAX_LINE`], without a trailing carriage return (for parsers of
+/// formats inside others, such as usbguard lines in syslog).
+pub fn text_line(line: &[u8]) -> Result<&str, LineError> {
     if line.len() > MAX_LINE {
         return Err(LineError::TooLong);
     }

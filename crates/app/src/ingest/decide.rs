@@ -1,0 +1,330 @@
+//! What ingest decides about each event, and the record it writes. Web requests are decided
+//! exactly as the gateways decide them ([`WebDecider`]: the category index, the roles from
+//! the register, the passes in force); every other event goes to the engine's activity checks
+//! through [`App::decide_event`], with the facts from the registers ([`Facts`]) read once per
+//! run, never per line.
+
+use std::collections::HashSet;
+
+use jiff::Timestamp;
+
+use charter_engine::activity::Activity;
+use charter_engine::{Context, Decision, Privacy};
+use charter_gateways::web::{Roles, WebDecider};
+use charter_proto::logs::{DeviceAction, EventKind, LogEvent, LoginSystem};
+use charter_store::{NewRecord, Source};
+
+use crate::App;
+
+/// What the activity checks need to know from the registers, read once per run (and again
+/// when `serve` refreshes the register).
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    /// Every active account's roles, as the gateways hold them.
+    pub roles: Roles,
+    /// The software register's approved list.
+    pub approved_software: Vec<String>,
+    /// Descriptions of the removable media authorisations in force, lowercase: a device is
+    /// authorised when its `vendor:product` id or its serial appears in one.
+    pub authorised_media: Vec<String>,
+}
+
+impl Facts {
+    /// Whether the removable-media register authorises the device `id` with `serial`.
+    pub fn device_authorised(&self, id: &str, serial: Option<&str>) -> bool {
+        let id = id.to_ascii_lowercase();
+        let serial = serial.map(str::to_ascii_lowercase);
+        self.authorised_media.iter().any(|d| {
+            d.contains(&id)
+                || serial
+                    .as_deref()
+                    .is_some_and(|s| !s.is_empty() && d.contains(s))
+        })
+    }
+}
+
+impl App {
+    /// Reads what the activity checks need from the registers.
+    pub async fn event_facts(&self) -> crate::Result<Facts> {
+        let roles = crate::serve::register_roles(self.store()).await?;
+        let approved_software = self.approved_software().await?;
+        let today = jiff::Timestamp::now()
+            .to_zoned_datetime(self.time_zone().clone())
+            .date();
+        let authorised_media = self
+            .media_authorisations()
+            .await?
+            .into_iter()
+            .filter(|m| m.revoked_at.is_none())
+            .filter(|m| {
+                m.expires_on
+                    .as_deref()
+                    .and_then(|d| d.parse::<jiff::civil::Date>().ok())
+                    .is_none_or(|last| last >= today)
+            })
+            .map(|m| m.description.to_lowercase())
+            .collect();
+        Ok(Facts {
+            roles,
+            approved_software,
+            authorised_media,
+        })
+    }
+
+    /// The engine's decision about one non-web event, with `facts` from the registers; `None`
+    /// for an event no activity check looks at (a failed sign-in, a sign-out, a device
+    /// removed), which is still recorded. Web events are decided by [`Decider::decide`].
+    pub fn decide_event(&self, facts: &Facts, event: &LogEvent) -> Option<Decision> {
+        decide_activity(self.engine(), facts, event)
+    }
+}
+
+fn decide_activity(
+    engine: &charter_engine::Engine,
+    facts: &Facts,
+    event: &LogEvent,
+) -> Option<Decision> {
+    let at = Timestamp::from_microsecond(event.at_us).ok()?;
+    let user = event.user.as_deref();
+    let ctx = Context::new(user.map(str::to_string), facts.roles.of(user), at);
+    let description;
+    let activity = match &event.kind {
+        EventKind::Web { .. } | EventKind::Logout { .. } => return None,
+        EventKind::Login {
+            system,
+            from,
+            mfa,
+            success,
+            ..
+        } => {
+            if !success {
+                return None;
+            }
+            // A second factor the line cannot show is not taken as missing.
+            let mfa = mfa.unwrap_or(true);
+            match system {
+                LoginSystem::Vpn => Activity::RemoteAccess {
+                    from: from.as_deref().unwrap_or("an unknown address"),
+                    mfa,
+                },
+                other => Activity::Login {
+                    system: system_name(*other),
+                    mfa,
+                },
+            }
+        }
+        EventKind::Device {
+            id,
+            serial,
+            name,
+            action,
+            host,
+        } => {
+            if *action == DeviceAction::Removed {
+                return None;
+            }
+            description = format!("{name} {id} on {host}");
+            Activity::Device {
+                description: &description,
+                authorised: facts.device_authorised(id, serial.as_deref()),
+            }
+        }
+        EventKind::Software { name, .. } => Activity::Software {
+            name,
+            approved: &facts.approved_software,
+        },
+        EventKind::FileLocation { path, local, .. } => {
+            if !local {
+                return None;
+            }
+            Activity::LocalWorkFile { path }
+        }
+        // `unknown_network` waits for the activity work (the authorised networks list).
+        EventKind::Network { .. } => return None,
+    };
+    Some(engine.decide_activity(&ctx, &activity))
+}
+
+/// The word for a system in messages and records.
+pub fn system_name(system: LoginSystem) -> &'static str {
+    match system {
+        LoginSystem::Vpn => "vpn",
+        LoginSystem::Ssh => "ssh",
+        LoginSystem::Mail => "mail",
+        LoginSystem::Other => "other",
+    }
+}
+
+/// Decides events and makes their records, for one run of ingest.
+pub struct Decider<'a> {
+    app: &'a App,
+    web: WebDecider<'a>,
+    facts: &'a Facts,
+    /// Text repeated on every record, shared rather than copied.
+    allow: charter_store::Text,
+    empty: charter_store::Text,
+    users: HashSet<charter_store::Text>,
+}
+
+impl std::fmt::Debug for Decider<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Decider").finish_non_exhaustive()
+    }
+}
+
+impl<'a> Decider<'a> {
+    /// A decider over `app`'s engine, deciding web requests with `web` and other events with
+    /// `facts`.
+    pub fn new(app: &'a App, web: WebDecider<'a>, facts: &'a Facts) -> Decider<'a> {
+        Decider {
+            app,
+            web,
+            facts,
+            allow: "allow".into(),
+            empty: "[]".into(),
+            users: HashSet::new(),
+        }
+    }
+
+    /// The record of `event`, decided; `None` for an event with a time out of range.
+    pub fn record(&mut self, event: &LogEvent) -> Option<NewRecord> {
+        let at = Timestamp::from_microsecond(event.at_us).ok()?;
+        let mut record = match &event.kind {
+            EventKind::Web { url, .. } => {
+                // A line without a login is a request by nobody known, as the helper sees
+                // Squid's `-`.
+                let user = event.user.as_deref().unwrap_or("-");
+                let outcome = self.web.decide_at(url, Some(user), at);
+                NewRecord::from_decision(
+                    at,
+                    None,
+                    Source::Web,
+                    url.clone(),
+                    None,
+                    &outcome.decision,
+                )
+            }
+            _ => {
+                let decision = self.app.decide_event(self.facts, event);
+                let subject = subject_of(event);
+                match decision {
+                    Some(d) => {
+                        NewRecord::from_decision(at, None, Source::Activity, subject, None, &d)
+                    }
+                    None => NewRecord::from_decision(
+                        at,
+                        None,
+                        Source::Activity,
+                        subject,
+                        None,
+                        &Decision::from_findings(Vec::new(), Privacy::Full, None),
+                    ),
+                }
+            }
+        };
+        record.user = event.user.as_deref().map(|u| self.intern(u));
+        if &*record.verdict == "allow" {
+            record.verdict = self.allow.clone();
+        }
+        if &*record.findings == "[]" {
+            record.findings = self.empty.clone();
+        }
+        Some(record)
+    }
+
+    fn intern(&mut self, user: &str) -> charter_store::Text {
+        if let Some(u) = self.users.get(user) {
+            return u.clone();
+        }
+        let u: charter_store::Text = user.into();
+        if self.users.len() < 100_000 {
+            self.users.insert(u.clone());
+        }
+        u
+    }
+}
+
+/// What a record of a non-web event says happened (its subject).
+pub fn subject_of(event: &LogEvent) -> String {
+    let at_host = |h: &str| {
+        if h.is_empty() {
+            String::new()
+        } else {
+            format!(" on {h}")
+        }
+    };
+    match &event.kind {
+        EventKind::Web { url, .. } => url.clone(),
+        EventKind::Login {
+            system,
+            from,
+            mfa,
+            success,
+            ..
+        } => format!(
+            "{} sign-in {}{} from {}{}",
+            system_name(*system),
+            if *success { "succeeded" } else { "failed" },
+            match mfa {
+                Some(true) => " with a second factor",
+                Some(false) => " with one factor",
+                None => "",
+            },
+            from.as_deref().unwrap_or("an unknown address"),
+            at_host(&event.reporter),
+        ),
+        EventKind::Logout { system, from, .. } => format!(
+            "{} sign-out{}{}",
+            system_name(*system),
+            from.as_deref()
+                .map(|f| format!(" from {f}"))
+                .unwrap_or_default(),
+            at_host(&event.reporter),
+        ),
+        EventKind::Device {
+            host,
+            id,
+            serial,
+            name,
+            action,
+        } => format!(
+            "device {} {name} ({id}{}){}",
+            match action {
+                DeviceAction::Allowed => "allowed",
+                DeviceAction::Blocked => "blocked",
+                DeviceAction::Rejected => "rejected",
+                DeviceAction::Inserted => "inserted",
+                DeviceAction::Removed => "removed",
+            },
+            serial
+                .as_deref()
+                .map(|s| format!(" serial {s}"))
+                .unwrap_or_default(),
+            at_host(host),
+        ),
+        EventKind::Software {
+            host,
+            name,
+            version,
+        } => format!(
+            "software {name}{}{}",
+            version
+                .as_deref()
+                .map(|v| format!(" {v}"))
+                .unwrap_or_default(),
+            at_host(host)
+        ),
+        EventKind::FileLocation { host, path, local } => format!(
+            "work file {path} on {}{}",
+            if *local {
+                "a local drive"
+            } else {
+                "shared storage"
+            },
+            at_host(host)
+        ),
+        EventKind::Network { host, network } => {
+            format!("joined network {network}{}", at_host(host))
+        }
+    }
+}
