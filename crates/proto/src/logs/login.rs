@@ -33,7 +33,44 @@ pub const MAX_PENDING: usize = 4_096;
 pub struct Logins {
     /// sshd process id → the methods accepted so far, with the order they came in.
     partial: HashMap<String, (u64, Vec<String>)>,
+    /// OpenVPN `address:port` → what its earlier lines said (certificate name, password
+    /// check), with the order they came in.
+    vpn: HashMap<String, (u64, VpnPeer)>,
     seen: u64,
+}
+
+/// What OpenVPN said about a peer before its `Peer Connection Initiated` line, which it
+/// writes whether or not the password check passed.
+#[derive(Debug, Default, Clone)]
+struct VpnPeer {
+    /// The certificate's common name (`VERIFY OK: depth=0, CN=ann`).
+    cn: Option<String>,
+    /// The user name whose password was accepted.
+    user: Option<String>,
+    /// The password check failed.
+    failed: bool,
+}
+
+/// Adds `key` to `map` (forgetting the oldest entry beyond [`MAX_PENDING`]) and returns it.
+fn remember<'m, V: Default>(
+    map: &'m mut HashMap<String, (u64, V)>,
+    seen: &mut u64,
+    key: &str,
+) -> &'m mut V {
+    *seen += 1;
+    if map.len() >= MAX_PENDING && !map.contains_key(key) {
+        let oldest = map
+            .iter()
+            .min_by_key(|(_, (n, _))| *n)
+            .map(|(k, _)| k.clone());
+        if let Some(oldest) = oldest {
+            map.remove(&oldest);
+        }
+    }
+    &mut map
+        .entry(key.to_string())
+        .or_insert_with(|| (*seen, V::default()))
+        .1
 }
 
 impl Logins {
@@ -49,8 +86,8 @@ impl Logins {
         let (user, kind) = match (base, app) {
             ("sshd" | "sshd-session", _) => self.sshd(line)?,
             ("postfix", _) => postfix(line.message)?,
-            ("openvpn", _) | (_, "openvpn") => openvpn(line.message)?,
-            _ if base.starts_with("ovpn-") => openvpn(line.message)?,
+            ("openvpn", _) | (_, "openvpn") => self.openvpn(line.message)?,
+            _ if base.starts_with("ovpn-") => self.openvpn(line.message)?,
             ("charon" | "charon-systemd" | "ipsec" | "strongswan", _) => strongswan(line.message)?,
             ("dovecot" | "imap-login" | "pop3-login", _) => dovecot(line.message)?,
             _ => return None,
@@ -68,22 +105,7 @@ impl Logins {
         let pid = line.pid.unwrap_or_default();
         if let Some(rest) = msg.strip_prefix("Partial ") {
             let (method, _, _) = ssh_who(rest)?;
-            self.seen += 1;
-            if self.partial.len() >= MAX_PENDING && !self.partial.contains_key(pid) {
-                let oldest = self
-                    .partial
-                    .iter()
-                    .min_by_key(|(_, (n, _))| *n)
-                    .map(|(k, _)| k.clone());
-                if let Some(oldest) = oldest {
-                    self.partial.remove(&oldest);
-                }
-            }
-            let entry = self
-                .partial
-                .entry(pid.to_string())
-                .or_insert((self.seen, Vec::new()));
-            entry.1.push(method.to_string());
+            remember(&mut self.partial, &mut self.seen, pid).push(method.to_string());
             return None;
         }
         let (success, rest) = if let Some(rest) = msg.strip_prefix("Accepted ") {
@@ -131,6 +153,88 @@ impl Logins {
                 session: line.pid.map(str::to_string),
             },
         ))
+    }
+}
+
+impl Logins {
+    /// OpenVPN 2.6 server lines. A peer's lines start `address:port ` until its name is
+    /// known, then `name/address:port `. The sign-in is its `Peer Connection Initiated` line,
+    /// unless its password check failed before.
+    fn openvpn(&mut self, msg: &str) -> Option<(Option<String>, EventKind)> {
+        let (peer, rest) = msg.split_once(' ')?;
+        let (cn, addr) = match peer.split_once('/') {
+            Some((cn, addr)) => (Some(cn), addr),
+            None => (None, peer),
+        };
+        let (ip, port) = addr.rsplit_once(':')?;
+        if ip.is_empty() || port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        if let Some(name) = rest.strip_prefix("VERIFY OK: depth=0, CN=") {
+            remember(&mut self.vpn, &mut self.seen, addr).cn = Some(name.trim().to_string());
+            return None;
+        }
+        if let Some(user) = rest
+            .strip_prefix("TLS: Username/Password authentication succeeded for username '")
+            .and_then(|u| u.split('\'').next())
+        {
+            remember(&mut self.vpn, &mut self.seen, addr).user = Some(user.to_string());
+            return None;
+        }
+        if rest.contains("Auth Username/Password verification failed") {
+            let peer = remember(&mut self.vpn, &mut self.seen, addr);
+            peer.failed = true;
+            let user = peer
+                .user
+                .clone()
+                .or_else(|| peer.cn.clone())
+                .or(cn.map(str::to_string));
+            return Some(login(
+                LoginSystem::Vpn,
+                user.as_deref(),
+                Some(ip),
+                false,
+                None,
+                Some(addr),
+            ));
+        }
+        if let Some((_, name)) = rest
+            .strip_suffix(&format!("] Peer Connection Initiated with [AF_INET]{addr}"))
+            .or_else(|| {
+                rest.strip_suffix(&format!(
+                    "] Peer Connection Initiated with [AF_INET6]{addr}"
+                ))
+            })
+            .and_then(|head| head.rsplit_once('['))
+        {
+            let peer = self.vpn.remove(addr).map(|(_, p)| p).unwrap_or_default();
+            if peer.failed {
+                return None;
+            }
+            let user = peer.user.as_deref().unwrap_or(name);
+            return Some(login(
+                LoginSystem::Vpn,
+                Some(user),
+                Some(ip),
+                true,
+                None,
+                Some(addr),
+            ));
+        }
+        if let Some(user) = cn
+            && (rest.contains("client-instance exiting") || rest.starts_with("Inactivity timeout"))
+        {
+            self.vpn.remove(addr);
+            return Some((
+                Some(user.to_string()),
+                EventKind::Logout {
+                    system: LoginSystem::Vpn,
+                    from: Some(ip.to_string()),
+                    session: Some(addr.to_string()),
+                },
+            ));
+        }
+        None
     }
 }
 
@@ -253,68 +357,6 @@ fn postfix(msg: &str) -> Option<(Option<String>, EventKind)> {
 fn bracketed(s: &str) -> Option<&str> {
     let (_, rest) = s.split_once('[')?;
     rest.split(']').next()
-}
-
-/// OpenVPN 2.6 server lines.
-fn openvpn(msg: &str) -> Option<(Option<String>, EventKind)> {
-    // Multi-client lines start `cn/addr:port ` or `addr:port ` (before the name is known).
-    let (peer, rest) = msg.split_once(' ').unwrap_or(("", msg));
-    let (cn, addr) = match peer.split_once('/') {
-        Some((cn, addr)) if addr.contains(':') => (Some(cn), addr),
-        _ if peer.contains(':') && peer.contains('.') || peer.matches(':').count() > 1 => {
-            (None, peer)
-        }
-        _ => (None, ""),
-    };
-    let ip = addr
-        .rsplit_once(':')
-        .map(|(ip, _)| ip)
-        .filter(|ip| !ip.is_empty());
-    let session = (!addr.is_empty()).then_some(addr);
-    if let Some(tail) = msg
-        .split_once("] Peer Connection Initiated with ")
-        .map(|(head, _)| head)
-    {
-        // `addr:port [cn] Peer Connection Initiated with [AF_INET]addr:port`
-        let name = tail.rsplit_once('[').map(|(_, n)| n);
-        return Some(login(
-            LoginSystem::Vpn,
-            name.or(cn),
-            ip,
-            true,
-            None,
-            session,
-        ));
-    }
-    if let Some(user) = rest
-        .split_once("Username/Password authentication succeeded for username '")
-        .and_then(|(_, u)| u.split('\'').next())
-    {
-        return Some(login(LoginSystem::Vpn, Some(user), ip, true, None, session));
-    }
-    if rest.contains("Auth Username/Password verification failed")
-        || rest.contains("TLS Error: TLS handshake failed")
-        || rest.starts_with("VERIFY ERROR")
-    {
-        let user = rest
-            .split_once("username '")
-            .and_then(|(_, u)| u.split('\'').next())
-            .or(cn);
-        return Some(login(LoginSystem::Vpn, user, ip, false, None, session));
-    }
-    if let Some(user) = cn
-        && (rest.contains("client-instance exiting") || rest.starts_with("Inactivity timeout"))
-    {
-        return Some((
-            Some(user.to_string()),
-            EventKind::Logout {
-                system: LoginSystem::Vpn,
-                from: ip.map(str::to_string),
-                session: session.map(str::to_string),
-            },
-        ));
-    }
-    None
 }
 
 /// strongSwan charon: `IKE_SA name[1] established between LOCAL[id]...REMOTE[id]`,
@@ -539,29 +581,35 @@ mod tests {
     #[test]
     fn openvpn_peer_and_password_lines() {
         let mut l = Logins::new();
-        let e = l
-            .parse(&line(
-                "openvpn",
-                Some("5"),
-                "10.0.0.5:50000 [ann] Peer Connection Initiated with [AF_INET]10.0.0.5:50000",
-            ))
-            .unwrap();
+        let vpn = |l: &mut Logins, m: &str| l.parse(&line("openvpn", Some("5"), m));
+        assert!(vpn(&mut l, "10.0.0.5:50000 VERIFY OK: depth=0, CN=ann").is_none());
+        let e = vpn(
+            &mut l,
+            "10.0.0.5:50000 [ann] Peer Connection Initiated with [AF_INET]10.0.0.5:50000",
+        )
+        .unwrap();
         assert_eq!(login_of(&e), (Some("ann"), Some("10.0.0.5"), true, None));
-        let e = l
-            .parse(&line(
-                "openvpn",
-                Some("5"),
-                "ann/10.0.0.5:50000 SIGTERM[soft,remote-exit] received, client-instance exiting",
-            ))
-            .unwrap();
+        let e = vpn(
+            &mut l,
+            "ann/10.0.0.5:50000 SIGTERM[soft,remote-exit] received, client-instance exiting",
+        )
+        .unwrap();
         assert!(matches!(e.kind, EventKind::Logout { .. }));
+        // A refused password: one failure, and the peer line after it is no sign-in.
+        assert!(vpn(&mut l, "10.0.0.6:4 VERIFY OK: depth=0, CN=bob").is_none());
+        let e = vpn(
+            &mut l,
+            "10.0.0.6:4 TLS Auth Error: Auth Username/Password verification failed for peer",
+        )
+        .unwrap();
+        assert_eq!(login_of(&e), (Some("bob"), Some("10.0.0.6"), false, None));
         assert!(
-            l.parse(&line(
-                "openvpn",
-                Some("5"),
-                "Initialization Sequence Completed"
-            ))
+            vpn(
+                &mut l,
+                "10.0.0.6:4 [bob] Peer Connection Initiated with [AF_INET]10.0.0.6:4"
+            )
             .is_none()
         );
+        assert!(vpn(&mut l, "Initialization Sequence Completed").is_none());
     }
 }
