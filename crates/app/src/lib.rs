@@ -55,6 +55,7 @@ mod error;
 pub mod gateway;
 mod html;
 mod incidents;
+pub mod ingest;
 mod leavers;
 mod names;
 pub mod passes;

@@ -464,6 +464,15 @@ fn sqlite_insert(chunk: &[&NewRecord], words: &Words) -> SqliteQuery {
     q
 }
 
+/// What a batch acknowledges, in the transaction that writes it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Mark<'a> {
+    /// A `serve` spool read up to a position.
+    Spool(&'a str, Position),
+    /// A log file read up to a position.
+    Ingest(&'a crate::ingest::IngestPosition),
+}
+
 impl Store {
     /// Writes a batch of records in one transaction and logs one audit row for it. When this
     /// returns `Ok`, every record of the batch has committed.
@@ -484,7 +493,8 @@ impl Store {
         spool: &str,
         mark: Position,
     ) -> Result<u64> {
-        self.write_batch(actor, batch, Some((spool, mark))).await
+        self.write_batch(actor, batch, Some(Mark::Spool(spool, mark)))
+            .await
     }
 
     /// Where the spool `spool`'s records have been committed up to, if any have.
@@ -505,17 +515,20 @@ impl Store {
         }))
     }
 
-    async fn write_batch(
+    pub(crate) async fn write_batch(
         &self,
         actor: &Actor,
         batch: &[NewRecord],
-        mark: Option<(&str, Position)>,
+        mark: Option<Mark<'_>>,
     ) -> Result<u64> {
         for r in batch {
             r.check()?;
         }
         let mut tx = self.backend.begin_bulk().await?;
-        if let Some((spool, at)) = mark {
+        if let Some(Mark::Ingest(at)) = mark {
+            crate::ingest::put_position(&mut tx, at).await?;
+        }
+        if let Some(Mark::Spool(spool, at)) = mark {
             tx.exec(
                 "INSERT INTO spool_marks (spool, segment, byte_offset, updated_at) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (spool) DO UPDATE SET segment = excluded.segment, byte_offset = excluded.byte_offset, updated_at = excluded.updated_at",

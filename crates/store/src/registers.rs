@@ -78,7 +78,12 @@ fn opt_len(fields: &[(&'static str, &Option<String>)], max: usize) -> Result<()>
 
 /// SHA-256 of a policy text, hex.
 pub fn text_hash(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
+    bytes_hash(text.as_bytes())
+}
+
+/// SHA-256 of bytes, hex (a log file's first bytes, to tell it from its rotated successor).
+pub fn bytes_hash(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()

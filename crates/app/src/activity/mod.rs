@@ -28,6 +28,7 @@ use charter_store::{MediaAuthorisation, NewSession, Person, Txn};
 
 use crate::App;
 use crate::error::Result;
+use crate::ingest::system_name;
 use crate::policy::{has_agreed, required_version};
 
 mod feeds;
@@ -131,7 +132,7 @@ impl App {
                 from,
                 session,
             } => {
-                if let Some(account) = user {
+                if let Some(account) = user.filter(|a| storable(a)) {
                     tx.close_activity_session(
                         account,
                         system_name(*system),
@@ -289,18 +290,17 @@ fn names_device(m: &MediaAuthorisation, id: &str, serial: Option<&str>, day: &st
         && m.usb_serial.as_deref().is_none_or(|s| Some(s) == serial)
 }
 
+/// The longest account, place or session identifier kept for a session.
+const MAX_FIELD: usize = 200;
+
+/// Whether the store can keep `text` as a session field.
+fn storable(text: &str) -> bool {
+    text.chars().count() <= MAX_FIELD && !text.contains('\0')
+}
+
 /// Whether authorisation `m` holds on `day` (`2026-06-15`, the pack's zone).
 fn media_in_force(m: &MediaAuthorisation, day: &str) -> bool {
     m.revoked_at.is_none() && m.expires_on.as_deref().is_none_or(|last| day <= last)
-}
-
-fn system_name(system: LoginSystem) -> &'static str {
-    match system {
-        LoginSystem::Vpn => "vpn",
-        LoginSystem::Ssh => "ssh",
-        LoginSystem::Mail => "mail",
-        LoginSystem::Other => "other",
-    }
 }
 
 fn signed_in(system: LoginSystem) -> &'static str {

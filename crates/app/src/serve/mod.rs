@@ -41,6 +41,7 @@ use crate::config::{Config, refuse_world_writable};
 use crate::domains::MailDomains;
 use crate::gateway::{announce_fixed_clock, clock_from, load_pack_for_gateway};
 use gateways::Deciding;
+pub(crate) use register::register_roles;
 use register::{Register, read_register};
 
 /// How long `serve` waits at start for the store before deciding with no roles from the
