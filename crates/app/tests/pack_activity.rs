@@ -1,6 +1,8 @@
 //! Every `on = "activity"` rule of every shipped pack has a source that fires it: one test per
-//! pack names its rules, and for each a log event of the kind ingest produces makes the rule fire through
-//! `App::decide_event`, and the clean event of the same kind does not. The unfilled template
+//! pack names its rules, and for each a log line in a real format (OpenVPN 2.6 through
+//! rsyslog, usbguard 1.1's audit file, the JSON lines of docs/ingest.md), read by ingest's
+//! parser and decided by `App::decide_event`, makes the rule fire, and the clean line of the
+//! same kind does not. The unfilled template
 //! (`policies/template.toml`) is left out: its approver roles are placeholders nobody holds.
 //! `excessive_personal_use` and `unusual_activity` are fed by personal-use accounting and
 //! the baselines, not by one line; their tests are theirs.
@@ -12,9 +14,10 @@ use std::path::PathBuf;
 
 use charter_app::App;
 use charter_app::activity::UsbDevice;
+use charter_app::ingest::{Format, LineParser, ZoneClock};
 use charter_engine::Context;
 use charter_policy::{Area, Check, Pack, Rule};
-use charter_proto::logs::{DeviceAction, EventKind, LogEvent, LoginSystem};
+use charter_proto::logs::LogEvent;
 use charter_store::*;
 use jiff::Timestamp;
 
@@ -125,43 +128,84 @@ fn times(app: &App, rule: &Rule, role: &str) -> (Timestamp, Option<Timestamp>) {
     (on, off)
 }
 
-fn event(at: Timestamp, user: Option<&str>, kind: EventKind) -> LogEvent {
-    LogEvent {
-        at_us: at.as_microsecond(),
-        user: user.map(str::to_string),
-        reporter: "test".into(),
-        kind,
+/// One log line in a real format, and the format ingest reads it with.
+struct Line {
+    format: Format,
+    text: String,
+}
+
+/// RFC 3164's stamp (`Jun 15 10:00:00`), in the pack's zone, as rsyslog writes it.
+fn stamp(app: &App, at: Timestamp) -> String {
+    let z = at.to_zoned_datetime(app.time_zone().clone());
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    format!(
+        "{} {:>2} {:02}:{:02}:{:02}",
+        MONTHS[usize::try_from(z.month() - 1).unwrap()],
+        z.day(),
+        z.hour(),
+        z.minute(),
+        z.second()
+    )
+}
+
+/// An OpenVPN 2.6 server's sign-in line through rsyslog, as in
+/// crates/proto/tests/fixtures/logs/openvpn.log.
+fn openvpn_in(app: &App, at: Timestamp, user: &str, ip: &str) -> Line {
+    Line {
+        format: Format::Syslog,
+        text: format!(
+            "{} vpn1 openvpn[1989]: {ip}:37347 [{user}] Peer Connection Initiated with [AF_INET]{ip}:37347",
+            stamp(app, at)
+        ),
     }
 }
 
-fn vpn(at: Timestamp, user: &str, from: &str, mfa: Option<bool>) -> LogEvent {
-    event(
-        at,
-        Some(user),
-        EventKind::Login {
-            system: LoginSystem::Vpn,
-            from: Some(from.into()),
-            mfa,
-            success: true,
-            session: None,
-        },
-    )
+/// Its line when the client leaves.
+fn openvpn_out(app: &App, at: Timestamp, user: &str, ip: &str) -> Line {
+    Line {
+        format: Format::Syslog,
+        text: format!(
+            "{} vpn1 openvpn[1989]: {user}/{ip}:37347 SIGTERM[soft,remote-exit] received, client-instance exiting",
+            stamp(app, at)
+        ),
+    }
 }
 
-fn logout(at: Timestamp, user: &str, from: &str) -> LogEvent {
-    event(
-        at,
-        Some(user),
-        EventKind::Logout {
-            system: LoginSystem::Vpn,
-            from: Some(from.into()),
-            session: None,
-        },
-    )
+/// A JSON line (docs/ingest.md); `fields` follow `kind` and `at`.
+fn json(kind: &str, at: Timestamp, fields: &str) -> Line {
+    Line {
+        format: Format::Events,
+        text: format!(r#"{{"kind":"{kind}","at":"{at}",{fields}}}"#),
+    }
 }
 
-async fn fired(app: &App, e: &LogEvent, rule: &str) -> bool {
-    let d = app.decide_event(e).await.unwrap();
+/// usbguard 1.1's audit line for a device its policy blocked, as in
+/// crates/proto/tests/fixtures/logs/usbguard-audit.log.
+fn usbguard(at: Timestamp, id: &str, serial: &str, name: &str) -> Line {
+    let secs = at.as_second();
+    Line {
+        format: Format::Usbguard,
+        text: format!(
+            "[{secs}.101] (A) uid=0 pid=812 device.rule='block id {id} serial \"{serial}\" name \"{name}\" with-interface 08:06:50' device.system_name='/devices/pci0000:00/0000:00:14.0/usb1/1-2' result='SUCCESS' target='block' type='Policy.Device.Insert'"
+        ),
+    }
+}
+
+/// The event ingest reads from `line` (each line is read by a parser of its own: OpenVPN's
+/// sign-ins need no earlier line).
+fn parse(app: &App, line: &Line) -> LogEvent {
+    let now: Timestamp = "2026-06-16T00:00:00Z".parse().unwrap();
+    let clock = ZoneClock::new(app.time_zone().clone(), now);
+    LineParser::new(line.format, clock, "lt-07")
+        .parse(line.text.as_bytes())
+        .unwrap_or_else(|e| panic!("{e}: {}", line.text))
+        .unwrap_or_else(|| panic!("no event in {}", line.text))
+}
+
+async fn fired(app: &App, line: &Line, rule: &str) -> bool {
+    let d = app.decide_event(&parse(app, line)).await.unwrap();
     d.is_some_and(|d| d.findings.iter().any(|f| f.rule == rule))
 }
 
@@ -178,33 +222,43 @@ async fn prove(app: &App, rule: &Rule, n: usize) {
     let who = person(app, &format!("P{n}"), &role, Some(&user)).await;
     let id = rule.id.as_str();
     let host = "lt-07";
-    let (bad, clean): (Vec<LogEvent>, Vec<LogEvent>) = match check {
+    let (bad, clean): (Vec<Line>, Vec<Line>) = match check {
         Check::AccessOutsideHours => {
             let off = off.expect("an hours rule has a time it is not in force");
             (
-                vec![vpn(on, &user, "203.0.113.9", Some(true))],
+                vec![openvpn_in(app, on, &user, "203.0.113.9")],
                 vec![
-                    logout(on, &user, "203.0.113.9"),
-                    vpn(off, &user, "203.0.113.9", Some(true)),
+                    openvpn_out(app, on, &user, "203.0.113.9"),
+                    openvpn_in(app, off, &user, "203.0.113.9"),
                 ],
             )
         }
-        Check::LoginWithoutMfa => (
-            vec![vpn(on, &user, "203.0.113.9", Some(false))],
-            vec![
-                logout(on, &user, "203.0.113.9"),
-                vpn(on, &user, "203.0.113.9", Some(true)),
-            ],
-        ),
+        Check::LoginWithoutMfa => {
+            let login = |mfa: bool| {
+                json(
+                    "login",
+                    on,
+                    &format!(
+                        r#""host":"vpn1","user":"{user}","system":"vpn","from":"203.0.113.9","mfa":{mfa},"success":true"#
+                    ),
+                )
+            };
+            let logout = json(
+                "logout",
+                on,
+                &format!(r#""host":"vpn1","user":"{user}","system":"vpn","from":"203.0.113.9""#),
+            );
+            (vec![login(false)], vec![logout, login(true)])
+        }
         Check::ConcurrentSessions => (
             vec![
-                vpn(on, &user, "203.0.113.9", Some(true)),
-                vpn(on, &user, "198.51.100.4", Some(true)),
+                openvpn_in(app, on, &user, "203.0.113.9"),
+                openvpn_in(app, on, &user, "198.51.100.4"),
             ],
             vec![
-                logout(on, &user, "203.0.113.9"),
-                logout(on, &user, "198.51.100.4"),
-                vpn(on, &user, "192.0.2.1", Some(true)),
+                openvpn_out(app, on, &user, "203.0.113.9"),
+                openvpn_out(app, on, &user, "198.51.100.4"),
+                openvpn_in(app, on, &user, "192.0.2.1"),
             ],
         ),
         Check::UnauthorisedDevice => {
@@ -224,22 +278,14 @@ async fn prove(app: &App, rule: &Rule, n: usize) {
             )
             .await
             .unwrap();
-            let device = |serial: String| {
-                event(
-                    on,
-                    None,
-                    EventKind::Device {
-                        host: host.into(),
-                        id: "0951:1666".into(),
-                        serial: Some(serial),
-                        name: "Kingston DataTraveler".into(),
-                        action: DeviceAction::Blocked,
-                    },
-                )
-            };
             (
-                vec![device("OTHER".into())],
-                vec![device(format!("SER{n}"))],
+                vec![usbguard(on, "0951:1666", "OTHER", "DataTraveler 3.0")],
+                vec![usbguard(
+                    on,
+                    "0951:1666",
+                    &format!("SER{n}"),
+                    "DataTraveler 3.0",
+                )],
             )
         }
         Check::UnauthorisedSoftware => {
@@ -253,41 +299,32 @@ async fn prove(app: &App, rule: &Rule, n: usize) {
                 .await
                 .unwrap();
             let software = |name: &str| {
-                event(
+                json(
+                    "software",
                     on,
-                    Some(&user),
-                    EventKind::Software {
-                        host: host.into(),
-                        name: name.into(),
-                        version: None,
-                    },
+                    &format!(r#""host":"{host}","user":"{user}","name":"{name}","version":"1.0""#),
                 )
             };
             (vec![software("uTorrent")], vec![software("LibreOffice")])
         }
         Check::WorkFilesOnLocalDrive => {
-            let file = |local| {
-                event(
+            let file = |local: bool| {
+                json(
+                    "file_location",
                     on,
-                    Some(&user),
-                    EventKind::FileLocation {
-                        host: host.into(),
-                        path: "C:\\Users\\p\\Documents\\learners.xlsx".into(),
-                        local,
-                    },
+                    &format!(
+                        r#""host":"{host}","user":"{user}","path":"C:/Users/p/Documents/learners.xlsx","local":{local}"#
+                    ),
                 )
             };
             (vec![file(true)], vec![file(false)])
         }
         Check::UnknownNetwork => {
             let network = |name: &str| {
-                event(
+                json(
+                    "network",
                     on,
-                    None,
-                    EventKind::Network {
-                        host: host.into(),
-                        network: name.into(),
-                    },
+                    &format!(r#""host":"{host}","user":"{user}","network":"{name}""#),
                 )
             };
             (
@@ -317,27 +354,29 @@ async fn prove(app: &App, rule: &Rule, n: usize) {
             .await
             .unwrap();
             (
-                vec![vpn(on, &user, "203.0.113.9", Some(true))],
-                vec![vpn(on, &signed_user, "203.0.113.9", Some(true))],
+                vec![openvpn_in(app, on, &user, "203.0.113.9")],
+                vec![openvpn_in(app, on, &signed_user, "203.0.113.9")],
             )
         }
         other => panic!("no line feeds {other}"),
     };
     let (last_bad, before) = bad.split_last().unwrap();
-    for e in before {
-        app.decide_event(e).await.unwrap();
+    for line in before {
+        app.decide_event(&parse(app, line)).await.unwrap();
     }
     assert!(
         fired(app, last_bad, id).await,
-        "rule {id} ({check}) did not fire on {last_bad:?}"
+        "rule {id} ({check}) did not fire on {}",
+        last_bad.text
     );
     let (last_clean, before) = clean.split_last().unwrap();
-    for e in before {
-        app.decide_event(e).await.unwrap();
+    for line in before {
+        app.decide_event(&parse(app, line)).await.unwrap();
     }
     assert!(
         !fired(app, last_clean, id).await,
-        "rule {id} ({check}) fired on the clean {last_clean:?}"
+        "rule {id} ({check}) fired on the clean {}",
+        last_clean.text
     );
 }
 
