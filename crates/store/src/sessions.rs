@@ -82,9 +82,10 @@ impl Txn {
             .await
     }
 
-    /// Closes the latest open session of `account` on `system` that started by `at_us` and
-    /// matches `session` (when the format has identifiers) or else `place` (when the line
-    /// says where from); how many it closed (0 or 1).
+    /// Closes the open sessions of `account` on `system` that started by `at_us` and match
+    /// `session` (when the format has identifiers), else `place` (when the line says where
+    /// from), else all of them; how many it closed. A sign-in repeated under one identifier
+    /// or from one place is one session as far as its sign-out goes.
     pub async fn close_activity_session(
         &mut self,
         account: &str,
@@ -93,26 +94,23 @@ impl Txn {
         place: Option<&str>,
         at_us: i64,
     ) -> Result<u64> {
-        let open = self
-            .all(
-                "SELECT * FROM activity_sessions WHERE account = $1 AND system = $2 AND ended_at IS NULL AND started_at <= $3 ORDER BY started_at DESC, id DESC",
-                &[account.into(), system.into(), at_us.into()],
-                ActivitySession::from_row,
-            )
-            .await?;
-        let Some(found) = open.iter().find(|s| match (session, place) {
-            (Some(id), _) => s.session.as_deref() == Some(id),
-            (None, Some(p)) => s.place == p,
-            (None, None) => true,
-        }) else {
-            return Ok(0);
+        let (sql, key) = match (session, place) {
+            (Some(id), _) => (
+                "UPDATE activity_sessions SET ended_at = $3 WHERE account = $1 AND system = $2 AND ended_at IS NULL AND started_at <= $3 AND session = $4",
+                Some(id),
+            ),
+            (None, Some(p)) => (
+                "UPDATE activity_sessions SET ended_at = $3 WHERE account = $1 AND system = $2 AND ended_at IS NULL AND started_at <= $3 AND place = $4",
+                Some(p),
+            ),
+            (None, None) => (
+                "UPDATE activity_sessions SET ended_at = $3 WHERE account = $1 AND system = $2 AND ended_at IS NULL AND started_at <= $3",
+                None,
+            ),
         };
-        self.tx
-            .exec(
-                "UPDATE activity_sessions SET ended_at = $2 WHERE id = $1 AND ended_at IS NULL",
-                &[found.id.into(), at_us.into()],
-            )
-            .await
+        let mut args = vec![account.into(), system.into(), at_us.into()];
+        args.extend(key.map(Into::into));
+        self.tx.exec(sql, &args).await
     }
 
     /// The sessions of `account`, on any system, open at `at_us` and started after
