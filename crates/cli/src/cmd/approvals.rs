@@ -48,7 +48,11 @@ Example:
         /// Why.
         #[arg(long, default_value = "")]
         reason: String,
-        /// Until when; a week from now when not given. A time without an offset is local
+        /// From when (default now), e.g. the start of the evenings an out-of-hours request
+        /// asks for; the same time format as --until.
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+        /// Until when; a week from the start when not given. A time without an offset is local
         /// time in the pack's zone, e.g. 2026-06-19T17:30; one with an offset
         /// (2026-06-19T17:30:00+01:00) is exact.
         #[arg(long, value_name = "TIME")]
@@ -126,10 +130,16 @@ impl ApprovalsCmd {
                         .collect();
                     ctx.emit(&views, |vs| vs.iter().map(|v| line(v) + "\n").collect())?;
                 }
-                Approvals::Approve { id, reason, until } => {
+                Approvals::Approve {
+                    id,
+                    reason,
+                    at,
+                    until,
+                } => {
+                    let from = ctx.time(at.as_deref())?;
                     let until = until.map(|u| ctx.time(Some(&u))).transpose()?;
                     let a = app
-                        .decide_access(&ctx.actor, id, true, &reason, now, until)
+                        .decide_access(&ctx.actor, id, true, &reason, from, until)
                         .await?;
                     ctx.emit(&a, |a| {
                         format!(
