@@ -537,8 +537,8 @@ Example:
         after_help = r#"Who may: anyone who can open the store (reading is not limited by role).
 
 Example:
-  charter devices usbguard-rules --config charter.toml > /etc/usbguard/rules.d/charter.conf
-  usbguard-rule-parser -f /etc/usbguard/rules.d/charter.conf && systemctl reload usbguard
+  charter devices usbguard-rules --config charter.toml > /etc/usbguard/rules.d/50-charter.conf
+  usbguard-rule-parser -f /etc/usbguard/rules.d/50-charter.conf && systemctl restart usbguard
 
 Run it again (from cron, or after each authorise-media or revoke-media) so revoked and expired
 authorisations drop out. usbguard's ImplicitPolicyTarget=block decides every device not listed."#
