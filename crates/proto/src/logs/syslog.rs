@@ -148,7 +148,10 @@ fn rfc5424(rest: &str) -> Result<SyslogLine<'_>, LineError> {
     let rest = f.next().unwrap_or_default();
     let message = skip_structured_data(rest).ok_or(bad("bad structured data"))?;
     // rsyslog's RFC 5424 output keeps the space that followed the tag of a local message.
-    let message = message.strip_prefix('\u{feff}').unwrap_or(message).trim_start_matches(' ');
+    let message = message
+        .strip_prefix('\u{feff}')
+        .unwrap_or(message)
+        .trim_start_matches(' ');
     Ok(SyslogLine {
         at_us,
         host,
