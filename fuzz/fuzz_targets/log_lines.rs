@@ -4,7 +4,7 @@
 #![no_main]
 
 use charter_proto::logs::login::Logins;
-use charter_proto::logs::syslog::{self, FixedOffset};
+use charter_proto::logs::syslog::{self, FixedOffset, Framer};
 use charter_proto::logs::{LineError, MAX_LINE, access_log, json, usbguard};
 use libfuzzer_sys::fuzz_target;
 
@@ -17,6 +17,17 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(usb, Err(LineError::TooLong));
         assert_eq!(js, Err(LineError::TooLong));
     }
+    // The TCP framer gives the same messages however the stream is split.
+    let frames = |chunks: &[&[u8]]| {
+        let mut f = Framer::new(64);
+        let mut out = Vec::new();
+        for c in chunks {
+            f.feed(c, |m| out.push(m.map(<[u8]>::to_vec)));
+        }
+        out
+    };
+    let cut = data.first().map_or(0, |b| usize::from(*b)).min(data.len());
+    assert_eq!(frames(&[data]), frames(&[&data[..cut], &data[cut..]]));
     if let Ok(text) = std::str::from_utf8(data) {
         let clock = FixedOffset {
             year: 2026,
