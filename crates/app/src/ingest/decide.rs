@@ -79,7 +79,9 @@ impl App {
     }
 }
 
-fn decide_activity(
+/// The engine's decision about one non-web event (what [`App::decide_event`] answers), for
+/// callers that hold the engine without the store (`serve`'s syslog listener).
+pub fn decide_activity(
     engine: &charter_engine::Engine,
     facts: &Facts,
     event: &LogEvent,
@@ -155,9 +157,22 @@ pub fn system_name(system: LoginSystem) -> &'static str {
     }
 }
 
+/// What was decided about one event, for the record path.
+#[derive(Debug, Clone)]
+pub struct Decided {
+    /// When the event happened.
+    pub at: Timestamp,
+    /// Web or activity.
+    pub source: Source,
+    /// The URL, or what happened in words ([`subject_of`]).
+    pub subject: String,
+    /// The engine's decision (no findings for an event no check looks at).
+    pub decision: Decision,
+}
+
 /// Decides events and makes their records, for one run of ingest.
 pub struct Decider<'a> {
-    app: &'a App,
+    engine: &'a charter_engine::Engine,
     web: WebDecider<'a>,
     facts: &'a Facts,
     /// Text repeated on every record, shared rather than copied.
@@ -173,11 +188,15 @@ impl std::fmt::Debug for Decider<'_> {
 }
 
 impl<'a> Decider<'a> {
-    /// A decider over `app`'s engine, deciding web requests with `web` and other events with
-    /// `facts`.
-    pub fn new(app: &'a App, web: WebDecider<'a>, facts: &'a Facts) -> Decider<'a> {
+    /// A decider deciding web requests with `web` and other events with `engine`'s activity
+    /// rules and `facts`.
+    pub fn new(
+        engine: &'a charter_engine::Engine,
+        web: WebDecider<'a>,
+        facts: &'a Facts,
+    ) -> Decider<'a> {
         Decider {
-            app,
+            engine,
             web,
             facts,
             allow: "allow".into(),
@@ -186,42 +205,37 @@ impl<'a> Decider<'a> {
         }
     }
 
-    /// The record of `event`, decided; `None` for an event with a time out of range.
-    pub fn record(&mut self, event: &LogEvent) -> Option<NewRecord> {
+    /// What is decided about `event`; `None` for an event with a time out of range.
+    pub fn decide(&self, event: &LogEvent) -> Option<Decided> {
         let at = Timestamp::from_microsecond(event.at_us).ok()?;
-        let mut record = match &event.kind {
+        Some(match &event.kind {
             EventKind::Web { url, .. } => {
                 // A line without a login is a request by nobody known, as the helper sees
                 // Squid's `-`.
                 let user = event.user.as_deref().unwrap_or("-");
                 let outcome = self.web.decide_at(url, Some(user), at);
-                NewRecord::from_decision(
+                Decided {
                     at,
-                    None,
-                    Source::Web,
-                    url.clone(),
-                    None,
-                    &outcome.decision,
-                )
-            }
-            _ => {
-                let decision = self.app.decide_event(self.facts, event);
-                let subject = subject_of(event);
-                match decision {
-                    Some(d) => {
-                        NewRecord::from_decision(at, None, Source::Activity, subject, None, &d)
-                    }
-                    None => NewRecord::from_decision(
-                        at,
-                        None,
-                        Source::Activity,
-                        subject,
-                        None,
-                        &Decision::from_findings(Vec::new(), Privacy::Full, None),
-                    ),
+                    source: Source::Web,
+                    subject: url.clone(),
+                    decision: outcome.decision,
                 }
             }
-        };
+            _ => Decided {
+                at,
+                source: Source::Activity,
+                subject: subject_of(event),
+                decision: decide_activity(self.engine, self.facts, event)
+                    .unwrap_or_else(|| Decision::from_findings(Vec::new(), Privacy::Full, None)),
+            },
+        })
+    }
+
+    /// The record of `event`, decided; `None` for an event with a time out of range.
+    pub fn record(&mut self, event: &LogEvent) -> Option<NewRecord> {
+        let d = self.decide(event)?;
+        let mut record =
+            NewRecord::from_decision(d.at, None, d.source, d.subject, None, &d.decision);
         record.user = event.user.as_deref().map(|u| self.intern(u));
         if &*record.verdict == "allow" {
             record.verdict = self.allow.clone();

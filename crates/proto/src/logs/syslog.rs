@@ -303,108 +303,94 @@ impl Framer {
 
     /// Feeds what a read returned; `each` gets every complete message or its error.
     pub fn feed(&mut self, mut bytes: &[u8], mut each: impl FnMut(Result<&[u8], LineError>)) {
-        loop {
+        if self.skip_bytes > 0 {
+            let n = self.skip_bytes.min(bytes.len());
+            self.skip_bytes -= n;
+            bytes = &bytes[n..];
             if self.skip_bytes > 0 {
-                let n = self.skip_bytes.min(bytes.len());
-                self.skip_bytes -= n;
-                bytes = &bytes[n..];
-                if self.skip_bytes > 0 {
-                    return;
-                }
-            }
-            if self.skip_line {
-                match bytes.iter().position(|b| *b == b'\n' || *b == 0) {
-                    Some(end) => {
-                        self.skip_line = false;
-                        bytes = &bytes[end + 1..];
-                    }
-                    None => return,
-                }
-            }
-            self.buf.extend_from_slice(bytes);
-            bytes = &[];
-            let mut start = 0;
-            let stop = loop {
-                let rest = &self.buf[start..];
-                // Blank lines between frames are nothing.
-                let lead = rest
-                    .iter()
-                    .take_while(|b| matches!(b, b'\n' | b'\r' | 0))
-                    .count();
-                start += lead;
-                let rest = &self.buf[start..];
-                let Some(first) = rest.first() else {
-                    break None;
-                };
-                if first.is_ascii_digit() {
-                    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
-                    if digits > MAX_COUNT_DIGITS {
-                        each(Err(LineError::Malformed("octet count too long")));
-                        self.skip_line = true;
-                        break Some(self.buf.len());
-                    }
-                    match rest.get(digits) {
-                        None => break Some(start),
-                        Some(b' ') => {}
-                        Some(_) => {
-                            each(Err(LineError::Malformed(
-                                "octet count not followed by a space",
-                            )));
-                            self.skip_line = true;
-                            break Some(self.buf.len());
-                        }
-                    }
-                    let len = rest[..digits]
-                        .iter()
-                        .fold(0usize, |n, b| n * 10 + usize::from(b - b'0'));
-                    let body = start + digits + 1;
-                    if len > self.max {
-                        each(Err(LineError::TooLong));
-                        let have = self.buf.len() - body;
-                        if have >= len {
-                            start = body + len;
-                            continue;
-                        }
-                        self.skip_bytes = len - have;
-                        break Some(self.buf.len());
-                    }
-                    if self.buf.len() - body < len {
-                        break Some(start);
-                    }
-                    each(Ok(&self.buf[body..body + len]));
-                    start = body + len;
-                } else {
-                    match rest.iter().position(|b| *b == b'\n' || *b == 0) {
-                        Some(end) if end > self.max => {
-                            each(Err(LineError::TooLong));
-                            start += end + 1;
-                        }
-                        Some(end) => {
-                            let line = &rest[..end];
-                            each(Ok(line.strip_suffix(b"\r").unwrap_or(line)));
-                            start += end + 1;
-                        }
-                        None if rest.len() > self.max => {
-                            each(Err(LineError::TooLong));
-                            self.skip_line = true;
-                            break Some(self.buf.len());
-                        }
-                        None => break Some(start),
-                    }
-                }
-            };
-            let consumed = stop.unwrap_or(self.buf.len()).min(self.buf.len());
-            self.buf.drain(..consumed);
-            if self.skip_bytes == 0 && !self.skip_line {
                 return;
             }
-            // What follows the skipped part in this read was already moved into `buf`.
-            if self.buf.is_empty() {
-                return;
-            }
-            let held = std::mem::take(&mut self.buf);
-            return self.feed(&held, each);
         }
+        if self.skip_line {
+            match bytes.iter().position(|b| *b == b'\n' || *b == 0) {
+                Some(end) => {
+                    self.skip_line = false;
+                    bytes = &bytes[end + 1..];
+                }
+                None => return,
+            }
+        }
+        self.buf.extend_from_slice(bytes);
+        let mut start = 0;
+        let consumed = loop {
+            // Blank lines between frames are nothing.
+            let lead = self.buf[start..]
+                .iter()
+                .take_while(|b| matches!(b, b'\n' | b'\r' | 0))
+                .count();
+            start += lead;
+            let rest = &self.buf[start..];
+            let Some(first) = rest.first() else {
+                break start;
+            };
+            if first.is_ascii_digit() {
+                let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+                if digits > MAX_COUNT_DIGITS {
+                    each(Err(LineError::Malformed("octet count too long")));
+                    self.skip_line = true;
+                    break self.buf.len();
+                }
+                match rest.get(digits) {
+                    None => break start,
+                    Some(b' ') => {}
+                    Some(_) => {
+                        each(Err(LineError::Malformed(
+                            "octet count not followed by a space",
+                        )));
+                        self.skip_line = true;
+                        break self.buf.len();
+                    }
+                }
+                let len = rest[..digits]
+                    .iter()
+                    .fold(0usize, |n, b| n * 10 + usize::from(b - b'0'));
+                let body = start + digits + 1;
+                let have = self.buf.len() - body;
+                if len > self.max {
+                    each(Err(LineError::TooLong));
+                    if have >= len {
+                        start = body + len;
+                        continue;
+                    }
+                    self.skip_bytes = len - have;
+                    break self.buf.len();
+                }
+                if have < len {
+                    break start;
+                }
+                each(Ok(&self.buf[body..body + len]));
+                start = body + len;
+            } else {
+                match rest.iter().position(|b| *b == b'\n' || *b == 0) {
+                    Some(end) if end > self.max => {
+                        each(Err(LineError::TooLong));
+                        start += end + 1;
+                    }
+                    Some(end) => {
+                        let line = &rest[..end];
+                        each(Ok(line.strip_suffix(b"\r").unwrap_or(line)));
+                        start += end + 1;
+                    }
+                    None if rest.len() > self.max => {
+                        each(Err(LineError::TooLong));
+                        self.skip_line = true;
+                        break self.buf.len();
+                    }
+                    None => break start,
+                }
+            }
+        };
+        self.buf.drain(..consumed);
     }
 }
 
