@@ -12,4 +12,5 @@ pub mod policy_service;
 pub mod pool;
 pub mod record;
 pub mod squid_helper;
+pub mod syslog;
 pub mod web;

@@ -22,9 +22,9 @@
 use jiff::{SignedDuration, Timestamp};
 
 use charter_engine::activity::Activity;
-use charter_engine::{Context, Decision, Finding, Privacy};
+use charter_engine::{Context, Decision, Engine, Finding, Privacy};
 use charter_proto::logs::{DeviceAction, EventKind, LogEvent, LoginSystem};
-use charter_store::{MediaAuthorisation, NewSession, Person, Txn};
+use charter_store::{MediaAuthorisation, NewSession, Txn};
 
 use crate::App;
 use crate::error::Result;
@@ -33,14 +33,16 @@ use crate::policy::{has_agreed, required_version};
 
 mod feeds;
 mod out_of_hours;
+mod snapshot;
 pub mod usbguard;
 
 pub use feeds::feeds;
 pub use out_of_hours::OUT_OF_HOURS_SITE;
+pub use snapshot::Snapshot;
 
-/// How long a sign-in with no logout counts as open: a working day and a half, so an
-/// overnight session still overlaps the next morning's, but a VPN that dropped without a
-/// logout line is forgotten by the following day.
+/// How long a sign-in with no sign-out counts as open: long enough for a working day with
+/// its evening, short enough that a VPN that dropped without a sign-out line is forgotten by
+/// the next morning.
 pub const SESSION_EXPIRY: SignedDuration = SignedDuration::from_hours(12);
 
 /// A device as usbguard names it, for a removable-media authorisation.
@@ -52,89 +54,181 @@ pub struct UsbDevice {
     pub serial: Option<String>,
 }
 
-/// The person an event's account belongs to, if the accounts register knows it.
-struct Who {
-    person: Option<Person>,
-    user: Option<String>,
+/// What is known, at the moment of one event, about the person behind it and the registers:
+/// gathered from the store ([`App::decide_event`]) or from a [`Snapshot`] read once. The
+/// decision itself ([`decide_known`]) is the same either way.
+#[derive(Debug, Clone, Default)]
+pub struct Known {
+    /// The account name the line gave.
+    pub user: Option<String>,
+    /// The person's roles (none when the accounts register does not know the account).
+    pub roles: Vec<String>,
+    /// Whether the person holds an out-of-hours approval in force.
+    pub permitted_out_of_hours: bool,
+    /// Whether the person owes the agreement the pack requires before use.
+    pub owes_agreement: bool,
+    /// Whether a removable-media authorisation in force names the device (device events).
+    pub device_authorised: bool,
+    /// The software register's approved list (software events).
+    pub approved_software: Vec<String>,
+    /// Where the account is signed in from now, this sign-in included (sign-ins decided
+    /// against the store; empty when sessions are not known).
+    pub places: Vec<String>,
+}
+
+/// The engine's decision about one non-web event given what is `known`: `None` for events
+/// that decide nothing (web requests, which the web path decides; sign-outs; failed
+/// sign-ins; removed devices).
+pub fn decide_known(engine: &Engine, event: &LogEvent, known: &Known) -> Option<Decision> {
+    let at = Timestamp::from_microsecond(event.at_us).ok()?;
+    let description: String;
+    let mut facts: Vec<Activity<'_>> = Vec::new();
+    let what = match &event.kind {
+        EventKind::Web { .. } | EventKind::Logout { .. } => return None,
+        EventKind::Login {
+            system,
+            from,
+            mfa,
+            success,
+            ..
+        } => {
+            if !success || known.user.is_none() {
+                return None;
+            }
+            if *system == LoginSystem::Vpn {
+                facts.push(Activity::RemoteAccess {
+                    from: from
+                        .as_deref()
+                        .filter(|f| !f.is_empty())
+                        .unwrap_or("an unknown address"),
+                    mfa: *mfa,
+                    permitted: known.permitted_out_of_hours,
+                });
+            }
+            if known.places.len() > 1 {
+                facts.push(Activity::ConcurrentSessions {
+                    places: &known.places,
+                });
+            }
+            signed_in(*system)
+        }
+        EventKind::Device {
+            host,
+            id,
+            name,
+            action,
+            ..
+        } => {
+            if *action == DeviceAction::Removed {
+                return None;
+            }
+            description = format!("{name} ({id}) on {host}");
+            facts.push(Activity::Device {
+                description: &description,
+                authorised: known.device_authorised,
+            });
+            "attached a device"
+        }
+        EventKind::Software { name, .. } => {
+            facts.push(Activity::Software {
+                name,
+                approved: &known.approved_software,
+            });
+            "installed software"
+        }
+        EventKind::FileLocation { path, local, .. } => {
+            if *local {
+                facts.push(Activity::LocalWorkFile { path });
+            }
+            "stored work files"
+        }
+        EventKind::Network { host, network } => {
+            facts.push(Activity::Network { host, network });
+            "joined a network"
+        }
+    };
+    if known.owes_agreement {
+        facts.push(Activity::Unacknowledged { what });
+    }
+    let ctx = Context::new(known.user.clone(), known.roles.clone(), at);
+    let mut findings: Vec<Finding> = facts
+        .iter()
+        .flat_map(|f| engine.decide_activity(&ctx, f).findings)
+        .collect();
+    let rules = &engine.pack().rules;
+    findings.sort_by_key(|f| rules.iter().position(|r| r.id == f.rule));
+    findings.dedup_by(|a, b| a.rule == b.rule && a.check == b.check);
+    Some(Decision::from_findings(findings, Privacy::Full, None))
+}
+
+/// The account name of `event`, trimmed, if it gives one.
+fn account_of(event: &LogEvent) -> Option<&str> {
+    event
+        .user
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
 }
 
 impl App {
-    /// Decides one non-web event from the logs: `None` for events that decide nothing (web
-    /// requests, which the web path decides; logouts, which only close a session; failed
-    /// sign-ins; removed devices; files on the organisation's storage). A sign-in opens a
-    /// session and a logout closes one, in the store.
+    /// Decides one non-web event from the logs against the store, as it is now: the person
+    /// behind the account, their approvals and acknowledgements, the registers, and the
+    /// sessions open (a sign-in opens one, a sign-out closes one). `None` for events that
+    /// decide nothing (see [`decide_known`]).
     pub async fn decide_event(&self, event: &LogEvent) -> Result<Option<Decision>> {
         let Some(at) = Timestamp::from_microsecond(event.at_us).ok() else {
             return Ok(None);
         };
         let mut tx = self.store().begin().await?;
-        let decision = self.decide_in(&mut tx, event, at).await?;
+        let known = self.known_in(&mut tx, event, at).await?;
         tx.commit().await?;
-        Ok(decision)
+        Ok(decide_known(self.engine(), event, &known))
     }
 
-    async fn decide_in(
-        &self,
-        tx: &mut Txn,
-        event: &LogEvent,
-        at: Timestamp,
-    ) -> Result<Option<Decision>> {
-        let user = event
-            .user
-            .as_deref()
-            .map(str::trim)
-            .filter(|u| !u.is_empty());
-        let facts: Vec<Activity<'_>>;
-        let places: Vec<String>;
-        let approved: Vec<String>;
-        let description: String;
-        let (what, who) = match &event.kind {
-            EventKind::Web { .. } => return Ok(None),
+    /// What the store knows for `event`, opening or closing its session.
+    async fn known_in(&self, tx: &mut Txn, event: &LogEvent, at: Timestamp) -> Result<Known> {
+        let account = account_of(event);
+        let mut known = Known {
+            user: account.map(str::to_string),
+            ..Known::default()
+        };
+        let person = match account {
+            Some(a) => match tx.person_by_account(a).await? {
+                Some(id) => Some(tx.person(id).await?),
+                None => None,
+            },
+            None => None,
+        };
+        if let Some(p) = &person {
+            known.roles = p.roles.clone();
+            known.owes_agreement =
+                self.governance().acknowledge_before_use && !acknowledged(tx, p.id).await?;
+        }
+        match &event.kind {
             EventKind::Login {
                 system,
                 from,
-                mfa,
-                success,
+                success: true,
                 session,
+                ..
             } => {
-                let Some(account) = user else { return Ok(None) };
-                if !success {
-                    return Ok(None);
+                if let Some(a) = account {
+                    let place = from.as_deref().unwrap_or("");
+                    known.places =
+                        open_session(tx, a, *system, session.as_deref(), place, event).await?;
                 }
-                let who = who(tx, Some(account)).await?;
-                let place = from.as_deref().unwrap_or("");
-                places =
-                    open_session(tx, account, *system, session.as_deref(), place, event).await?;
-                let mut f = Vec::new();
-                if *system == LoginSystem::Vpn {
-                    let permitted = match &who.person {
-                        Some(p) => out_of_hours::in_force(tx, p.id, at).await?,
-                        None => false,
-                    };
-                    f.push(Activity::RemoteAccess {
-                        from: if place.is_empty() {
-                            "an unknown address"
-                        } else {
-                            place
-                        },
-                        mfa: *mfa,
-                        permitted,
-                    });
+                if let Some(p) = &person {
+                    known.permitted_out_of_hours = out_of_hours::in_force(tx, p.id, at).await?;
                 }
-                if places.len() > 1 {
-                    f.push(Activity::ConcurrentSessions { places: &places });
-                }
-                facts = f;
-                (signed_in(*system), who)
             }
             EventKind::Logout {
                 system,
                 from,
                 session,
             } => {
-                if let Some(account) = user.filter(|a| storable(a)) {
+                if let Some(a) = account.filter(|a| storable(a)) {
                     tx.close_activity_session(
-                        account,
+                        a,
                         system_name(*system),
                         session.as_deref(),
                         from.as_deref(),
@@ -142,98 +236,25 @@ impl App {
                     )
                     .await?;
                 }
-                return Ok(None);
             }
-            EventKind::Device {
-                host,
-                id,
-                serial,
-                name,
-                action,
-            } => {
-                if *action == DeviceAction::Removed {
-                    return Ok(None);
-                }
+            EventKind::Device { id, serial, .. } => {
                 let day = at
                     .to_zoned_datetime(self.time_zone().clone())
                     .date()
                     .to_string();
-                let media = tx.media_all().await?;
-                let authorised = media
+                known.device_authorised = tx
+                    .media_all()
+                    .await?
                     .iter()
                     .any(|m| names_device(m, id, serial.as_deref(), &day));
-                description = format!("{name} ({id}) on {host}");
-                facts = vec![Activity::Device {
-                    description: &description,
-                    authorised,
-                }];
-                ("attached a device", who(tx, user).await?)
             }
-            EventKind::Software { name, .. } => {
-                approved = tx.approved_software().await?;
-                facts = vec![Activity::Software {
-                    name,
-                    approved: &approved,
-                }];
-                ("installed software", who(tx, user).await?)
+            EventKind::Software { .. } => {
+                known.approved_software = tx.approved_software().await?;
             }
-            EventKind::FileLocation { path, local, .. } => {
-                facts = if *local {
-                    vec![Activity::LocalWorkFile { path }]
-                } else {
-                    Vec::new()
-                };
-                ("stored work files", who(tx, user).await?)
-            }
-            EventKind::Network { host, network } => {
-                facts = vec![Activity::Network { host, network }];
-                ("joined a network", who(tx, user).await?)
-            }
-        };
-        let mut facts = facts;
-        if let Some(p) = &who.person
-            && self.governance().acknowledge_before_use
-            && !acknowledged(tx, p.id).await?
-        {
-            facts.push(Activity::Unacknowledged { what });
+            _ => {}
         }
-        let ctx = Context::new(
-            who.user.clone(),
-            who.person
-                .as_ref()
-                .map(|p| p.roles.clone())
-                .unwrap_or_default(),
-            at,
-        );
-        Ok(Some(self.decide_facts(&ctx, &facts)))
+        Ok(known)
     }
-
-    /// The engine's decision on each fact, their findings together in pack order.
-    fn decide_facts(&self, ctx: &Context, facts: &[Activity<'_>]) -> Decision {
-        let mut findings: Vec<Finding> = facts
-            .iter()
-            .flat_map(|f| self.engine().decide_activity(ctx, f).findings)
-            .collect();
-        let rules = &self.pack().rules;
-        findings.sort_by_key(|f| rules.iter().position(|r| r.id == f.rule));
-        findings.dedup_by(|a, b| a.rule == b.rule && a.check == b.check);
-        Decision::from_findings(findings, Privacy::Full, None)
-    }
-}
-
-/// The person behind `account`, when the accounts register knows it.
-async fn who(tx: &mut Txn, account: Option<&str>) -> Result<Who> {
-    let person = match account {
-        Some(a) => match tx.person_by_account(a).await? {
-            Some(id) => Some(tx.person(id).await?),
-            None => None,
-        },
-        None => None,
-    };
-    Ok(Who {
-        person,
-        user: account.map(str::to_string),
-    })
 }
 
 /// Opens the session of a sign-in and returns the places the account is signed in from now,
@@ -282,7 +303,12 @@ async fn acknowledged(tx: &mut Txn, person_id: i64) -> Result<bool> {
 
 /// Whether authorisation `m` is in force on `day` for usbguard device `id` (and `serial`,
 /// when the authorisation names one).
-fn names_device(m: &MediaAuthorisation, id: &str, serial: Option<&str>, day: &str) -> bool {
+pub(crate) fn names_device(
+    m: &MediaAuthorisation,
+    id: &str,
+    serial: Option<&str>,
+    day: &str,
+) -> bool {
     media_in_force(m, day)
         && m.usb_id
             .as_deref()

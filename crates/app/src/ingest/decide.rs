@@ -1,8 +1,9 @@
 //! What ingest decides about each event, and the record it writes. Web requests are decided
 //! exactly as the gateways decide them ([`WebDecider`]: the category index, the roles from
-//! the register read once per run, the passes in force); every other event goes to the
-//! engine's activity checks through [`App::decide_event`] (crates/app/src/activity), which
-//! reads the store as each comes: sessions, approvals and acknowledgements change mid-log.
+//! the register, the passes in force); every other event goes to the engine's activity checks:
+//! through [`App::decide_event`] against the store when the decider has it (ingest of files:
+//! sessions, approvals and acknowledgements as each event comes), else through
+//! [`decide_activity`] with the facts read once ([`Facts`]).
 
 use std::collections::HashSet;
 
@@ -14,23 +15,41 @@ use charter_proto::logs::{DeviceAction, EventKind, LogEvent, LoginSystem};
 use charter_store::{NewRecord, Source};
 
 use crate::App;
+use crate::activity::{Snapshot, decide_known};
 
 /// What deciding needs from the registers, read once per run (and again when `serve`
-/// refreshes the register): the roles web requests are decided with. Other events are decided
-/// against the store as they come ([`App::decide_event`]): sessions, approvals and
-/// acknowledgements change while a log is read.
+/// refreshes the register): the roles web requests are decided with, and the registers the
+/// activity checks read ([`Snapshot`]) for callers that decide without the store.
 #[derive(Debug, Clone, Default)]
 pub struct Facts {
     /// Every active account's roles, as the gateways hold them.
     pub roles: Roles,
+    /// The registers the activity checks need.
+    pub activity: Snapshot,
 }
 
 impl App {
     /// Reads what deciding needs from the registers.
     pub async fn event_facts(&self) -> crate::Result<Facts> {
-        let roles = crate::serve::register_roles(self.store()).await?;
-        Ok(Facts { roles })
+        Ok(Facts {
+            roles: crate::serve::register_roles(self.store()).await?,
+            activity: self.activity_snapshot().await?,
+        })
     }
+}
+
+/// The engine's decision about one non-web event from `facts` read earlier, for callers that
+/// hold the engine without the store (`serve`'s syslog listener). Sessions are not known this
+/// way, so `concurrent_sessions` is left to [`App::decide_event`], which decides against the
+/// store as it is now.
+pub fn decide_activity(
+    engine: &charter_engine::Engine,
+    facts: &Facts,
+    event: &LogEvent,
+) -> Option<Decision> {
+    let mut known = facts.activity.known(event);
+    known.roles = facts.roles.of(known.user.as_deref());
+    decide_known(engine, event, &known)
 }
 
 /// The word for a system in messages and records.
@@ -43,12 +62,27 @@ pub fn system_name(system: LoginSystem) -> &'static str {
     }
 }
 
-/// Decides events and makes their records, for one run of ingest. Web requests are decided
-/// at once; other events wait in `pending` for [`Decider::decide_pending`], which decides them
-/// against the store in the order they came.
+/// What was decided about one event, for the record path.
+#[derive(Debug, Clone)]
+pub struct Decided {
+    /// When the event happened.
+    pub at: Timestamp,
+    /// Web or activity.
+    pub source: Source,
+    /// The URL, or what happened in words ([`subject_of`]).
+    pub subject: String,
+    /// The engine's decision (no findings for an event no check looks at).
+    pub decision: Decision,
+}
+
+/// Decides events and makes their records, for one run of ingest. With the app
+/// ([`Decider::with_store`]), events other than web requests wait in `pending` for
+/// [`Decider::decide_pending`], which decides them against the store in the order they came.
 pub struct Decider<'a> {
-    app: &'a App,
+    engine: &'a charter_engine::Engine,
     web: WebDecider<'a>,
+    facts: &'a Facts,
+    store: Option<&'a App>,
     pending: Vec<LogEvent>,
     /// Text repeated on every record, shared rather than copied.
     allow: charter_store::Text,
@@ -63,12 +97,18 @@ impl std::fmt::Debug for Decider<'_> {
 }
 
 impl<'a> Decider<'a> {
-    /// A decider over `app`'s engine, deciding web requests with `web` (made with the roles
-    /// of `facts`) and other events through the app.
-    pub fn new(app: &'a App, web: WebDecider<'a>, _facts: &'a Facts) -> Decider<'a> {
+    /// A decider deciding web requests with `web` and other events with `engine`'s activity
+    /// rules and `facts`.
+    pub fn new(
+        engine: &'a charter_engine::Engine,
+        web: WebDecider<'a>,
+        facts: &'a Facts,
+    ) -> Decider<'a> {
         Decider {
-            app,
+            engine,
             web,
+            facts,
+            store: None,
             pending: Vec::new(),
             allow: "allow".into(),
             empty: "[]".into(),
@@ -76,49 +116,83 @@ impl<'a> Decider<'a> {
         }
     }
 
-    /// The record of a web request, decided; `None` for an event with a time out of range,
-    /// and for every other event, which waits for [`Decider::decide_pending`].
-    pub fn record(&mut self, event: &LogEvent) -> Option<NewRecord> {
+    /// What is decided about `event`; `None` for an event with a time out of range.
+    pub fn decide(&self, event: &LogEvent) -> Option<Decided> {
         let at = Timestamp::from_microsecond(event.at_us).ok()?;
-        let EventKind::Web { url, .. } = &event.kind else {
-            self.pending.push(event.clone());
-            return None;
-        };
-        // A line without a login is a request by nobody known, as the helper sees Squid's `-`.
-        let user = event.user.as_deref().unwrap_or("-");
-        let outcome = self.web.decide_at(url, Some(user), at);
-        let record =
-            NewRecord::from_decision(at, None, Source::Web, url.clone(), None, &outcome.decision);
-        Some(self.finish(record, event))
+        Some(match &event.kind {
+            EventKind::Web { url, .. } => {
+                // A line without a login is a request by nobody known, as the helper sees
+                // Squid's `-`.
+                let user = event.user.as_deref().unwrap_or("-");
+                let outcome = self.web.decide_at(url, Some(user), at);
+                Decided {
+                    at,
+                    source: Source::Web,
+                    subject: url.clone(),
+                    decision: outcome.decision,
+                }
+            }
+            _ => Decided {
+                at,
+                source: Source::Activity,
+                subject: subject_of(event),
+                decision: decide_activity(self.engine, self.facts, event)
+                    .unwrap_or_else(|| Decision::from_findings(Vec::new(), Privacy::Full, None)),
+            },
+        })
     }
 
-    /// Decides the events waiting since the last call, in order, and returns their records.
+    /// This decider, deciding events other than web requests against `app`'s store
+    /// ([`App::decide_event`]): sessions, approvals and acknowledgements as they are when
+    /// each event comes.
+    pub fn with_store(mut self, app: &'a App) -> Decider<'a> {
+        self.store = Some(app);
+        self
+    }
+
+    /// The record of `event`, decided; `None` for an event with a time out of range, and,
+    /// with the store, for every event but a web request: it waits for
+    /// [`Decider::decide_pending`].
+    pub fn record(&mut self, event: &LogEvent) -> Option<NewRecord> {
+        if self.store.is_some() && !matches!(event.kind, EventKind::Web { .. }) {
+            self.pending.push(event.clone());
+            return None;
+        }
+        let d = self.decide(event)?;
+        Some(self.finish(d, event))
+    }
+
+    /// Decides the events waiting since the last call, in order, against the store; their
+    /// records.
     pub async fn decide_pending(&mut self) -> crate::Result<Vec<NewRecord>> {
+        let Some(app) = self.store else {
+            return Ok(Vec::new());
+        };
         let mut out = Vec::with_capacity(self.pending.len());
         for event in std::mem::take(&mut self.pending) {
             let Ok(at) = Timestamp::from_microsecond(event.at_us) else {
                 continue;
             };
-            let decision = self
-                .app
+            let decision = app
                 .decide_event(&event)
                 .await?
                 .unwrap_or_else(|| Decision::from_findings(Vec::new(), Privacy::Full, None));
-            let record = NewRecord::from_decision(
+            let d = Decided {
                 at,
-                None,
-                Source::Activity,
-                subject_of(&event),
-                None,
-                &decision,
-            );
-            out.push(self.finish(record, &event));
+                source: Source::Activity,
+                subject: subject_of(&event),
+                decision,
+            };
+            out.push(self.finish(d, &event));
         }
         Ok(out)
     }
 
-    /// `record` with the event's user, sharing the text repeated on every record.
-    fn finish(&mut self, mut record: NewRecord, event: &LogEvent) -> NewRecord {
+    /// The record of what was decided about `event`, sharing the text repeated on every
+    /// record.
+    fn finish(&mut self, d: Decided, event: &LogEvent) -> NewRecord {
+        let mut record =
+            NewRecord::from_decision(d.at, None, d.source, d.subject, None, &d.decision);
         record.user = event.user.as_deref().map(|u| self.intern(u));
         if &*record.verdict == "allow" {
             record.verdict = self.allow.clone();

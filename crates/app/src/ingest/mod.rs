@@ -10,6 +10,6 @@ pub mod file;
 mod parse;
 pub mod run;
 
-pub use decide::{Decider, Facts, subject_of, system_name};
+pub use decide::{Decided, Decider, Facts, decide_activity, subject_of, system_name};
 pub use parse::{Format, LineParser, ZoneClock};
 pub use run::{BadLine, FileReport, IngestError, Options, ingest_files};

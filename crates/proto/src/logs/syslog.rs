@@ -268,3 +268,192 @@ mod tests {
         );
     }
 }
+
+/// Splits a syslog TCP stream into messages (RFC 6587): octet counting (`LEN SP MSG`) when a
+/// frame starts with a digit, else non-transparent framing (each message ends at a newline or
+/// NUL). A message over `max` bytes is refused as [`LineError::TooLong`] and skipped whole.
+#[derive(Debug)]
+pub struct Framer {
+    buf: Vec<u8>,
+    max: usize,
+    /// Bytes of an over-long octet-counted message still to skip.
+    skip_bytes: usize,
+    /// Inside an over-long newline-framed message, skipping to its end.
+    skip_line: bool,
+}
+
+/// Digits an octet count may have before the space: 64 KiB limits fit in far fewer.
+const MAX_COUNT_DIGITS: usize = 9;
+
+impl Framer {
+    /// A framer refusing messages over `max` bytes.
+    pub fn new(max: usize) -> Framer {
+        Framer {
+            buf: Vec::new(),
+            max,
+            skip_bytes: 0,
+            skip_line: false,
+        }
+    }
+
+    /// Bytes held for a message not complete yet.
+    pub fn pending(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Feeds what a read returned; `each` gets every complete message or its error.
+    pub fn feed(&mut self, mut bytes: &[u8], mut each: impl FnMut(Result<&[u8], LineError>)) {
+        if self.skip_bytes > 0 {
+            let n = self.skip_bytes.min(bytes.len());
+            self.skip_bytes -= n;
+            bytes = &bytes[n..];
+            if self.skip_bytes > 0 {
+                return;
+            }
+        }
+        if self.skip_line {
+            match bytes.iter().position(|b| *b == b'\n' || *b == 0) {
+                Some(end) => {
+                    self.skip_line = false;
+                    bytes = &bytes[end + 1..];
+                }
+                None => return,
+            }
+        }
+        self.buf.extend_from_slice(bytes);
+        let mut start = 0;
+        let consumed = loop {
+            // Blank lines between frames are nothing.
+            let lead = self.buf[start..]
+                .iter()
+                .take_while(|b| matches!(b, b'\n' | b'\r' | 0))
+                .count();
+            start += lead;
+            let rest = &self.buf[start..];
+            let Some(first) = rest.first() else {
+                break start;
+            };
+            if first.is_ascii_digit() {
+                let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+                if digits > MAX_COUNT_DIGITS {
+                    each(Err(LineError::Malformed("octet count too long")));
+                    self.skip_line = true;
+                    break self.buf.len();
+                }
+                match rest.get(digits) {
+                    None => break start,
+                    Some(b' ') => {}
+                    Some(_) => {
+                        each(Err(LineError::Malformed(
+                            "octet count not followed by a space",
+                        )));
+                        self.skip_line = true;
+                        break self.buf.len();
+                    }
+                }
+                let len = rest[..digits]
+                    .iter()
+                    .fold(0usize, |n, b| n * 10 + usize::from(b - b'0'));
+                let body = start + digits + 1;
+                let have = self.buf.len() - body;
+                if len > self.max {
+                    each(Err(LineError::TooLong));
+                    if have >= len {
+                        start = body + len;
+                        continue;
+                    }
+                    self.skip_bytes = len - have;
+                    break self.buf.len();
+                }
+                if have < len {
+                    break start;
+                }
+                each(Ok(&self.buf[body..body + len]));
+                start = body + len;
+            } else {
+                match rest.iter().position(|b| *b == b'\n' || *b == 0) {
+                    Some(end) if end > self.max => {
+                        each(Err(LineError::TooLong));
+                        start += end + 1;
+                    }
+                    Some(end) => {
+                        let line = &rest[..end];
+                        each(Ok(line.strip_suffix(b"\r").unwrap_or(line)));
+                        start += end + 1;
+                    }
+                    None if rest.len() > self.max => {
+                        each(Err(LineError::TooLong));
+                        self.skip_line = true;
+                        break self.buf.len();
+                    }
+                    None => break start,
+                }
+            }
+        };
+        self.buf.drain(..consumed);
+    }
+}
+
+#[cfg(test)]
+mod framer_tests {
+    use super::*;
+
+    fn frames(max: usize, chunks: &[&[u8]]) -> Vec<Result<String, LineError>> {
+        let mut f = Framer::new(max);
+        let mut out = Vec::new();
+        for c in chunks {
+            f.feed(c, |m| {
+                out.push(m.map(|b| String::from_utf8_lossy(b).into_owned()))
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn octet_counting_and_newlines_split_anywhere_give_the_same_messages() {
+        let stream: &[u8] = b"11 <13>1 - a b17 <13>Dec  1 h a: m\n<14>x y\n\n<15>z\r\n";
+        let whole = frames(100, &[stream]);
+        assert_eq!(
+            whole,
+            [
+                Ok("<13>1 - a b".to_string()),
+                Ok("<13>Dec  1 h a: m".to_string()),
+                Ok("<14>x y".to_string()),
+                Ok("<15>z".to_string()),
+            ]
+        );
+        for cut in 0..stream.len() {
+            assert_eq!(
+                frames(100, &[&stream[..cut], &stream[cut..]]),
+                whole,
+                "cut at {cut}"
+            );
+        }
+    }
+
+    #[test]
+    fn over_long_messages_are_skipped_whole() {
+        let mut long = b"30 ".to_vec();
+        long.extend_from_slice(&[b'x'; 30]);
+        long.extend_from_slice(b"5 hello<1>");
+        long.extend_from_slice(&[b'y'; 40]);
+        long.extend_from_slice(b"\n<2>ok\n");
+        let whole = frames(20, &[&long]);
+        assert_eq!(
+            whole,
+            [
+                Err(LineError::TooLong),
+                Ok("hello".into()),
+                Err(LineError::TooLong),
+                Ok("<2>ok".into())
+            ]
+        );
+        for cut in 0..long.len() {
+            assert_eq!(
+                frames(20, &[&long[..cut], &long[cut..]]),
+                whole,
+                "cut at {cut}"
+            );
+        }
+    }
+}
