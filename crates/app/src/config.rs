@@ -48,6 +48,8 @@ pub struct Config {
     /// `[server]`: the pages people see for a `warn` or `hold` (and later the dashboard);
     /// absent means off, and then warn and hold are answered as before (allowed, refused).
     pub server: Option<ServerConfig>,
+    /// `[ingest]`: log files `serve` follows and its syslog listener; absent means none.
+    pub ingest: Option<crate::ingest::IngestConfig>,
 }
 
 /// `[server]`.
@@ -193,6 +195,9 @@ impl Config {
         config.spool.dir = base.join(&config.spool.dir);
         if let Some(server) = &mut config.server {
             server.key_file = base.join(&server.key_file);
+        }
+        if let Some(ingest) = &mut config.ingest {
+            ingest.rebase(base);
         }
         refuse_world_writable(&config.policy, "pack")?;
         if let Some(categories) = &config.categories {

@@ -12,6 +12,7 @@
 
 mod error;
 mod gateways;
+mod ingest;
 mod pages;
 mod records;
 mod register;
@@ -83,6 +84,7 @@ impl Serve {
             && config.milter.is_none()
             && config.policy_service.is_none()
             && config.server.is_none()
+            && config.ingest.is_none()
         {
             return Err(ServeError::NothingToServe(path.to_path_buf()));
         }
@@ -210,6 +212,9 @@ impl Serve {
             pages: pages.as_ref(),
         };
         let mut started = gateways::start(&config, &with, &mut gateways).await;
+        if let (Ok(()), Some(cfg)) = (&started, &config.ingest) {
+            started = ingest::start(cfg, &with, &link, &mut gateways).await;
+        }
         if let (Ok(()), Some(server), Some(runner), Some(pages)) =
             (&started, &config.server, runner, pages.clone())
         {

@@ -89,7 +89,7 @@ pub fn run(args: &IngestArgs) -> CmdResult {
     for file in &args.files {
         std::fs::File::open(file).with_context(|| format!("cannot read `{}`", file.display()))?;
     }
-    let host = args.host.clone().unwrap_or_else(this_host);
+    let host = args.host.clone().unwrap_or_else(ingest::this_host);
     let stop = Arc::new(AtomicBool::new(false));
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -148,15 +148,6 @@ async fn stop_on_signal(stop: Arc<AtomicBool>) {
         _ = int.recv() => {}
     }
     stop.store(true, Ordering::Relaxed);
-}
-
-/// This machine's name, for usbguard files that name none.
-fn this_host() -> String {
-    std::fs::read_to_string("/etc/hostname")
-        .map(|h| h.trim().to_string())
-        .ok()
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "localhost".to_string())
 }
 
 fn print(reports: &[FileReport], json: bool) -> anyhow::Result<()> {
