@@ -232,8 +232,84 @@ both!(
             *success = false;
         }
         assert!(app.decide_event(&failed).await.unwrap().is_none());
+        // SSH is remote access too; mail sign-ins never carry a second factor and are not
+        // judged.
+        let login = |system, at| {
+            event(
+                at,
+                Some("ann"),
+                EventKind::Login {
+                    system,
+                    from: Some("198.51.100.1".into()),
+                    mfa: Some(false),
+                    success: true,
+                    session: None,
+                },
+            )
+        };
+        let ssh = decide(&app, &login(LoginSystem::Ssh, monday(10, 30))).await;
+        assert_eq!(checks(&ssh), [Check::LoginWithoutMfa]);
+        assert_eq!(
+            ssh.findings[0].message,
+            "ann signed in to SSH without two-factor sign-in"
+        );
+        let mail = decide(&app, &login(LoginSystem::Mail, monday(10, 31))).await;
+        assert_eq!(mail.verdict, Verdict::Allow, "{mail:?}");
     }
 );
+
+both!(the_registers_read_once_decide_all_but_sessions, |app| {
+    let app = app_with_rules(app);
+    let ann = person(&app, "Ann", &["staff"], "ann").await;
+    let sec = person(&app, "Sue", &["company_secretary"], "sue").await;
+    let it = person(&app, "Ian", &["it"], "ian").await;
+    let hr = person(&app, "Hal", &["hr"], "hal").await;
+    let asked = app.ask_out_of_hours(&by(&ann), "close").await.unwrap();
+    let from = Timestamp::from_microsecond(monday(8, 0)).unwrap();
+    app.decide_access(&by(&sec), asked.id, true, "ok", from, None)
+        .await
+        .unwrap();
+    let usb = UsbDevice {
+        id: "0781:5567".into(),
+        serial: None,
+    };
+    app.authorise_media(&by(&it), ann.id, "stick", "visits", None, Some(usb))
+        .await
+        .unwrap();
+    app.publish_policy(&by(&hr), "1", "the policy", true)
+        .await
+        .unwrap();
+    let facts = app.event_facts().await.unwrap();
+    let decide = |e: &LogEvent| {
+        charter_app::ingest::decide_activity(app.engine(), &facts, e).expect("a decision")
+    };
+    // At night with the approval: only the agreement Ann has not signed.
+    let night = decide(&vpn(monday(22, 0), "ann", "203.0.113.9", Some(true)));
+    assert_eq!(checks(&night), [Check::UnacknowledgedPolicy]);
+    // Before the approval's start it does not hold.
+    let early = decide(&vpn(monday(7, 0), "ann", "203.0.113.9", Some(true)));
+    assert!(
+        checks(&early).contains(&Check::AccessOutsideHours),
+        "{early:?}"
+    );
+    // The device is authorised by its usbguard id.
+    let stick = event(
+        monday(10, 0),
+        Some("ann"),
+        EventKind::Device {
+            host: "lt-07".into(),
+            id: "0781:5567".into(),
+            serial: Some("X".into()),
+            name: "Cruzer".into(),
+            action: DeviceAction::Inserted,
+        },
+    );
+    assert!(!checks(&decide(&stick)).contains(&Check::UnauthorisedDevice));
+    // Two places at once: without the store's sessions this path cannot tell.
+    decide(&vpn(monday(10, 0), "ann", "203.0.113.9", Some(true)));
+    let second = decide(&vpn(monday(10, 1), "ann", "192.0.2.7", Some(true)));
+    assert!(!checks(&second).contains(&Check::ConcurrentSessions));
+});
 
 both!(one_account_signed_in_from_two_places_at_once, |app| {
     let app = app_with_rules(app);

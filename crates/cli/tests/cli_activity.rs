@@ -234,6 +234,27 @@ fn lint_with_the_config_names_rules_no_source_feeds() {
         text.contains("rule `remote.vpn-work-hours` is inert"),
         "{text}"
     );
+    // With usbguard's audit file in [ingest], the device rule is fed; the VPN rule is not.
+    let fed = site.dir.path().join("fed.toml");
+    let text = std::fs::read_to_string(&site.cfg).unwrap()
+        + "[[ingest.files]]\npath = \"usbguard-audit.log\"\nformat = \"usbguard\"\n";
+    std::fs::write(&fed, text).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_charter"))
+        .args(["policy", "lint"])
+        .arg(&pack)
+        .arg("--config")
+        .arg(&fed)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !text.contains("`laptop.third-party-hardware` is inert"),
+        "{text}"
+    );
+    assert!(
+        text.contains("rule `remote.vpn-work-hours` is inert"),
+        "{text}"
+    );
     // Without --config nothing is called inert: the pack alone says nothing about feeds.
     let alone = Command::new(env!("CARGO_BIN_EXE_charter"))
         .args(["policy", "lint"])

@@ -7,8 +7,8 @@
 //! - `access_outside_hours`: a VPN sign-in, when the rule's window says the time is outside the
 //!   agreed hours, unless the person holds an out-of-hours approval in force
 //!   ([`App::ask_out_of_hours`], decided by the access approvers).
-//! - `login_without_mfa`: a VPN sign-in whose line says no second factor was used. A line that
-//!   cannot say is never taken for "without". Sign-ins to SSH and mail feed sessions only.
+//! - `login_without_mfa`: a VPN or SSH sign-in whose line says no second factor was used. A
+//!   line that cannot say is never taken for "without". Mail sign-ins feed sessions only.
 //! - `concurrent_sessions`: a sign-in while the same account has a session open from another
 //!   place. Sessions live in the store; one never closed counts for [`SESSION_EXPIRY`].
 //! - `unauthorised_device`: a usbguard event for a device no removable-media authorisation in
@@ -95,15 +95,22 @@ pub fn decide_known(engine: &Engine, event: &LogEvent, known: &Known) -> Option<
             if !success || known.user.is_none() {
                 return None;
             }
-            if *system == LoginSystem::Vpn {
-                facts.push(Activity::RemoteAccess {
+            match system {
+                LoginSystem::Vpn => facts.push(Activity::RemoteAccess {
                     from: from
                         .as_deref()
                         .filter(|f| !f.is_empty())
                         .unwrap_or("an unknown address"),
                     mfa: *mfa,
                     permitted: known.permitted_out_of_hours,
-                });
+                }),
+                // A shell on the organisation's machines is remote access too; mail sign-ins
+                // (which never carry a second factor) feed sessions only.
+                LoginSystem::Ssh => facts.push(Activity::Login {
+                    system: "SSH",
+                    mfa: *mfa,
+                }),
+                LoginSystem::Mail | LoginSystem::Other => {}
             }
             if known.places.len() > 1 {
                 facts.push(Activity::ConcurrentSessions {
