@@ -1,6 +1,6 @@
 //! More than one node (issue 11 item 6): two `charter serve` processes, each with its own spool,
-//! share one PostgreSQL; each takes ICAP traffic while a `charter ingest` beside it reads a
-//! Squid access.log of its own and a syslog of VPN sign-ins. Every record arrives exactly once,
+//! share one PostgreSQL; each takes ICAP traffic while following (`[ingest]`) a Squid
+//! access.log of its own and a syslog file of VPN sign-ins. Every record arrives exactly once,
 //! the monthly partitions both nodes need at once are made once (nothing lands in the default
 //! partition), and sessions opened on one node are seen by the other.
 #![allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test")]
@@ -78,6 +78,22 @@ fn pg_count(url: &str, sql: &str) -> i64 {
         })
 }
 
+/// Waits (up to two minutes) until `sql` counts `n`.
+fn wait_for(url: &str, sql: &str, n: i64) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let got = pg_count(url, sql);
+        if got >= n {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{sql}: {got}, waiting for {n}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
 #[test]
 fn two_serves_sharing_one_postgres_lose_and_duplicate_nothing() {
     let db = PgDb::new("nodes");
@@ -109,30 +125,39 @@ fn two_serves_sharing_one_postgres_lose_and_duplicate_nothing() {
     let vpn_a = vpn_log(a_dir.path(), "a", "203.0.113.9");
     let vpn_b = vpn_log(b_dir.path(), "b", "198.51.100.4");
 
+    // Each node follows its own files.
+    for (cfg, access, vpn) in [(&cfg_a, &log_a, &vpn_a), (&cfg_b, &log_b, &vpn_b)] {
+        let mut text = std::fs::read_to_string(cfg).unwrap();
+        write!(
+            text,
+            "[[ingest.files]]\npath = {:?}\nformat = \"squid\"\n[[ingest.files]]\npath = {:?}\nformat = \"syslog\"\n",
+            access.display().to_string(),
+            vpn.display().to_string()
+        )
+        .unwrap();
+        std::fs::write(cfg, text).unwrap();
+    }
+    // Node A's sign-in is read first; node B's file gets its line once A's is stored.
+    let vpn_b_line = std::fs::read_to_string(&vpn_b).unwrap();
+    std::fs::write(&vpn_b, "").unwrap();
+
     let serve_a = Serve::start(&cfg_a);
     let serve_b = Serve::start(&cfg_b);
     let (port_a, port_b) = (serve_a.port, serve_b.port);
-    // Everything at once: ICAP on both nodes, and each node's ingest.
+    // Everything at once: ICAP on both nodes while both follow their access.logs.
     let icap_a = std::thread::spawn(move || load(port_a, 2, 1500, "icap-a"));
     let icap_b = std::thread::spawn(move || load(port_b, 2, 1500, "icap-b"));
-    let (ca, cb) = (cfg_a.clone(), cfg_b.clone());
-    let (la, lb) = (log_a.clone(), log_b.clone());
-    let ingest_a =
-        std::thread::spawn(move || charter(&ca, &["ingest", "squid", la.to_str().unwrap()]));
-    let ingest_b =
-        std::thread::spawn(move || charter(&cb, &["ingest", "squid", lb.to_str().unwrap()]));
     let sent_a = icap_a.join().unwrap();
     let sent_b = icap_b.join().unwrap();
-    for out in [ingest_a.join().unwrap(), ingest_b.join().unwrap()] {
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    // The VPN sign-ins, one on each node: the second sees the first's session.
-    charter_ok(&cfg_a, &["ingest", "syslog", vpn_a.to_str().unwrap()]);
-    charter_ok(&cfg_b, &["ingest", "syslog", vpn_b.to_str().unwrap()]);
+    let vpn_count = "SELECT COUNT(*) FROM decisions WHERE subject LIKE 'vpn sign-in%'";
+    wait_for(&db.url, vpn_count, 1);
+    std::fs::write(&vpn_b, vpn_b_line).unwrap();
+    wait_for(&db.url, vpn_count, 2);
+    wait_for(
+        &db.url,
+        "SELECT COUNT(*) FROM decisions",
+        (6_000 + 2 * LINES + 2) as i64,
+    );
     for serve in [serve_a, serve_b] {
         let (status, log) = serve.terminate();
         assert!(status.success(), "serve exited with {status}:\n{log}");
