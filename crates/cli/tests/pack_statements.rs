@@ -2043,3 +2043,123 @@ fn every_command_the_coverage_document_names_exists() {
         );
     }
 }
+
+// ------------------------------------------------------------------ sizes and uploads
+
+/// A response of `mb` MiB to a request by a person with `roles` at ten, as ICAP RESPMOD and
+/// the helper's `http_reply_access` report its size (crates/cli/tests/web_bodies.rs runs
+/// both through Squid).
+fn downloaded(engine: &Engine, url: &str, mb: u64, roles: &[&str]) -> Decision {
+    let request = WebRequest {
+        size_bytes: Some(mb * 1024 * 1024),
+        ..WebRequest::new(url)
+    };
+    engine.decide_web(&context("pat", roles, TEN), &request, lists())
+}
+
+/// `text` sent to `url` at ten, as ICAP REQMOD decodes an upload's body
+/// (crates/cli/tests/web_bodies.rs posts through a bumping Squid).
+fn uploaded(engine: &Engine, url: &str, text: &str) -> Decision {
+    let request = WebRequest {
+        upload: Some(charter_engine::web::Upload {
+            text,
+            read_bytes: text.len() as u64,
+            body_bytes: Some(text.len() as u64),
+            cut: false,
+            unread_parts: 0,
+        }),
+        ..WebRequest::new(url)
+    };
+    engine.decide_web(&context("pat", &[], TEN), &request, lists())
+}
+
+#[test]
+fn iimts_large_downloads_over_200_mb_are_blocked() {
+    let e = engine("iimts");
+    let iso = "https://www.bbc.co.uk/big.iso";
+    assert_decides(
+        &downloaded(&e, iso, 201, &[]),
+        "internet.large-downloads",
+        Verdict::Block,
+    );
+    assert_quiet(&downloaded(&e, iso, 200, &[]), "internet.large-downloads");
+}
+
+#[test]
+fn impress_large_downloads_are_warned() {
+    let e = engine("impress");
+    let file = "https://www.bbc.co.uk/archive.zip";
+    assert_decides(
+        &downloaded(&e, file, 501, &[]),
+        "internet.large-downloads",
+        Verdict::Warn,
+    );
+    assert_quiet(&downloaded(&e, file, 500, &[]), "internet.large-downloads");
+}
+
+#[test]
+fn demo_large_downloads_are_warned_except_for_it() {
+    let e = engine("demo");
+    let file = "https://www.bbc.co.uk/archive.zip";
+    assert_decides(
+        &downloaded(&e, file, 501, &["staff"]),
+        "internet.large-downloads",
+        Verdict::Warn,
+    );
+    assert_quiet(
+        &downloaded(&e, file, 501, &["it"]),
+        "internet.large-downloads",
+    );
+}
+
+#[test]
+fn template_no_business_data_uploaded_into_public_ai() {
+    let e = engine(NORTHWIND);
+    let chat = "https://chatgpt.com/backend-api/conversation";
+    for text in [
+        "Draft a reminder to tenant Jo Bloggs, NI number AB 12 34 56 C",
+        "COMMERCIAL IN CONFIDENCE\nLandlord fees for 2027",
+        "Refund to card 4111 1111 1111 1111",
+    ] {
+        assert_decides(
+            &uploaded(&e, chat, text),
+            "ai.no-business-data-uploads",
+            Verdict::Block,
+        );
+    }
+    let d = uploaded(&e, chat, "Suggest a title for a blog post about gardening");
+    assert_quiet(&d, "ai.no-business-data-uploads");
+    assert_decides(&d, "ai.public-ai", Verdict::Warn);
+}
+
+#[test]
+fn demo_no_learners_personal_data_into_public_ai() {
+    let e = engine("demo");
+    let chat = "https://chatgpt.com/";
+    assert_decides(
+        &uploaded(
+            &e,
+            chat,
+            "Learner Sam Smith, date of birth 02/03/2008, needs support",
+        ),
+        "internet.public-ai-uploads",
+        Verdict::Block,
+    );
+    assert_decides(
+        &uploaded(&e, chat, "STRICTLY CONFIDENTIAL\nboard minutes"),
+        "internet.public-ai-uploads",
+        Verdict::Block,
+    );
+    assert_quiet(
+        &uploaded(&e, chat, "Explain photosynthesis for a level 2 course"),
+        "internet.public-ai-uploads",
+    );
+    assert_quiet(
+        &uploaded(
+            &e,
+            "https://www.bbc.co.uk/comments",
+            "NI number AB 12 34 56 C",
+        ),
+        "internet.public-ai-uploads",
+    );
+}

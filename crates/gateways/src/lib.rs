@@ -14,3 +14,4 @@ pub mod record;
 pub mod squid_helper;
 pub mod syslog;
 pub mod web;
+mod web_content;

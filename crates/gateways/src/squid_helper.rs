@@ -15,11 +15,14 @@
 
 use std::io::{self, Read, Write};
 
+use charter_engine::web::WebRequest;
+use charter_policy::Check;
 use charter_proto::squid::{
-    Answer, LineError, LineSplitter, MAX_LINE_LEN, Mode, Reply, RequestError, parse_request,
+    Answer, LineError, LineSplitter, MAX_LINE_LEN, Mode, Reply, ReplySize, RequestError,
+    parse_request, reply_size,
 };
 
-use crate::web::{Page, WebDecider, allowed};
+use crate::web::{Page, WebDecider, WebOutcome, allowed};
 
 /// How the helper answers.
 #[derive(Debug, Clone)]
@@ -136,6 +139,10 @@ impl<'a> SquidHelper<'a> {
 
     /// Answers one line (or line error), appending the reply to `out`.
     pub fn answer(&mut self, line: Result<&[u8], LineError>, out: &mut Vec<u8>) {
+        let reply = match (&line, self.config.mode) {
+            (Ok(line), Mode::ExternalAcl) => reply_size(line),
+            _ => ReplySize::NotAReply,
+        };
         let request = match line {
             Ok(line) => parse_request(line, self.config.mode),
             Err(LineError::TooLong { channel }) => Err(RequestError::too_long(channel)),
@@ -157,9 +164,13 @@ impl<'a> SquidHelper<'a> {
             }
         };
         let at = self.now.unwrap_or_else(|| self.decider.clock.now());
-        let outcome = self
-            .decider
-            .decide_at(&request.url, request.user.as_deref(), at);
+        let outcome = match reply {
+            ReplySize::NotAReply => {
+                self.decider
+                    .decide_at(&request.url, request.user.as_deref(), at)
+            }
+            size => reply_outcome(&self.decider, &request.url, request.user.as_deref(), size),
+        };
         let decision = &outcome.decision;
         let ok = allowed(decision.verdict) && outcome.page.is_none();
         self.stats.answered += 1;
@@ -438,6 +449,26 @@ impl SquidHelper<'_> {
     }
 }
 
+/// The answer to a reply line (`http_reply_access`, with the response's `Content-Length`):
+/// only `large_download` is judged, the request's URL having been judged at `http_access`.
+/// A response of unknown size is allowed.
+fn reply_outcome(
+    decider: &WebDecider<'_>,
+    url: &str,
+    user: Option<&str>,
+    size: ReplySize,
+) -> WebOutcome {
+    let size_bytes = match size {
+        ReplySize::Bytes(n) => Some(n),
+        ReplySize::Unknown | ReplySize::NotAReply => None,
+    };
+    let request = WebRequest {
+        size_bytes,
+        ..WebRequest::new(url)
+    };
+    decider.decide_content(&request, user, Check::LargeDownload)
+}
+
 /// Answers every request while the helper cannot decide (the pack or the categories would
 /// not load), until EOF: `BH message="..."` by default, which the documented squid.conf
 /// turns into a refusal (fail closed), or `OK` with `fail_open`. Keeping the process alive
@@ -562,6 +593,42 @@ severity = "concern"
         let mut out = Vec::new();
         helper.run(input, &mut out).unwrap();
         String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn reply_lines_judge_the_size_only() {
+        let pack = format!(
+            "{PACK}[[rule]]\nid = \"big\"\nclause = \"7\"\nquote = \"No large downloads.\"\non = \"web\"\nchecks = [\"large_download\"]\nmax_download_mb = 1\naction = \"block\"\nseverity = \"concern\"\n"
+        );
+        let engine = Engine::new(charter_policy::parse(&pack, "t.toml").unwrap());
+        let source = Builtin::new();
+        let roles = Roles::default();
+        let decider = WebDecider::new(&engine, &source, Clock::Fixed(TEN.parse().unwrap()), &roles);
+        let mut helper = SquidHelper::new(decider, HelperConfig::default());
+        let mut out = Vec::new();
+        let input = b"1 http://example.org/big.iso - 10.0.0.5 2000000 -\n\
+2 http://example.org/small.iso - 10.0.0.5 1000 -\n\
+3 http://example.org/chunked - 10.0.0.5 - -\n\
+4 http://www.bet365.com/ - 10.0.0.5 1000 -\n\
+5 http://www.bet365.com/ - 10.0.0.5 -\n";
+        helper.run(&input[..], &mut out).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(
+            lines[0].starts_with("1 ERR log=\"big\" message=\"Blocked by rule big (clause 7"),
+            "{out}"
+        );
+        assert!(lines[0].contains("download of 2 MB from example.org is over the 1 MB limit"));
+        assert!(lines[1].starts_with("2 OK"), "{out}");
+        assert!(lines[2].starts_with("3 OK"), "unknown size: {out}");
+        assert!(
+            lines[3].starts_with("4 OK"),
+            "a reply line judges the size, the URL was judged at http_access: {out}"
+        );
+        assert!(
+            lines[4].starts_with("5 ERR"),
+            "a request line (its last field the ACL's arguments) judges the URL: {out}"
+        );
     }
 
     // 2026-06-15 is a Monday; London is on BST, so 10:00 local is 09:00 UTC.

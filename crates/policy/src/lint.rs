@@ -16,7 +16,7 @@ use toml::de::{DeTable, DeValue};
 use crate::diag::{Diagnostic, Level, Lines, Location};
 use crate::load::{LoadError, parse};
 use crate::pack::{Pack, PasswordChange, Rule, WindowCondition};
-use crate::vocab::{Area, Category, CategorySet, Check, Direction, Verdict};
+use crate::vocab::{Area, Category, CategorySet, Check, Direction, UPLOAD_CATEGORIES, Verdict};
 
 /// What linting one pack found.
 #[derive(Debug)]
@@ -190,6 +190,28 @@ impl Lint<'_> {
                     format!("rule `{}` has no `quote` of the policy text", rule.id),
                 );
             }
+            self.upload_scope(rule);
+        }
+    }
+
+    /// The gateways read request bodies only on [`UPLOAD_CATEGORIES`] sites: a
+    /// `sensitive_upload` rule that names none of them never fires.
+    fn upload_scope(&mut self, rule: &Rule) {
+        let reads_bodies = rule.categories.is_empty()
+            || UPLOAD_CATEGORIES
+                .iter()
+                .any(|c| rule.categories.contains(*c));
+        if rule.checks.contains(&Check::SensitiveUpload) && !reads_bodies {
+            let names = UPLOAD_CATEGORIES.map(|c| c.as_str()).join(", ");
+            self.push(
+                Level::Warning,
+                "upload_scope",
+                rule.location,
+                format!(
+                    "rule `{}` checks `sensitive_upload`, but request bodies are read only on {names} sites, and it names none of them: it cannot fire",
+                    rule.id
+                ),
+            );
         }
     }
 
@@ -521,6 +543,18 @@ personal_use = ["breaks", "outside_working"]
 
     fn today() -> Date {
         Date::new(2026, 11, 24).unwrap()
+    }
+
+    #[test]
+    fn an_upload_rule_outside_the_upload_categories_warns() {
+        let rule = |categories: &str| {
+            format!(
+                "[[rule]]\nid = \"u\"\nclause = \"1\"\nquote = \"q\"\non = \"web\"\ncategories = {categories}\nchecks = [\"sensitive_upload\"]\naction = \"block\"\nseverity = \"concern\"\n"
+            )
+        };
+        assert_eq!(codes(&run(&rule("[\"gambling\"]"))), ["upload_scope"]);
+        assert!(codes(&run(&rule("[\"public_ai\", \"gambling\"]"))).is_empty());
+        assert!(codes(&run(&rule("[\"webmail\"]"))).is_empty());
     }
 
     fn run(extra: &str) -> LintReport {

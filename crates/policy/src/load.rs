@@ -413,6 +413,7 @@ impl Cx<'_> {
                 )
             })
             .collect();
+        let sensitive_terms = self.sensitive_terms(std::mem::take(&mut raw.web.sensitive_terms));
         let search_engines = std::mem::take(&mut raw.web.search_engines)
             .into_iter()
             .filter_map(|e| self.search_engine(e))
@@ -457,6 +458,7 @@ impl Cx<'_> {
                     .into_iter()
                     .map(|(k, v)| (k, v.into_inner()))
                     .collect(),
+                sensitive_terms,
                 search_engines,
                 lists: web_lists,
             },
@@ -627,6 +629,40 @@ impl Cx<'_> {
             windows.insert("personal_use", Window::Any(parts));
         }
         windows
+    }
+
+    /// Longest `[web] sensitive_terms` entry, in bytes.
+    const MAX_SENSITIVE_TERM: usize = 200;
+
+    /// `[web] sensitive_terms`: each a name or phrase of 2 to 200 bytes, kept lowercased with
+    /// white space folded, as the upload text is when they are looked for.
+    fn sensitive_terms(&mut self, raw: Vec<Text>) -> Vec<String> {
+        let mut terms = Vec::new();
+        for term in raw {
+            let location = self.at(term.span());
+            let folded = term
+                .get_ref()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_ascii_lowercase();
+            if folded.len() < 2 || folded.len() > Self::MAX_SENSITIVE_TERM {
+                self.error(
+                    "sensitive_term",
+                    location,
+                    format!(
+                        "[web] sensitive_terms entry `{}` must be 2 to {} bytes",
+                        term.get_ref().chars().take(40).collect::<String>(),
+                        Self::MAX_SENSITIVE_TERM
+                    ),
+                );
+                continue;
+            }
+            if !terms.contains(&folded) {
+                terms.push(folded);
+            }
+        }
+        terms
     }
 
     fn mail(&mut self, raw: RawMail, org_domains: &[String]) -> MailSettings {

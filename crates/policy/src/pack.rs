@@ -175,6 +175,9 @@ pub struct WebSettings {
     pub block_page_contact: Option<String>,
     /// URL lists by name (IWF, CTIRU, local), each a file of host/path prefixes.
     pub url_lists: BTreeMap<String, String>,
+    /// Names and terms (customers, projects) that must not be uploaded to public AI tools,
+    /// webmail or file sharing (`sensitive_upload`): lowercased, white space folded.
+    pub sensitive_terms: Vec<String>,
     /// Search pages besides the built-in engines whose queries `search_term` reads
     /// (`[[web.search_engines]]`).
     pub search_engines: Vec<SearchEngine>,

@@ -144,6 +144,8 @@ pub struct RawWeb {
     #[serde(default)]
     pub url_lists: BTreeMap<String, Text>,
     #[serde(default)]
+    pub sensitive_terms: Vec<Text>,
+    #[serde(default)]
     pub search_engines: Vec<Spanned<RawSearchEngine>>,
     #[serde(default)]
     pub lists: BTreeMap<String, Spanned<Vec<Text>>>,

@@ -164,6 +164,7 @@ vocabulary! {
         UrlListMatch => "url_list_match",
         LargeDownload => "large_download",
         UnknownUser => "unknown_user",
+        SensitiveUpload => "sensitive_upload",
         SearchTerm => "search_term",
         // Activity.
         AccessOutsideHours => "access_outside_hours",
@@ -245,6 +246,7 @@ impl Check {
             | UrlListMatch
             | LargeDownload
             | UnknownUser
+            | SensitiveUpload
             | SearchTerm => Area::Web,
             AccessOutsideHours
             | LoginWithoutMfa
@@ -259,6 +261,11 @@ impl Check {
         }
     }
 }
+
+/// The categories whose requests' bodies the gateways read for `sensitive_upload`: where an
+/// upload leaves the organisation for a service that keeps it.
+pub const UPLOAD_CATEGORIES: [Category; 3] =
+    [Category::PublicAi, Category::Webmail, Category::FileSharing];
 
 /// A set of categories, one bit each: small enough to copy and to keep per domain.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]

@@ -2,6 +2,7 @@
 //! so the async loops in `charter-gateways` only read, feed, write and enforce timeouts.
 #![deny(missing_docs)]
 
+pub mod body;
 pub mod icap;
 pub mod logs;
 pub mod milter;

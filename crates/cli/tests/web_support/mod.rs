@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 mod ports;
 pub use ports::*;
 
+pub mod icap;
 pub mod tls;
 
 pub const CHARTER: &str = env!("CARGO_BIN_EXE_charter");
@@ -221,6 +222,7 @@ pub fn pack_and_index(dir: &TempDir) -> (PathBuf, PathBuf) {
         "facebook.com\ninstagram.com\n",
     );
     dir.write("lists/press/domains", "bbc.co.uk\n");
+    dir.write("lists/ai/domains", "openai.com\nchatgpt.com\n");
     (pack, build_index(dir))
 }
 
