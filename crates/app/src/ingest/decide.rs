@@ -4,7 +4,7 @@
 //! through [`App::decide_event`], with the facts from the registers ([`Facts`]) read once per
 //! run, never per line.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use jiff::Timestamp;
 
@@ -12,7 +12,7 @@ use charter_engine::activity::Activity;
 use charter_engine::{Context, Decision, Privacy};
 use charter_gateways::web::{Roles, WebDecider};
 use charter_proto::logs::{DeviceAction, EventKind, LogEvent, LoginSystem};
-use charter_store::{NewRecord, Source};
+use charter_store::{NewRecord, Source, Text};
 
 use crate::App;
 
@@ -176,9 +176,43 @@ pub struct Decider<'a> {
     web: WebDecider<'a>,
     facts: &'a Facts,
     /// Text repeated on every record, shared rather than copied.
-    allow: charter_store::Text,
-    empty: charter_store::Text,
-    users: HashSet<charter_store::Text>,
+    allow: Text,
+    empty: Text,
+    users: HashSet<Text>,
+    cache: WebCache,
+}
+
+/// Web decisions already made in the current stretch of time between two window edges: the
+/// engine's answer depends on the URL, the person (their roles) and which windows are open,
+/// so within one stretch a request for the same URL by the same person is answered the same.
+/// Proxy logs repeat themselves (`CONNECT host:443` by the same people all day).
+#[derive(Debug, Default)]
+struct WebCache {
+    /// The stretch: from this instant until the next window edge.
+    from: Option<Timestamp>,
+    until: Option<Timestamp>,
+    /// `user NUL url` → the record's parts.
+    parts: HashMap<Box<str>, Parts>,
+    /// The key of the last lookup, rebuilt in place.
+    key: String,
+    /// Category lists as stored (`gambling,adult`), shared.
+    categories: HashMap<String, Text>,
+}
+
+/// Web records held at once; beyond it the cache starts again.
+const CACHE_MAX: usize = 1 << 18;
+
+/// What a web record takes from its decision.
+#[derive(Debug, Clone)]
+struct Parts {
+    subject: Text,
+    verdict: Text,
+    rule: Option<Text>,
+    check: Option<Text>,
+    severity: Option<Text>,
+    categories: Option<Text>,
+    privacy: Privacy,
+    findings: Text,
 }
 
 impl std::fmt::Debug for Decider<'_> {
@@ -202,6 +236,7 @@ impl<'a> Decider<'a> {
             allow: "allow".into(),
             empty: "[]".into(),
             users: HashSet::new(),
+            cache: WebCache::default(),
         }
     }
 
@@ -233,6 +268,9 @@ impl<'a> Decider<'a> {
 
     /// The record of `event`, decided; `None` for an event with a time out of range.
     pub fn record(&mut self, event: &LogEvent) -> Option<NewRecord> {
+        if let EventKind::Web { url, .. } = &event.kind {
+            return self.web_record(event, url);
+        }
         let d = self.decide(event)?;
         let mut record =
             NewRecord::from_decision(d.at, None, d.source, d.subject, None, &d.decision);
@@ -246,11 +284,80 @@ impl<'a> Decider<'a> {
         Some(record)
     }
 
-    fn intern(&mut self, user: &str) -> charter_store::Text {
+    /// A web request's record, from the cache when this person asked for this URL earlier
+    /// in the same stretch between window edges.
+    fn web_record(&mut self, event: &LogEvent, url: &str) -> Option<NewRecord> {
+        let at = Timestamp::from_microsecond(event.at_us).ok()?;
+        let cache = &mut self.cache;
+        let inside = cache.from.is_some_and(|f| f <= at) && cache.until.is_none_or(|u| at < u);
+        if !inside || cache.parts.len() >= CACHE_MAX {
+            cache.parts.clear();
+            cache.from = Some(at);
+            cache.until = self.engine.valid_until(at);
+        }
+        cache.key.clear();
+        cache.key.push_str(event.user.as_deref().unwrap_or(""));
+        cache.key.push('\0');
+        cache.key.push_str(url);
+        let parts = match cache.parts.get(cache.key.as_str()) {
+            Some(parts) => parts.clone(),
+            None => {
+                let d = self.decide(event)?;
+                let r =
+                    NewRecord::from_decision(d.at, None, d.source, d.subject, None, &d.decision);
+                let cache = &mut self.cache;
+                let categories = r.categories.map(|c| {
+                    if let Some(shared) = cache.categories.get(&*c) {
+                        return shared.clone();
+                    }
+                    if cache.categories.len() < 4_096 {
+                        cache.categories.insert(c.to_string(), c.clone());
+                    }
+                    c
+                });
+                let parts = Parts {
+                    subject: r.subject,
+                    verdict: if &*r.verdict == "allow" {
+                        self.allow.clone()
+                    } else {
+                        r.verdict
+                    },
+                    rule: r.rule,
+                    check: r.check,
+                    severity: r.severity,
+                    categories,
+                    privacy: r.privacy,
+                    findings: if &*r.findings == "[]" {
+                        self.empty.clone()
+                    } else {
+                        r.findings
+                    },
+                };
+                cache.parts.insert(cache.key.as_str().into(), parts.clone());
+                parts
+            }
+        };
+        Some(NewRecord {
+            at,
+            user: event.user.as_deref().map(|u| self.intern(u)),
+            source: Source::Web,
+            subject: parts.subject,
+            verdict: parts.verdict,
+            rule: parts.rule,
+            check: parts.check,
+            severity: parts.severity,
+            categories: parts.categories,
+            privacy: parts.privacy,
+            detail: None,
+            findings: parts.findings,
+        })
+    }
+
+    fn intern(&mut self, user: &str) -> Text {
         if let Some(u) = self.users.get(user) {
             return u.clone();
         }
-        let u: charter_store::Text = user.into();
+        let u: Text = user.into();
         if self.users.len() < 100_000 {
             self.users.insert(u.clone());
         }
