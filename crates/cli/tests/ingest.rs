@@ -413,3 +413,40 @@ fn ingest_writes_to_postgresql_too() {
         "the position is kept in PostgreSQL too"
     );
 }
+
+#[test]
+fn the_same_request_is_decided_again_across_a_window_edge() {
+    // IIMTS: social media only in breaks (12:30-13:30 London). Monday 15 June 2026, BST.
+    let site = Site::sqlite();
+    let pack = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies/iimts.toml");
+    std::fs::write(
+        &site.cfg,
+        format!(
+            "policy = {:?}\n[store]\nurl = {:?}\n",
+            pack.display().to_string(),
+            site.url
+        ),
+    )
+    .unwrap();
+    let log = site.path("access.log");
+    let line = |at: &str| {
+        let at = at.parse::<jiff::Timestamp>().unwrap().as_second();
+        format!(
+            "{at}.000 5 10.0.0.5 TCP_TUNNEL/200 900 CONNECT www.facebook.com:443 ann HIER_DIRECT/1.2.3.4 -\n"
+        )
+    };
+    let text: String = [
+        "2026-06-15T09:00:00Z",
+        "2026-06-15T09:01:00Z",
+        "2026-06-15T11:45:00Z",
+        "2026-06-15T11:46:00Z",
+        "2026-06-15T12:31:00Z",
+    ]
+    .iter()
+    .map(|t| line(t))
+    .collect();
+    std::fs::write(&log, text).unwrap();
+    site.ingest_json(&["squid", log.to_str().unwrap()]);
+    let verdicts: Vec<String> = site.records().into_iter().map(|r| r.1).collect();
+    assert_eq!(verdicts, ["warn", "warn", "allow", "allow", "warn"]);
+}

@@ -5,14 +5,14 @@
 //! sessions, approvals and acknowledgements as each event comes), else through
 //! [`decide_activity`] with the facts read once ([`Facts`]).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use jiff::Timestamp;
 
 use charter_engine::{Decision, Privacy};
 use charter_gateways::web::{Roles, WebDecider};
 use charter_proto::logs::{DeviceAction, EventKind, LogEvent, LoginSystem};
-use charter_store::{NewRecord, Source};
+use charter_store::{NewRecord, Source, Text};
 
 use crate::App;
 use crate::activity::{Snapshot, decide_known};
@@ -85,9 +85,43 @@ pub struct Decider<'a> {
     store: Option<&'a App>,
     pending: Vec<LogEvent>,
     /// Text repeated on every record, shared rather than copied.
-    allow: charter_store::Text,
-    empty: charter_store::Text,
-    users: HashSet<charter_store::Text>,
+    allow: Text,
+    empty: Text,
+    users: HashSet<Text>,
+    cache: WebCache,
+}
+
+/// Web decisions already made in the current stretch of time between two window edges: the
+/// engine's answer depends on the URL, the person (their roles) and which windows are open,
+/// so within one stretch a request for the same URL by the same person is answered the same.
+/// Proxy logs repeat themselves (`CONNECT host:443` by the same people all day).
+#[derive(Debug, Default)]
+struct WebCache {
+    /// The stretch: from this instant until the next window edge.
+    from: Option<Timestamp>,
+    until: Option<Timestamp>,
+    /// `user NUL url` → the record's parts.
+    parts: HashMap<Box<str>, Parts>,
+    /// The key of the last lookup, rebuilt in place.
+    key: String,
+    /// Category lists as stored (`gambling,adult`), shared.
+    categories: HashMap<String, Text>,
+}
+
+/// Web records held at once; beyond it the cache starts again.
+const CACHE_MAX: usize = 1 << 18;
+
+/// What a web record takes from its decision.
+#[derive(Debug, Clone)]
+struct Parts {
+    subject: Text,
+    verdict: Text,
+    rule: Option<Text>,
+    check: Option<Text>,
+    severity: Option<Text>,
+    categories: Option<Text>,
+    privacy: Privacy,
+    findings: Text,
 }
 
 impl std::fmt::Debug for Decider<'_> {
@@ -113,6 +147,7 @@ impl<'a> Decider<'a> {
             allow: "allow".into(),
             empty: "[]".into(),
             users: HashSet::new(),
+            cache: WebCache::default(),
         }
     }
 
@@ -154,7 +189,10 @@ impl<'a> Decider<'a> {
     /// with the store, for every event but a web request: it waits for
     /// [`Decider::decide_pending`].
     pub fn record(&mut self, event: &LogEvent) -> Option<NewRecord> {
-        if self.store.is_some() && !matches!(event.kind, EventKind::Web { .. }) {
+        if let EventKind::Web { url, .. } = &event.kind {
+            return self.web_record(event, url);
+        }
+        if self.store.is_some() {
             self.pending.push(event.clone());
             return None;
         }
@@ -203,11 +241,80 @@ impl<'a> Decider<'a> {
         record
     }
 
-    fn intern(&mut self, user: &str) -> charter_store::Text {
+    /// A web request's record, from the cache when this person asked for this URL earlier
+    /// in the same stretch between window edges.
+    fn web_record(&mut self, event: &LogEvent, url: &str) -> Option<NewRecord> {
+        let at = Timestamp::from_microsecond(event.at_us).ok()?;
+        let cache = &mut self.cache;
+        let inside = cache.from.is_some_and(|f| f <= at) && cache.until.is_none_or(|u| at < u);
+        if !inside || cache.parts.len() >= CACHE_MAX {
+            cache.parts.clear();
+            cache.from = Some(at);
+            cache.until = self.engine.valid_until(at);
+        }
+        cache.key.clear();
+        cache.key.push_str(event.user.as_deref().unwrap_or(""));
+        cache.key.push('\0');
+        cache.key.push_str(url);
+        let parts = match cache.parts.get(cache.key.as_str()) {
+            Some(parts) => parts.clone(),
+            None => {
+                let d = self.decide(event)?;
+                let r =
+                    NewRecord::from_decision(d.at, None, d.source, d.subject, None, &d.decision);
+                let cache = &mut self.cache;
+                let categories = r.categories.map(|c| {
+                    if let Some(shared) = cache.categories.get(&*c) {
+                        return shared.clone();
+                    }
+                    if cache.categories.len() < 4_096 {
+                        cache.categories.insert(c.to_string(), c.clone());
+                    }
+                    c
+                });
+                let parts = Parts {
+                    subject: r.subject,
+                    verdict: if &*r.verdict == "allow" {
+                        self.allow.clone()
+                    } else {
+                        r.verdict
+                    },
+                    rule: r.rule,
+                    check: r.check,
+                    severity: r.severity,
+                    categories,
+                    privacy: r.privacy,
+                    findings: if &*r.findings == "[]" {
+                        self.empty.clone()
+                    } else {
+                        r.findings
+                    },
+                };
+                cache.parts.insert(cache.key.as_str().into(), parts.clone());
+                parts
+            }
+        };
+        Some(NewRecord {
+            at,
+            user: event.user.as_deref().map(|u| self.intern(u)),
+            source: Source::Web,
+            subject: parts.subject,
+            verdict: parts.verdict,
+            rule: parts.rule,
+            check: parts.check,
+            severity: parts.severity,
+            categories: parts.categories,
+            privacy: parts.privacy,
+            detail: None,
+            findings: parts.findings,
+        })
+    }
+
+    fn intern(&mut self, user: &str) -> Text {
         if let Some(u) = self.users.get(user) {
             return u.clone();
         }
-        let u: charter_store::Text = user.into();
+        let u: Text = user.into();
         if self.users.len() < 100_000 {
             self.users.insert(u.clone());
         }

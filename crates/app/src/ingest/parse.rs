@@ -5,7 +5,7 @@ use jiff::tz::TimeZone;
 
 use charter_proto::logs::login::Logins;
 use charter_proto::logs::syslog::{self, LocalClock};
-use charter_proto::logs::{Parsed, access_log, json, text_line, usbguard};
+use charter_proto::logs::{LineError, LogEvent, Parsed, access_log, json, text_line, usbguard};
 
 /// A log format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
@@ -98,6 +98,21 @@ impl LineParser {
             clock,
             logins: Logins::new(),
             host: host.to_string(),
+        }
+    }
+
+    /// Reads one line into `event` (reusing its strings for access.log lines); returns
+    /// whether the line held an event.
+    pub fn parse_into(&mut self, line: &[u8], event: &mut LogEvent) -> Result<bool, LineError> {
+        if self.format == Format::Squid {
+            return access_log::parse_into(line, event);
+        }
+        match self.parse(line)? {
+            Some(e) => {
+                *event = e;
+                Ok(true)
+            }
+            None => Ok(false),
         }
     }
 

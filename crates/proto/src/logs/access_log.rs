@@ -22,6 +22,86 @@ use super::{EventKind, LineError, LogEvent, Parsed, text_line};
 
 /// Reads one access.log line in any of the formats.
 pub fn parse(line: &[u8]) -> Parsed {
+    Ok(fields(line)?.map(|f| f.event()))
+}
+
+/// Reads one line into `event`, reusing its strings (no allocation once they are long
+/// enough): for readers of millions of lines. Returns whether the line held a request; on
+/// `false` or an error `event` is left as it was.
+pub fn parse_into(line: &[u8], event: &mut LogEvent) -> Result<bool, LineError> {
+    let Some(f) = fields(line)? else {
+        return Ok(false);
+    };
+    if let EventKind::Web {
+        client,
+        url,
+        method,
+        status,
+        bytes,
+        elapsed_ms,
+    } = &mut event.kind
+    {
+        event.at_us = f.at_us;
+        set(client, f.client);
+        set(url, f.url);
+        set(method, f.method);
+        (*status, *bytes, *elapsed_ms) = (f.status, f.bytes, f.elapsed_ms);
+        match (f.user(), &mut event.user) {
+            (Some(u), Some(have)) => set(have, u),
+            (u, slot) => *slot = u.map(str::to_string),
+        }
+        if event.reporter != REPORTER {
+            set(&mut event.reporter, REPORTER);
+        }
+    } else {
+        *event = f.event();
+    }
+    Ok(true)
+}
+
+fn set(to: &mut String, from: &str) {
+    to.clear();
+    to.push_str(from);
+}
+
+/// Who reports access.log lines.
+const REPORTER: &str = "squid";
+
+/// One line's fields, borrowed from it.
+struct Fields<'a> {
+    at_us: i64,
+    user: Option<&'a str>,
+    client: &'a str,
+    url: &'a str,
+    method: &'a str,
+    status: u16,
+    bytes: u64,
+    elapsed_ms: u64,
+}
+
+impl Fields<'_> {
+    fn user(&self) -> Option<&str> {
+        self.user.filter(|u| *u != "-" && !u.is_empty())
+    }
+
+    fn event(&self) -> LogEvent {
+        LogEvent {
+            at_us: self.at_us,
+            user: self.user().map(str::to_string),
+            reporter: REPORTER.to_string(),
+            kind: EventKind::Web {
+                client: self.client.to_string(),
+                url: self.url.to_string(),
+                method: self.method.to_string(),
+                status: self.status,
+                bytes: self.bytes,
+                elapsed_ms: self.elapsed_ms,
+            },
+        }
+    }
+}
+
+fn fields(line: &[u8]) -> Result<Option<Fields<'_>>, LineError> {
     let line = text_line(line)?;
     let line = line.trim_start();
     if line.is_empty() || line.starts_with('#') {
@@ -31,16 +111,15 @@ pub fn parse(line: &[u8]) -> Parsed {
     // `1796095831.123` (native) against `10.0.0.5` (common): one dot, not three.
     let native_time =
         first.matches('.').count() == 1 && first.bytes().all(|b| b.is_ascii_digit() || b == b'.');
-    let event = if native_time {
-        native(line)?
+    if native_time {
+        native(line).map(Some)
     } else {
-        common(line)?
-    };
-    Ok(Some(event))
+        common(line).map(Some)
+    }
 }
 
 /// Native (and Charter's, which only adds fields at the end).
-fn native(line: &str) -> Result<LogEvent, LineError> {
+fn native(line: &str) -> Result<Fields<'_>, LineError> {
     let mut f = line.split_ascii_whitespace();
     let mut next = |what: &'static str| f.next().ok_or(LineError::Malformed(what));
     let at_us = epoch_us(next("no time")?).ok_or(LineError::Malformed("bad time"))?;
@@ -55,13 +134,20 @@ fn native(line: &str) -> Result<LogEvent, LineError> {
     let method = next("no method")?;
     let url = next("no URL")?;
     let user = f.next();
-    Ok(web(
-        at_us, user, client, url, method, status, bytes, elapsed_ms,
-    ))
+    Ok(Fields {
+        at_us,
+        user,
+        client,
+        url,
+        method,
+        status,
+        bytes,
+        elapsed_ms,
+    })
 }
 
 /// Common and combined.
-fn common(line: &str) -> Result<LogEvent, LineError> {
+fn common(line: &str) -> Result<Fields<'_>, LineError> {
     let bad = LineError::Malformed;
     let (head, rest) = line
         .split_once(" [")
@@ -83,47 +169,16 @@ fn common(line: &str) -> Result<LogEvent, LineError> {
     let status = digits(after.next().ok_or(bad("no status"))?).ok_or(bad("bad status"))?;
     let bytes = after.next().and_then(digits).unwrap_or(0);
     let user = if login == "-" { ident } else { login };
-    Ok(web(
+    Ok(Fields {
         at_us,
-        Some(user),
+        user: Some(user),
         client,
         url,
         method,
         status,
         bytes,
-        0,
-    ))
-}
-
-#[allow(
-    clippy::too_many_arguments,
-    reason = "the fields of one access.log line, named at the call"
-)]
-fn web(
-    at_us: i64,
-    user: Option<&str>,
-    client: &str,
-    url: &str,
-    method: &str,
-    status: u16,
-    bytes: u64,
-    elapsed_ms: u64,
-) -> LogEvent {
-    LogEvent {
-        at_us,
-        user: user
-            .filter(|u| *u != "-" && !u.is_empty())
-            .map(str::to_string),
-        reporter: "squid".to_string(),
-        kind: EventKind::Web {
-            client: client.to_string(),
-            url: url.to_string(),
-            method: method.to_string(),
-            status,
-            bytes,
-            elapsed_ms,
-        },
-    }
+        elapsed_ms: 0,
+    })
 }
 
 /// `%tl`: `10/Oct/2026:13:55:36 +0100`.
@@ -196,6 +251,32 @@ mod tests {
             Some("bob"),
             "the ident when the login is -"
         );
+    }
+
+    #[test]
+    fn parse_into_gives_what_parse_gives_and_keeps_the_event_on_a_bad_line() {
+        let lines = [
+            "1796095831.123    157 10.0.0.5 TCP_MISS/200 4212 GET http://bet365.com/ ann HIER_DIRECT/1.2.3.4 text/html",
+            r#"10.0.0.6 - - [01/Dec/2026:04:30:31 +0100] "GET http://example.org/a HTTP/1.1" 200 512 TCP_MISS:HIER_DIRECT"#,
+            "1796095832.000      1 10.0.0.7 TCP_TUNNEL/200 1 CONNECT a.example:443 bob HIER_DIRECT/1.2.3.4 -",
+        ];
+        let mut event = LogEvent {
+            at_us: 0,
+            user: None,
+            reporter: String::new(),
+            kind: EventKind::Network {
+                host: "h".into(),
+                network: "n".into(),
+            },
+        };
+        for line in lines {
+            assert_eq!(parse_into(line.as_bytes(), &mut event), Ok(true));
+            assert_eq!(Some(&event), parse(line.as_bytes()).unwrap().as_ref());
+        }
+        let before = event.clone();
+        assert!(parse_into(b"junk", &mut event).is_err());
+        assert_eq!(parse_into(b"", &mut event), Ok(false));
+        assert_eq!(event, before);
     }
 
     #[test]
