@@ -20,16 +20,19 @@ pub const OUT_OF_HOURS_SITE: &str = "remote-access-out-of-hours";
 
 /// Whether `person_id` holds an out-of-hours approval in force at `at`.
 pub(super) async fn in_force(tx: &mut Txn, person_id: i64, at: Timestamp) -> Result<bool> {
-    Ok(tx.approvals().await?.iter().any(|a| {
-        a.person_id == person_id
-            && a.kind == ApprovalKind::Access
-            && a.site == OUT_OF_HOURS_SITE
-            && a.in_force_at(at)
-            && a.valid_from
-                .as_deref()
-                .and_then(|f| f.parse::<Timestamp>().ok())
-                .is_none_or(|f| f <= at)
-    }))
+    Ok(tx
+        .approvals_for(person_id, OUT_OF_HOURS_SITE)
+        .await?
+        .iter()
+        .any(|a| a.kind == ApprovalKind::Access && a.in_force_at(at) && begun(a, at)))
+}
+
+/// Whether approval `a`'s period has begun by `at` (a sign-in before it is not covered).
+pub(super) fn begun(a: &Approval, at: Timestamp) -> bool {
+    a.valid_from
+        .as_deref()
+        .and_then(|f| f.parse::<Timestamp>().ok())
+        .is_none_or(|f| f <= at)
 }
 
 impl App {
