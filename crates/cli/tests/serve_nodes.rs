@@ -1,6 +1,7 @@
 //! More than one node (issue 11 item 6): two `charter serve` processes, each with its own spool,
 //! share one PostgreSQL; each takes ICAP traffic while following (`[ingest]`) a Squid
-//! access.log of its own and a syslog file of VPN sign-ins. Every record arrives exactly once,
+//! access.log of its own; node A reads a VPN sign-in from a followed syslog file, node B
+//! receives one through its syslog listener. Every record arrives exactly once,
 //! the monthly partitions both nodes need at once are made once (nothing lands in the default
 //! partition), and sessions opened on one node are seen by the other.
 #![allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test")]
@@ -125,21 +126,33 @@ fn two_serves_sharing_one_postgres_lose_and_duplicate_nothing() {
     let vpn_a = vpn_log(a_dir.path(), "a", "203.0.113.9");
     let vpn_b = vpn_log(b_dir.path(), "b", "198.51.100.4");
 
-    // Each node follows its own files.
-    for (cfg, access, vpn) in [(&cfg_a, &log_a, &vpn_a), (&cfg_b, &log_b, &vpn_b)] {
+    // Each node follows its own access.log; node A a syslog file too, node B listens for
+    // syslog over UDP.
+    for (cfg, access, extra) in [
+        (
+            &cfg_a,
+            &log_a,
+            format!(
+                "[[ingest.files]]\npath = {:?}\nformat = \"syslog\"\n",
+                vpn_a.display().to_string()
+            ),
+        ),
+        (
+            &cfg_b,
+            &log_b,
+            "[ingest.syslog]\nudp = \"127.0.0.1:0\"\n".to_string(),
+        ),
+    ] {
         let mut text = std::fs::read_to_string(cfg).unwrap();
         write!(
             text,
-            "[[ingest.files]]\npath = {:?}\nformat = \"squid\"\n[[ingest.files]]\npath = {:?}\nformat = \"syslog\"\n",
-            access.display().to_string(),
-            vpn.display().to_string()
+            "[[ingest.files]]\npath = {:?}\nformat = \"squid\"\n{extra}",
+            access.display().to_string()
         )
         .unwrap();
         std::fs::write(cfg, text).unwrap();
     }
-    // Node A's sign-in is read first; node B's file gets its line once A's is stored.
     let vpn_b_line = std::fs::read_to_string(&vpn_b).unwrap();
-    std::fs::write(&vpn_b, "").unwrap();
 
     let serve_a = Serve::start(&cfg_a);
     let serve_b = Serve::start(&cfg_b);
@@ -151,7 +164,28 @@ fn two_serves_sharing_one_postgres_lose_and_duplicate_nothing() {
     let sent_b = icap_b.join().unwrap();
     let vpn_count = "SELECT COUNT(*) FROM decisions WHERE subject LIKE 'vpn sign-in%'";
     wait_for(&db.url, vpn_count, 1);
-    std::fs::write(&vpn_b, vpn_b_line).unwrap();
+    // Node B's sign-in arrives as rsyslog forwards it (`*.* @host:port`), once A's is stored.
+    assert!(
+        serve_b.wait_for_log("listen=udp:", std::time::Duration::from_secs(30)),
+        "{}",
+        serve_b.log()
+    );
+    let udp = serve_b
+        .log()
+        .lines()
+        .find_map(|l| {
+            l.split_whitespace()
+                .find_map(|w| w.strip_prefix("listen=udp:127.0.0.1:"))
+        })
+        .and_then(|p| p.trim_end_matches(':').parse::<u16>().ok())
+        .unwrap();
+    std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .send_to(
+            format!("<38>{}", vpn_b_line.trim_end()).as_bytes(),
+            ("127.0.0.1", udp),
+        )
+        .unwrap();
     wait_for(&db.url, vpn_count, 2);
     wait_for(
         &db.url,
@@ -190,7 +224,8 @@ fn two_serves_sharing_one_postgres_lose_and_duplicate_nothing() {
         ),
         5
     );
-    // The session node A opened is what node B's sign-in from elsewhere ran into.
+    // The session node A opened (from its followed file) is what node B's sign-in from
+    // elsewhere (through its listener) ran into.
     let shared = pg_count(
         &db.url,
         "SELECT COUNT(*) FROM decisions WHERE subject LIKE 'vpn sign-in%198.51.100.4%' AND findings LIKE '%concurrent_sessions%'",
