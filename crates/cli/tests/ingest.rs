@@ -468,7 +468,7 @@ fn people_with_the_same_roles_share_a_decision_but_the_unidentified_do_not() {
     let got: Vec<(String, Option<String>)> =
         site.records().into_iter().map(|r| (r.1, r.2)).collect();
     let unknown = (
-        "warn".to_string(),
+        "block".to_string(),
         Some("internet.unknown-users".to_string()),
     );
     let known = ("allow".to_string(), None);
