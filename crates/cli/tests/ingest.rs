@@ -450,3 +450,36 @@ fn the_same_request_is_decided_again_across_a_window_edge() {
     let verdicts: Vec<String> = site.records().into_iter().map(|r| r.1).collect();
     assert_eq!(verdicts, ["warn", "warn", "allow", "allow", "warn"]);
 }
+
+#[test]
+fn people_with_the_same_roles_share_a_decision_but_the_unidentified_do_not() {
+    // The demo pack refuses requests from no known user (internet.unknown-users).
+    let site = Site::sqlite();
+    let log = site.path("access.log");
+    let mut text = String::new();
+    for (i, user) in ["ann", "-", "bob", "-", "ann"].iter().enumerate() {
+        text.push_str(&format!(
+            "{}.000 5 10.0.0.5 TCP_TUNNEL/200 900 CONNECT www.example.org:443 {user} HIER_DIRECT/1.2.3.4 -\n",
+            1_796_000_000 + i
+        ));
+    }
+    std::fs::write(&log, text).unwrap();
+    site.ingest_json(&["squid", log.to_str().unwrap()]);
+    let got: Vec<(String, Option<String>)> =
+        site.records().into_iter().map(|r| (r.1, r.2)).collect();
+    let unknown = (
+        "block".to_string(),
+        Some("internet.unknown-users".to_string()),
+    );
+    let known = ("allow".to_string(), None);
+    assert_eq!(
+        got,
+        [
+            known.clone(),
+            unknown.clone(),
+            known.clone(),
+            unknown,
+            known
+        ]
+    );
+}

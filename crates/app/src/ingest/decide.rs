@@ -6,6 +6,7 @@
 //! [`decide_activity`] with the facts read once ([`Facts`]).
 
 use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
 
 use jiff::Timestamp;
 
@@ -91,17 +92,21 @@ pub struct Decider<'a> {
     cache: WebCache,
 }
 
-/// Web decisions already made in the current stretch of time between two window edges: the
-/// engine's answer depends on the URL, the person (their roles) and which windows are open,
-/// so within one stretch a request for the same URL by the same person is answered the same.
-/// Proxy logs repeat themselves (`CONNECT host:443` by the same people all day).
+/// Web decisions already made in the current stretch of time between two window edges. The
+/// engine's answer about a request depends on its URL, the person's roles, whether the
+/// person is known at all, and which windows are open (ingest holds no passes), never on the
+/// name: so within one stretch a request for the same URL by someone with the same roles is
+/// answered the same. Proxy logs repeat themselves (`CONNECT host:443` all day).
 #[derive(Debug, Default)]
 struct WebCache {
     /// The stretch: from this instant until the next window edge.
     from: Option<Timestamp>,
     until: Option<Timestamp>,
-    /// `user NUL url` → the record's parts.
+    /// `roles NUL url` → the record's parts.
     parts: HashMap<Box<str>, Parts>,
+    /// Each person's roles as a short key (their number among the distinct role sets).
+    role_keys: HashMap<String, u32>,
+    role_sets: HashMap<Vec<String>, u32>,
     /// The key of the last lookup, rebuilt in place.
     key: String,
     /// Category lists as stored (`gambling,adult`), shared.
@@ -252,8 +257,25 @@ impl<'a> Decider<'a> {
             cache.from = Some(at);
             cache.until = self.engine.valid_until(at);
         }
+        let roles = match event.user.as_deref() {
+            // Squid's `-`: the unidentified user.
+            None => u32::MAX,
+            Some(user) => match cache.role_keys.get(user) {
+                Some(k) => *k,
+                None => {
+                    let mut set = self.facts.roles.of(Some(user));
+                    set.sort();
+                    let next = u32::try_from(cache.role_sets.len()).unwrap_or(u32::MAX - 1);
+                    let k = *cache.role_sets.entry(set).or_insert(next);
+                    if cache.role_keys.len() < CACHE_MAX {
+                        cache.role_keys.insert(user.to_string(), k);
+                    }
+                    k
+                }
+            },
+        };
         cache.key.clear();
-        cache.key.push_str(event.user.as_deref().unwrap_or(""));
+        let _ = write!(cache.key, "{roles}");
         cache.key.push('\0');
         cache.key.push_str(url);
         let parts = match cache.parts.get(cache.key.as_str()) {
