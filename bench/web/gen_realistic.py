@@ -79,4 +79,5 @@ def main():
     print(f"wrote {out}: {n} queries from {users} users, {hits} on listed hosts", file=sys.stderr)
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -61,6 +61,8 @@ pub struct Config {
     /// `[usage]`: personal-use accounting and where logins come from.
     #[serde(default)]
     pub usage: crate::monitor::UsageConfig,
+    /// `[ingest]`: log files `serve` follows and its syslog listener; absent means none.
+    pub ingest: Option<crate::ingest::IngestConfig>,
 }
 
 /// `[server]`.
@@ -222,6 +224,9 @@ impl Config {
         config.usage.countries = config.usage.countries.map(|c| base.join(c));
         if let Some(server) = &mut config.server {
             server.key_file = base.join(&server.key_file);
+        }
+        if let Some(ingest) = &mut config.ingest {
+            ingest.rebase(base);
         }
         refuse_world_writable(&config.policy, "pack")?;
         if let Some(categories) = &config.categories {

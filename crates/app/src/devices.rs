@@ -10,6 +10,7 @@ use charter_store::{
 
 use crate::App;
 use crate::act::{Done, May, entry};
+use crate::activity::UsbDevice;
 use crate::error::{Error, Result};
 use crate::incidents::route_incident;
 use crate::people::active;
@@ -240,7 +241,8 @@ impl App {
         .await
     }
 
-    /// Authorises a person to attach a removable medium or third-party hardware.
+    /// Authorises a person to attach a removable medium or third-party hardware; `usb` names
+    /// it as usbguard sees it, so its events match and `charter devices usbguard-rules` allows it.
     pub async fn authorise_media(
         &self,
         actor: &Actor,
@@ -248,7 +250,9 @@ impl App {
         description: &str,
         reason: &str,
         expires_on: Option<jiff::civil::Date>,
+        usb: Option<UsbDevice>,
     ) -> Result<MediaAuthorisation> {
+        let usb = usb.map(UsbDevice::checked).transpose()?;
         let approvers = self.device_approvers();
         self.act(
             actor,
@@ -263,6 +267,8 @@ impl App {
                         reason: reason.to_string(),
                         authorised_by: who.person("authorise removable media")?.id,
                         expires_on: expires_on.map(|d| d.to_string()),
+                        usb_id: usb.as_ref().map(|u| u.id.clone()),
+                        usb_serial: usb.as_ref().and_then(|u| u.serial.clone()),
                     })
                     .await?;
                 Ok(Done::new(
@@ -272,7 +278,7 @@ impl App {
                         "media_authorisation",
                         m.id,
                         person_id,
-                        json!({"description": m.description, "expires_on": m.expires_on}),
+                        json!({"description": m.description, "expires_on": m.expires_on, "usb_id": m.usb_id, "usb_serial": m.usb_serial}),
                     ),
                 ))
             },

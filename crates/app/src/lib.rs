@@ -42,6 +42,7 @@ use charter_store::Store;
 use jiff::tz::TimeZone;
 
 mod act;
+pub mod activity;
 pub mod address;
 pub mod alerts;
 mod approvals;
@@ -55,6 +56,7 @@ mod error;
 pub mod gateway;
 mod html;
 mod incidents;
+pub mod ingest;
 mod leavers;
 pub mod monitor;
 mod names;

@@ -69,6 +69,17 @@ In squid.conf (docs/squid.md):
     Leaver(cmd::cases::LeaverCmd),
     /// Monitoring records: list (audited), import, purge by the retention period.
     Records(cmd::records::RecordsCmd),
+    /// Read log files into monitoring records: Squid access.log, syslog sign-ins, usbguard's
+    /// audit file, JSON event lines. Each file is read from where the last run stopped.
+    #[command(after_help = r#"Examples:
+  charter ingest squid /var/log/squid/access.log --config /etc/charter/charter.toml
+  charter ingest syslog /var/log/auth.log /var/log/openvpn.log --follow --config charter.toml
+  charter ingest usbguard /var/log/usbguard/usbguard-audit.log --host laptop-7
+  charter ingest events inventory.jsonl
+
+Unparseable lines are reported with their line numbers and skipped (exit 0); an unreadable
+file is exit 2. docs/ingest.md describes each format and what it can tell."#)]
+    Ingest(cmd::ingest::IngestArgs),
     /// The audit chain: verify, list.
     Audit(cmd::audit::AuditCmd),
     /// Subject access export and erasure.
@@ -108,6 +119,7 @@ fn main() -> ExitCode {
         Command::Request(c) => c.run(),
         Command::Leaver(c) => c.run(),
         Command::Records(c) => c.run(),
+        Command::Ingest(args) => cmd::ingest::run(&args),
         Command::Audit(c) => c.run(),
         Command::Dsar(c) => c.run(),
         Command::Alerts(c) => c.run(),

@@ -13,5 +13,6 @@ pub mod policy_service;
 pub mod pool;
 pub mod record;
 pub mod squid_helper;
+pub mod syslog;
 pub mod web;
 mod web_content;

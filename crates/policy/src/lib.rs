@@ -36,6 +36,7 @@
 #![deny(missing_docs)]
 
 mod diag;
+pub mod feeds;
 pub mod lint;
 mod load;
 mod pack;

@@ -47,6 +47,9 @@ pub struct Site {
     /// The categories the site's category index fills (at least one entry each), when an
     /// index is given: rules naming the others are warned about.
     pub filled_categories: Option<CategorySet>,
+    /// The logs the site feeds Charter, when its charter.toml is given: activity rules none
+    /// of them can fire are warned about as inert.
+    pub feeds: Option<crate::feeds::Feeds>,
 }
 
 /// Lints pack `text` (named `file` in diagnostics) as of the local date `today`, as a pack
@@ -72,6 +75,7 @@ pub fn lint_for_site(text: &str, file: &str, today: Date, site: Site) -> LintRep
             if let Some(filled) = site.filled_categories {
                 out.empty_categories(&pack, filled);
             }
+            out.inert_rules(&pack, site.feeds);
             Some(pack)
         }
         Err(LoadError::Invalid(errors)) => {
@@ -249,6 +253,37 @@ impl Lint<'_> {
                     ),
                 );
             }
+        }
+    }
+
+    /// Warns about each activity rule that cannot fire: never (see
+    /// [`crate::feeds::never_fed`]), or with the site's `feeds` when they are known.
+    fn inert_rules(&mut self, pack: &Pack, feeds: Option<crate::feeds::Feeds>) {
+        for rule in pack.rules_on(Area::Activity) {
+            if let Some(why) = crate::feeds::never_fed(pack, rule) {
+                self.push(
+                    Level::Warning,
+                    "inert_rule",
+                    rule.location,
+                    format!("rule `{}` {why}", rule.id),
+                );
+            }
+        }
+        let Some(feeds) = feeds else { return };
+        for (rule, missing) in feeds.inert(pack) {
+            if crate::feeds::never_fed(pack, rule).is_some() {
+                continue;
+            }
+            self.push(
+                Level::Warning,
+                "inert_rule",
+                rule.location,
+                format!(
+                    "rule `{}` is inert: no source in charter.toml [ingest] feeds it; it needs {}",
+                    rule.id,
+                    missing.join("; or ")
+                ),
+            );
         }
     }
 

@@ -791,6 +791,24 @@ impl Cx<'_> {
                 ("url_lists", !raw.url_lists.is_empty()),
                 ("max_download_mb", raw.max_download_mb.is_some()),
             ];
+            if !raw.networks.is_empty()
+                && !raw.checks.iter().any(|c| c.get_ref() == "unknown_network")
+            {
+                self.error(
+                    "key_area",
+                    location,
+                    format!("`networks` applies only to rules with the `unknown_network` check, and rule `{id}` has none"),
+                );
+            }
+            if raw.networks.is_empty()
+                && raw.checks.iter().any(|c| c.get_ref() == "unknown_network")
+            {
+                self.error(
+                    "missing_networks",
+                    location,
+                    format!("rule `{id}` checks `unknown_network`: list the authorised networks in `networks`"),
+                );
+            }
             let mail_only = [
                 ("direction", raw.direction.is_some()),
                 ("max_recipients", raw.max_recipients.is_some()),
@@ -890,6 +908,7 @@ impl Cx<'_> {
             max_download_mb,
             max_minutes_per_day,
             max_messages_per_day,
+            networks: Self::strings(raw.networks),
             action: action?,
             severity: severity?,
             alert: Self::strings(raw.alert),

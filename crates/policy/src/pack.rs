@@ -328,6 +328,9 @@ pub struct Rule {
     /// Daily threshold of personal-marked messages for `excessive_personal_use` (IMPRESS:
     /// "an excessive number of personal communications").
     pub max_messages_per_day: Option<u32>,
+    /// The networks a laptop may join, for `unknown_network` (SSIDs, VPN profiles, subnets as
+    /// the network lines name them, compared without regard to case).
+    pub networks: Vec<String>,
     /// What to do when it matches.
     pub action: Verdict,
     /// How serious a match is.

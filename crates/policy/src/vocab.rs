@@ -175,6 +175,8 @@ vocabulary! {
         WorkFilesOnLocalDrive => "work_files_on_local_drive",
         ExcessivePersonalUse => "excessive_personal_use",
         UnusualActivity => "unusual_activity",
+        UnacknowledgedPolicy => "unacknowledged_policy",
+        UnknownNetwork => "unknown_network",
     }
 }
 
@@ -253,7 +255,9 @@ impl Check {
             | UnauthorisedSoftware
             | WorkFilesOnLocalDrive
             | ExcessivePersonalUse
-            | UnusualActivity => Area::Activity,
+            | UnusualActivity
+            | UnacknowledgedPolicy
+            | UnknownNetwork => Area::Activity,
         }
     }
 }

@@ -169,6 +169,16 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/sqlite/0005_approvals.sql"),
     ),
     (
+        6,
+        "ingest_positions",
+        include_str!("../migrations/sqlite/0006_ingest_positions.sql"),
+    ),
+    (
+        7,
+        "activity_sessions",
+        include_str!("../migrations/sqlite/0007_activity_sessions.sql"),
+    ),
+    (
         8,
         "usage_daily",
         include_str!("../migrations/sqlite/0008_usage_daily.sql"),
@@ -204,6 +214,16 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         5,
         "approvals",
         include_str!("../migrations/postgres/0005_approvals.sql"),
+    ),
+    (
+        6,
+        "ingest_positions",
+        include_str!("../migrations/postgres/0006_ingest_positions.sql"),
+    ),
+    (
+        7,
+        "activity_sessions",
+        include_str!("../migrations/postgres/0007_activity_sessions.sql"),
     ),
     (
         8,

@@ -46,9 +46,12 @@ mod cases;
 mod db;
 mod dsar;
 mod error;
+mod ingest;
 mod model;
+mod partitions;
 mod records;
 mod registers;
+mod sessions;
 pub mod spool;
 pub mod time;
 mod txn;
@@ -60,12 +63,15 @@ pub use audit::{Actor, AuditRow, ChainProblem, VerifyReport};
 pub use db::{CONNECT_TIMEOUT, Engine, redact_url};
 pub use dsar::Holdings;
 pub use error::{Error, Result};
+pub use ingest::IngestPosition;
 pub use model::*;
+pub use partitions::DroppedPartition;
 pub use records::{
     MAX_DETAIL, MAX_SHORT, MAX_SUBJECT, NewRecord, PurgeReport, Record, RecordFilter, Source, Text,
     retention_cutoff,
 };
-pub use registers::text_hash;
+pub use registers::{bytes_hash, text_hash};
+pub use sessions::{ActivitySession, NewSession};
 pub use txn::{AuditEntry, Txn};
 pub use usage::{UsageAdd, UsageDay};
 

@@ -526,6 +526,10 @@ pub struct NewMedia {
     pub authorised_by: i64,
     /// Last day it holds.
     pub expires_on: Option<String>,
+    /// The device as usbguard names it, `vendor:product` (`0781:5567`), when known.
+    pub usb_id: Option<String>,
+    /// Its serial number as usbguard reports it, when known.
+    pub usb_serial: Option<String>,
 }
 
 /// Permission to attach removable media or third-party hardware.
@@ -547,6 +551,10 @@ pub struct MediaAuthorisation {
     pub expires_on: Option<String>,
     /// When withdrawn (or ended because the person left).
     pub revoked_at: Option<String>,
+    /// The device as usbguard names it, `vendor:product`, when known.
+    pub usb_id: Option<String>,
+    /// Its serial number, when known.
+    pub usb_serial: Option<String>,
 }
 
 impl MediaAuthorisation {
@@ -560,6 +568,8 @@ impl MediaAuthorisation {
             authorised_at: show_us(r.i64("authorised_at")?),
             expires_on: r.opt_text("expires_on")?,
             revoked_at: opt_time(r, "revoked_at")?,
+            usb_id: r.opt_text("usb_id")?,
+            usb_serial: r.opt_text("usb_serial")?,
         })
     }
 }

@@ -78,7 +78,12 @@ fn opt_len(fields: &[(&'static str, &Option<String>)], max: usize) -> Result<()>
 
 /// SHA-256 of a policy text, hex.
 pub fn text_hash(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
+    bytes_hash(text.as_bytes())
+}
+
+/// SHA-256 of bytes, hex (a log file's first bytes, to tell it from its rotated successor).
+pub fn bytes_hash(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
@@ -452,12 +457,18 @@ impl Txn {
         check_text("description", &m.description, SHORT)?;
         check_text("reason", &m.reason, LONG)?;
         opt_date("expires_on", &m.expires_on)?;
+        if let Some(id) = &m.usb_id {
+            crate::error::check_len("usb_id", id, SHORT)?;
+        }
+        if let Some(serial) = &m.usb_serial {
+            crate::error::check_len("usb_serial", serial, SHORT)?;
+        }
         self.person(m.person_id).await?;
         let id = self.tx
             .insert(
-                "INSERT INTO media_authorisations (person_id, description, reason, authorised_by, authorised_at, expires_on) \
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                &[m.person_id.into(), m.description.clone().into(), m.reason.clone().into(), m.authorised_by.into(), now_us().into(), m.expires_on.clone().into()],
+                "INSERT INTO media_authorisations (person_id, description, reason, authorised_by, authorised_at, expires_on, usb_id, usb_serial) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                &[m.person_id.into(), m.description.clone().into(), m.reason.clone().into(), m.authorised_by.into(), now_us().into(), m.expires_on.clone().into(), m.usb_id.clone().into(), m.usb_serial.clone().into()],
             )
             .await?;
         self.media(id).await

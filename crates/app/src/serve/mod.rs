@@ -14,6 +14,7 @@ mod error;
 mod gateways;
 mod helper;
 mod identity;
+mod ingest;
 mod monitor;
 mod pages;
 mod records;
@@ -45,6 +46,7 @@ use crate::config::{Config, refuse_world_writable};
 use crate::domains::MailDomains;
 use crate::gateway::{announce_fixed_clock, clock_from, load_pack_for_gateway};
 use gateways::Deciding;
+pub(crate) use register::register_roles;
 use register::{Register, read_register};
 
 /// How long `serve` waits at start for the store before deciding with no roles from the
@@ -86,6 +88,7 @@ impl Serve {
             && config.milter.is_none()
             && config.policy_service.is_none()
             && config.server.is_none()
+            && config.ingest.is_none()
         {
             return Err(ServeError::NothingToServe(path.to_path_buf()));
         }
@@ -231,6 +234,9 @@ impl Serve {
             pages: pages.as_ref(),
         };
         let mut started = gateways::start(&config, &with, &mut gateways).await;
+        if let (Ok(()), Some(cfg)) = (&started, &config.ingest) {
+            started = ingest::start(cfg, &with, &link, &mut gateways).await;
+        }
         if let (Ok(()), Some(server), Some(runner), Some(pages)) =
             (&started, &config.server, runner, pages.clone())
         {

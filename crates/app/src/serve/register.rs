@@ -109,6 +109,12 @@ pub(super) async fn read_register(store: &Store) -> Result<Read, charter_store::
     Ok(read)
 }
 
+/// Every active person's roles under each of their active account names, as the gateways
+/// hold them (for `charter ingest`, which decides as they do).
+pub(crate) async fn register_roles(store: &Store) -> Result<Roles, charter_store::Error> {
+    Ok(read_register(store).await?.roles)
+}
+
 /// Keeps `live` (what every gateway holds) up to date: the register read as soon as the
 /// store is reachable (unless `serve` has just read it) and every minute after, with
 /// `overrides` (the `user_roles` file) winning.

@@ -10,6 +10,7 @@ pub mod categories;
 pub mod check;
 pub mod demo;
 pub mod dsar;
+pub mod ingest;
 pub mod mail;
 pub mod policy;
 pub mod records;

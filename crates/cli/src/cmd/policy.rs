@@ -28,9 +28,16 @@ pub enum PolicyCommand {
     ///
     /// With `--categories INDEX`, also a warning for every rule that names a category the
     /// index leaves empty (UT1 has no `extremism` or `self_harm` list).
+    ///
+    /// With `--config charter.toml`, also a warning (`inert_rule`) for every activity rule no
+    /// source in its [ingest] can feed, naming what would: sign-ins from syslog for the VPN
+    /// and session rules, usbguard for devices, JSON lines for software, files and networks.
+    /// Web rules are never inert (Squid starts the helper); an `unacknowledged_policy` rule is
+    /// inert in any pack whose [governance] acknowledge_before_use is false.
     #[command(after_help = r#"Example:
   charter policy lint policies/iimts.toml policies/itec.toml
-  charter policy lint policies/itec.toml --categories /var/lib/charter/categories.idx"#)]
+  charter policy lint policies/itec.toml --categories /var/lib/charter/categories.idx
+  charter policy lint policies/itec.toml --config /etc/charter/charter.toml"#)]
     Lint(LintArgs),
     /// Print a readable summary of a pack: windows, and rules by area with their clauses.
     #[command(after_help = r#"Example:
@@ -50,7 +57,8 @@ pub struct LintArgs {
     /// Judge review dates as of this day instead of today.
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
     today: Option<Date>,
-    /// The site's charter.toml: mail domains it names count as the organisation's.
+    /// The site's charter.toml: mail domains it names count as the organisation's, and
+    /// activity rules none of its [ingest] sources feeds are named inert.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
     /// The category index (or squidGuard/UT1 directory) the site loads: warn about every
@@ -86,11 +94,10 @@ fn run_lint(args: &LintArgs) -> CmdResult {
     let today = args
         .today
         .unwrap_or_else(|| jiff::ZonedDateTime::now().date());
+    let config = args.config.as_deref().map(Config::load).transpose()?;
     let site = Site {
-        mail_domains: match &args.config {
-            Some(config) => !Config::load(config)?.domains.is_empty(),
-            None => false,
-        },
+        mail_domains: config.as_ref().is_some_and(|c| !c.domains.is_empty()),
+        feeds: config.as_ref().map(charter_app::activity::feeds),
         filled_categories: match &args.categories {
             Some(path) => Some(filled_categories(path)?),
             None => None,

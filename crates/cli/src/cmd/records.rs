@@ -258,11 +258,12 @@ impl RecordsCmd {
                     };
                     ctx.emit(&report, |r| {
                         format!(
-                            "purged {} records before {} (oldest {}, newest {}); audit row {}",
+                            "purged {} records before {} (oldest {}, newest {}){}; audit row {}",
                             r.deleted,
                             r.cutoff,
                             r.oldest.as_deref().unwrap_or("-"),
                             r.newest.as_deref().unwrap_or("-"),
+                            dropped(&r.partitions_dropped),
                             r.audit_seq
                         )
                     })?;
@@ -355,4 +356,17 @@ fn stats(args: &AppArgs) -> CmdResult {
     println!("store      {store}");
     println!("serve      {serve}");
     Ok(Outcome::Success)
+}
+
+/// The monthly partitions a purge dropped whole, for a line: `, dropping decisions_y2025m01
+/// (1200 records)`; empty when none.
+pub(crate) fn dropped(parts: &[charter_store::DroppedPartition]) -> String {
+    if parts.is_empty() {
+        return String::new();
+    }
+    let each: Vec<String> = parts
+        .iter()
+        .map(|p| format!("{} ({} records)", p.name, p.records))
+        .collect();
+    format!(", dropping {}", each.join(", "))
 }

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
 
+use charter_app::activity::UsbDevice;
 use charter_app::{Names, PersonAdded};
 use charter_store::{
     AckKind, Device, DeviceNetwork, NewDevice, NewPerson, NewSocial, PersonUpdate,
@@ -511,7 +512,12 @@ Example:
         after_help = r#"Who may: a person holding a device approver role ([governance] device_approvers), named by --by.
 
 Example:
-  charter devices authorise-media --person "Pat Jones" --description "Kingston USB 32 GB" --reason "site visits" --by "Ian Tech" --config charter.toml"#
+  charter devices authorise-media --person "Pat Jones" --description "Kingston USB 32 GB" --reason "site visits" --by "Ian Tech" --config charter.toml
+  charter devices authorise-media --person "Pat Jones" --description "SanDisk Cruzer Blade" --usb-id 0781:5567 --serial 4C530001131109103535 --reason "site visits" --by "Ian Tech" --config charter.toml
+
+With --usb-id (and --serial, when the device reports one) usbguard's events for the device match
+the authorisation, and `charter devices usbguard-rules` writes an allow rule for it. `usbguard
+list-devices` shows both: `id 0781:5567 serial "4C530001131109103535"`."#
     )]
     AuthoriseMedia {
         /// Who: id, full name or email address.
@@ -527,6 +533,12 @@ Example:
         /// 2026-07-31 (a time there stands for its day).
         #[arg(long, value_name = "DATE")]
         expires: Option<String>,
+        /// The device as usbguard names it: vendor:product in hex (0781:5567).
+        #[arg(long, value_name = "VID:PID")]
+        usb_id: Option<String>,
+        /// Its serial number as usbguard reports it (needs --usb-id).
+        #[arg(long, value_name = "SERIAL", requires = "usb_id")]
+        serial: Option<String>,
     },
     /// Withdraw a removable-media authorisation.
     #[command(
@@ -547,6 +559,24 @@ Example:
   charter devices media --config charter.toml"#
     )]
     Media,
+    /// usbguard allow rules for the removable media authorised today, in usbguard's rule
+    /// language: one `allow id VID:PID [serial "..."]` line per authorisation that names its
+    /// device (--usb-id), so usbguard stops every other device.
+    #[command(
+        after_help = r#"Who may: anyone who can open the store (reading is not limited by role).
+
+Example:
+  charter devices usbguard-rules --config charter.toml > /etc/usbguard/rules.d/50-charter.conf
+  usbguard-rule-parser -f /etc/usbguard/rules.d/50-charter.conf && systemctl restart usbguard
+
+Run it again (from cron, or after each authorise-media or revoke-media) so revoked and expired
+authorisations drop out. usbguard's ImplicitPolicyTarget=block decides every device not listed."#
+    )]
+    UsbguardRules {
+        /// The day whose authorisations are in force (default today), in the pack's zone.
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+    },
 }
 
 fn show_device(d: &Device, names: &Names) -> String {
@@ -672,11 +702,14 @@ impl DevicesCmd {
                     description,
                     reason,
                     expires,
+                    usb_id,
+                    serial,
                 } => {
                     let person = ctx.person_id(&person).await?;
                     let expires = expires.map(|e| ctx.day(Some(&e))).transpose()?;
+                    let usb = usb_id.map(|id| UsbDevice { id, serial });
                     let m = app
-                        .authorise_media(actor, person, &description, &reason, expires)
+                        .authorise_media(actor, person, &description, &reason, expires, usb)
                         .await?;
                     let names = app.names().await?;
                     ctx.emit(&m, |m| {
@@ -720,6 +753,10 @@ impl DevicesCmd {
                             })
                             .collect()
                     })?;
+                }
+                Devices::UsbguardRules { at } => {
+                    let at = ctx.time(at.as_deref())?;
+                    print!("{}", app.usbguard_rules(at).await?);
                 }
             }
             Ok(ctx)

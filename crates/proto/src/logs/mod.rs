@@ -5,6 +5,64 @@
 //!
 //! Times are UTC microseconds since the Unix epoch: a parser for a format whose stamps carry
 //! no zone or year (RFC 3164 syslog) is told both by its caller.
+//!
+//! One module per format: [`access_log`] (Squid's native, common and combined access.log,
+//! and Charter's own `logformat charter`), [`syslog`] (RFC 3164 and RFC 5424 framing),
+//! [`login`] (the sign-in lines of OpenVPN, strongSwan, sshd, Dovecot and Postfix inside a
+//! syslog message), [`usbguard`] (usbguard's audit file) and [`json`] (one JSON object a line
+//! for device, software, file-location and network events). Every parser is fed one line
+//! without its newline, at most [`MAX_LINE`] bytes, and answers an event, nothing (a line of
+//! the format that is not about anything the checks use), or a [`LineError`]; none panics.
+
+pub mod access_log;
+pub mod json;
+pub mod login;
+mod stamp;
+pub mod syslog;
+pub mod usbguard;
+
+pub use stamp::{civil_to_us, parse_rfc3339};
+
+/// The longest line a parser takes, in bytes; a longer one is a [`LineError::TooLong`].
+/// Syslog over UDP carries at most 64 KiB; real access.log and login lines are far shorter.
+pub const MAX_LINE: usize = 64 * 1024;
+
+/// Why a line gave no event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineError {
+    /// Longer than [`MAX_LINE`].
+    TooLong,
+    /// Not UTF-8 where the format needs text.
+    NotText,
+    /// Not in the format: what was missing or wrong.
+    Malformed(&'static str),
+}
+
+impl std::fmt::Display for LineError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LineError::TooLong => write!(f, "line longer than {MAX_LINE} bytes"),
+            LineError::NotText => f.write_str("not UTF-8 text"),
+            LineError::Malformed(what) => f.write_str(what),
+        }
+    }
+}
+
+impl std::error::Error for LineError {}
+
+/// What a parser makes of one line: an event, `None` for a line of the format that is
+/// about nothing the checks use (most syslog lines), or why it is not of the format.
+pub type Parsed = Result<Option<LogEvent>, LineError>;
+
+/// `line` as text within [`MAX_LINE`], without a trailing carriage return (for parsers of
+/// formats inside others, such as usbguard lines in syslog).
+pub fn text_line(line: &[u8]) -> Result<&str, LineError> {
+    if line.len() > MAX_LINE {
+        return Err(LineError::TooLong);
+    }
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    std::str::from_utf8(line).map_err(|_| LineError::NotText)
+}
 
 /// One thing that happened, as a log line reported it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,0 +1,430 @@
+//! What ingest decides about each event, and the record it writes. Web requests are decided
+//! exactly as the gateways decide them ([`WebDecider`]: the category index, the roles from
+//! the register, the passes in force); every other event goes to the engine's activity checks:
+//! through [`App::decide_event`] against the store when the decider has it (ingest of files:
+//! sessions, approvals and acknowledgements as each event comes), else through
+//! [`decide_activity`] with the facts read once ([`Facts`]).
+
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
+
+use jiff::Timestamp;
+
+use charter_engine::{Decision, Privacy};
+use charter_gateways::web::{Roles, WebDecider};
+use charter_proto::logs::{DeviceAction, EventKind, LogEvent, LoginSystem};
+use charter_store::{NewRecord, Source, Text};
+
+use crate::App;
+use crate::activity::{Snapshot, decide_known};
+
+/// What deciding needs from the registers, read once per run (and again when `serve`
+/// refreshes the register): the roles web requests are decided with, and the registers the
+/// activity checks read ([`Snapshot`]) for callers that decide without the store.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    /// Every active account's roles, as the gateways hold them.
+    pub roles: Roles,
+    /// The registers the activity checks need.
+    pub activity: Snapshot,
+}
+
+impl App {
+    /// Reads what deciding needs from the registers.
+    pub async fn event_facts(&self) -> crate::Result<Facts> {
+        Ok(Facts {
+            roles: crate::serve::register_roles(self.store()).await?,
+            activity: self.activity_snapshot().await?,
+        })
+    }
+}
+
+/// The engine's decision about one non-web event from `facts` read earlier, for callers that
+/// hold the engine without the store (`serve`'s syslog listener). Sessions are not known this
+/// way, so `concurrent_sessions` is left to [`App::decide_event`], which decides against the
+/// store as it is now.
+pub fn decide_activity(
+    engine: &charter_engine::Engine,
+    facts: &Facts,
+    event: &LogEvent,
+) -> Option<Decision> {
+    let mut known = facts.activity.known(event);
+    known.roles = facts.roles.of(known.user.as_deref());
+    decide_known(engine, event, &known)
+}
+
+/// The word for a system in messages and records.
+pub fn system_name(system: LoginSystem) -> &'static str {
+    match system {
+        LoginSystem::Vpn => "vpn",
+        LoginSystem::Ssh => "ssh",
+        LoginSystem::Mail => "mail",
+        LoginSystem::Other => "other",
+    }
+}
+
+/// What was decided about one event, for the record path.
+#[derive(Debug, Clone)]
+pub struct Decided {
+    /// When the event happened.
+    pub at: Timestamp,
+    /// Web or activity.
+    pub source: Source,
+    /// The URL, or what happened in words ([`subject_of`]).
+    pub subject: String,
+    /// The engine's decision (no findings for an event no check looks at).
+    pub decision: Decision,
+}
+
+/// Decides events and makes their records, for one run of ingest. With the app
+/// ([`Decider::with_store`]), events other than web requests wait in `pending` for
+/// [`Decider::decide_pending`], which decides them against the store in the order they came.
+pub struct Decider<'a> {
+    engine: &'a charter_engine::Engine,
+    web: WebDecider<'a>,
+    facts: &'a Facts,
+    store: Option<&'a App>,
+    pending: Vec<LogEvent>,
+    /// Text repeated on every record, shared rather than copied.
+    allow: Text,
+    empty: Text,
+    users: HashSet<Text>,
+    cache: WebCache,
+}
+
+/// Web decisions already made in the current stretch of time between two window edges. The
+/// engine's answer about a request depends on its URL, the person's roles, whether the
+/// person is known at all, and which windows are open (ingest holds no passes), never on the
+/// name: so within one stretch a request for the same URL by someone with the same roles is
+/// answered the same. Proxy logs repeat themselves (`CONNECT host:443` all day).
+#[derive(Debug, Default)]
+struct WebCache {
+    /// The stretch: from this instant until the next window edge.
+    from: Option<Timestamp>,
+    until: Option<Timestamp>,
+    /// `roles NUL url` → the record's parts.
+    parts: HashMap<Box<str>, Parts>,
+    /// Each person's roles as a short key (their number among the distinct role sets).
+    role_keys: HashMap<String, u32>,
+    role_sets: HashMap<Vec<String>, u32>,
+    /// The key of the last lookup, rebuilt in place.
+    key: String,
+    /// Category lists as stored (`gambling,adult`), shared.
+    categories: HashMap<String, Text>,
+}
+
+/// Web records held at once; beyond it the cache starts again.
+const CACHE_MAX: usize = 1 << 18;
+
+/// What a web record takes from its decision.
+#[derive(Debug, Clone)]
+struct Parts {
+    subject: Text,
+    verdict: Text,
+    rule: Option<Text>,
+    check: Option<Text>,
+    severity: Option<Text>,
+    categories: Option<Text>,
+    privacy: Privacy,
+    findings: Text,
+}
+
+impl std::fmt::Debug for Decider<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Decider").finish_non_exhaustive()
+    }
+}
+
+impl<'a> Decider<'a> {
+    /// A decider deciding web requests with `web` and other events with `engine`'s activity
+    /// rules and `facts`.
+    pub fn new(
+        engine: &'a charter_engine::Engine,
+        web: WebDecider<'a>,
+        facts: &'a Facts,
+    ) -> Decider<'a> {
+        Decider {
+            engine,
+            web,
+            facts,
+            store: None,
+            pending: Vec::new(),
+            allow: "allow".into(),
+            empty: "[]".into(),
+            users: HashSet::new(),
+            cache: WebCache::default(),
+        }
+    }
+
+    /// What is decided about `event`; `None` for an event with a time out of range.
+    pub fn decide(&self, event: &LogEvent) -> Option<Decided> {
+        let at = Timestamp::from_microsecond(event.at_us).ok()?;
+        Some(match &event.kind {
+            EventKind::Web { url, .. } => {
+                // A line without a login is a request by nobody known, as the helper sees
+                // Squid's `-`.
+                let user = event.user.as_deref().unwrap_or("-");
+                let outcome = self.web.decide_at(url, Some(user), at);
+                Decided {
+                    at,
+                    source: Source::Web,
+                    subject: url.clone(),
+                    decision: outcome.decision,
+                }
+            }
+            _ => Decided {
+                at,
+                source: Source::Activity,
+                subject: subject_of(event),
+                decision: decide_activity(self.engine, self.facts, event)
+                    .unwrap_or_else(|| Decision::from_findings(Vec::new(), Privacy::Full, None)),
+            },
+        })
+    }
+
+    /// This decider, deciding events other than web requests against `app`'s store
+    /// ([`App::decide_event`]): sessions, approvals and acknowledgements as they are when
+    /// each event comes.
+    pub fn with_store(mut self, app: &'a App) -> Decider<'a> {
+        self.store = Some(app);
+        self
+    }
+
+    /// The record of `event`, decided; `None` for an event with a time out of range, and,
+    /// with the store, for every event but a web request: it waits for
+    /// [`Decider::decide_pending`].
+    pub fn record(&mut self, event: &LogEvent) -> Option<NewRecord> {
+        if let EventKind::Web { url, .. } = &event.kind {
+            return self.web_record(event, url);
+        }
+        if self.store.is_some() {
+            self.pending.push(event.clone());
+            return None;
+        }
+        let d = self.decide(event)?;
+        Some(self.finish(d, event))
+    }
+
+    /// Decides the events waiting since the last call, in order, against the store; their
+    /// records.
+    pub async fn decide_pending(&mut self) -> crate::Result<Vec<NewRecord>> {
+        let Some(app) = self.store else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::with_capacity(self.pending.len());
+        for event in std::mem::take(&mut self.pending) {
+            let Ok(at) = Timestamp::from_microsecond(event.at_us) else {
+                continue;
+            };
+            let decision = app
+                .decide_event(&event)
+                .await?
+                .unwrap_or_else(|| Decision::from_findings(Vec::new(), Privacy::Full, None));
+            let d = Decided {
+                at,
+                source: Source::Activity,
+                subject: subject_of(&event),
+                decision,
+            };
+            out.push(self.finish(d, &event));
+        }
+        Ok(out)
+    }
+
+    /// The record of what was decided about `event`, sharing the text repeated on every
+    /// record.
+    fn finish(&mut self, d: Decided, event: &LogEvent) -> NewRecord {
+        let mut record =
+            NewRecord::from_decision(d.at, None, d.source, d.subject, None, &d.decision);
+        record.user = event.user.as_deref().map(|u| self.intern(u));
+        if &*record.verdict == "allow" {
+            record.verdict = self.allow.clone();
+        }
+        if &*record.findings == "[]" {
+            record.findings = self.empty.clone();
+        }
+        record
+    }
+
+    /// A web request's record, from the cache when this person asked for this URL earlier
+    /// in the same stretch between window edges.
+    fn web_record(&mut self, event: &LogEvent, url: &str) -> Option<NewRecord> {
+        let at = Timestamp::from_microsecond(event.at_us).ok()?;
+        let cache = &mut self.cache;
+        let inside = cache.from.is_some_and(|f| f <= at) && cache.until.is_none_or(|u| at < u);
+        if !inside || cache.parts.len() >= CACHE_MAX {
+            cache.parts.clear();
+            cache.from = Some(at);
+            cache.until = self.engine.valid_until(at);
+        }
+        let roles = match event.user.as_deref() {
+            // Squid's `-`: the unidentified user.
+            None => u32::MAX,
+            Some(user) => match cache.role_keys.get(user) {
+                Some(k) => *k,
+                None => {
+                    let mut set = self.facts.roles.of(Some(user));
+                    set.sort();
+                    let next = u32::try_from(cache.role_sets.len()).unwrap_or(u32::MAX - 1);
+                    let k = *cache.role_sets.entry(set).or_insert(next);
+                    if cache.role_keys.len() < CACHE_MAX {
+                        cache.role_keys.insert(user.to_string(), k);
+                    }
+                    k
+                }
+            },
+        };
+        cache.key.clear();
+        let _ = write!(cache.key, "{roles}");
+        cache.key.push('\0');
+        cache.key.push_str(url);
+        let parts = match cache.parts.get(cache.key.as_str()) {
+            Some(parts) => parts.clone(),
+            None => {
+                let d = self.decide(event)?;
+                let r =
+                    NewRecord::from_decision(d.at, None, d.source, d.subject, None, &d.decision);
+                let cache = &mut self.cache;
+                let categories = r.categories.map(|c| {
+                    if let Some(shared) = cache.categories.get(&*c) {
+                        return shared.clone();
+                    }
+                    if cache.categories.len() < 4_096 {
+                        cache.categories.insert(c.to_string(), c.clone());
+                    }
+                    c
+                });
+                let parts = Parts {
+                    subject: r.subject,
+                    verdict: if &*r.verdict == "allow" {
+                        self.allow.clone()
+                    } else {
+                        r.verdict
+                    },
+                    rule: r.rule,
+                    check: r.check,
+                    severity: r.severity,
+                    categories,
+                    privacy: r.privacy,
+                    findings: if &*r.findings == "[]" {
+                        self.empty.clone()
+                    } else {
+                        r.findings
+                    },
+                };
+                cache.parts.insert(cache.key.as_str().into(), parts.clone());
+                parts
+            }
+        };
+        Some(NewRecord {
+            at,
+            user: event.user.as_deref().map(|u| self.intern(u)),
+            source: Source::Web,
+            subject: parts.subject,
+            verdict: parts.verdict,
+            rule: parts.rule,
+            check: parts.check,
+            severity: parts.severity,
+            categories: parts.categories,
+            privacy: parts.privacy,
+            detail: None,
+            findings: parts.findings,
+        })
+    }
+
+    fn intern(&mut self, user: &str) -> Text {
+        if let Some(u) = self.users.get(user) {
+            return u.clone();
+        }
+        let u: Text = user.into();
+        if self.users.len() < 100_000 {
+            self.users.insert(u.clone());
+        }
+        u
+    }
+}
+
+/// What a record of a non-web event says happened (its subject).
+pub fn subject_of(event: &LogEvent) -> String {
+    let at_host = |h: &str| {
+        if h.is_empty() {
+            String::new()
+        } else {
+            format!(" on {h}")
+        }
+    };
+    match &event.kind {
+        EventKind::Web { url, .. } => url.clone(),
+        EventKind::Login {
+            system,
+            from,
+            mfa,
+            success,
+            ..
+        } => format!(
+            "{} sign-in {}{} from {}{}",
+            system_name(*system),
+            if *success { "succeeded" } else { "failed" },
+            match mfa {
+                Some(true) => " with a second factor",
+                Some(false) => " with one factor",
+                None => "",
+            },
+            from.as_deref().unwrap_or("an unknown address"),
+            at_host(&event.reporter),
+        ),
+        EventKind::Logout { system, from, .. } => format!(
+            "{} sign-out{}{}",
+            system_name(*system),
+            from.as_deref()
+                .map(|f| format!(" from {f}"))
+                .unwrap_or_default(),
+            at_host(&event.reporter),
+        ),
+        EventKind::Device {
+            host,
+            id,
+            serial,
+            name,
+            action,
+        } => format!(
+            "device {} {name} ({id}{}){}",
+            match action {
+                DeviceAction::Allowed => "allowed",
+                DeviceAction::Blocked => "blocked",
+                DeviceAction::Rejected => "rejected",
+                DeviceAction::Inserted => "inserted",
+                DeviceAction::Removed => "removed",
+            },
+            serial
+                .as_deref()
+                .map(|s| format!(" serial {s}"))
+                .unwrap_or_default(),
+            at_host(host),
+        ),
+        EventKind::Software {
+            host,
+            name,
+            version,
+        } => format!(
+            "software {name}{}{}",
+            version
+                .as_deref()
+                .map(|v| format!(" {v}"))
+                .unwrap_or_default(),
+            at_host(host)
+        ),
+        EventKind::FileLocation { host, path, local } => format!(
+            "work file {path} on {}{}",
+            if *local {
+                "a local drive"
+            } else {
+                "shared storage"
+            },
+            at_host(host)
+        ),
+        EventKind::Network { host, network } => {
+            format!("joined network {network}{}", at_host(host))
+        }
+    }
+}
