@@ -4,8 +4,8 @@
 use serde_json::json;
 
 use charter_store::{
-    Actor, Device, DeviceStatus, Incident, IncidentKind, IncidentStatus, MediaAuthorisation,
-    NewDevice, NewIncident, NewMedia,
+    Actor, Device, DeviceNetwork, DeviceStatus, Incident, IncidentKind, IncidentStatus,
+    MediaAuthorisation, NewDevice, NewIncident, NewMedia,
 };
 
 use crate::App;
@@ -37,6 +37,30 @@ impl App {
                 json!({"serial": dev.serial, "kind": dev.kind, "byod": dev.byod, "encrypted": dev.encrypted, "status": dev.status}))))
         })
         .await
+    }
+
+    /// Sets how a device shows on the network (its MAC address, the host name it gives DHCP,
+    /// a fixed IP address), so that web requests from it without a proxy login are put down
+    /// to its holder. Each is checked and normalised; `None` clears it.
+    pub async fn set_device_network(
+        &self,
+        actor: &Actor,
+        id: i64,
+        net: DeviceNetwork,
+    ) -> Result<Device> {
+        let net = checked_network(net)?;
+        let approvers = self.device_approvers();
+        self.act(actor, "register devices", May::OperatorOr(&approvers), async |tx, _| {
+            let dev = tx.set_device_network(id, &net).await?;
+            Ok(Done::new(dev.clone(), entry("device.network", "device", id, dev.assignee,
+                json!({"serial": dev.serial, "mac": net.mac, "hostname": net.hostname, "ip": net.ip}))))
+        })
+        .await
+    }
+
+    /// One device.
+    pub async fn device(&self, id: i64) -> Result<Device> {
+        self.read(async |tx| Ok(tx.device(id).await?)).await
     }
 
     /// Every device, by id.
@@ -298,4 +322,34 @@ impl App {
     pub async fn media_authorisations(&self) -> Result<Vec<MediaAuthorisation>> {
         self.read(async |tx| Ok(tx.media_all().await?)).await
     }
+}
+
+/// `net` with a MAC address as `aa:bb:cc:dd:ee:ff`, a lowercase host name and a canonical
+/// IP address; refused when one cannot be read.
+fn checked_network(net: DeviceNetwork) -> Result<DeviceNetwork> {
+    use charter_proto::leases::{hostname, normalise_mac};
+    let refuse = |what: &str, v: &str| Error::Refused(format!("`{v}` is not {what}"));
+    let mac = match net.mac.as_deref() {
+        Some(m) => Some(
+            normalise_mac(m).ok_or_else(|| refuse("a MAC address such as 52:54:00:ab:cd:ef", m))?,
+        ),
+        None => None,
+    };
+    let host = match net.hostname.as_deref() {
+        Some(h) => Some(hostname(h).ok_or_else(|| refuse("a host name", h))?),
+        None => None,
+    };
+    let ip = match net.ip.as_deref() {
+        Some(a) => Some(
+            a.parse::<std::net::IpAddr>()
+                .map_err(|_| refuse("an IP address", a))?
+                .to_string(),
+        ),
+        None => None,
+    };
+    Ok(DeviceNetwork {
+        mac,
+        hostname: host,
+        ip,
+    })
 }

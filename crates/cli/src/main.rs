@@ -35,6 +35,7 @@ enum Command {
     /// The Squid external_acl or url_rewrite helper (Squid starts it; see docs/squid.md).
     #[command(after_help = r#"Example:
   charter squid-helper --policy /etc/charter/policy.toml --categories /var/lib/charter/categories.idx
+  charter squid-helper --policy /etc/charter/policy.toml --categories /var/lib/charter/categories.idx --config /etc/charter/helper.toml
 
 In squid.conf (docs/squid.md):
   external_acl_type charter ttl=30 negative_ttl=30 children-max=4 children-startup=1 concurrency=100 %>ru %un %>a /usr/bin/charter squid-helper --policy /etc/charter/policy.toml --categories /var/lib/charter/categories.idx"#)]

@@ -110,9 +110,9 @@ fn web(engine: &Engine, url: &str, at: &str, roles: &[&str]) -> Decision {
     engine.decide_web(&context("pat", roles, at), &WebRequest::new(url), lists())
 }
 
-/// A request with no login, as `charter check url --user -` asks it. The Squid helper and
-/// ICAP do not report such requests to the engine yet (they drop Squid's `-`), so the document
-/// calls the `unknown_user` rules NOT YET; their tests show the packs' side is right.
+/// A request with no login, as `charter check url --user -` asks it, and as the Squid helper
+/// and ICAP ask it for a request with no login that no device or lease maps to a person
+/// (`crates/cli/tests/web_identity.rs`).
 fn web_unidentified(engine: &Engine, url: &str) -> Decision {
     engine.decide_web(&context("-", &[], TEN), &WebRequest::new(url), lists())
 }

@@ -10,15 +10,6 @@ use std::time::{Duration, Instant};
 
 use serve_support::*;
 
-fn charter_ok(cfg: &Path, args: &[&str]) {
-    let out = charter(cfg, args);
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// `person`'s records, read by Cora (compliance).
 fn records(cfg: &Path, person: &str) -> serde_json::Value {
     let out = charter(

@@ -22,6 +22,7 @@
 //! a 60 KB URL, the longest a request head allows), less than handing it to another thread
 //! would cost. The mail gateways, whose decisions can take seconds, use [`crate::pool`].
 
+use crate::identity::{Identities, UNKNOWN_USER};
 use crate::record::{Recorded, Recorder};
 use charter_policy::Area;
 use std::fmt;
@@ -214,6 +215,7 @@ impl IcapConfig {
             trusted,
             istag,
             recorder: Recorder::off(),
+            identities: Identities::default(),
             passes: Passes::default(),
             pages: None,
         })
@@ -256,6 +258,7 @@ pub struct IcapServer {
     trusted: Vec<Network>,
     istag: String,
     recorder: Recorder,
+    identities: Identities,
     passes: Passes,
     pages: Option<Pages>,
 }
@@ -273,6 +276,12 @@ impl fmt::Debug for IcapServer {
 const IDENTITY_HEADERS: [&str; 3] = ["X-Client-Username", "X-Authenticated-User", "X-Client-IP"];
 
 impl IcapServer {
+    /// Maps the `X-Client-IP` of requests without a user name to people through `identities`.
+    pub fn with_identities(mut self, identities: Identities) -> IcapServer {
+        self.identities = identities;
+        self
+    }
+
     /// Offers every REQMOD decision to `recorder` for the monitoring records.
     pub fn with_recorder(mut self, recorder: Recorder) -> IcapServer {
         self.recorder = recorder;
@@ -342,6 +351,7 @@ impl IcapServer {
         let _ = stream.set_nodelay(true);
         let mut decider =
             WebDecider::new(&self.engine, self.source.as_ref(), self.clock, &self.roles)
+                .with_identities(&self.identities)
                 .with_passes(&self.passes);
         if let Some(pages) = &self.pages {
             decider = decider.with_pages(pages);
@@ -491,14 +501,12 @@ impl IcapServer {
                 let Some(url) = request.http_url() else {
                     return no_http_request(istag, out);
                 };
-                let user = request
-                    .header("X-Client-Username")
-                    .or_else(|| request.header("X-Authenticated-User"))
-                    .filter(|u| identity_trusted && !u.is_empty() && *u != "-");
-                let outcome = decider.decide(&url, user);
+                let at = decider.clock.now();
+                let user = who(decider, request, identity_trusted, at);
+                let outcome = decider.decide_for(&url, user.as_deref(), at);
                 self.recorder.record(Recorded {
                     at: outcome.at,
-                    user: user.map(str::to_string),
+                    user: user.clone(),
                     source: Area::Web,
                     subject: url.to_string(),
                     decision: outcome.decision.clone(),
@@ -515,10 +523,10 @@ impl IcapServer {
                 } else if let Some(body) = &request.body
                     && !body.is_empty()
                     && self.max_upload_scan > 0
-                    && decider.wants_upload(&url, user)
+                    && decider.wants_upload(&url, Some(as_heard(&user)))
                 {
                     // A client that sent the body whole (no preview): judged as it is.
-                    self.answer_upload(decider, request, &url, user, body, out);
+                    self.answer_upload(decider, request, &url, Some(as_heard(&user)), body, out);
                 } else {
                     unchanged(request, istag, out);
                 }
@@ -526,6 +534,28 @@ impl IcapServer {
             }
         }
     }
+}
+
+/// Who a request is for: the user a trusted proxy names, else the person its `X-Client-IP`
+/// maps to; from a client not trusted, or with neither, an unknown user (`None`).
+fn who(
+    decider: &WebDecider<'_>,
+    request: &Request,
+    trusted: bool,
+    at: jiff::Timestamp,
+) -> Option<String> {
+    if !trusted {
+        return None;
+    }
+    let login = request
+        .header("X-Client-Username")
+        .or_else(|| request.header("X-Authenticated-User"));
+    decider.identify(login, request.header("X-Client-IP"), at)
+}
+
+/// `who` as the engine hears it: `-` for an unknown user.
+fn as_heard(who: &Option<String>) -> &str {
+    who.as_deref().unwrap_or(UNKNOWN_USER)
 }
 
 /// An answer to a message without an HTTP request head to judge: 400, and the connection
@@ -965,5 +995,114 @@ severity = "concern"
         assert!(ask("OPTIONS icap://h/other ICAP/1.0\r\n\r\n").starts_with("ICAP/1.0 404"));
         let out = ask("RESPMOD icap://h/reqmod ICAP/1.0\r\nEncapsulated: null-body=0\r\n\r\n");
         assert!(out.starts_with("ICAP/1.0 405"), "{out}");
+    }
+}
+
+#[cfg(test)]
+mod identity_tests {
+    use super::*;
+    use crate::identity::{DeviceIds, IdentityTable};
+    use charter_engine::web::Builtin;
+    use charter_proto::icap::Parse;
+
+    const PACK: &str = r#"
+[policy]
+id = "t"
+title = "T"
+source = "T"
+timezone = "Europe/London"
+[organisation]
+name = "T Ltd"
+[[rule]]
+id = "unknown-users"
+clause = "2"
+quote = "Only authorised users may use the internet connection."
+on = "web"
+checks = ["unknown_user"]
+action = "block"
+severity = "concern"
+"#;
+
+    /// Answers `raw` from a client `trusted` or not, with 10.0.0.5 mapped to ann; returns
+    /// the answer and the user the decision was recorded for.
+    fn ask(raw: &str, trusted: bool) -> (String, Option<String>) {
+        let engine = Arc::new(Engine::new(charter_policy::parse(PACK, "t.toml").unwrap()));
+        let config: IcapConfig = toml::from_str("listen = \"127.0.0.1:1344\"").unwrap();
+        let identities = Identities::default();
+        identities.replace(IdentityTable::build(
+            &[DeviceIds {
+                user: "ann".into(),
+                ip: Some("10.0.0.5".parse().unwrap()),
+                ..DeviceIds::default()
+            }],
+            &[],
+        ));
+        let (recorder, recorded) = Recorder::channel(4);
+        let server = config
+            .build(
+                engine,
+                Arc::new(Builtin::new()),
+                Clock::Fixed("2026-06-15T09:00:00Z".parse().unwrap()),
+                Roles::default(),
+            )
+            .unwrap()
+            .with_identities(identities)
+            .with_recorder(recorder);
+        let decider = WebDecider::new(
+            &server.engine,
+            server.source.as_ref(),
+            server.clock,
+            &server.roles,
+        )
+        .with_identities(&server.identities);
+        let Ok(Parse::Complete(request, _)) = icap::parse_request(raw.as_bytes()) else {
+            panic!()
+        };
+        let mut out = Vec::new();
+        server.answer(&decider, &request, trusted, &mut out);
+        let user = recorded.try_recv().unwrap().user;
+        (String::from_utf8(out).unwrap(), user)
+    }
+
+    fn reqmod(headers: &str) -> String {
+        let http = "GET http://example.org/ HTTP/1.1\r\nHost: example.org\r\n\r\n";
+        format!(
+            "REQMOD icap://127.0.0.1:1344/reqmod ICAP/1.0\r\nAllow: 204\r\n{headers}Encapsulated: req-hdr=0, null-body={}\r\n\r\n{http}",
+            http.len()
+        )
+    }
+
+    #[test]
+    fn a_mapped_client_ip_is_decided_for_its_person() {
+        let (out, user) = ask(&reqmod("X-Client-IP: 10.0.0.5\r\n"), true);
+        assert!(out.starts_with("ICAP/1.0 204"), "{out}");
+        assert_eq!(user.as_deref(), Some("ann"));
+    }
+
+    #[test]
+    fn an_unmapped_client_ip_without_a_login_is_an_unknown_user() {
+        let (out, user) = ask(&reqmod("X-Client-IP: 10.0.0.6\r\n"), true);
+        assert!(out.contains("X-Charter-Rule: unknown-users"), "{out}");
+        assert_eq!(user, None);
+    }
+
+    #[test]
+    fn a_login_from_a_trusted_proxy_is_not_an_unknown_user() {
+        let (out, user) = ask(
+            &reqmod("X-Client-Username: zoe\r\nX-Client-IP: 10.0.0.6\r\n"),
+            true,
+        );
+        assert!(out.starts_with("ICAP/1.0 204"), "{out}");
+        assert_eq!(user.as_deref(), Some("zoe"));
+    }
+
+    #[test]
+    fn identity_headers_from_an_untrusted_client_make_an_unknown_user() {
+        let (out, user) = ask(
+            &reqmod("X-Client-Username: zoe\r\nX-Client-IP: 10.0.0.5\r\n"),
+            false,
+        );
+        assert!(out.contains("X-Charter-Rule: unknown-users"), "{out}");
+        assert_eq!(user, None);
     }
 }

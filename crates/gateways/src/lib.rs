@@ -4,6 +4,7 @@
 
 mod budget;
 pub mod icap;
+pub mod identity;
 mod listen;
 pub mod milter;
 mod net;

@@ -31,11 +31,11 @@ const FED_ACTIVITY_CHECKS: &[Check] = &[
     Check::UnknownNetwork,
 ];
 
-/// Web and mail checks no gateway can answer today: `unknown_user` needs the gateways to report
-/// a request without a login as such, but the Squid helper and ICAP turn Squid's `-` into no
-/// user at all, so only `charter check url --user -` fires it. (`large_download` is fed by ICAP
-/// RESPMOD and the helper's reply access, `sensitive_upload` by ICAP REQMOD bodies.)
-const UNFED_CHECKS: &[Check] = &[Check::UnknownUser];
+/// Web and mail checks no gateway can answer today: none. (`unknown_user` is fed: the Squid
+/// helper and ICAP report a request with no login and no device or lease mapping as an unknown
+/// user; `large_download` is fed by ICAP RESPMOD and the helper's reply access,
+/// `sensitive_upload` by ICAP REQMOD bodies.)
+const UNFED_CHECKS: &[Check] = &[];
 
 /// Categories the UT1 import leaves empty (DESIGN section 4: UT1 has no extremism list; a
 /// site fills it from lists it loads). A rule that covers a statement only through these

@@ -4,6 +4,7 @@
 
 pub mod body;
 pub mod icap;
+pub mod leases;
 pub mod logs;
 pub mod milter;
 pub mod percent;

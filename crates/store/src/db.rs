@@ -159,6 +159,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/sqlite/0003_spool_marks.sql"),
     ),
     (
+        4,
+        "device_network",
+        include_str!("../migrations/sqlite/0004_device_network.sql"),
+    ),
+    (
         5,
         "approvals",
         include_str!("../migrations/sqlite/0005_approvals.sql"),
@@ -199,6 +204,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         3,
         "spool_marks",
         include_str!("../migrations/postgres/0003_spool_marks.sql"),
+    ),
+    (
+        4,
+        "device_network",
+        include_str!("../migrations/postgres/0004_device_network.sql"),
     ),
     (
         5,

@@ -468,8 +468,23 @@ pub struct Device {
     pub status: DeviceStatus,
     /// Free text.
     pub note: Option<String>,
+    /// How it shows on the network.
+    #[serde(flatten)]
+    pub network: DeviceNetwork,
     /// When last changed.
     pub updated_at: String,
+}
+
+/// How a device shows on the network, to put a web request with no proxy login down to the
+/// device's holder: a MAC address or host name a DHCP lease names, or a fixed address.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct DeviceNetwork {
+    /// MAC address, lowercase with colons.
+    pub mac: Option<String>,
+    /// The host name it gives DHCP, lowercase.
+    pub hostname: Option<String>,
+    /// A fixed IP address.
+    pub ip: Option<String>,
 }
 
 impl Device {
@@ -483,6 +498,11 @@ impl Device {
             encrypted: r.bool("encrypted")?,
             status: word(r, "status")?,
             note: r.opt_text("note")?,
+            network: DeviceNetwork {
+                mac: r.opt_text("mac")?,
+                hostname: r.opt_text("hostname")?,
+                ip: r.opt_text("ip")?,
+            },
             updated_at: show_us(r.i64("updated_at")?),
         })
     }

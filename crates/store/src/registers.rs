@@ -113,6 +113,14 @@ impl Store {
         tx.commit().await?;
         Ok(out)
     }
+
+    /// Every device, by id.
+    pub async fn devices(&self) -> Result<Vec<Device>> {
+        let mut tx = self.begin().await?;
+        let out = tx.devices().await?;
+        tx.commit().await?;
+        Ok(out)
+    }
 }
 
 impl Txn {
@@ -377,6 +385,34 @@ impl Txn {
             .exec(
                 "UPDATE devices SET status = $3, assignee_id = $4, updated_at = $5 WHERE id = $1 AND status = $2",
                 &[id.into(), from.into(), to.into(), assignee.into(), now_us().into()],
+            )
+            .await?;
+        Txn::changed(n, "device", id)?;
+        self.device(id).await
+    }
+
+    /// Sets how a device shows on the network (each field as given: `None` clears it).
+    pub async fn set_device_network(&mut self, id: i64, net: &DeviceNetwork) -> Result<Device> {
+        for (what, value) in [
+            ("mac", &net.mac),
+            ("hostname", &net.hostname),
+            ("ip", &net.ip),
+        ] {
+            if let Some(v) = value {
+                check_text(what, v, SHORT)?;
+            }
+        }
+        let n = self
+            .tx
+            .exec(
+                "UPDATE devices SET mac = $2, hostname = $3, ip = $4, updated_at = $5 WHERE id = $1",
+                &[
+                    id.into(),
+                    net.mac.clone().into(),
+                    net.hostname.clone().into(),
+                    net.ip.clone().into(),
+                    now_us().into(),
+                ],
             )
             .await?;
         Txn::changed(n, "device", id)?;

@@ -71,25 +71,46 @@ pub(super) fn start(
     monitor: Option<Arc<Monitor>>,
     tasks: &mut JoinSet<Result<(), ServeError>>,
 ) -> StoreLink {
-    let (store_tx, store_rx) = watch::channel(None);
-    let (through_tx, through_rx) = watch::channel(Position::default());
-    let link = StoreLink {
-        store: store_rx,
-        through: through_rx,
-    };
-    tasks.spawn(connect(url, Arc::clone(&counters), store_tx));
+    let (link, through) = connecting(url, Arc::clone(&counters), tasks);
     tasks.spawn(
         Writer {
             link: link.clone(),
             spool,
             counters,
             end,
-            through: through_tx,
+            through,
             monitor,
         }
         .run(),
     );
     link
+}
+
+/// Starts connecting to the store at `url` in `tasks`, for a process that writes no spool
+/// to it (a Squid helper that could not claim a spool slot still reads the register).
+pub(super) fn start_reading(
+    url: String,
+    counters: Arc<Counters>,
+    tasks: &mut JoinSet<Result<(), ServeError>>,
+) -> StoreLink {
+    connecting(url, counters, tasks).0
+}
+
+/// The link to the store that `connect`, spawned in `tasks`, provides once reached, and the
+/// sender of how far the spool is committed.
+fn connecting(
+    url: String,
+    counters: Arc<Counters>,
+    tasks: &mut JoinSet<Result<(), ServeError>>,
+) -> (StoreLink, watch::Sender<Position>) {
+    let (store_tx, store_rx) = watch::channel(None);
+    let (through_tx, through_rx) = watch::channel(Position::default());
+    tasks.spawn(connect(url, counters, store_tx));
+    let link = StoreLink {
+        store: store_rx,
+        through: through_rx,
+    };
+    (link, through_tx)
 }
 
 /// Opens the store, trying again while it cannot be reached; a URL that can never work

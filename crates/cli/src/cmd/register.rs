@@ -12,7 +12,9 @@ use clap::{Args, Subcommand};
 
 use charter_app::activity::UsbDevice;
 use charter_app::{Names, PersonAdded};
-use charter_store::{AckKind, Device, NewDevice, NewPerson, NewSocial, PersonUpdate};
+use charter_store::{
+    AckKind, Device, DeviceNetwork, NewDevice, NewPerson, NewSocial, PersonUpdate,
+};
 
 use super::appctx::{self, AppArgs, Ctx};
 use crate::exit::CmdResult;
@@ -422,6 +424,33 @@ Example:
   charter devices list --config charter.toml"#
     )]
     List,
+    /// Say how a device shows on the network, so that web requests from it without a proxy
+    /// login are put down to its holder (docs/squid.md, "Identity"). Options given replace
+    /// what the register holds; the others stay, unless --clear.
+    #[command(
+        after_help = r#"Who may: the operator (no --by), or a person holding a device approver role ([governance] device_approvers).
+
+Example:
+  charter devices network 1 --mac 52:54:00:ab:cd:ef --hostname ann-laptop --config charter.toml
+  charter devices network 2 --ip 10.0.0.20 --config charter.toml
+  charter devices network 1 --clear --config charter.toml"#
+    )]
+    Network {
+        /// The device's id.
+        id: i64,
+        /// Its MAC address, as a DHCP leases file names it (52:54:00:ab:cd:ef).
+        #[arg(long)]
+        mac: Option<String>,
+        /// The host name it gives DHCP.
+        #[arg(long)]
+        hostname: Option<String>,
+        /// A fixed IP address it always has.
+        #[arg(long)]
+        ip: Option<String>,
+        /// Forget what the register holds first (alone: clear all three).
+        #[arg(long)]
+        clear: bool,
+    },
     /// Give a device to a person.
     #[command(
         after_help = r#"Who may: a person holding a device approver role ([governance] device_approvers), named by --by.
@@ -551,13 +580,27 @@ authorisations drop out. usbguard's ImplicitPolicyTarget=block decides every dev
 }
 
 fn show_device(d: &Device, names: &Names) -> String {
+    let net = &d.network;
+    let seen: Vec<String> = [
+        ("mac", &net.mac),
+        ("hostname", &net.hostname),
+        ("ip", &net.ip),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={v}")))
+    .collect();
     format!(
-        "{} {}{}",
+        "{} {}{}{}",
         d.label(),
         d.status,
         d.assignee
             .map(|a| format!(", {}", names.label(a)))
-            .unwrap_or_default()
+            .unwrap_or_default(),
+        if seen.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", seen.join(" "))
+        }
     )
 }
 
@@ -600,6 +643,25 @@ impl DevicesCmd {
                     ctx.emit(&ds, |ds| {
                         ds.iter().map(|d| show_device(d, &names) + "\n").collect()
                     })?;
+                }
+                Devices::Network {
+                    id,
+                    mac,
+                    hostname,
+                    ip,
+                    clear,
+                } => {
+                    let mut net = if clear {
+                        DeviceNetwork::default()
+                    } else {
+                        app.device(id).await?.network
+                    };
+                    net.mac = mac.or(net.mac);
+                    net.hostname = hostname.or(net.hostname);
+                    net.ip = ip.or(net.ip);
+                    let d = app.set_device_network(actor, id, net).await?;
+                    let names = app.names().await?;
+                    ctx.emit(&d, |d| show_device(d, &names))?;
                 }
                 Devices::Assign { id, to } => {
                     let to = ctx.person_id(&to).await?;

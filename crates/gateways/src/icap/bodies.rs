@@ -35,6 +35,7 @@ use tokio::net::TcpStream;
 use tokio::time::Instant;
 
 use super::{IcapServer, echo, no_http_request, unchanged, write_block};
+use crate::identity::UNKNOWN_USER;
 use crate::listen::{Read, read_before, write_within};
 use crate::record::Recorded;
 use crate::web::{WebDecider, WebOutcome, allowed};
@@ -46,12 +47,11 @@ const MAX_CHUNK: usize = 1024 * 1024;
 /// Most multipart parts read from one upload.
 const MAX_PARTS: usize = 64;
 
-/// The user a request names, believed only from a trusted client; Squid's `-` is none.
-fn request_user(request: &Request, identity_trusted: bool) -> Option<&str> {
-    request
-        .header("X-Client-Username")
-        .or_else(|| request.header("X-Authenticated-User"))
-        .filter(|u| identity_trusted && !u.is_empty() && *u != "-")
+/// Who a request is for, as the engine hears it ([`super::who`]): `-` for an unknown user,
+/// so that a body's decision treats a request as its REQMOD decision did.
+fn request_user(decider: &WebDecider<'_>, request: &Request, identity_trusted: bool) -> String {
+    let who = super::who(decider, request, identity_trusted, decider.clock.now());
+    super::as_heard(&who).to_string()
 }
 
 /// What to do once Squid sends the rest of the body.
@@ -145,7 +145,8 @@ impl IcapServer {
             return None;
         }
         let url = request.http_url()?;
-        let user = request_user(request, identity_trusted);
+        let user = request_user(decider, request, identity_trusted);
+        let user = Some(user.as_str());
         let service = request.service();
         match request.method {
             Method::Reqmod if service == self.service && self.max_upload_scan > 0 => {
@@ -180,7 +181,8 @@ impl IcapServer {
         body: &mut BodyReader<'_>,
     ) -> std::io::Result<bool> {
         body.write(b"ICAP/1.0 100 Continue\r\n\r\n").await?;
-        let user = request_user(request, identity_trusted);
+        let user = request_user(decider, request, identity_trusted);
+        let user = Some(user.as_str());
         let url = request.http_url().unwrap_or_default();
         let done = match next {
             Next::Upload(outcome) => {
@@ -205,7 +207,7 @@ impl IcapServer {
     fn record(&self, url: &str, user: Option<&str>, outcome: &WebOutcome) {
         self.recorder.record(Recorded {
             at: outcome.at,
-            user: user.map(str::to_string),
+            user: user.filter(|u| *u != UNKNOWN_USER).map(str::to_string),
             source: Area::Web,
             subject: url.to_string(),
             decision: outcome.decision.clone(),
@@ -435,7 +437,8 @@ impl IcapServer {
                 let Some(url) = request.http_url() else {
                     return no_http_request(istag, out);
                 };
-                let user = request_user(request, identity_trusted);
+                let user = request_user(decider, request, identity_trusted);
+                let user = Some(user.as_str());
                 let whole = request
                     .body
                     .as_deref()
