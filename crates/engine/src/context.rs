@@ -1,5 +1,8 @@
 //! What the engine is told about the world: who, with which roles, and when.
 
+use std::sync::Arc;
+
+use charter_policy::window::WindowStates;
 use jiff::Timestamp;
 
 /// The context of one event. The engine reads no clock and looks nothing up: the gateway
@@ -17,6 +20,10 @@ pub struct Context {
     /// The user's passes in force: approvals of access requests and warnings they continued
     /// past (the gateway takes them from the approvals table).
     pub passes: Vec<Pass>,
+    /// Whether each of the pack's windows holds at `at`, when the gateway worked it out
+    /// once for a stretch of requests ([`charter_policy::window::Windows::states_at`]);
+    /// `None`: the engine works it out from `at`. The answer is the same either way.
+    pub windows: Option<Arc<WindowStates>>,
 }
 
 /// Why a person may pass a rule on one site for a while.
@@ -50,7 +57,14 @@ impl Context {
             roles,
             at,
             passes: Vec::new(),
+            windows: None,
         }
+    }
+
+    /// This context with the pack's window states at `at`, worked out by the gateway.
+    pub fn with_windows(mut self, windows: Arc<WindowStates>) -> Context {
+        self.windows = Some(windows);
+        self
     }
 
     /// This context with the person's `passes`.

@@ -9,6 +9,7 @@ use jiff::Timestamp;
 use charter_engine::web::{CategorySource, Target, WebRequest, site_of};
 use charter_engine::{Context, Decision, Engine};
 use charter_policy::Verdict;
+use charter_policy::window::WindowStates;
 
 use crate::identity::{Identities, UNKNOWN_USER};
 use crate::pass::{PageKind, Pages, Passes};
@@ -131,10 +132,29 @@ pub struct WebDecider<'a> {
     passes: Option<&'a Passes>,
     /// Where warn and hold send people, when the pages run.
     pages: Option<&'a Pages>,
-    /// The last window edge computed: `(from, until)`, the edge holding for any instant in
-    /// between. Working it out means time zone arithmetic over a week of days; requests
+    /// The last stretch of time worked out: window edges and states hold for any instant
+    /// in it. Working them out means time zone arithmetic over a week of days; requests
     /// come thousands a second, edges a few times a day.
-    edge: Mutex<Option<(Timestamp, Timestamp)>>,
+    stretch: Mutex<Option<Stretch>>,
+}
+
+/// A stretch of time over which no window opens or closes.
+#[derive(Debug, Clone)]
+struct Stretch {
+    /// When it was worked out.
+    from: Timestamp,
+    /// The next window edge after `from` (or a day later), for cache lifetimes.
+    edge: Timestamp,
+    /// Until when `windows` holds (a window edge or a change of the clocks).
+    stable: Timestamp,
+    /// Whether each window holds, for every instant from `from` until `stable`.
+    windows: Arc<WindowStates>,
+}
+
+impl Stretch {
+    fn holds_at(&self, at: Timestamp) -> bool {
+        self.from <= at && at < self.edge && at < self.stable
+    }
 }
 
 impl<'a> WebDecider<'a> {
@@ -153,7 +173,7 @@ impl<'a> WebDecider<'a> {
             identities: None,
             passes: None,
             pages: None,
-            edge: Mutex::new(None),
+            stretch: Mutex::new(None),
         }
     }
 
@@ -215,23 +235,39 @@ impl<'a> WebDecider<'a> {
         }
     }
 
-    /// The next window edge after `at`, or a day later when there is none sooner.
-    fn next_edge(&self, at: Timestamp) -> Timestamp {
+    /// The next window edge after `at` (or a day later when there is none sooner), and
+    /// whether each window holds at `at`.
+    fn stretch(&self, at: Timestamp) -> (Timestamp, Arc<WindowStates>) {
         let day = jiff::SignedDuration::from_hours(24);
-        let mut cached = self.edge.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((from, until)) = *cached
-            && from <= at
-            && at < until
+        let mut cached = self.stretch.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(stretch) = cached.as_ref()
+            && stretch.holds_at(at)
         {
-            return until;
+            return (stretch.edge, Arc::clone(&stretch.windows));
         }
-        let until = self
+        let edge = self
             .engine
             .valid_until(at)
             .or_else(|| at.checked_add(day).ok())
             .unwrap_or(at);
-        *cached = Some((at, until));
-        until
+        let (windows, stable) = self.engine.window_states(at);
+        let stretch = Stretch {
+            from: at,
+            edge,
+            stable: stable.unwrap_or(edge),
+            windows: Arc::new(windows),
+        };
+        let found = (stretch.edge, Arc::clone(&stretch.windows));
+        *cached = Some(stretch);
+        found
+    }
+
+    /// A context for `user` at `at`, with their roles and the windows' states.
+    pub(crate) fn context(&self, user: Option<&str>, at: Timestamp) -> (Context, Timestamp) {
+        let (edge, windows) = self.stretch(at);
+        let ctx = Context::new(user.map(str::to_string), self.roles.of(user), at)
+            .with_windows(windows);
+        (ctx, edge)
     }
 }
 
@@ -275,14 +311,13 @@ impl WebDecider<'_> {
     /// Decides one request for `user` made at `at` (gateways that read the clock once for
     /// a batch of requests that arrived together).
     pub fn decide_at(&self, url: &str, user: Option<&str>, at: Timestamp) -> WebOutcome {
-        let mut ctx = Context::new(user.map(str::to_string), self.roles.of(user), at);
+        let (mut ctx, until) = self.context(user, at);
         if let Some(passes) = self.passes {
             ctx.passes = passes.of(user);
         }
         let decision = self
             .engine
             .decide_web(&ctx, &WebRequest::new(url), self.source);
-        let until = self.next_edge(at);
         let valid_for_secs = Some(until.as_second().saturating_sub(at.as_second()).max(1) as u64)
             .filter(|secs| *secs < 86_400);
         let page = self.page(&ctx, url, &decision);
