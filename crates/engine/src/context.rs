@@ -13,8 +13,9 @@ pub struct Context {
     /// `--user`); `Some("-")` or `Some("")` when a gateway saw a request with no login, as
     /// Squid writes it. Only the latter is an `unknown_user`.
     pub user: Option<String>,
-    /// The user's roles (from the people register or `--roles`).
-    pub roles: Vec<String>,
+    /// The user's roles (from the people register or `--roles`); shared, since a gateway
+    /// hands the same person's roles to every request of theirs.
+    pub roles: Arc<[String]>,
     /// When the event happened.
     pub at: Timestamp,
     /// The user's passes in force: approvals of access requests and warnings they continued
@@ -51,10 +52,10 @@ pub struct Pass {
 
 impl Context {
     /// A context for `user` with `roles` at `at`, with no passes.
-    pub fn new(user: Option<String>, roles: Vec<String>, at: Timestamp) -> Context {
+    pub fn new(user: Option<String>, roles: impl Into<Arc<[String]>>, at: Timestamp) -> Context {
         Context {
             user,
-            roles,
+            roles: roles.into(),
             at,
             passes: Vec::new(),
             windows: None,

@@ -59,7 +59,7 @@ impl Engine {
     ) -> impl Iterator<Item = &'a Rule> + 'a {
         self.pack
             .rules_on(area)
-            .filter(|rule| rule.applies_to_roles(&ctx.roles) && self.window_holds(rule, ctx))
+            .filter(|rule| rule.applies_to_roles(&ctx.roles[..]) && self.window_holds(rule, ctx))
     }
 
     /// Whether `rule`'s window condition holds at the context's time. A rule without one

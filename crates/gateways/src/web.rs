@@ -41,7 +41,7 @@ impl Clock {
 #[derive(Debug, Clone, Default)]
 pub struct Roles(Arc<RwLock<Arc<RoleTable>>>);
 
-type RoleTable = HashMap<String, Vec<String>>;
+type RoleTable = HashMap<String, Arc<[String]>>;
 
 impl Roles {
     /// Parses `user role1,role2` lines; `#` starts a comment.
@@ -57,7 +57,8 @@ impl Roles {
                         .split(',')
                         .filter(|r| !r.is_empty())
                         .map(str::to_string)
-                        .collect(),
+                        .collect::<Vec<_>>()
+                        .into(),
                 );
             }
         }
@@ -76,7 +77,7 @@ impl Roles {
     /// Gives `user` these roles, replacing any they had.
     pub fn insert(&mut self, user: impl Into<String>, roles: Vec<String>) {
         self.edit(|t| {
-            t.insert(user.into(), roles);
+            t.insert(user.into(), roles.into());
         });
     }
 
@@ -104,15 +105,20 @@ impl Roles {
 
     /// The roles of `user`.
     pub fn of(&self, user: Option<&str>) -> Vec<String> {
+        self.shared_of(user).to_vec()
+    }
+
+    /// The roles of `user`, shared with the table rather than copied.
+    pub fn shared_of(&self, user: Option<&str>) -> Arc<[String]> {
         let Some(user) = user else {
-            return Vec::new();
+            return Arc::new([]);
         };
         self.0
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .get(user)
             .cloned()
-            .unwrap_or_default()
+            .unwrap_or_else(|| Arc::new([]))
     }
 }
 
@@ -265,7 +271,7 @@ impl<'a> WebDecider<'a> {
     /// A context for `user` at `at`, with their roles and the windows' states.
     pub(crate) fn context(&self, user: Option<&str>, at: Timestamp) -> (Context, Timestamp) {
         let (edge, windows) = self.stretch(at);
-        let ctx = Context::new(user.map(str::to_string), self.roles.of(user), at)
+        let ctx = Context::new(user.map(str::to_string), self.roles.shared_of(user), at)
             .with_windows(windows);
         (ctx, edge)
     }

@@ -421,9 +421,18 @@ mod tests {
             w.stable_until(at("2026-06-15T07:00:00Z")),
             Some(at("2026-06-15T08:00:00Z"))
         );
-        assert_eq!(w.states_at(at("2026-06-15T07:59:00Z")).contains("working"), Some(false));
-        assert_eq!(w.states_at(at("2026-06-15T08:00:00Z")).contains("working"), Some(true));
-        assert_eq!(w.states_at(at("2026-06-15T08:00:00Z")).contains("nope"), None);
+        assert_eq!(
+            w.states_at(at("2026-06-15T07:59:00Z")).contains("working"),
+            Some(false)
+        );
+        assert_eq!(
+            w.states_at(at("2026-06-15T08:00:00Z")).contains("working"),
+            Some(true)
+        );
+        assert_eq!(
+            w.states_at(at("2026-06-15T08:00:00Z")).contains("nope"),
+            None
+        );
     }
 
     #[test]

@@ -18,7 +18,8 @@ pub(crate) const MAX_FRAME: usize = 16 << 20;
 
 /// Slice-by-16 tables: a record's checksum is computed on the answering thread of the Squid
 /// helper, where the byte-at-a-time table cost as much as deciding the request.
-static CRC: crc::Crc<u32, crc::Table<16>> = crc::Crc::<u32, crc::Table<16>>::new(&crc::CRC_32_ISCSI);
+static CRC: crc::Crc<u32, crc::Table<16>> =
+    crc::Crc::<u32, crc::Table<16>>::new(&crc::CRC_32_ISCSI);
 
 /// The file name of segment `n`.
 pub(crate) fn name(n: u64) -> String {
