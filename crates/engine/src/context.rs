@@ -52,10 +52,16 @@ pub struct Pass {
 
 impl Context {
     /// A context for `user` with `roles` at `at`, with no passes.
-    pub fn new(user: Option<String>, roles: impl Into<Arc<[String]>>, at: Timestamp) -> Context {
+    pub fn new(user: Option<String>, roles: Vec<String>, at: Timestamp) -> Context {
+        Context::with_shared_roles(user, roles.into(), at)
+    }
+
+    /// A context for `user` with `roles` shared with the gateway's table at `at`, with no
+    /// passes.
+    pub fn with_shared_roles(user: Option<String>, roles: Arc<[String]>, at: Timestamp) -> Context {
         Context {
             user,
-            roles: roles.into(),
+            roles,
             at,
             passes: Vec::new(),
             windows: None,

@@ -41,12 +41,14 @@ impl Clock {
 #[derive(Debug, Clone, Default)]
 pub struct Roles(Arc<RwLock<Arc<RoleTable>>>);
 
-type RoleTable = HashMap<String, Arc<[String]>>;
+/// A fast hash: the table is looked up on every web request, and its keys come from the
+/// register, not from whoever makes the requests.
+type RoleTable = HashMap<String, Arc<[String]>, foldhash::fast::RandomState>;
 
 impl Roles {
     /// Parses `user role1,role2` lines; `#` starts a comment.
     pub fn parse(text: &str) -> Roles {
-        let mut map = HashMap::new();
+        let mut map = RoleTable::default();
         for line in text.lines() {
             let line = line.split('#').next().unwrap_or_default().trim();
             let mut parts = line.split_whitespace();
@@ -271,8 +273,9 @@ impl<'a> WebDecider<'a> {
     /// A context for `user` at `at`, with their roles and the windows' states.
     pub(crate) fn context(&self, user: Option<&str>, at: Timestamp) -> (Context, Timestamp) {
         let (edge, windows) = self.stretch(at);
-        let ctx = Context::new(user.map(str::to_string), self.roles.shared_of(user), at)
-            .with_windows(windows);
+        let ctx =
+            Context::with_shared_roles(user.map(str::to_string), self.roles.shared_of(user), at)
+                .with_windows(windows);
         (ctx, edge)
     }
 }
