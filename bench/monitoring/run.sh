@@ -25,15 +25,16 @@ LOG="$WORK/access-$LINES.log"
 [ -s "$WORK/ut1.idx" ] || "$CHARTER" categories build --from "$UT1" -o "$WORK/ut1.idx" | sed -n 1p
 
 # One run: NAME then the command; prints "NAME seconds lines/s peak_kib".
+# Wall and CPU (user+sys) seconds both: the machine may be shared, and CPU time is the
+# steadier figure there.
 measure() {
     local name=$1; shift
-    local out
-    out=$( { /usr/bin/time -f "TIME %e %M" taskset -c "$CORE" "$@" >/dev/null 2>"$WORK/$name.err"; } 2>&1; tail -1 "$WORK/$name.err")
-    local line secs kib
-    line=$(grep '^TIME ' "$WORK/$name.err" | tail -1)
-    secs=$(echo "$line" | awk '{print $2}')
-    kib=$(echo "$line" | awk '{print $3}')
-    printf '%-28s %8.1f s %12.0f lines/s %8.0f MiB\n' "$name" "$secs" "$(echo "$LINES / $secs" | bc -l)" "$(echo "$kib / 1024" | bc -l)"
+    /usr/bin/time -o "$WORK/$name.time" -f "%e %U %S %M" taskset -c "$CORE" "$@" >/dev/null 2>"$WORK/$name.err"
+    read -r wall user sys kib < "$WORK/$name.time"
+    local cpu
+    cpu=$(echo "$user + $sys" | bc -l)
+    printf '%-24s %7.1f s wall %10.0f lines/s | %7.1f s CPU %10.0f lines/s | peak %5.0f MiB\n' \
+        "$name" "$wall" "$(echo "$LINES / $wall" | bc -l)" "$cpu" "$(echo "$LINES / $cpu" | bc -l)" "$(echo "$kib / 1024" | bc -l)"
 }
 
 config() { # DIR URL
