@@ -6,7 +6,8 @@
 #   bench/monitoring/run.sh [LINES]          # default 5,000,000
 #
 # Runs: GoAccess (JSON report); charter parse+decide alone (--decide-only); charter full
-# ingest (parse, categorise, decide, store) into SQLite; the same into PostgreSQL
+# ingest (parse, categorise, decide, store) into SQLite, on one core and then free to use a
+# second for the store's writes (PIN=no); the same into PostgreSQL
 # (CHARTER_BENCH_PG, default postgres://postgres@127.0.0.1:5432/postgres; a database of its
 # own is made and dropped). Needs: goaccess, python3, psql; UT1 lists in ../shared/categories/ut1.
 set -euo pipefail
@@ -27,9 +28,12 @@ LOG="$WORK/access-$LINES.log"
 # One run: NAME then the command; prints "NAME seconds lines/s peak_kib".
 # Wall and CPU (user+sys) seconds both: the machine may be shared, and CPU time is the
 # steadier figure there.
+# PIN=no runs without taskset (charter's store writes then overlap on a second core).
 measure() {
     local name=$1; shift
-    /usr/bin/time -o "$WORK/$name.time" -f "%e %U %S %M" taskset -c "$CORE" "$@" >/dev/null 2>"$WORK/$name.err"
+    local pin=(taskset -c "$CORE")
+    [ "${PIN:-yes}" = no ] && pin=()
+    /usr/bin/time -o "$WORK/$name.time" -f "%e %U %S %M" "${pin[@]}" "$@" >/dev/null 2>"$WORK/$name.err"
     read -r wall user sys kib < "$WORK/$name.time"
     local cpu
     cpu=$(echo "$user + $sys" | bc -l)
@@ -52,9 +56,12 @@ measure charter-parse+decide "$CHARTER" ingest squid "$LOG" --decide-only --conf
 
 rm -rf "$WORK/sqlite" && config "$WORK/sqlite" "sqlite://$WORK/sqlite/charter.db"
 measure charter-full-sqlite "$CHARTER" ingest squid "$LOG" --config "$WORK/sqlite/charter.toml"
+rm -rf "$WORK/sqlite2" && config "$WORK/sqlite2" "sqlite://$WORK/sqlite2/charter.db"
+PIN=no measure charter-full-sqlite-2cpu "$CHARTER" ingest squid "$LOG" --config "$WORK/sqlite2/charter.toml"
 
 DB=charter_bench_monitoring_$$
 psql -q "$PG" -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
 trap 'psql -q "$PG" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)"' EXIT
 rm -rf "$WORK/pg" && config "$WORK/pg" "${PG%/*}/$DB"
 measure charter-full-postgres "$CHARTER" ingest squid "$LOG" --config "$WORK/pg/charter.toml"
+echo "records: sqlite $(sqlite3 "$WORK/sqlite/charter.db" 'SELECT COUNT(*) FROM decisions'), postgres $(psql -tA "${PG%/*}/$DB" -c 'SELECT COUNT(*) FROM decisions')"
