@@ -47,7 +47,7 @@ config() { # DIR URL
         "$ROOT/bench/web/pack-realistic.toml" "$WORK/ut1.idx" "$2" > "$1/charter.toml"
 }
 
-echo "lines: $LINES ($(du -h "$LOG" | cut -f1)), one core (taskset -c $CORE)"
+echo "lines: $LINES ($(du -hL "$LOG" | cut -f1)), one core (taskset -c $CORE) unless marked 2cpu"
 measure goaccess goaccess "$LOG" --log-format='%x.%^ %~%L %h %^/%s %b %m %U %e %^' \
     --date-format=%s --time-format=%s -o "$WORK/goaccess.json" --no-progress
 
