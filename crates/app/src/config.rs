@@ -11,11 +11,16 @@
 //! [spool]                              # optional: serve's disk buffer before the store
 //! dir = "spool"                        # relative to this file (the default)
 //! drain_seconds = 30                   # on SIGTERM, how long to wait for the store
+//!
+//! [identity]                           # optional: who made a web request without a login
+//! leases = ["/var/lib/misc/dnsmasq.leases"]   # DHCP leases files (dnsmasq or ISC dhcpd)
 //! ```
 //! Every file named here must not be writable by anyone else on the machine: a command that
 //! opens the store refuses a world-writable one (see [`refuse_world_writable`]).
 //! Each gateway adds its own optional section (`[icap]`, `[milter]`, ...), defined by its
 //! config struct in `charter-gateways`; a missing section means that gateway is off.
+//! `[alerts]` (the SMTP relay and the daily digest) and `[usage]` (personal-use accounting,
+//! the country table for VPN logins) are described in docs/alerts.md.
 
 use std::path::{Path, PathBuf};
 
@@ -39,6 +44,9 @@ pub struct Config {
     /// Where `serve` buffers decisions on their way to the store.
     #[serde(default)]
     pub spool: SpoolConfig,
+    /// How the web gateways tell who made a request without a proxy login.
+    #[serde(default)]
+    pub identity: IdentityConfig,
     /// `[icap]`: the ICAP REQMOD server for Squid; absent means off.
     pub icap: Option<charter_gateways::icap::IcapConfig>,
     /// `[milter]`: the content milter for Postfix; absent means off.
@@ -48,6 +56,11 @@ pub struct Config {
     /// `[server]`: the pages people see for a `warn` or `hold` (and later the dashboard);
     /// absent means off, and then warn and hold are answered as before (allowed, refused).
     pub server: Option<ServerConfig>,
+    /// `[alerts]`: the SMTP relay and the daily digest; absent means alerts are kept, not mailed.
+    pub alerts: Option<crate::alerts::AlertsConfig>,
+    /// `[usage]`: personal-use accounting and where logins come from.
+    #[serde(default)]
+    pub usage: crate::monitor::UsageConfig,
     /// `[ingest]`: log files `serve` follows and its syslog listener; absent means none.
     pub ingest: Option<crate::ingest::IngestConfig>,
 }
@@ -128,6 +141,18 @@ fn default_drain_seconds() -> u64 {
     30
 }
 
+/// `[identity]`: the web gateways put a request without a proxy login down to the person
+/// whose device has the client address: a fixed address in the devices register, or the MAC
+/// address or host name a current lease in one of these files gives it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityConfig {
+    /// DHCP leases files, dnsmasq's or ISC dhcpd's, relative to the config file; each is
+    /// read again when it changes.
+    #[serde(default)]
+    pub leases: Vec<PathBuf>,
+}
+
 /// Why the configuration cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -193,6 +218,10 @@ impl Config {
         config.policy = base.join(&config.policy);
         config.categories = config.categories.map(|c| base.join(c));
         config.spool.dir = base.join(&config.spool.dir);
+        for leases in &mut config.identity.leases {
+            *leases = base.join(&*leases);
+        }
+        config.usage.countries = config.usage.countries.map(|c| base.join(c));
         if let Some(server) = &mut config.server {
             server.key_file = base.join(&server.key_file);
         }

@@ -4,12 +4,13 @@
 use serde_json::json;
 
 use charter_store::{
-    Actor, Device, DeviceStatus, Incident, IncidentKind, IncidentStatus, MediaAuthorisation,
-    NewDevice, NewIncident, NewMedia,
+    Actor, Device, DeviceNetwork, DeviceStatus, Incident, IncidentKind, IncidentStatus,
+    MediaAuthorisation, NewDevice, NewIncident, NewMedia,
 };
 
 use crate::App;
 use crate::act::{Done, May, entry};
+use crate::activity::UsbDevice;
 use crate::error::{Error, Result};
 use crate::incidents::route_incident;
 use crate::people::active;
@@ -36,6 +37,30 @@ impl App {
                 json!({"serial": dev.serial, "kind": dev.kind, "byod": dev.byod, "encrypted": dev.encrypted, "status": dev.status}))))
         })
         .await
+    }
+
+    /// Sets how a device shows on the network (its MAC address, the host name it gives DHCP,
+    /// a fixed IP address), so that web requests from it without a proxy login are put down
+    /// to its holder. Each is checked and normalised; `None` clears it.
+    pub async fn set_device_network(
+        &self,
+        actor: &Actor,
+        id: i64,
+        net: DeviceNetwork,
+    ) -> Result<Device> {
+        let net = checked_network(net)?;
+        let approvers = self.device_approvers();
+        self.act(actor, "register devices", May::OperatorOr(&approvers), async |tx, _| {
+            let dev = tx.set_device_network(id, &net).await?;
+            Ok(Done::new(dev.clone(), entry("device.network", "device", id, dev.assignee,
+                json!({"serial": dev.serial, "mac": net.mac, "hostname": net.hostname, "ip": net.ip}))))
+        })
+        .await
+    }
+
+    /// One device.
+    pub async fn device(&self, id: i64) -> Result<Device> {
+        self.read(async |tx| Ok(tx.device(id).await?)).await
     }
 
     /// Every device, by id.
@@ -216,7 +241,8 @@ impl App {
         .await
     }
 
-    /// Authorises a person to attach a removable medium or third-party hardware.
+    /// Authorises a person to attach a removable medium or third-party hardware; `usb` names
+    /// it as usbguard sees it, so its events match and `charter devices usbguard-rules` allows it.
     pub async fn authorise_media(
         &self,
         actor: &Actor,
@@ -224,7 +250,9 @@ impl App {
         description: &str,
         reason: &str,
         expires_on: Option<jiff::civil::Date>,
+        usb: Option<UsbDevice>,
     ) -> Result<MediaAuthorisation> {
+        let usb = usb.map(UsbDevice::checked).transpose()?;
         let approvers = self.device_approvers();
         self.act(
             actor,
@@ -239,6 +267,8 @@ impl App {
                         reason: reason.to_string(),
                         authorised_by: who.person("authorise removable media")?.id,
                         expires_on: expires_on.map(|d| d.to_string()),
+                        usb_id: usb.as_ref().map(|u| u.id.clone()),
+                        usb_serial: usb.as_ref().and_then(|u| u.serial.clone()),
                     })
                     .await?;
                 Ok(Done::new(
@@ -248,7 +278,7 @@ impl App {
                         "media_authorisation",
                         m.id,
                         person_id,
-                        json!({"description": m.description, "expires_on": m.expires_on}),
+                        json!({"description": m.description, "expires_on": m.expires_on, "usb_id": m.usb_id, "usb_serial": m.usb_serial}),
                     ),
                 ))
             },
@@ -292,4 +322,34 @@ impl App {
     pub async fn media_authorisations(&self) -> Result<Vec<MediaAuthorisation>> {
         self.read(async |tx| Ok(tx.media_all().await?)).await
     }
+}
+
+/// `net` with a MAC address as `aa:bb:cc:dd:ee:ff`, a lowercase host name and a canonical
+/// IP address; refused when one cannot be read.
+fn checked_network(net: DeviceNetwork) -> Result<DeviceNetwork> {
+    use charter_proto::leases::{hostname, normalise_mac};
+    let refuse = |what: &str, v: &str| Error::Refused(format!("`{v}` is not {what}"));
+    let mac = match net.mac.as_deref() {
+        Some(m) => Some(
+            normalise_mac(m).ok_or_else(|| refuse("a MAC address such as 52:54:00:ab:cd:ef", m))?,
+        ),
+        None => None,
+    };
+    let host = match net.hostname.as_deref() {
+        Some(h) => Some(hostname(h).ok_or_else(|| refuse("a host name", h))?),
+        None => None,
+    };
+    let ip = match net.ip.as_deref() {
+        Some(a) => Some(
+            a.parse::<std::net::IpAddr>()
+                .map_err(|_| refuse("an IP address", a))?
+                .to_string(),
+        ),
+        None => None,
+    };
+    Ok(DeviceNetwork {
+        mac,
+        hostname: host,
+        ip,
+    })
 }

@@ -36,6 +36,12 @@ impl App {
         description: &str,
         device_id: Option<i64>,
     ) -> Result<Incident> {
+        if kind == IncidentKind::Disciplinary {
+            return Err(Error::Refused(
+                "a disciplinary incident is opened by referring an alert (charter alerts refer)"
+                    .into(),
+            ));
+        }
         let route = route_incident(kind, self.governance());
         self.act(
             actor,

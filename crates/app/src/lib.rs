@@ -42,7 +42,9 @@ use charter_store::Store;
 use jiff::tz::TimeZone;
 
 mod act;
+pub mod activity;
 pub mod address;
+pub mod alerts;
 mod approvals;
 mod breaches;
 pub mod clock;
@@ -56,6 +58,7 @@ mod html;
 mod incidents;
 pub mod ingest;
 mod leavers;
+pub mod monitor;
 mod names;
 pub mod passes;
 mod people;

@@ -51,6 +51,24 @@ fn local_day(stored: &str, tz: &jiff::tz::TimeZone) -> Option<Date> {
         .map(|t| t.to_zoned_datetime(tz.clone()).date())
 }
 
+/// The version everyone must have agreed to: the latest materially changed one, else the
+/// first; `None` before any is published.
+pub(crate) fn required_version(versions: &[PolicyVersion]) -> Option<&PolicyVersion> {
+    versions
+        .iter()
+        .rev()
+        .find(|v| v.material_change)
+        .or(versions.first())
+}
+
+/// Whether `acks` (one person's) hold an agreement to `required` or a later version.
+pub(crate) fn has_agreed<'a>(
+    mut acks: impl Iterator<Item = &'a Acknowledgement>,
+    required: &PolicyVersion,
+) -> bool {
+    acks.any(|a| a.kind == AckKind::Agreement && a.policy_id >= required.id)
+}
+
 impl App {
     /// Publishes a version of the written policy (its exact text, hashed). `material_change`
     /// makes everyone acknowledge again.
@@ -138,12 +156,7 @@ impl App {
                 ))
             })
             .await?;
-        let Some(required) = versions
-            .iter()
-            .rev()
-            .find(|v| v.material_change)
-            .or(versions.first())
-        else {
+        let Some(required) = required_version(&versions) else {
             return Ok(Vec::new());
         };
         let published = local_day(&required.published_at, &tz)
@@ -159,10 +172,7 @@ impl App {
                 clock: Clock::until_day(by, now, &tz),
             };
             let mine: Vec<&Acknowledgement> = acks.iter().filter(|a| a.person_id == p.id).collect();
-            if !mine
-                .iter()
-                .any(|a| a.kind == AckKind::Agreement && a.policy_id >= required.id)
-            {
+            if !has_agreed(mine.iter().copied(), required) {
                 let owed = published.max(first_day);
                 let by = if g.acknowledge_before_use {
                     owed

@@ -282,6 +282,7 @@ both!(devices_follow_their_lifecycle, |app| {
             "USB stick",
             "course files",
             Some(date(2026, 12, 31)),
+            None,
         )
         .await
         .unwrap();
@@ -853,7 +854,7 @@ both!(leavers_close_only_when_every_item_is_done, |app| {
         .await
         .unwrap();
     let media = app
-        .authorise_media(&by(&it), p.id, "USB stick", "site visits", None)
+        .authorise_media(&by(&it), p.id, "USB stick", "site visits", None, None)
         .await
         .unwrap();
     // Someone with no part in it may not open a checklist; the line manager may.
@@ -1129,7 +1130,7 @@ both!(subject_export_and_erasure, |app| {
     app.decide_software(&by(&p), theirs.id, true, "needed")
         .await
         .unwrap();
-    app.authorise_media(&by(&it), p.id, "USB stick", "files", None)
+    app.authorise_media(&by(&it), p.id, "USB stick", "files", None, None)
         .await
         .unwrap();
 

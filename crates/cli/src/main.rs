@@ -35,6 +35,7 @@ enum Command {
     /// The Squid external_acl or url_rewrite helper (Squid starts it; see docs/squid.md).
     #[command(after_help = r#"Example:
   charter squid-helper --policy /etc/charter/policy.toml --categories /var/lib/charter/categories.idx
+  charter squid-helper --policy /etc/charter/policy.toml --categories /var/lib/charter/categories.idx --config /etc/charter/helper.toml
 
 In squid.conf (docs/squid.md):
   external_acl_type charter ttl=30 negative_ttl=30 children-max=4 children-startup=1 concurrency=100 %>ru %un %>a /usr/bin/charter squid-helper --policy /etc/charter/policy.toml --categories /var/lib/charter/categories.idx"#)]
@@ -83,6 +84,8 @@ file is exit 2. docs/ingest.md describes each format and what it can tell."#)]
     Audit(cmd::audit::AuditCmd),
     /// Subject access export and erasure.
     Dsar(cmd::dsar::DsarCmd),
+    /// Alerts: list, show, confirm, dismiss, refer (a disciplinary incident); the digest.
+    Alerts(cmd::alerts::AlertsCmd),
 }
 
 fn main() -> ExitCode {
@@ -119,6 +122,7 @@ fn main() -> ExitCode {
         Command::Ingest(args) => cmd::ingest::run(&args),
         Command::Audit(c) => c.run(),
         Command::Dsar(c) => c.run(),
+        Command::Alerts(c) => c.run(),
     };
     exit::finish(outcome)
 }

@@ -71,6 +71,7 @@ const UT1_LISTS: &[(&str, &str)] = &[
     ("filehosting", "wetransfer.com"),
     ("jobsearch", "indeed.co.uk"),
     ("press", "bbc.co.uk"),
+    ("blog", "wordpress.com"),
 ];
 
 /// A URL on the site's IWF list, loaded with `charter categories build --url-list iwf=FILE`.
@@ -109,9 +110,9 @@ fn web(engine: &Engine, url: &str, at: &str, roles: &[&str]) -> Decision {
     engine.decide_web(&context("pat", roles, at), &WebRequest::new(url), lists())
 }
 
-/// A request with no login, as `charter check url --user -` asks it. The Squid helper and
-/// ICAP do not report such requests to the engine yet (they drop Squid's `-`), so the document
-/// calls the `unknown_user` rules NOT YET; their tests show the packs' side is right.
+/// A request with no login, as `charter check url --user -` asks it, and as the Squid helper
+/// and ICAP ask it for a request with no login that no device or lease maps to a person
+/// (`crates/cli/tests/web_identity.rs`).
 fn web_unidentified(engine: &Engine, url: &str) -> Decision {
     engine.decide_web(&context("-", &[], TEN), &WebRequest::new(url), lists())
 }
@@ -223,6 +224,47 @@ fn severity(decision: &Decision, rule: &str) -> charter_policy::Severity {
 fn assert_decides(decision: &Decision, rule: &str, verdict: Verdict) {
     assert_fires(decision, rule);
     assert_eq!(decision.verdict, verdict, "{decision:#?}");
+}
+
+/// A search for a self-harm phrase on Google (a country domain, leetspeak) and on YouTube
+/// gives `rule`'s `search_term` finding, logged (Google: nothing else fires), naming the engine and the list; the rule
+/// alerts the safeguarding lead. Ordinary searches pass with no finding.
+fn assert_safeguarding_searches(e: &Engine, rule: &str) {
+    for (url, engine) in [
+        (
+            "https://www.google.co.uk/search?q=how+to+k1ll+myself",
+            "Google",
+        ),
+        (
+            "https://www.youtube.com/results?search_query=self+harm+tips",
+            "YouTube",
+        ),
+    ] {
+        let d = web(e, url, TEN, &[]);
+        // YouTube may be blocked as streaming too; the search is logged either way.
+        assert_fires(&d, rule);
+        if engine == "Google" {
+            assert_eq!(d.verdict, Verdict::Log, "{d:#?}");
+        }
+        let f = d.findings.iter().find(|f| f.rule == rule).unwrap();
+        assert_eq!(f.check, charter_policy::Check::SearchTerm);
+        assert!(
+            f.message.starts_with(&format!(
+                "{engine} search matching the self_harm phrase list"
+            )),
+            "{}",
+            f.message
+        );
+    }
+    let pack_rule = e.pack().rule(rule).unwrap();
+    assert_eq!(pack_rule.alert, ["safeguarding"]);
+    for url in [
+        "https://www.google.com/search?q=kill+the+process",
+        "https://www.bing.com/search?q=drug+trial+results",
+    ] {
+        let d = web(e, url, TEN, &[]);
+        assert!(d.findings.iter().all(|f| f.rule != rule), "{url}: {d:#?}");
+    }
 }
 
 // ------------------------------------------------------------------ IIMTS (seed 000)
@@ -661,6 +703,16 @@ fn itec_monitoring_cannot_be_got_round() {
 }
 
 #[test]
+fn itec_safeguarding_searches_alert_the_lead() {
+    let e = engine("itec");
+    assert_eq!(
+        e.pack().governance.safeguarding_role.as_deref(),
+        Some("safeguarding_lead")
+    );
+    assert_safeguarding_searches(&e, "monitoring.safeguarding-searches");
+}
+
+#[test]
 fn itec_users_of_the_system_are_authenticated() {
     let e = engine("itec");
     assert_decides(
@@ -1075,6 +1127,21 @@ fn allsorts_no_personal_surfing_in_work_time() {
 }
 
 #[test]
+fn allsorts_no_personal_weblog_in_work_time() {
+    let e = engine("allsorts");
+    let blog = "https://someone.wordpress.com/wp-admin/post-new.php";
+    assert_decides(
+        &web(&e, blog, TEN, &[]),
+        "internet.personal-weblog-in-work-time",
+        Verdict::Block,
+    );
+    assert_eq!(web(&e, blog, EVENING, &[]).verdict, Verdict::Allow);
+    assert_eq!(web(&e, blog, LUNCH, &[]).verdict, Verdict::Allow);
+    // "unless it is related to the Organisation": those who blog for it are excepted.
+    assert_eq!(web(&e, blog, TEN, &["marketing"]).verdict, Verdict::Allow);
+}
+
+#[test]
 fn allsorts_software_copyright_is_not_infringed() {
     let e = engine("allsorts");
     assert_decides(
@@ -1323,6 +1390,11 @@ const NW_DISCLAIMER: &str = "Northwind Lettings Ltd, registered in England and W
                              number 09876543. This email and any attachments are confidential \
                              and intended only for the addressee. If you have received it in \
                              error, please tell the sender and delete it.";
+
+#[test]
+fn template_searches_made_are_checked_for_safeguarding() {
+    assert_safeguarding_searches(&engine(NORTHWIND), "monitoring.searches");
+}
 
 #[test]
 fn template_pornography_offensive_material_and_gambling_are_gross_misconduct() {
@@ -1701,6 +1773,11 @@ fn demo_prohibited_content_and_the_iwf_list_are_blocked() {
 }
 
 #[test]
+fn demo_safeguarding_searches_go_to_the_lead() {
+    assert_safeguarding_searches(&engine("demo"), "internet.safeguarding-searches");
+}
+
+#[test]
 fn demo_security_threats_circumvention_and_chat_are_blocked() {
     let e = engine("demo");
     for url in ["http://malware-drop.example/", "https://thepiratebay.org/"] {
@@ -1965,4 +2042,124 @@ fn every_command_the_coverage_document_names_exists() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+}
+
+// ------------------------------------------------------------------ sizes and uploads
+
+/// A response of `mb` MiB to a request by a person with `roles` at ten, as ICAP RESPMOD and
+/// the helper's `http_reply_access` report its size (crates/cli/tests/web_bodies.rs runs
+/// both through Squid).
+fn downloaded(engine: &Engine, url: &str, mb: u64, roles: &[&str]) -> Decision {
+    let request = WebRequest {
+        size_bytes: Some(mb * 1024 * 1024),
+        ..WebRequest::new(url)
+    };
+    engine.decide_web(&context("pat", roles, TEN), &request, lists())
+}
+
+/// `text` sent to `url` at ten, as ICAP REQMOD decodes an upload's body
+/// (crates/cli/tests/web_bodies.rs posts through a bumping Squid).
+fn uploaded(engine: &Engine, url: &str, text: &str) -> Decision {
+    let request = WebRequest {
+        upload: Some(charter_engine::web::Upload {
+            text,
+            read_bytes: text.len() as u64,
+            body_bytes: Some(text.len() as u64),
+            cut: false,
+            unread_parts: 0,
+        }),
+        ..WebRequest::new(url)
+    };
+    engine.decide_web(&context("pat", &[], TEN), &request, lists())
+}
+
+#[test]
+fn iimts_large_downloads_over_200_mb_are_blocked() {
+    let e = engine("iimts");
+    let iso = "https://www.bbc.co.uk/big.iso";
+    assert_decides(
+        &downloaded(&e, iso, 201, &[]),
+        "internet.large-downloads",
+        Verdict::Block,
+    );
+    assert_quiet(&downloaded(&e, iso, 200, &[]), "internet.large-downloads");
+}
+
+#[test]
+fn impress_large_downloads_are_warned() {
+    let e = engine("impress");
+    let file = "https://www.bbc.co.uk/archive.zip";
+    assert_decides(
+        &downloaded(&e, file, 501, &[]),
+        "internet.large-downloads",
+        Verdict::Warn,
+    );
+    assert_quiet(&downloaded(&e, file, 500, &[]), "internet.large-downloads");
+}
+
+#[test]
+fn demo_large_downloads_are_warned_except_for_it() {
+    let e = engine("demo");
+    let file = "https://www.bbc.co.uk/archive.zip";
+    assert_decides(
+        &downloaded(&e, file, 501, &["staff"]),
+        "internet.large-downloads",
+        Verdict::Warn,
+    );
+    assert_quiet(
+        &downloaded(&e, file, 501, &["it"]),
+        "internet.large-downloads",
+    );
+}
+
+#[test]
+fn template_no_business_data_uploaded_into_public_ai() {
+    let e = engine(NORTHWIND);
+    let chat = "https://chatgpt.com/backend-api/conversation";
+    for text in [
+        "Draft a reminder to tenant Jo Bloggs, NI number AB 12 34 56 C",
+        "COMMERCIAL IN CONFIDENCE\nLandlord fees for 2027",
+        "Refund to card 4111 1111 1111 1111",
+    ] {
+        assert_decides(
+            &uploaded(&e, chat, text),
+            "ai.no-business-data-uploads",
+            Verdict::Block,
+        );
+    }
+    let d = uploaded(&e, chat, "Suggest a title for a blog post about gardening");
+    assert_quiet(&d, "ai.no-business-data-uploads");
+    assert_decides(&d, "ai.public-ai", Verdict::Warn);
+}
+
+#[test]
+fn demo_no_learners_personal_data_into_public_ai() {
+    let e = engine("demo");
+    let chat = "https://chatgpt.com/";
+    assert_decides(
+        &uploaded(
+            &e,
+            chat,
+            "Learner Sam Smith, date of birth 02/03/2008, needs support",
+        ),
+        "internet.public-ai-uploads",
+        Verdict::Block,
+    );
+    assert_decides(
+        &uploaded(&e, chat, "STRICTLY CONFIDENTIAL\nboard minutes"),
+        "internet.public-ai-uploads",
+        Verdict::Block,
+    );
+    assert_quiet(
+        &uploaded(&e, chat, "Explain photosynthesis for a level 2 course"),
+        "internet.public-ai-uploads",
+    );
+    assert_quiet(
+        &uploaded(
+            &e,
+            "https://www.bbc.co.uk/comments",
+            "NI number AB 12 34 56 C",
+        ),
+        "internet.public-ai-uploads",
+    );
 }

@@ -10,15 +10,6 @@ use std::time::{Duration, Instant};
 
 use serve_support::*;
 
-fn charter_ok(cfg: &Path, args: &[&str]) {
-    let out = charter(cfg, args);
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// `person`'s records, read by Cora (compliance).
 fn records(cfg: &Path, person: &str) -> serde_json::Value {
     let out = charter(
@@ -122,4 +113,133 @@ fn icap_decisions_become_monitoring_records_with_roles_from_the_register() {
     assert_eq!(gambling["source"], "web");
     assert_eq!(find("http://www.facebook.com/", "ann")["verdict"], "warn");
     assert_eq!(find("http://www.facebook.com/", "ben")["verdict"], "allow");
+}
+
+/// A pack with a download limit and no personal data into public AI, and the roles the
+/// records commands need.
+const BODIES_PACK: &str = r#"
+[policy]
+id = "bodies"
+title = "Bodies test policy"
+source = "T"
+review_due = 2027-04-01
+
+[organisation]
+name = "T Ltd"
+roles = ["staff", "hr", "dpo", "compliance"]
+
+[[rule]]
+id = "internet.large-downloads"
+clause = "Downloads"
+quote = "No large downloads."
+on = "web"
+checks = ["large_download"]
+max_download_mb = 100
+action = "warn"
+severity = "info"
+
+[[rule]]
+id = "ai.no-personal-data"
+clause = "AI"
+quote = "No personal data into public AI tools."
+on = "web"
+categories = ["public_ai"]
+checks = ["sensitive_upload"]
+action = "block"
+severity = "misconduct"
+"#;
+
+#[test]
+fn icap_download_sizes_and_uploads_become_monitoring_records() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let pack = dir.path().join("bodies.toml");
+    std::fs::write(&pack, BODIES_PACK).unwrap();
+    let cfg = config(dir.path(), "sqlite://charter.db", Some(&pack));
+    for args in [
+        &[
+            "people", "add", "--first", "Ann", "--last", "Lee", "--roles", "staff",
+        ][..],
+        &[
+            "accounts", "add", "Ann Lee", "--system", "login", "--name", "ann",
+        ][..],
+        &[
+            "people",
+            "add",
+            "--first",
+            "Cora",
+            "--last",
+            "Sec",
+            "--roles",
+            "compliance",
+        ][..],
+    ] {
+        charter_ok(&cfg, args);
+    }
+    let serve = Serve::start(&cfg);
+    let ask = |raw: String| {
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", serve.port)).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
+        stream.write_all(raw.as_bytes()).unwrap();
+        let mut answer = vec![0; 8192];
+        let n = stream.read(&mut answer).unwrap();
+        String::from_utf8_lossy(&answer[..n]).into_owned()
+    };
+    // A 600 MB response, judged on its head (warn: let through, recorded).
+    let request = "GET http://files.example/big.iso HTTP/1.1\r\nHost: files.example\r\n\r\n";
+    let response = "HTTP/1.1 200 OK\r\nContent-Length: 629145600\r\n\r\n";
+    let answer = ask(format!(
+        "RESPMOD icap://127.0.0.1/respmod ICAP/1.0\r\nHost: x\r\nX-Client-Username: ann\r\nPreview: 0\r\nEncapsulated: req-hdr=0, res-hdr={}, res-body={}\r\n\r\n{request}{response}0\r\n\r\n",
+        request.len(),
+        request.len() + response.len()
+    ));
+    assert!(answer.starts_with("ICAP/1.0 204"), "{answer}");
+    // An upload to a public AI tool carrying a National Insurance number, sent whole.
+    let body = r#"{"prompt":"Letter for NI AB 12 34 56 C"}"#;
+    let http = format!(
+        "POST https://chatgpt.com/backend-api/conversation HTTP/1.1\r\nHost: chatgpt.com\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let answer = ask(format!(
+        "REQMOD icap://127.0.0.1/reqmod ICAP/1.0\r\nHost: x\r\nX-Client-Username: ann\r\nEncapsulated: req-hdr=0, req-body={}\r\n\r\n{http}{:x}\r\n{body}\r\n0\r\n\r\n",
+        http.len(),
+        body.len()
+    ));
+    assert!(answer.contains("403 Forbidden"), "{answer}");
+
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let list = loop {
+        let list = records(&cfg, "ann");
+        let rules: Vec<&str> = list
+            .as_array()
+            .map(|l| l.iter().filter_map(|r| r["rule"].as_str()).collect())
+            .unwrap_or_default();
+        if rules.contains(&"internet.large-downloads") && rules.contains(&"ai.no-personal-data") {
+            break list;
+        }
+        assert!(Instant::now() < deadline, "records not written: {list}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    drop(serve);
+    let of = |rule: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["rule"] == rule)
+            .unwrap()
+            .clone()
+    };
+    let download = of("internet.large-downloads");
+    assert_eq!(download["subject"], "http://files.example/big.iso");
+    assert_eq!(download["verdict"], "warn");
+    let upload = of("ai.no-personal-data");
+    assert_eq!(upload["verdict"], "block");
+    assert_eq!(upload["source"], "web");
+    let text = upload.to_string();
+    assert!(
+        !text.contains("AB 12 34 56 C"),
+        "the record never holds the data: {text}"
+    );
 }

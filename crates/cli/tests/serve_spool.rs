@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, mpsc};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use serve_support::*;
@@ -150,46 +150,6 @@ fn sigkill_under_load_loses_nothing_answered_100ms_before_postgres() {
 }
 
 // --- A saturated store -----------------------------------------------------------------------
-
-/// Holds the store's write lock on a thread of its own until told to let go: the store takes
-/// nothing meanwhile, as if it were saturated.
-fn hold_write_lock(url: &str) -> mpsc::Sender<()> {
-    let (locked_tx, locked_rx) = mpsc::channel();
-    let (release_tx, release_rx) = mpsc::channel::<()>();
-    let url = url.to_string();
-    std::thread::spawn(move || {
-        use sqlx::Connection as _;
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            if let Some(path) = url.strip_prefix("sqlite://") {
-                let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{path}"))
-                    .await
-                    .unwrap();
-                sqlx::raw_sql("BEGIN IMMEDIATE")
-                    .execute(&mut c)
-                    .await
-                    .unwrap();
-                locked_tx.send(()).unwrap();
-                let _ = release_rx.recv();
-                sqlx::raw_sql("ROLLBACK").execute(&mut c).await.unwrap();
-            } else {
-                let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
-                sqlx::raw_sql("BEGIN; LOCK TABLE decisions IN EXCLUSIVE MODE")
-                    .execute(&mut c)
-                    .await
-                    .unwrap();
-                locked_tx.send(()).unwrap();
-                let _ = release_rx.recv();
-                sqlx::raw_sql("ROLLBACK").execute(&mut c).await.unwrap();
-            }
-        });
-    });
-    locked_rx.recv_timeout(Duration::from_secs(30)).unwrap();
-    release_tx
-}
 
 fn saturated_store(url: &str, dir: &Path) {
     let _alone = one_load_at_a_time();

@@ -116,6 +116,17 @@ fn ut1_builds_looks_up_and_decides() {
         "{text}"
     );
 
+    // UT1 leaves extremism empty: lint says so for the ITEC rule naming it, and for nothing
+    // UT1 fills.
+    let (ok, text) = charter(&["policy", "lint", &itec(), "--categories", &index_arg]);
+    assert!(ok, "{text}");
+    let empty: Vec<&str> = text.lines().filter(|l| l.contains("0 entries")).collect();
+    assert_eq!(empty.len(), 1, "{text}");
+    assert!(
+        empty[0].contains("`internet.inappropriate-material`: extremism: 0 entries"),
+        "{text}"
+    );
+
     // check url on the real index: the pack's rules, at a fixed local time.
     let pack = dir.write("policy.toml", PACK);
     let (ok, text) = charter(&[
@@ -152,4 +163,142 @@ fn a_damaged_index_is_a_clear_error() {
     ]);
     assert!(!ok);
     assert!(text.contains("is not a usable category index"), "{text}");
+}
+
+/// A small squidGuard directory with some of UT1's lists, and no extremism list.
+fn small_lists(dir: &TempDir) -> String {
+    for (list, host) in [
+        ("gambling", "bet365.com"),
+        ("press", "bbc.co.uk"),
+        ("adult", "adult.example"),
+        ("agressif", "hate.example"),
+        ("drogue", "drugs.example"),
+        ("hacking", "hacking.example"),
+        ("sect", "cult.example"),
+    ] {
+        dir.write(&format!("lists/{list}/domains"), &format!("{host}\n"));
+    }
+    dir.path().join("lists").display().to_string()
+}
+
+fn itec() -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../policies/itec.toml")
+        .display()
+        .to_string()
+}
+
+#[test]
+fn a_ctiru_shaped_list_fills_extremism_and_lint_says_when_it_is_empty() {
+    let dir = TempDir::new("ctiru");
+    let lists = small_lists(&dir);
+    let bare = dir.path().join("bare.idx").display().to_string();
+    let (ok, text) = charter(&["categories", "build", "--from", &lists, "-o", &bare]);
+    assert!(ok, "{text}");
+    assert!(
+        text.contains(
+            "empty categories (rules naming them cannot fire; fill one with --category-list \
+             CATEGORY=FILE): extremism, malware,"
+        ),
+        "{text}"
+    );
+
+    // Without a list, lint warns about the rule naming extremism, and still exits 0.
+    let (ok, text) = charter(&["policy", "lint", &itec(), "--categories", &bare]);
+    assert!(ok, "warnings keep exit 0: {text}");
+    assert!(
+        text.contains(
+            "rule `internet.inappropriate-material`: extremism: 0 entries: this rule cannot fire \
+             on extremism until a list is loaded"
+        ),
+        "{text}"
+    );
+    let (_, plain) = charter(&["policy", "lint", &itec()]);
+    assert!(!plain.contains("0 entries"), "{plain}");
+
+    // A CTIRU-shaped list: hosts and URLs, no scheme, comments.
+    let ctiru = dir.write(
+        "ctiru.txt",
+        "# CTIRU list, 2026-06-01\nterror-propaganda.example\nvideos.example/watch/recruitment-1\n\n",
+    );
+    let full = dir.path().join("full.idx").display().to_string();
+    let pair = format!("extremism={}", ctiru.display());
+    let (ok, text) = charter(&[
+        "categories",
+        "build",
+        "--from",
+        &lists,
+        "--category-list",
+        &pair,
+        "-o",
+        &full,
+    ]);
+    assert!(ok, "{text}");
+    assert!(text.contains("8 domains and 1 URL prefixes"), "{text}");
+    let (ok, text) = charter(&[
+        "categories",
+        "lookup",
+        "https://www.terror-propaganda.example/",
+        "--categories",
+        &full,
+    ]);
+    assert!(ok, "{text}");
+    assert!(text.contains("extremism"), "{text}");
+    assert!(text.contains("in ctiru"), "{text}");
+    let (_, text) = charter(&[
+        "categories",
+        "lookup",
+        "https://videos.example/watch/other",
+        "--categories",
+        &full,
+    ]);
+    assert!(
+        !text.contains("extremism"),
+        "a URL entry matches its path only: {text}"
+    );
+
+    // The ITEC pack now blocks it, and lint no longer warns about extremism.
+    let (ok, text) = charter(&[
+        "check",
+        "url",
+        "https://videos.example/watch/recruitment-1?t=5",
+        "--policy",
+        &itec(),
+        "--categories",
+        &full,
+        "--at",
+        TEN_AM,
+        "--json",
+    ]);
+    assert!(ok, "{text}");
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(doc["verdict"], "block", "{text}");
+    assert_eq!(
+        doc["findings"][0]["rule"], "internet.inappropriate-material",
+        "{text}"
+    );
+    let (ok, text) = charter(&["policy", "lint", &itec(), "--categories", &full]);
+    assert!(ok, "{text}");
+    assert!(!text.contains("extremism: 0 entries"), "{text}");
+}
+
+#[test]
+fn a_bad_category_list_is_a_usage_error() {
+    let dir = TempDir::new("ctiru-bad");
+    let lists = small_lists(&dir);
+    let out = dir.path().join("x.idx").display().to_string();
+    let result = Command::new(CHARTER)
+        .args(["categories", "build", "--from", &lists, "-o", &out])
+        .args(["--category-list", "extremist=list.txt"])
+        .output()
+        .unwrap();
+    assert_eq!(result.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&result.stderr);
+    assert!(err.contains("unknown category `extremist`"), "{err}");
+    let result = Command::new(CHARTER)
+        .args(["policy", "lint", &itec(), "--categories"])
+        .arg(dir.path().join("missing.idx"))
+        .output()
+        .unwrap();
+    assert_eq!(result.status.code(), Some(2));
 }

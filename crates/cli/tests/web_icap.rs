@@ -11,59 +11,11 @@ mod web_support;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use web_support::icap::Serve;
 use web_support::*;
-
-/// `charter serve` with an `[icap]` section, stopped on drop.
-struct Serve {
-    child: Child,
-    port: u16,
-}
-
-impl Serve {
-    fn start(dir: &TempDir, now: &str, extra: &str) -> Serve {
-        let (pack, index) = pack_and_index(dir);
-        let log_path = dir.path().join("serve.log");
-        on_a_free_port("charter serve", |port| {
-            let config = dir.write(
-                "charter.toml",
-                &format!(
-                    "policy = \"{}\"\ncategories = \"{}\"\n\n[icap]\nlisten = \"127.0.0.1:{port}\"\n{extra}",
-                    pack.display(),
-                    index.display()
-                ),
-            );
-            let log = std::fs::File::create(&log_path).unwrap();
-            let mut child = Command::new(CHARTER)
-                .arg("serve")
-                .arg("--config")
-                .arg(&config)
-                .args(["--at", now])
-                .stdout(Stdio::null())
-                .stderr(log)
-                .spawn()
-                .unwrap();
-            match await_listening(
-                &mut child,
-                &log_path,
-                "ICAP server started.",
-                "charter serve",
-            ) {
-                Bind::Listening(()) => Bind::Listening(Serve { child, port }),
-                Bind::PortTaken => Bind::PortTaken,
-            }
-        })
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn squid_with_icap(dir: &TempDir, icap_port: u16) -> Squid {
     let block =
@@ -72,27 +24,9 @@ fn squid_with_icap(dir: &TempDir, icap_port: u16) -> Squid {
     Squid::start(dir, &body)
 }
 
-/// Runs c-icap-client; its body goes to stdout and, with -v, the headers to stderr: both.
+/// c-icap-client against the REQMOD service.
 fn c_icap_client(port: u16, args: &[&str]) -> String {
-    let client = require("c-icap-client", "c-icap");
-    let out: Output = Command::new(client)
-        .args([
-            "-i",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-            "-s",
-            "reqmod",
-            "-v",
-        ])
-        .args(args)
-        .output()
-        .unwrap();
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
+    web_support::icap::c_icap_client(port, "reqmod", args)
 }
 
 #[test]

@@ -35,7 +35,7 @@ fn gambling_at_ten_is_refused_with_our_page() {
     assert!(body.contains("ask the IT Department"), "{body}");
     // The fixed clock shows in Squid's cache.log, where the helpers' stderr goes.
     assert!(
-        squid.cache_log().contains(
+        squid.cache_log_shows(
             "charter squid-helper: at=2026-06-15T09:00:00Z: Fixed clock in use; time windows will not move."
         ),
         "{}",

@@ -30,15 +30,19 @@ pub enum Activity<'a> {
     RemoteAccess {
         /// Where from (address or place).
         from: &'a str,
-        /// Whether two-factor sign-in was used.
-        mfa: bool,
+        /// Whether two-factor sign-in was used; `None` when the log cannot say, which is
+        /// never taken for "without".
+        mfa: Option<bool>,
+        /// Whether the person has express permission (an approval in force) to connect
+        /// outside the agreed hours.
+        permitted: bool,
     },
     /// A sign-in to a system.
     Login {
         /// The system.
         system: &'a str,
-        /// Whether two-factor sign-in was used.
-        mfa: bool,
+        /// Whether two-factor sign-in was used; `None` when the log cannot say.
+        mfa: Option<bool>,
     },
     /// One account signed in from several places at once.
     ConcurrentSessions {
@@ -54,6 +58,23 @@ pub enum Activity<'a> {
     PersonalUse {
         /// Minutes of personal use today.
         minutes_today: u32,
+    },
+    /// A person's count of personal-marked messages for the day so far.
+    PersonalMail {
+        /// Messages marked personal today.
+        messages_today: u32,
+    },
+    /// Someone used the facilities before acknowledging the policy version they must sign.
+    Unacknowledged {
+        /// What they did (`signed in to the VPN`).
+        what: &'a str,
+    },
+    /// A computer joined a network; the rule's `networks` are the authorised ones.
+    Network {
+        /// The computer.
+        host: &'a str,
+        /// The network's name as the line gives it.
+        network: &'a str,
     },
     /// Something an anomaly detector flagged.
     Unusual {
@@ -89,14 +110,18 @@ fn finding(rule: &Rule, check: Check, ctx: &Context, event: &Activity<'_>) -> Op
         (Check::UnauthorisedDevice, Activity::Device { description, authorised }) => {
             (!authorised).then(|| format!("{who} attached {description} without authorisation"))
         }
-        (Check::AccessOutsideHours, Activity::RemoteAccess { from, .. }) => {
-            Some(format!("{who} connected remotely from {from} at a time the policy does not allow"))
+        (Check::AccessOutsideHours, Activity::RemoteAccess { from, permitted, .. }) => (!permitted)
+            .then(|| format!("{who} connected remotely from {from} at a time the policy does not allow")),
+        (Check::LoginWithoutMfa, Activity::RemoteAccess { from, mfa, .. }) => (*mfa == Some(false))
+            .then(|| format!("{who} connected remotely from {from} without two-factor sign-in")),
+        (Check::LoginWithoutMfa, Activity::Login { system, mfa }) => (*mfa == Some(false))
+            .then(|| format!("{who} signed in to {system} without two-factor sign-in")),
+        (Check::UnacknowledgedPolicy, Activity::Unacknowledged { what }) => {
+            Some(format!("{who} {what} before acknowledging the policy"))
         }
-        (Check::LoginWithoutMfa, Activity::RemoteAccess { from, mfa }) => {
-            (!mfa).then(|| format!("{who} connected remotely from {from} without two-factor sign-in"))
-        }
-        (Check::LoginWithoutMfa, Activity::Login { system, mfa }) => {
-            (!mfa).then(|| format!("{who} signed in to {system} without two-factor sign-in"))
+        (Check::UnknownNetwork, Activity::Network { host, network }) => {
+            let known = rule.networks.iter().any(|n| n.trim().eq_ignore_ascii_case(network.trim()));
+            (!known).then(|| format!("{host} joined network `{network}`, which is not authorised"))
         }
         (Check::ConcurrentSessions, Activity::ConcurrentSessions { places }) => (places.len() > 1)
             .then(|| format!("{who}'s account is signed in from {} places at once: {}", places.len(), places.join(", "))),
@@ -108,6 +133,10 @@ fn finding(rule: &Rule, check: Check, ctx: &Context, event: &Activity<'_>) -> Op
             .max_minutes_per_day
             .filter(|limit| minutes_today > limit)
             .map(|limit| format!("{who} has used {minutes_today} minutes for personal purposes today, over the {limit}-minute limit")),
+        (Check::ExcessivePersonalUse, Activity::PersonalMail { messages_today }) => rule
+            .max_messages_per_day
+            .filter(|limit| messages_today > limit)
+            .map(|limit| format!("{who} has sent or received {messages_today} messages marked personal today, over the limit of {limit}")),
         (Check::UnusualActivity, Activity::Unusual { description }) => {
             Some(format!("unusual activity by {who}: {description}"))
         }
@@ -168,6 +197,25 @@ checks = ["excessive_personal_use"]
 max_minutes_per_day = 60
 action = "warn"
 severity = "concern"
+
+[[rule]]
+id = "ack"
+clause = "1"
+quote = "sign a copy of the agreement prior to using the facilities"
+on = "activity"
+checks = ["unacknowledged_policy"]
+action = "warn"
+severity = "concern"
+
+[[rule]]
+id = "networks"
+clause = "3.3"
+quote = "The laptop must not be connected to any other network other than ILT without authorisation"
+on = "activity"
+checks = ["unknown_network"]
+networks = ["ILT"]
+action = "warn"
+severity = "misconduct"
 "#;
 
     fn engine() -> Engine {
@@ -218,7 +266,8 @@ severity = "concern"
     fn vpn_in_hours_with_two_factor_is_allowed() {
         let event = Activity::RemoteAccess {
             from: "203.0.113.9",
-            mfa: true,
+            mfa: Some(true),
+            permitted: false,
         };
         assert_eq!(
             engine().decide_activity(&ctx(MONDAY_TEN), &event).verdict,
@@ -230,7 +279,8 @@ severity = "concern"
     fn vpn_at_night_is_outside_hours() {
         let event = Activity::RemoteAccess {
             from: "203.0.113.9",
-            mfa: true,
+            mfa: Some(true),
+            permitted: false,
         };
         let d = engine().decide_activity(&ctx(MONDAY_NIGHT), &event);
         assert_eq!(d.verdict, Verdict::Block);
@@ -241,11 +291,76 @@ severity = "concern"
     fn vpn_without_two_factor_is_found_at_any_time() {
         let event = Activity::RemoteAccess {
             from: "203.0.113.9",
-            mfa: false,
+            mfa: Some(false),
+            permitted: false,
         };
         let d = engine().decide_activity(&ctx(MONDAY_TEN), &event);
         assert_eq!(d.findings.len(), 1);
         assert_eq!(d.findings[0].check, Check::LoginWithoutMfa);
+    }
+
+    #[test]
+    fn vpn_at_night_with_permission_is_allowed() {
+        let event = Activity::RemoteAccess {
+            from: "203.0.113.9",
+            mfa: Some(true),
+            permitted: true,
+        };
+        let d = engine().decide_activity(&ctx(MONDAY_NIGHT), &event);
+        assert_eq!(d.verdict, Verdict::Allow);
+    }
+
+    #[test]
+    fn vpn_whose_second_factor_is_unknown_is_not_without_one() {
+        let event = Activity::RemoteAccess {
+            from: "203.0.113.9",
+            mfa: None,
+            permitted: false,
+        };
+        assert_eq!(
+            engine().decide_activity(&ctx(MONDAY_TEN), &event).verdict,
+            Verdict::Allow
+        );
+    }
+
+    #[test]
+    fn use_before_acknowledging_is_found() {
+        let d = engine().decide_activity(
+            &ctx(MONDAY_TEN),
+            &Activity::Unacknowledged {
+                what: "signed in to the VPN",
+            },
+        );
+        assert_eq!(d.findings[0].check, Check::UnacknowledgedPolicy);
+        assert_eq!(
+            d.findings[0].message,
+            "ann signed in to the VPN before acknowledging the policy"
+        );
+    }
+
+    #[test]
+    fn only_networks_the_rule_does_not_list_are_unknown() {
+        let e = engine();
+        let known = e.decide_activity(
+            &ctx(MONDAY_TEN),
+            &Activity::Network {
+                host: "lt-01",
+                network: "ilt",
+            },
+        );
+        let other = e.decide_activity(
+            &ctx(MONDAY_TEN),
+            &Activity::Network {
+                host: "lt-01",
+                network: "CoffeeShop WiFi",
+            },
+        );
+        assert_eq!(known.verdict, Verdict::Allow);
+        assert_eq!(other.findings[0].check, Check::UnknownNetwork);
+        assert_eq!(
+            other.findings[0].message,
+            "lt-01 joined network `CoffeeShop WiFi`, which is not authorised"
+        );
     }
 
     #[test]

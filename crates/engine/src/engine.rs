@@ -5,17 +5,20 @@ use jiff::Timestamp;
 use charter_policy::{Area, Pack, Rule, WindowCondition};
 
 use crate::Context;
+use crate::web::WebExtras;
 
 /// A validated pack, ready to decide events. Cheap to share between threads by reference.
 #[derive(Debug, Clone)]
 pub struct Engine {
     pack: Pack,
+    pub(crate) web: WebExtras,
 }
 
 impl Engine {
     /// An engine for `pack`.
     pub fn new(pack: Pack) -> Engine {
-        Engine { pack }
+        let web = WebExtras::new(&pack);
+        Engine { pack, web }
     }
 
     /// The pack it decides by.

@@ -36,6 +36,7 @@ mod decision;
 mod engine;
 pub mod mail;
 pub mod text;
+pub mod usage;
 pub mod web;
 
 pub use context::{Context, Pass, PassKind};

@@ -22,6 +22,7 @@
 //! a 60 KB URL, the longest a request head allows), less than handing it to another thread
 //! would cost. The mail gateways, whose decisions can take seconds, use [`crate::pool`].
 
+use crate::identity::{Identities, UNKNOWN_USER};
 use crate::record::{Recorded, Recorder};
 use charter_policy::Area;
 use std::fmt;
@@ -40,11 +41,14 @@ use charter_engine::Engine;
 use charter_engine::text::escape_html;
 use charter_engine::web::CategorySource;
 use charter_proto::icap::{
-    self, DEFAULT_MAX_REQUEST, IcapError, IcapLimits, Method, Parse, Request, RequestReader,
+    self, DEFAULT_MAX_REQUEST, IcapError, IcapLimits, Message, Method, Parse, Request,
+    RequestReader,
 };
 
 use crate::pass::{Pages, Passes};
 use crate::web::{Clock, Explanation, Roles, WebDecider, allowed};
+
+mod bodies;
 
 /// `[icap]` in charter.toml.
 #[derive(Debug, Clone, Deserialize)]
@@ -55,6 +59,19 @@ pub struct IcapConfig {
     /// The service path (`icap://host:1344/reqmod`).
     #[serde(default = "default_service")]
     pub service: String,
+    /// The RESPMOD service path (`icap://host:1344/respmod`): response sizes for
+    /// `large_download`.
+    #[serde(default = "default_respmod_service")]
+    pub respmod_service: String,
+    /// Bytes of a request body read for `sensitive_upload` (uploads to public AI tools,
+    /// webmail and file sharing); the rest is passed on unread, and the finding says so.
+    /// 0 reads no bodies.
+    #[serde(default = "default_max_upload_scan_bytes")]
+    pub max_upload_scan_bytes: usize,
+    /// Seconds a body read after `100 Continue` (an upload, or a response being counted)
+    /// may stay silent before the connection is closed.
+    #[serde(default = "default_body_timeout")]
+    pub body_timeout_secs: u64,
     /// Connections served at once; more are answered 503 and closed.
     #[serde(default = "default_max_connections")]
     pub max_connections: usize,
@@ -81,6 +98,18 @@ pub struct IcapConfig {
 
 fn default_service() -> String {
     "/reqmod".to_string()
+}
+
+fn default_respmod_service() -> String {
+    "/respmod".to_string()
+}
+
+fn default_max_upload_scan_bytes() -> usize {
+    bodies::DEFAULT_MAX_UPLOAD_SCAN
+}
+
+fn default_body_timeout() -> u64 {
+    60
 }
 
 fn default_max_connections() -> usize {
@@ -172,6 +201,9 @@ impl IcapConfig {
             roles,
             listen,
             service: self.service.clone(),
+            respmod_service: self.respmod_service.clone(),
+            max_upload_scan: self.max_upload_scan_bytes,
+            body_timeout: Duration::from_secs(self.body_timeout_secs.max(1)),
             connections: ConnectionLimits {
                 total: self.max_connections,
                 per_client: self.max_connections_per_client.min(self.max_connections),
@@ -183,6 +215,7 @@ impl IcapConfig {
             trusted,
             istag,
             recorder: Recorder::off(),
+            identities: Identities::default(),
             passes: Passes::default(),
             pages: None,
         })
@@ -216,12 +249,16 @@ pub struct IcapServer {
     roles: Roles,
     listen: SocketAddr,
     service: String,
+    respmod_service: String,
+    max_upload_scan: usize,
+    body_timeout: Duration,
     connections: ConnectionLimits,
     timeout: Duration,
     limits: IcapLimits,
     trusted: Vec<Network>,
     istag: String,
     recorder: Recorder,
+    identities: Identities,
     passes: Passes,
     pages: Option<Pages>,
 }
@@ -239,6 +276,12 @@ impl fmt::Debug for IcapServer {
 const IDENTITY_HEADERS: [&str; 3] = ["X-Client-Username", "X-Authenticated-User", "X-Client-IP"];
 
 impl IcapServer {
+    /// Maps the `X-Client-IP` of requests without a user name to people through `identities`.
+    pub fn with_identities(mut self, identities: Identities) -> IcapServer {
+        self.identities = identities;
+        self
+    }
+
     /// Offers every REQMOD decision to `recorder` for the monitoring records.
     pub fn with_recorder(mut self, recorder: Recorder) -> IcapServer {
         self.recorder = recorder;
@@ -308,6 +351,7 @@ impl IcapServer {
         let _ = stream.set_nodelay(true);
         let mut decider =
             WebDecider::new(&self.engine, self.source.as_ref(), self.clock, &self.roles)
+                .with_identities(&self.identities)
                 .with_passes(&self.passes);
         if let Some(pages) = &self.pages {
             decider = decider.with_pages(pages);
@@ -360,8 +404,18 @@ impl IcapServer {
                         "charter icap: peer={peer}: Identity headers from a client not in [icap] trusted_clients ignored."
                     );
                 }
-                let close = self.answer(&decider, &request, trusted, &mut out);
-                write_within(&mut stream, &out, self.timeout).await?;
+                let close = match self.continuation(&decider, &request, trusted) {
+                    None => {
+                        let close = self.answer(&decider, &request, trusted, &mut out);
+                        write_within(&mut stream, &out, self.timeout).await?;
+                        close
+                    }
+                    Some(next) => {
+                        let mut body = bodies::BodyReader::new(&mut stream, &mut buf, self);
+                        self.continue_body(&decider, &request, trusted, next, &mut body)
+                            .await?
+                    }
+                };
                 out.clear();
                 if close {
                     return self.close_with(&mut stream, 0, "").await;
@@ -394,6 +448,28 @@ impl IcapServer {
         Ok(())
     }
 
+    /// The `OPTIONS` answer for a service offering `methods`: a preview of 0 bytes (the
+    /// heads alone; a body only when asked for) and 204 for "unchanged".
+    fn write_options(&self, methods: &str, service: &str, out: &mut Vec<u8>) {
+        let max = self.connections.per_client.to_string();
+        icap::write_head(
+            out,
+            200,
+            "OK",
+            &[
+                ("Methods", methods),
+                ("Service", service),
+                ("ISTag", &self.istag),
+                ("Max-Connections", &max),
+                ("Options-TTL", "300"),
+                ("Allow", "204"),
+                ("Preview", "0"),
+                ("Transfer-Preview", "*"),
+                ("Encapsulated", "null-body=0"),
+            ],
+        );
+    }
+
     /// Answers one request into `out`; true when the connection must close. The user comes
     /// from the identity headers only when `identity_trusted`.
     pub fn answer(
@@ -404,29 +480,17 @@ impl IcapServer {
         out: &mut Vec<u8>,
     ) -> bool {
         let istag = self.istag.as_str();
-        if request.service() != self.service {
+        let service = request.service();
+        if service == self.respmod_service {
+            return self.answer_respmod(decider, request, identity_trusted, out);
+        }
+        if service != self.service {
             icap::write_head(out, 404, "ICAP Service Not Found", &[("ISTag", istag)]);
             return false;
         }
         match request.method {
             Method::Options => {
-                let max = self.connections.per_client.to_string();
-                icap::write_head(
-                    out,
-                    200,
-                    "OK",
-                    &[
-                        ("Methods", "REQMOD"),
-                        ("Service", "Charter web policy"),
-                        ("ISTag", istag),
-                        ("Max-Connections", &max),
-                        ("Options-TTL", "300"),
-                        ("Allow", "204"),
-                        ("Preview", "0"),
-                        ("Transfer-Preview", "*"),
-                        ("Encapsulated", "null-body=0"),
-                    ],
-                );
+                self.write_options("REQMOD", "Charter web policy", out);
                 false
             }
             Method::Respmod => {
@@ -435,23 +499,14 @@ impl IcapServer {
             }
             Method::Reqmod => {
                 let Some(url) = request.http_url() else {
-                    let (status, reason) = IcapError::BadEncapsulated.status();
-                    icap::write_head(
-                        out,
-                        status,
-                        reason,
-                        &[("ISTag", istag), ("Connection", "close")],
-                    );
-                    return true;
+                    return no_http_request(istag, out);
                 };
-                let user = request
-                    .header("X-Client-Username")
-                    .or_else(|| request.header("X-Authenticated-User"))
-                    .filter(|u| identity_trusted && !u.is_empty() && *u != "-");
-                let outcome = decider.decide(&url, user);
+                let at = decider.clock.now();
+                let user = who(decider, request, identity_trusted, at);
+                let outcome = decider.decide_for(&url, user.as_deref(), at);
                 self.recorder.record(Recorded {
                     at: outcome.at,
-                    user: user.map(str::to_string),
+                    user: user.clone(),
                     source: Area::Web,
                     subject: url.to_string(),
                     decision: outcome.decision.clone(),
@@ -463,33 +518,57 @@ impl IcapServer {
                     .map(|(page, pages)| pages.link(&page.token, &url));
                 if let Some(link) = page_link {
                     to_page(istag, &link, out);
-                } else if allowed(outcome.decision.verdict) {
-                    unchanged(request, istag, out);
+                } else if !allowed(outcome.decision.verdict) {
+                    write_block(decider, istag, &url, &outcome.decision, out);
+                } else if let Some(body) = &request.body
+                    && !body.is_empty()
+                    && self.max_upload_scan > 0
+                    && decider.wants_upload(&url, Some(as_heard(&user)))
+                {
+                    // A client that sent the body whole (no preview): judged as it is.
+                    self.answer_upload(decider, request, &url, Some(as_heard(&user)), body, out);
                 } else {
-                    let explanation = decider.explain(&outcome.decision);
-                    let page = block_page(&url, explanation.as_ref());
-                    let categories = outcome
-                        .decision
-                        .categories
-                        .as_deref()
-                        .unwrap_or_default()
-                        .iter()
-                        .map(|c| c.as_str())
-                        .collect::<Vec<_>>()
-                        .join(",");
-                    let rule = explanation.as_ref().map_or("", |e| e.rule.as_str());
-                    let head = format!(
-                        "HTTP/1.1 403 Forbidden\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nCache-Control: no-store\r\nX-Charter-Rule: {}\r\nX-Charter-Categories: {}\r\nConnection: close\r\n\r\n",
-                        page.len(),
-                        header_safe(rule),
-                        header_safe(&categories),
-                    );
-                    icap::write_http_response(out, istag, &head, page.as_bytes());
+                    unchanged(request, istag, out);
                 }
                 false
             }
         }
     }
+}
+
+/// Who a request is for: the user a trusted proxy names, else the person its `X-Client-IP`
+/// maps to; from a client not trusted, or with neither, an unknown user (`None`).
+fn who(
+    decider: &WebDecider<'_>,
+    request: &Request,
+    trusted: bool,
+    at: jiff::Timestamp,
+) -> Option<String> {
+    if !trusted {
+        return None;
+    }
+    let login = request
+        .header("X-Client-Username")
+        .or_else(|| request.header("X-Authenticated-User"));
+    decider.identify(login, request.header("X-Client-IP"), at)
+}
+
+/// `who` as the engine hears it: `-` for an unknown user.
+fn as_heard(who: &Option<String>) -> &str {
+    who.as_deref().unwrap_or(UNKNOWN_USER)
+}
+
+/// An answer to a message without an HTTP request head to judge: 400, and the connection
+/// closes (true).
+fn no_http_request(istag: &str, out: &mut Vec<u8>) -> bool {
+    let (status, reason) = IcapError::BadEncapsulated.status();
+    icap::write_head(
+        out,
+        status,
+        reason,
+        &[("ISTag", istag), ("Connection", "close")],
+    );
+    true
 }
 
 /// A `warn` or `hold` without a pass: a redirect to the page, which names the rule and
@@ -504,29 +583,53 @@ fn to_page(istag: &str, link: &str, out: &mut Vec<u8>) {
 
 /// "Unchanged": 204 where the client allows it, else the request itself echoed back.
 fn unchanged(request: &Request, istag: &str, out: &mut Vec<u8>) {
+    echo(request, istag, Message::Request, out);
+}
+
+/// The encapsulated `message` unchanged: 204 where the client allows it, else echoed back
+/// with its body.
+fn echo(request: &Request, istag: &str, message: Message, out: &mut Vec<u8>) {
     if request.allows_204() {
-        icap::write_head(
-            out,
-            204,
-            "No Content",
-            &[("ISTag", istag), ("Encapsulated", "null-body=0")],
-        );
+        icap::write_no_content(out, istag);
         return;
     }
-    let head = request.http_head.as_deref().unwrap_or_default();
-    match &request.body {
-        Some(body) => {
-            let enc = format!("req-hdr=0, req-body={}", head.len());
-            icap::write_head(out, 200, "OK", &[("ISTag", istag), ("Encapsulated", &enc)]);
-            out.extend_from_slice(head.as_bytes());
-            icap::write_chunked(out, body);
-        }
-        None => {
-            let enc = format!("req-hdr=0, null-body={}", head.len());
-            icap::write_head(out, 200, "OK", &[("ISTag", istag), ("Encapsulated", &enc)]);
-            out.extend_from_slice(head.as_bytes());
-        }
+    let head = match message {
+        Message::Request => request.http_head.as_deref(),
+        Message::Response => request.response_head.as_deref(),
+    };
+    let head = head.unwrap_or_default();
+    icap::write_message_head(out, istag, message, head, request.body.is_some());
+    if let Some(body) = &request.body {
+        icap::write_chunked(out, body);
     }
+}
+
+/// Replaces the message with a 403 block page for `decision`.
+fn write_block(
+    decider: &WebDecider<'_>,
+    istag: &str,
+    url: &str,
+    decision: &charter_engine::Decision,
+    out: &mut Vec<u8>,
+) {
+    let explanation = decider.explain(decision);
+    let page = block_page(url, explanation.as_ref());
+    let categories = decision
+        .categories
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .map(|c| c.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
+    let rule = explanation.as_ref().map_or("", |e| e.rule.as_str());
+    let head = format!(
+        "HTTP/1.1 403 Forbidden\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nCache-Control: no-store\r\nX-Charter-Rule: {}\r\nX-Charter-Categories: {}\r\nConnection: close\r\n\r\n",
+        page.len(),
+        header_safe(rule),
+        header_safe(&categories),
+    );
+    icap::write_http_response(out, istag, &head, page.as_bytes());
 }
 
 fn header_safe(value: &str) -> String {
@@ -696,10 +799,310 @@ severity = "gross_misconduct"
         assert!(toml::from_str::<IcapConfig>("listen = \"x\"\nidle = 3").is_err());
     }
 
+    const BODIES_PACK: &str = r#"
+[[rule]]
+id = "ai-uploads"
+clause = "5.1"
+quote = "No customer data into public AI."
+on = "web"
+categories = ["public_ai"]
+checks = ["sensitive_upload"]
+action = "block"
+severity = "misconduct"
+[[rule]]
+id = "big-downloads"
+clause = "6"
+quote = "No large downloads."
+on = "web"
+checks = ["large_download"]
+max_download_mb = 1
+action = "block"
+severity = "concern"
+"#;
+
+    fn bodies_server() -> IcapServer {
+        let pack = format!("{PACK}{BODIES_PACK}");
+        let engine = Arc::new(Engine::new(charter_policy::parse(&pack, "t.toml").unwrap()));
+        let config: IcapConfig = toml::from_str("listen = \"127.0.0.1:1344\"").unwrap();
+        config
+            .build(
+                engine,
+                Arc::new(Builtin::new()),
+                Clock::Fixed("2026-06-15T09:00:00Z".parse().unwrap()),
+                Roles::default(),
+            )
+            .unwrap()
+    }
+
+    /// The answer, and whether the server would first ask for the body.
+    fn ask_bodies(raw: &[u8]) -> (String, bool) {
+        let server = bodies_server();
+        let decider = WebDecider::new(
+            &server.engine,
+            server.source.as_ref(),
+            server.clock,
+            &server.roles,
+        );
+        let Ok(Parse::Complete(request, _)) = icap::parse_request(raw) else {
+            panic!("{}", String::from_utf8_lossy(raw))
+        };
+        let wants = server.continuation(&decider, &request, true).is_some();
+        let mut out = Vec::new();
+        server.answer(&decider, &request, true, &mut out);
+        (String::from_utf8(out).unwrap(), wants)
+    }
+
+    fn respmod(url: &str, response: &str, preview: &str, body: &str) -> Vec<u8> {
+        let http = format!("GET {url} HTTP/1.1\r\nHost: x\r\n\r\n");
+        let end = if body.is_empty() {
+            "null-body"
+        } else {
+            "res-body"
+        };
+        format!(
+            "RESPMOD icap://127.0.0.1:1344/respmod ICAP/1.0\r\n{preview}Encapsulated: req-hdr=0, res-hdr={}, {end}={}\r\n\r\n{http}{response}{body}",
+            http.len(),
+            http.len() + response.len()
+        )
+        .into_bytes()
+    }
+
+    fn upload(url: &str, content_type: &str, preview: &str, body: &str) -> Vec<u8> {
+        let http = format!(
+            "POST {url} HTTP/1.1\r\nHost: x\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        let chunked = if preview.is_empty() {
+            format!("{:x}\r\n{body}\r\n0\r\n\r\n", body.len())
+        } else {
+            "0\r\n\r\n".to_string()
+        };
+        format!(
+            "REQMOD icap://127.0.0.1:1344/reqmod ICAP/1.0\r\n{preview}Encapsulated: req-hdr=0, req-body={}\r\n\r\n{http}{chunked}",
+            http.len()
+        )
+        .into_bytes()
+    }
+
+    #[test]
+    fn respmod_options_advertise_preview_and_204() {
+        let (out, _) = ask_bodies(b"OPTIONS icap://127.0.0.1:1344/respmod ICAP/1.0\r\n\r\n");
+        for h in ["Methods: RESPMOD", "Preview: 0", "Allow: 204", "ISTag: \"C"] {
+            assert!(out.contains(h), "{out}");
+        }
+    }
+
+    #[test]
+    fn respmod_over_the_content_length_limit_is_replaced_by_a_block_page() {
+        let head = "HTTP/1.1 200 OK\r\nContent-Length: 2000000\r\n\r\n";
+        let (out, wants) = ask_bodies(&respmod(
+            "http://example.org/big.iso",
+            head,
+            "Preview: 0\r\n",
+            "0\r\n\r\n",
+        ));
+        assert!(!wants, "the head says the size");
+        assert!(out.contains("HTTP/1.1 403 Forbidden"), "{out}");
+        assert!(out.contains("<code>big-downloads</code>"), "{out}");
+        assert!(out.contains("download of 2 MB from example.org is over the 1 MB limit"));
+    }
+
+    #[test]
+    fn respmod_under_the_limit_is_204() {
+        let head = "HTTP/1.1 200 OK\r\nContent-Length: 1048576\r\n\r\n";
+        let (out, wants) = ask_bodies(&respmod(
+            "http://example.org/ok.iso",
+            head,
+            "Preview: 0\r\n",
+            "0\r\n\r\n",
+        ));
+        assert!(!wants);
+        assert!(out.starts_with("ICAP/1.0 204 No Content\r\n"), "{out}");
+    }
+
+    #[test]
+    fn respmod_without_a_length_asks_for_the_body_when_a_rule_applies() {
+        let head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+        let raw = respmod("http://example.org/x", head, "Preview: 0\r\n", "0\r\n\r\n");
+        assert!(ask_bodies(&raw).1, "counted after 100 Continue");
+        let raw = respmod(
+            "http://example.org/x",
+            head,
+            "Preview: 0\r\n",
+            "0; ieof\r\n\r\n",
+        );
+        let (out, wants) = ask_bodies(&raw);
+        assert!(
+            !wants && out.starts_with("ICAP/1.0 204"),
+            "the preview was all: {out}"
+        );
+        // A client without preview sends the body whole; it is measured as it is.
+        let (out, wants) = ask_bodies(&respmod(
+            "http://example.org/x",
+            head,
+            "",
+            "3\r\nabc\r\n0\r\n\r\n",
+        ));
+        assert!(!wants);
+        assert!(out.ends_with("3\r\nabc\r\n0\r\n\r\n"), "echoed: {out}");
+    }
+
+    #[test]
+    fn respmod_on_the_reqmod_service_is_405_and_reqmod_on_respmod_too() {
+        let raw = respmod("http://example.org/", "HTTP/1.1 200 OK\r\n\r\n", "", "");
+        let text = String::from_utf8(raw)
+            .unwrap()
+            .replace("/respmod", "/reqmod");
+        assert!(ask_bodies(text.as_bytes()).0.starts_with("ICAP/1.0 405"));
+        let req = reqmod("http://example.org/", "").replace("/reqmod", "/respmod");
+        assert!(ask_bodies(req.as_bytes()).0.starts_with("ICAP/1.0 405"));
+    }
+
+    #[test]
+    fn uploads_to_public_ai_are_asked_for_and_judged() {
+        let json = r#"{"prompt":"Letter for Jo Bloggs, NI AB 12 34 56 C"}"#;
+        let url = "https://chat.openai.com/backend-api/conversation";
+        let (_, wants) = ask_bodies(&upload(url, "application/json", "Preview: 0\r\n", json));
+        assert!(wants, "a preview of an upload to public AI: 100 Continue");
+        let (_, wants) = ask_bodies(&upload(
+            "https://example.org/form",
+            "application/json",
+            "Preview: 0\r\n",
+            json,
+        ));
+        assert!(!wants, "not an upload category: the body is not asked for");
+        // A client that sends the body whole (no preview) is judged on it at once.
+        let (out, _) = ask_bodies(&upload(url, "application/json", "", json));
+        assert!(out.contains("HTTP/1.1 403 Forbidden"), "{out}");
+        assert!(out.contains("<code>ai-uploads</code>"), "{out}");
+        assert!(out.contains("carries 1 National Insurance number"), "{out}");
+        assert!(!out.contains("AB 12 34"), "never the data itself");
+        let (out, _) = ask_bodies(&upload(
+            url,
+            "application/x-www-form-urlencoded",
+            "",
+            "q=a+poem",
+        ));
+        assert!(out.starts_with("ICAP/1.0 200 OK\r\n"), "{out}");
+        assert!(
+            out.contains("POST https://chat.openai.com"),
+            "echoed: {out}"
+        );
+    }
+
     #[test]
     fn unknown_service_is_404_and_respmod_405() {
         assert!(ask("OPTIONS icap://h/other ICAP/1.0\r\n\r\n").starts_with("ICAP/1.0 404"));
         let out = ask("RESPMOD icap://h/reqmod ICAP/1.0\r\nEncapsulated: null-body=0\r\n\r\n");
         assert!(out.starts_with("ICAP/1.0 405"), "{out}");
+    }
+}
+
+#[cfg(test)]
+mod identity_tests {
+    use super::*;
+    use crate::identity::{DeviceIds, IdentityTable};
+    use charter_engine::web::Builtin;
+    use charter_proto::icap::Parse;
+
+    const PACK: &str = r#"
+[policy]
+id = "t"
+title = "T"
+source = "T"
+timezone = "Europe/London"
+[organisation]
+name = "T Ltd"
+[[rule]]
+id = "unknown-users"
+clause = "2"
+quote = "Only authorised users may use the internet connection."
+on = "web"
+checks = ["unknown_user"]
+action = "block"
+severity = "concern"
+"#;
+
+    /// Answers `raw` from a client `trusted` or not, with 10.0.0.5 mapped to ann; returns
+    /// the answer and the user the decision was recorded for.
+    fn ask(raw: &str, trusted: bool) -> (String, Option<String>) {
+        let engine = Arc::new(Engine::new(charter_policy::parse(PACK, "t.toml").unwrap()));
+        let config: IcapConfig = toml::from_str("listen = \"127.0.0.1:1344\"").unwrap();
+        let identities = Identities::default();
+        identities.replace(IdentityTable::build(
+            &[DeviceIds {
+                user: "ann".into(),
+                ip: Some("10.0.0.5".parse().unwrap()),
+                ..DeviceIds::default()
+            }],
+            &[],
+        ));
+        let (recorder, recorded) = Recorder::channel(4);
+        let server = config
+            .build(
+                engine,
+                Arc::new(Builtin::new()),
+                Clock::Fixed("2026-06-15T09:00:00Z".parse().unwrap()),
+                Roles::default(),
+            )
+            .unwrap()
+            .with_identities(identities)
+            .with_recorder(recorder);
+        let decider = WebDecider::new(
+            &server.engine,
+            server.source.as_ref(),
+            server.clock,
+            &server.roles,
+        )
+        .with_identities(&server.identities);
+        let Ok(Parse::Complete(request, _)) = icap::parse_request(raw.as_bytes()) else {
+            panic!()
+        };
+        let mut out = Vec::new();
+        server.answer(&decider, &request, trusted, &mut out);
+        let user = recorded.try_recv().unwrap().user;
+        (String::from_utf8(out).unwrap(), user)
+    }
+
+    fn reqmod(headers: &str) -> String {
+        let http = "GET http://example.org/ HTTP/1.1\r\nHost: example.org\r\n\r\n";
+        format!(
+            "REQMOD icap://127.0.0.1:1344/reqmod ICAP/1.0\r\nAllow: 204\r\n{headers}Encapsulated: req-hdr=0, null-body={}\r\n\r\n{http}",
+            http.len()
+        )
+    }
+
+    #[test]
+    fn a_mapped_client_ip_is_decided_for_its_person() {
+        let (out, user) = ask(&reqmod("X-Client-IP: 10.0.0.5\r\n"), true);
+        assert!(out.starts_with("ICAP/1.0 204"), "{out}");
+        assert_eq!(user.as_deref(), Some("ann"));
+    }
+
+    #[test]
+    fn an_unmapped_client_ip_without_a_login_is_an_unknown_user() {
+        let (out, user) = ask(&reqmod("X-Client-IP: 10.0.0.6\r\n"), true);
+        assert!(out.contains("X-Charter-Rule: unknown-users"), "{out}");
+        assert_eq!(user, None);
+    }
+
+    #[test]
+    fn a_login_from_a_trusted_proxy_is_not_an_unknown_user() {
+        let (out, user) = ask(
+            &reqmod("X-Client-Username: zoe\r\nX-Client-IP: 10.0.0.6\r\n"),
+            true,
+        );
+        assert!(out.starts_with("ICAP/1.0 204"), "{out}");
+        assert_eq!(user.as_deref(), Some("zoe"));
+    }
+
+    #[test]
+    fn identity_headers_from_an_untrusted_client_make_an_unknown_user() {
+        let (out, user) = ask(
+            &reqmod("X-Client-Username: zoe\r\nX-Client-IP: 10.0.0.5\r\n"),
+            false,
+        );
+        assert!(out.contains("X-Charter-Rule: unknown-users"), "{out}");
+        assert_eq!(user, None);
     }
 }

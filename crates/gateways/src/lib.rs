@@ -4,6 +4,7 @@
 
 mod budget;
 pub mod icap;
+pub mod identity;
 mod listen;
 pub mod milter;
 mod net;
@@ -14,3 +15,4 @@ pub mod record;
 pub mod squid_helper;
 pub mod syslog;
 pub mod web;
+mod web_content;

@@ -32,6 +32,15 @@ pub struct Recorded {
     pub decision: Decision,
 }
 
+/// Where the Squid helper puts its decisions: a process of its own that Squid may kill at any
+/// moment, so each read's decisions are written to the spool before their answers go out
+/// (nothing Squid has been answered about is lost), and the store is left to a thread.
+pub trait Journal: Send {
+    /// Puts `batch` where a killed process cannot lose it (one write to the operating
+    /// system, no sync), and empties it. Never waits on the store.
+    fn write(&mut self, batch: &mut Vec<Recorded>);
+}
+
 /// Where gateways offer their decisions. Cheap to clone; [`Recorder::off`] records nothing.
 #[derive(Debug, Clone, Default)]
 pub struct Recorder {

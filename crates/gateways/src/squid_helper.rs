@@ -15,11 +15,18 @@
 
 use std::io::{self, Read, Write};
 
+use charter_engine::web::WebRequest;
+use charter_policy::Check;
 use charter_proto::squid::{
-    Answer, LineError, LineSplitter, MAX_LINE_LEN, Mode, Reply, RequestError, parse_request,
+    Answer, LineError, LineSplitter, MAX_LINE_LEN, Mode, Reply, ReplySize, RequestError,
+    parse_request, reply_size,
 };
 
-use crate::web::{Page, WebDecider, allowed};
+use charter_policy::Area;
+
+use crate::identity::UNKNOWN_USER;
+use crate::record::{Journal, Recorded};
+use crate::web::{Page, WebDecider, WebOutcome, allowed};
 
 /// How the helper answers.
 #[derive(Debug, Clone)]
@@ -58,7 +65,6 @@ pub struct HelperStats {
 }
 
 /// A Squid helper over a decider.
-#[derive(Debug)]
 pub struct SquidHelper<'a> {
     decider: WebDecider<'a>,
     config: HelperConfig,
@@ -67,6 +73,22 @@ pub struct SquidHelper<'a> {
     block_url: Vec<Piece>,
     /// The time for the lines of the current read: they arrived together.
     now: Option<jiff::Timestamp>,
+    /// Where decisions are recorded, if anywhere.
+    journal: Option<Box<dyn Journal + 'a>>,
+    /// Whether decisions are kept for a journal (this helper's, or its parallel writer's).
+    recording: bool,
+    /// Decisions of the current read, journalled before its answers go out.
+    decided: Vec<Recorded>,
+}
+
+impl std::fmt::Debug for SquidHelper<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SquidHelper")
+            .field("decider", &self.decider)
+            .field("config", &self.config)
+            .field("recording", &self.journal.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 /// A `warn` or `hold` without a pass: ERR, with the signed token as `message=` (Squid's `%o`,
@@ -126,7 +148,27 @@ impl<'a> SquidHelper<'a> {
             config,
             stats: HelperStats::default(),
             now: None,
+            journal: None,
+            recording: false,
+            decided: Vec::new(),
         }
+    }
+
+    /// Records every decision in `journal`, each read's before its answers go out.
+    pub fn with_journal(mut self, journal: Box<dyn Journal + 'a>) -> SquidHelper<'a> {
+        self.journal = Some(journal);
+        self.recording = true;
+        self
+    }
+
+    /// Journals the decisions of the lines answered since the last call.
+    fn journal_decided(&mut self) {
+        if let Some(journal) = self.journal.as_mut()
+            && !self.decided.is_empty()
+        {
+            journal.write(&mut self.decided);
+        }
+        self.decided.clear();
     }
 
     /// What it has done so far.
@@ -136,6 +178,10 @@ impl<'a> SquidHelper<'a> {
 
     /// Answers one line (or line error), appending the reply to `out`.
     pub fn answer(&mut self, line: Result<&[u8], LineError>, out: &mut Vec<u8>) {
+        let reply = match (&line, self.config.mode) {
+            (Ok(line), Mode::ExternalAcl) => reply_size(line),
+            _ => ReplySize::NotAReply,
+        };
         let request = match line {
             Ok(line) => parse_request(line, self.config.mode),
             Err(LineError::TooLong { channel }) => Err(RequestError::too_long(channel)),
@@ -157,9 +203,30 @@ impl<'a> SquidHelper<'a> {
             }
         };
         let at = self.now.unwrap_or_else(|| self.decider.clock.now());
-        let outcome = self
+        let who = self
             .decider
-            .decide_at(&request.url, request.user.as_deref(), at);
+            .identify(request.user.as_deref(), request.client.as_deref(), at);
+        let outcome = match reply {
+            ReplySize::NotAReply => self.decider.decide_for(&request.url, who.as_deref(), at),
+            size => reply_outcome(
+                &self.decider,
+                &request.url,
+                Some(who.as_deref().unwrap_or(UNKNOWN_USER)),
+                size,
+            ),
+        };
+        // A reply-access line is the same request again: recorded only when it found
+        // something, as ICAP records RESPMOD (the request's own line is its record).
+        let worth_a_record = reply == ReplySize::NotAReply || !outcome.decision.findings.is_empty();
+        if self.recording && worth_a_record {
+            self.decided.push(Recorded {
+                at,
+                user: who,
+                source: Area::Web,
+                subject: request.url.to_string(),
+                decision: outcome.decision.clone(),
+            });
+        }
         let decision = &outcome.decision;
         let ok = allowed(decision.verdict) && outcome.page.is_none();
         self.stats.answered += 1;
@@ -248,6 +315,7 @@ impl<'a> SquidHelper<'a> {
             };
             self.now = Some(self.decider.clock.now());
             splitter.feed(&buf[..n], |line| self.answer(line, &mut out));
+            self.journal_decided();
             if !out.is_empty() {
                 output.write_all(&out)?;
                 output.flush()?;
@@ -257,6 +325,7 @@ impl<'a> SquidHelper<'a> {
         if splitter.has_partial() {
             // A last line without its newline: answer it too rather than dropping it.
             splitter.feed(b"\n", |line| self.answer(line, &mut out));
+            self.journal_decided();
             output.write_all(&out)?;
             output.flush()?;
         }
@@ -283,7 +352,9 @@ impl SquidHelper<'_> {
         let threads = threads.max(1);
         let max_line = self.config.max_line;
         std::thread::scope(|scope| -> io::Result<HelperStats> {
-            let (done_tx, done_rx) = mpsc::channel::<(u64, bool, Vec<u8>)>();
+            let (done_tx, done_rx) = mpsc::channel::<(u64, bool, Vec<u8>, Vec<Recorded>)>();
+            let recording = self.recording;
+            let journal = &mut self.journal;
             let mut workers = Vec::new();
             let mut handles = Vec::new();
             for _ in 0..threads {
@@ -291,6 +362,7 @@ impl SquidHelper<'_> {
                 let (tx, rx) = mpsc::sync_channel::<(u64, Vec<u8>)>(4);
                 let done = done_tx.clone();
                 let mut helper = SquidHelper::new(self.decider.fork(), self.config.clone());
+                helper.recording = recording;
                 handles.push(scope.spawn(move || {
                     let mut splitter = LineSplitter::new(max_line);
                     for (seq, chunk) in rx {
@@ -306,7 +378,8 @@ impl SquidHelper<'_> {
                             ordered |= !channel;
                             helper.answer(line, &mut out);
                         });
-                        if done.send((seq, ordered, out)).is_err() {
+                        let decided = std::mem::take(&mut helper.decided);
+                        if done.send((seq, ordered, out, decided)).is_err() {
                             break;
                         }
                     }
@@ -334,9 +407,13 @@ impl SquidHelper<'_> {
                     } else {
                         done_rx.recv().ok()
                     };
-                    let Some((seq, ordered, bytes)) = received else {
+                    let Some((seq, ordered, bytes, mut decided)) = received else {
                         break;
                     };
+                    // Recorded before any answer of the chunk goes out.
+                    if let Some(journal) = journal.as_mut() {
+                        journal.write(&mut decided);
+                    }
                     if ordered {
                         waiting.insert(seq, Some(bytes));
                     } else {
@@ -436,6 +513,26 @@ impl SquidHelper<'_> {
             Ok(stats)
         })
     }
+}
+
+/// The answer to a reply line (`http_reply_access`, with the response's `Content-Length`):
+/// only `large_download` is judged, the request's URL having been judged at `http_access`.
+/// A response of unknown size is allowed.
+fn reply_outcome(
+    decider: &WebDecider<'_>,
+    url: &str,
+    user: Option<&str>,
+    size: ReplySize,
+) -> WebOutcome {
+    let size_bytes = match size {
+        ReplySize::Bytes(n) => Some(n),
+        ReplySize::Unknown | ReplySize::NotAReply => None,
+    };
+    let request = WebRequest {
+        size_bytes,
+        ..WebRequest::new(url)
+    };
+    decider.decide_content(&request, user, Check::LargeDownload)
 }
 
 /// Answers every request while the helper cannot decide (the pack or the categories would
@@ -562,6 +659,42 @@ severity = "concern"
         let mut out = Vec::new();
         helper.run(input, &mut out).unwrap();
         String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn reply_lines_judge_the_size_only() {
+        let pack = format!(
+            "{PACK}[[rule]]\nid = \"big\"\nclause = \"7\"\nquote = \"No large downloads.\"\non = \"web\"\nchecks = [\"large_download\"]\nmax_download_mb = 1\naction = \"block\"\nseverity = \"concern\"\n"
+        );
+        let engine = Engine::new(charter_policy::parse(&pack, "t.toml").unwrap());
+        let source = Builtin::new();
+        let roles = Roles::default();
+        let decider = WebDecider::new(&engine, &source, Clock::Fixed(TEN.parse().unwrap()), &roles);
+        let mut helper = SquidHelper::new(decider, HelperConfig::default());
+        let mut out = Vec::new();
+        let input = b"1 http://example.org/big.iso - 10.0.0.5 2000000 -\n\
+2 http://example.org/small.iso - 10.0.0.5 1000 -\n\
+3 http://example.org/chunked - 10.0.0.5 - -\n\
+4 http://www.bet365.com/ - 10.0.0.5 1000 -\n\
+5 http://www.bet365.com/ - 10.0.0.5 -\n";
+        helper.run(&input[..], &mut out).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(
+            lines[0].starts_with("1 ERR log=\"big\" message=\"Blocked by rule big (clause 7"),
+            "{out}"
+        );
+        assert!(lines[0].contains("download of 2 MB from example.org is over the 1 MB limit"));
+        assert!(lines[1].starts_with("2 OK"), "{out}");
+        assert!(lines[2].starts_with("3 OK"), "unknown size: {out}");
+        assert!(
+            lines[3].starts_with("4 OK"),
+            "a reply line judges the size, the URL was judged at http_access: {out}"
+        );
+        assert!(
+            lines[4].starts_with("5 ERR"),
+            "a request line (its last field the ACL's arguments) judges the URL: {out}"
+        );
     }
 
     // 2026-06-15 is a Monday; London is on BST, so 10:00 local is 09:00 UTC.
@@ -766,5 +899,179 @@ severity = "concern"
             run(b"7 http://example.org/ - -", TEN, Mode::ExternalAcl),
             "7 OK\n"
         );
+    }
+}
+
+#[cfg(test)]
+mod identity_tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+    use crate::identity::{DeviceIds, Identities, IdentityTable};
+    use crate::web::{Clock, Roles};
+    use charter_engine::Engine;
+    use charter_engine::web::Builtin;
+
+    const PACK: &str = r#"
+[policy]
+id = "t"
+title = "T"
+source = "T"
+timezone = "Europe/London"
+[organisation]
+name = "T Ltd"
+[hours]
+working = { days = "Mon-Fri", from = "09:00", to = "17:30" }
+[[rule]]
+id = "social-outside-work"
+clause = "5.1"
+quote = "Social media only outside work."
+on = "web"
+categories = ["social_media"]
+during = "working"
+except_roles = ["marketing"]
+action = "block"
+severity = "concern"
+[[rule]]
+id = "unknown-users"
+clause = "2"
+quote = "Only authorised users may use the internet connection."
+on = "web"
+checks = ["unknown_user"]
+action = "block"
+severity = "concern"
+"#;
+
+    /// An output several owners can look at: what had been answered when.
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Each batch's users and how many bytes had been answered when it came.
+    type Batches = Vec<(Vec<Option<String>>, usize)>;
+
+    /// Keeps what it is given in `batches`.
+    struct Kept {
+        output: Shared,
+        batches: Arc<Mutex<Batches>>,
+    }
+
+    impl Journal for Kept {
+        fn write(&mut self, batch: &mut Vec<Recorded>) {
+            let answered = self.output.0.lock().unwrap().len();
+            let users = batch.drain(..).map(|r| r.user).collect();
+            self.batches.lock().unwrap().push((users, answered));
+        }
+    }
+
+    /// Runs `input` at 10:00 on a Monday with 10.0.0.5 mapped to carol (marketing).
+    fn run(input: &[u8], threads: usize) -> (String, Batches) {
+        run_with(PACK, input, threads)
+    }
+
+    fn run_with(pack: &str, input: &[u8], threads: usize) -> (String, Batches) {
+        let engine = Engine::new(charter_policy::parse(pack, "t.toml").unwrap());
+        let source = Builtin::new();
+        let roles = Roles::parse("carol marketing\n");
+        let identities = Identities::default();
+        identities.replace(IdentityTable::build(
+            &[DeviceIds {
+                user: "carol".into(),
+                ip: Some("10.0.0.5".parse().unwrap()),
+                ..DeviceIds::default()
+            }],
+            &[],
+        ));
+        let at = "2026-06-15T09:00:00Z".parse().unwrap();
+        let decider = WebDecider::new(&engine, &source, Clock::Fixed(at), &roles)
+            .with_identities(&identities);
+        let output = Shared::default();
+        let batches = Arc::new(Mutex::new(Vec::new()));
+        let journal = Kept {
+            output: output.clone(),
+            batches: Arc::clone(&batches),
+        };
+        let mut helper =
+            SquidHelper::new(decider, HelperConfig::default()).with_journal(Box::new(journal));
+        if threads > 1 {
+            helper.run_parallel(threads, input, output.clone()).unwrap();
+        } else {
+            helper.run(input, output.clone()).unwrap();
+        }
+        let out = String::from_utf8(output.0.lock().unwrap().clone()).unwrap();
+        let batches = batches.lock().unwrap().clone();
+        (out, batches)
+    }
+
+    #[test]
+    fn a_mapped_address_without_a_login_is_decided_for_its_person() {
+        let (out, batches) = run(b"1 https://facebook.com/ - 10.0.0.5\n", 1);
+        assert_eq!(out, "1 OK category=\"social_media\"\n");
+        assert_eq!(batches, [(vec![Some("carol".to_string())], 0)]);
+    }
+
+    #[test]
+    fn no_login_and_no_mapping_fires_unknown_user() {
+        let (out, batches) = run(b"1 http://example.org/ - 10.0.0.6\n", 1);
+        assert!(out.starts_with("1 ERR"), "{out}");
+        assert!(out.contains("log=\"unknown-users\""), "{out}");
+        assert_eq!(batches, [(vec![None], 0)]);
+    }
+
+    #[test]
+    fn a_login_is_not_an_unknown_user() {
+        let (out, _) = run(b"1 http://example.org/ dave 10.0.0.6\n", 1);
+        assert_eq!(out, "1 OK\n");
+    }
+
+    #[test]
+    fn each_reads_decisions_are_journalled_before_its_answers() {
+        let (out, batches) = run(
+            b"1 http://example.org/ dave -\n2 http://example.org/ - 10.0.0.5\n",
+            1,
+        );
+        assert_eq!(out.lines().count(), 2);
+        assert_eq!(
+            batches,
+            [(vec![Some("dave".to_string()), Some("carol".to_string())], 0)]
+        );
+    }
+
+    #[test]
+    fn reply_lines_are_recorded_only_when_they_find_something() {
+        let pack = format!(
+            "{PACK}[[rule]]\nid = \"big\"\nclause = \"7\"\nquote = \"No large downloads.\"\non = \"web\"\nchecks = [\"large_download\"]\nmax_download_mb = 1\naction = \"block\"\nseverity = \"concern\"\n"
+        );
+        let (out, batches) = run_with(
+            &pack,
+            b"1 http://example.org/small - 10.0.0.5 100 -\n2 http://example.org/big - 10.0.0.5 5000000 -\n",
+            1,
+        );
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[0], "1 OK", "{out}");
+        assert!(lines[1].starts_with("2 ERR"), "{out}");
+        assert_eq!(batches, [(vec![Some("carol".to_string())], 0)]);
+    }
+
+    #[test]
+    fn parallel_threads_journal_every_decision() {
+        let mut input = String::new();
+        for i in 0..300 {
+            input.push_str(&format!("{i} http://example.org/{i} - 10.0.0.5\n"));
+        }
+        let (out, batches) = run(input.as_bytes(), 3);
+        assert_eq!(out.lines().count(), 300);
+        let users: Vec<_> = batches.into_iter().flat_map(|(u, _)| u).collect();
+        assert_eq!(users.len(), 300);
+        assert!(users.iter().all(|u| u.as_deref() == Some("carol")));
     }
 }

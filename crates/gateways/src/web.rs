@@ -10,6 +10,7 @@ use charter_engine::web::{CategorySource, Target, WebRequest, site_of};
 use charter_engine::{Context, Decision, Engine};
 use charter_policy::Verdict;
 
+use crate::identity::{Identities, UNKNOWN_USER};
 use crate::pass::{PageKind, Pages, Passes};
 
 /// Where "now" comes from. The engine reads no clock; the gateway does, once per request.
@@ -124,6 +125,8 @@ pub struct WebDecider<'a> {
     pub clock: Clock,
     /// Users' roles.
     pub roles: &'a Roles,
+    /// Client addresses mapped to people, for requests without a login.
+    identities: Option<&'a Identities>,
     /// Users' passes in force (warnings continued past, approvals).
     passes: Option<&'a Passes>,
     /// Where warn and hold send people, when the pages run.
@@ -147,10 +150,41 @@ impl<'a> WebDecider<'a> {
             source,
             clock,
             roles,
+            identities: None,
             passes: None,
             pages: None,
             edge: Mutex::new(None),
         }
+    }
+
+    /// Maps client addresses to people through `identities` for requests without a login.
+    pub fn with_identities(mut self, identities: &'a Identities) -> WebDecider<'a> {
+        self.identities = Some(identities);
+        self
+    }
+
+    /// Who made a request with this `login` (Squid's `%un`, `-` for none) from `client`
+    /// (the address, when the gateway knows it) at `at`: the login, else the person the
+    /// address maps to, else `None`, an unknown user ([`crate::identity`]).
+    pub fn identify(
+        &self,
+        login: Option<&str>,
+        client: Option<&str>,
+        at: Timestamp,
+    ) -> Option<String> {
+        match self.identities {
+            Some(ids) => ids.who(login, client, at),
+            None => login
+                .filter(|l| !l.is_empty() && *l != UNKNOWN_USER)
+                .map(str::to_string),
+        }
+    }
+
+    /// Decides a gateway's request for `who` as [`WebDecider::identify`] found them: an
+    /// unknown user is decided as `-`, so that `unknown_user` fires as in
+    /// `charter check url --user -`.
+    pub fn decide_for(&self, url: &str, who: Option<&str>, at: Timestamp) -> WebOutcome {
+        self.decide_at(url, Some(who.unwrap_or(UNKNOWN_USER)), at)
     }
 
     /// This decider with the passes in force put in each person's context.
@@ -170,10 +204,11 @@ impl<'a> WebDecider<'a> {
         self.pages
     }
 
-    /// Another decider over the same engine, source, clock, roles, passes and pages, for
-    /// another thread.
+    /// Another decider over the same engine, source, clock, roles, identities, passes and
+    /// pages, for another thread.
     pub fn fork(&self) -> WebDecider<'a> {
         WebDecider {
+            identities: self.identities,
             passes: self.passes,
             pages: self.pages,
             ..WebDecider::new(self.engine, self.source, self.clock, self.roles)

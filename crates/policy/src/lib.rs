@@ -36,6 +36,7 @@
 #![deny(missing_docs)]
 
 mod diag;
+pub mod feeds;
 pub mod lint;
 mod load;
 mod pack;
@@ -47,4 +48,6 @@ pub mod window;
 pub use diag::{Diagnostic, Level, Location};
 pub use load::{LoadError, MAX_PACK_BYTES, load_file, parse, read_pack_text};
 pub use pack::*;
-pub use vocab::{Area, Category, CategorySet, Check, Direction, Severity, Verdict};
+pub use vocab::{
+    Area, Category, CategorySet, Check, Direction, PhraseList, Severity, UPLOAD_CATEGORIES, Verdict,
+};

@@ -16,7 +16,7 @@ use toml::de::{DeTable, DeValue};
 use crate::diag::{Diagnostic, Level, Lines, Location};
 use crate::load::{LoadError, parse};
 use crate::pack::{Pack, PasswordChange, Rule, WindowCondition};
-use crate::vocab::{Area, Category, Check, Direction, Verdict};
+use crate::vocab::{Area, Category, CategorySet, Check, Direction, UPLOAD_CATEGORIES, Verdict};
 
 /// What linting one pack found.
 #[derive(Debug)]
@@ -44,6 +44,12 @@ impl LintReport {
 pub struct Site {
     /// Whether the site names the organisation's mail domains (charter.toml `domains`).
     pub mail_domains: bool,
+    /// The categories the site's category index fills (at least one entry each), when an
+    /// index is given: rules naming the others are warned about.
+    pub filled_categories: Option<CategorySet>,
+    /// The logs the site feeds Charter, when its charter.toml is given: activity rules none
+    /// of them can fire are warned about as inert.
+    pub feeds: Option<crate::feeds::Feeds>,
 }
 
 /// Lints pack `text` (named `file` in diagnostics) as of the local date `today`, as a pack
@@ -66,6 +72,10 @@ pub fn lint_for_site(text: &str, file: &str, today: Date, site: Site) -> LintRep
             if !site.mail_domains && pack.mail.internal_domains.is_empty() {
                 out.mail_domains(&pack.rules);
             }
+            if let Some(filled) = site.filled_categories {
+                out.empty_categories(&pack, filled);
+            }
+            out.inert_rules(&pack, site.feeds);
             Some(pack)
         }
         Err(LoadError::Invalid(errors)) => {
@@ -180,6 +190,100 @@ impl Lint<'_> {
                     format!("rule `{}` has no `quote` of the policy text", rule.id),
                 );
             }
+            self.upload_scope(rule);
+        }
+    }
+
+    /// The gateways read request bodies only on [`UPLOAD_CATEGORIES`] sites: a
+    /// `sensitive_upload` rule that names none of them never fires.
+    fn upload_scope(&mut self, rule: &Rule) {
+        let reads_bodies = rule.categories.is_empty()
+            || UPLOAD_CATEGORIES
+                .iter()
+                .any(|c| rule.categories.contains(*c));
+        if rule.checks.contains(&Check::SensitiveUpload) && !reads_bodies {
+            let names = UPLOAD_CATEGORIES.map(|c| c.as_str()).join(", ");
+            self.push(
+                Level::Warning,
+                "upload_scope",
+                rule.location,
+                format!(
+                    "rule `{}` checks `sensitive_upload`, but request bodies are read only on {names} sites, and it names none of them: it cannot fire",
+                    rule.id
+                ),
+            );
+        }
+    }
+
+    /// Warns, for each web rule, about each category it names that neither the site's index
+    /// nor the pack's `[web.lists]` fills: the rule cannot fire on it.
+    fn empty_categories(&mut self, pack: &Pack, index: CategorySet) {
+        let own: CategorySet = pack
+            .web
+            .lists
+            .iter()
+            .filter(|(_, entries)| !entries.is_empty())
+            .map(|(c, _)| *c)
+            .collect();
+        let filled = index.union(own);
+        for rule in pack.rules_on(Area::Web) {
+            let empty: Vec<Category> = rule
+                .categories
+                .iter()
+                .filter(|c| !filled.contains(*c))
+                .collect();
+            let inert = empty.len() == rule.categories.iter().count()
+                && rule.url_lists.is_empty()
+                && rule.checks.is_empty();
+            for category in empty {
+                let what = if inert {
+                    "this rule cannot fire".to_string()
+                } else {
+                    format!("this rule cannot fire on {category}")
+                };
+                self.push(
+                    Level::Warning,
+                    "empty_category",
+                    rule.location,
+                    format!(
+                        "rule `{}`: {category}: 0 entries: {what} until a list is loaded \
+                         (`charter categories build --category-list {category}=FILE`, or the \
+                         pack's [web.lists])",
+                        rule.id
+                    ),
+                );
+            }
+        }
+    }
+
+    /// Warns about each activity rule that cannot fire: never (see
+    /// [`crate::feeds::never_fed`]), or with the site's `feeds` when they are known.
+    fn inert_rules(&mut self, pack: &Pack, feeds: Option<crate::feeds::Feeds>) {
+        for rule in pack.rules_on(Area::Activity) {
+            if let Some(why) = crate::feeds::never_fed(pack, rule) {
+                self.push(
+                    Level::Warning,
+                    "inert_rule",
+                    rule.location,
+                    format!("rule `{}` {why}", rule.id),
+                );
+            }
+        }
+        let Some(feeds) = feeds else { return };
+        for (rule, missing) in feeds.inert(pack) {
+            if crate::feeds::never_fed(pack, rule).is_some() {
+                continue;
+            }
+            self.push(
+                Level::Warning,
+                "inert_rule",
+                rule.location,
+                format!(
+                    "rule `{}` is inert: no source in charter.toml [ingest] feeds it; it needs {}",
+                    rule.id,
+                    missing.join("; or ")
+                ),
+            );
         }
     }
 
@@ -441,6 +545,18 @@ personal_use = ["breaks", "outside_working"]
         Date::new(2026, 11, 24).unwrap()
     }
 
+    #[test]
+    fn an_upload_rule_outside_the_upload_categories_warns() {
+        let rule = |categories: &str| {
+            format!(
+                "[[rule]]\nid = \"u\"\nclause = \"1\"\nquote = \"q\"\non = \"web\"\ncategories = {categories}\nchecks = [\"sensitive_upload\"]\naction = \"block\"\nseverity = \"concern\"\n"
+            )
+        };
+        assert_eq!(codes(&run(&rule("[\"gambling\"]"))), ["upload_scope"]);
+        assert!(codes(&run(&rule("[\"public_ai\", \"gambling\"]"))).is_empty());
+        assert!(codes(&run(&rule("[\"webmail\"]"))).is_empty());
+    }
+
     fn run(extra: &str) -> LintReport {
         lint(&format!("{BASE}{extra}"), "t.toml", today())
     }
@@ -528,7 +644,10 @@ severity = "concern"
 
     #[test]
     fn mail_domains_from_the_pack_or_the_site_quiet_the_warning() {
-        let site = Site { mail_domains: true };
+        let site = Site {
+            mail_domains: true,
+            ..Site::default()
+        };
         let report = lint_for_site(&format!("{BASE}{DOMAIN_BOUND}"), "t.toml", today(), site);
         assert!(domain_warnings(&report).is_empty());
         let named = format!("{BASE}{DOMAIN_BOUND}").replace(
@@ -536,6 +655,67 @@ severity = "concern"
             "name = \"T Ltd\"\ndomains = [\"t.example\"]",
         );
         assert!(domain_warnings(&lint(&named, "t.toml", today())).is_empty());
+    }
+
+    fn empty_category_warnings(extra: &str, filled: &[Category]) -> Vec<String> {
+        let text = format!("{BASE}{extra}");
+        let site = Site {
+            filled_categories: Some(filled.iter().copied().collect()),
+            ..Site::default()
+        };
+        let report = lint_for_site(&text, "p.toml", today(), site);
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "empty_category")
+            .inspect(|d| assert_eq!(d.level, Level::Warning))
+            .map(|d| d.message.clone())
+            .collect()
+    }
+
+    const EXTREMISM_RULE: &str = r#"
+[[rule]]
+id = "x.extremism"
+clause = "9"
+quote = "No terrorism."
+on = "web"
+categories = ["extremism"]
+action = "block"
+severity = "gross_misconduct"
+"#;
+
+    #[test]
+    fn a_rule_on_an_empty_category_is_warned_about() {
+        assert_eq!(
+            empty_category_warnings(EXTREMISM_RULE, &[Category::Gambling]),
+            [
+                "rule `x.extremism`: extremism: 0 entries: this rule cannot fire until a list is \
+              loaded (`charter categories build --category-list extremism=FILE`, or the pack's \
+              [web.lists])"
+            ]
+        );
+        let mixed = EXTREMISM_RULE.replace(r#"["extremism"]"#, r#"["extremism", "gambling"]"#);
+        let got = empty_category_warnings(&mixed, &[Category::Gambling]);
+        assert_eq!(got.len(), 1);
+        assert!(
+            got[0].contains("this rule cannot fire on extremism until"),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn a_filled_category_or_no_index_is_not_warned_about() {
+        assert!(empty_category_warnings(EXTREMISM_RULE, &[Category::Extremism]).is_empty());
+        let own = format!("[web.lists]\nextremism = [\"bad.example\"]\n{EXTREMISM_RULE}");
+        assert!(parse(&format!("{BASE}{own}"), "p.toml").is_ok());
+        assert!(empty_category_warnings(&own, &[]).is_empty());
+        let report = lint(&format!("{BASE}{EXTREMISM_RULE}"), "p.toml", today());
+        assert!(
+            report
+                .diagnostics
+                .iter()
+                .all(|d| d.code != "empty_category")
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@ use toml::value::Datetime;
 use crate::diag::{Diagnostic, Level, Lines, Location};
 use crate::pack::*;
 use crate::raw::*;
-use crate::vocab::{Area, Category, CategorySet, Check, Direction, Severity, Verdict};
+use crate::vocab::{Area, Category, CategorySet, Check, Direction, PhraseList, Severity, Verdict};
 use crate::window::{BUILT_IN_WINDOWS, ClockTime, Days, Span, Window, Windows};
 
 /// Packs larger than this are refused before parsing: a policy is a few hundred rules at most.
@@ -318,7 +318,7 @@ impl Cx<'_> {
         }
     }
 
-    fn pack(&mut self, raw: RawPack) -> Pack {
+    fn pack(&mut self, mut raw: RawPack) -> Pack {
         let timezone = raw
             .policy
             .timezone
@@ -413,6 +413,12 @@ impl Cx<'_> {
                 )
             })
             .collect();
+        let sensitive_terms = self.sensitive_terms(std::mem::take(&mut raw.web.sensitive_terms));
+        let search_engines = std::mem::take(&mut raw.web.search_engines)
+            .into_iter()
+            .filter_map(|e| self.search_engine(e))
+            .collect();
+        let web_lists = self.web_lists(std::mem::take(&mut raw.web.lists));
         let g = raw.governance;
         self.governance_roles(&g, &organisation.roles, roles_at);
         for address in &raw.accounts.addresses {
@@ -452,6 +458,9 @@ impl Cx<'_> {
                     .into_iter()
                     .map(|(k, v)| (k, v.into_inner()))
                     .collect(),
+                sensitive_terms,
+                search_engines,
+                lists: web_lists,
             },
             monitoring,
             passwords,
@@ -469,6 +478,91 @@ impl Cx<'_> {
             governance,
             rules,
         }
+    }
+
+    /// One `[[web.search_engines]]` entry: a host name without scheme or path, a path that
+    /// starts with `/`, a parameter name.
+    fn search_engine(&mut self, spanned: Spanned<RawSearchEngine>) -> Option<SearchEngine> {
+        let at = self.at(spanned.span());
+        let raw = spanned.into_inner();
+        let host = raw
+            .host
+            .get_ref()
+            .trim()
+            .trim_end_matches('.')
+            .to_ascii_lowercase();
+        let host_ok = !host.is_empty()
+            && host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_');
+        let path = raw.path.map(Spanned::into_inner);
+        let path_ok = path.as_deref().is_none_or(|p| p.starts_with('/'));
+        let param = raw.param.into_inner();
+        let param_ok = !param.is_empty()
+            && param
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && !matches!(b, b'&' | b'=' | b'#' | b'?'));
+        if !(host_ok && path_ok && param_ok) {
+            self.error(
+                "bad_search_engine",
+                at,
+                format!(
+                    "bad [[web.search_engines]] entry: `host` is a host name such as \
+                     `search.example.org` (no scheme or path), `path` starts with `/`, `param` \
+                     is a query parameter such as `q` (got host `{}`, path `{}`, param `{param}`)",
+                    raw.host.get_ref(),
+                    path.as_deref().unwrap_or("")
+                ),
+            );
+            return None;
+        }
+        Some(SearchEngine {
+            name: raw.name.map_or_else(|| host.clone(), Spanned::into_inner),
+            host,
+            path,
+            param,
+        })
+    }
+
+    /// `[web.lists]`: each key a category, each value hosts or `host/path` prefixes without
+    /// a scheme.
+    fn web_lists(
+        &mut self,
+        raw: BTreeMap<String, Spanned<Vec<Text>>>,
+    ) -> BTreeMap<Category, Vec<String>> {
+        let mut lists = BTreeMap::new();
+        for (name, entries) in raw {
+            let at = self.at(entries.span());
+            let Ok(category) = name.parse::<Category>() else {
+                let err = name.parse::<Category>().err().map(|e| e.to_string());
+                self.error(
+                    "unknown_category",
+                    at,
+                    format!("[web.lists]: {}", err.unwrap_or_default()),
+                );
+                continue;
+            };
+            let mut out: Vec<String> = Vec::new();
+            for entry in entries.into_inner() {
+                let text = entry.get_ref().trim();
+                if text.is_empty() || text.contains("://") || text.contains(char::is_whitespace) {
+                    let at = self.at(entry.span());
+                    self.error(
+                        "bad_list_entry",
+                        at,
+                        format!(
+                            "bad [web.lists] {name} entry `{}`: give a host (`example.org`) or a \
+                             host and path (`example.org/page`), without `https://`",
+                            entry.get_ref()
+                        ),
+                    );
+                    continue;
+                }
+                out.push(text.to_string());
+            }
+            lists.insert(category, out);
+        }
+        lists
     }
 
     fn windows(
@@ -535,6 +629,40 @@ impl Cx<'_> {
             windows.insert("personal_use", Window::Any(parts));
         }
         windows
+    }
+
+    /// Longest `[web] sensitive_terms` entry, in bytes.
+    const MAX_SENSITIVE_TERM: usize = 200;
+
+    /// `[web] sensitive_terms`: each a name or phrase of 2 to 200 bytes, kept lowercased with
+    /// white space folded, as the upload text is when they are looked for.
+    fn sensitive_terms(&mut self, raw: Vec<Text>) -> Vec<String> {
+        let mut terms = Vec::new();
+        for term in raw {
+            let location = self.at(term.span());
+            let folded = term
+                .get_ref()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_ascii_lowercase();
+            if folded.len() < 2 || folded.len() > Self::MAX_SENSITIVE_TERM {
+                self.error(
+                    "sensitive_term",
+                    location,
+                    format!(
+                        "[web] sensitive_terms entry `{}` must be 2 to {} bytes",
+                        term.get_ref().chars().take(40).collect::<String>(),
+                        Self::MAX_SENSITIVE_TERM
+                    ),
+                );
+                continue;
+            }
+            if !terms.contains(&folded) {
+                terms.push(folded);
+            }
+        }
+        terms
     }
 
     fn mail(&mut self, raw: RawMail, org_domains: &[String]) -> MailSettings {
@@ -628,7 +756,22 @@ impl Cx<'_> {
             .iter()
             .filter_map(|c| self.word::<Check>("unknown_check", c))
             .collect();
+        let phrase_lists: Vec<PhraseList> = raw
+            .phrase_lists
+            .iter()
+            .filter_map(|c| self.word::<PhraseList>("unknown_phrase_list", c))
+            .collect();
         let id = raw.id.get_ref().clone();
+        if !raw.phrase_lists.is_empty() && !checks.contains(&Check::SearchTerm) {
+            self.error(
+                "key_check",
+                location,
+                format!(
+                    "`phrase_lists` applies only to rules with `checks = [\"search_term\"]`, and \
+                     rule `{id}` has none"
+                ),
+            );
+        }
         if let Some(area) = on {
             for (check, text) in checks.iter().zip(&raw.checks) {
                 if check.area() != area {
@@ -648,6 +791,24 @@ impl Cx<'_> {
                 ("url_lists", !raw.url_lists.is_empty()),
                 ("max_download_mb", raw.max_download_mb.is_some()),
             ];
+            if !raw.networks.is_empty()
+                && !raw.checks.iter().any(|c| c.get_ref() == "unknown_network")
+            {
+                self.error(
+                    "key_area",
+                    location,
+                    format!("`networks` applies only to rules with the `unknown_network` check, and rule `{id}` has none"),
+                );
+            }
+            if raw.networks.is_empty()
+                && raw.checks.iter().any(|c| c.get_ref() == "unknown_network")
+            {
+                self.error(
+                    "missing_networks",
+                    location,
+                    format!("rule `{id}` checks `unknown_network`: list the authorised networks in `networks`"),
+                );
+            }
             let mail_only = [
                 ("direction", raw.direction.is_some()),
                 ("max_recipients", raw.max_recipients.is_some()),
@@ -726,6 +887,7 @@ impl Cx<'_> {
         let max_recipients = self.count("max_recipients", &raw.max_recipients);
         let max_download_mb = self.count("max_download_mb", &raw.max_download_mb);
         let max_minutes_per_day = self.count("max_minutes_per_day", &raw.max_minutes_per_day);
+        let max_messages_per_day = self.count("max_messages_per_day", &raw.max_messages_per_day);
         if self.errors.len() > errors_before {
             return None;
         }
@@ -737,6 +899,7 @@ impl Cx<'_> {
             categories,
             checks,
             url_lists: Self::strings(raw.url_lists),
+            phrase_lists,
             window,
             roles: Self::strings(raw.roles),
             except_roles: Self::strings(raw.except_roles),
@@ -744,6 +907,8 @@ impl Cx<'_> {
             max_recipients,
             max_download_mb,
             max_minutes_per_day,
+            max_messages_per_day,
+            networks: Self::strings(raw.networks),
             action: action?,
             severity: severity?,
             alert: Self::strings(raw.alert),

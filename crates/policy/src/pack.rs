@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use jiff::civil::Date;
 
 use crate::diag::Location;
-use crate::vocab::{Area, CategorySet, Check, Direction, Severity, Verdict};
+use crate::vocab::{Area, Category, CategorySet, Check, Direction, PhraseList, Severity, Verdict};
 use crate::window::Windows;
 
 /// A policy pack that loaded cleanly. Build one with [`crate::load_file`] or [`crate::parse`].
@@ -175,6 +175,29 @@ pub struct WebSettings {
     pub block_page_contact: Option<String>,
     /// URL lists by name (IWF, CTIRU, local), each a file of host/path prefixes.
     pub url_lists: BTreeMap<String, String>,
+    /// Names and terms (customers, projects) that must not be uploaded to public AI tools,
+    /// webmail or file sharing (`sensitive_upload`): lowercased, white space folded.
+    pub sensitive_terms: Vec<String>,
+    /// Search pages besides the built-in engines whose queries `search_term` reads
+    /// (`[[web.search_engines]]`).
+    pub search_engines: Vec<SearchEngine>,
+    /// The pack's own category entries (`[web.lists]`: category to hosts and `host/path`
+    /// prefixes), applied on top of the category index.
+    pub lists: BTreeMap<Category, Vec<String>>,
+}
+
+/// A search page the pack adds: requests for `host` (or a subdomain) whose path starts with
+/// `path` carry the query in the parameter `param`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchEngine {
+    /// The name findings use (default: the host).
+    pub name: String,
+    /// The host, lowercase, matched on label boundaries.
+    pub host: String,
+    /// A path prefix such as `/search`; `None` for any path.
+    pub path: Option<String>,
+    /// The query parameter, such as `q`.
+    pub param: String,
 }
 
 /// `[monitoring]`.
@@ -286,6 +309,8 @@ pub struct Rule {
     pub checks: Vec<Check>,
     /// URL lists that make it match.
     pub url_lists: Vec<String>,
+    /// The safeguarding phrase lists its `search_term` check uses (empty: all of them).
+    pub phrase_lists: Vec<PhraseList>,
     /// Window condition.
     pub window: Option<WindowCondition>,
     /// Only for people with one of these roles (empty: everyone).
@@ -300,6 +325,12 @@ pub struct Rule {
     pub max_download_mb: Option<u64>,
     /// Daily threshold for `excessive_personal_use`.
     pub max_minutes_per_day: Option<u32>,
+    /// Daily threshold of personal-marked messages for `excessive_personal_use` (IMPRESS:
+    /// "an excessive number of personal communications").
+    pub max_messages_per_day: Option<u32>,
+    /// The networks a laptop may join, for `unknown_network` (SSIDs, VPN profiles, subnets as
+    /// the network lines name them, compared without regard to case).
+    pub networks: Vec<String>,
     /// What to do when it matches.
     pub action: Verdict,
     /// How serious a match is.

@@ -143,6 +143,21 @@ pub struct RawWeb {
     pub block_page_contact: Option<Text>,
     #[serde(default)]
     pub url_lists: BTreeMap<String, Text>,
+    #[serde(default)]
+    pub sensitive_terms: Vec<Text>,
+    #[serde(default)]
+    pub search_engines: Vec<Spanned<RawSearchEngine>>,
+    #[serde(default)]
+    pub lists: BTreeMap<String, Spanned<Vec<Text>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSearchEngine {
+    pub name: Option<Text>,
+    pub host: Text,
+    pub path: Option<Text>,
+    pub param: Text,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -215,6 +230,8 @@ pub struct RawRule {
     pub checks: Vec<Text>,
     #[serde(default)]
     pub url_lists: Vec<Text>,
+    #[serde(default)]
+    pub phrase_lists: Vec<Text>,
     pub during: Option<Text>,
     pub outside: Option<Text>,
     #[serde(default)]
@@ -225,6 +242,9 @@ pub struct RawRule {
     pub max_recipients: Option<Spanned<i64>>,
     pub max_download_mb: Option<Spanned<i64>>,
     pub max_minutes_per_day: Option<Spanned<i64>>,
+    pub max_messages_per_day: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub networks: Vec<Text>,
     pub action: Text,
     pub severity: Text,
     #[serde(default)]

@@ -164,6 +164,8 @@ vocabulary! {
         UrlListMatch => "url_list_match",
         LargeDownload => "large_download",
         UnknownUser => "unknown_user",
+        SensitiveUpload => "sensitive_upload",
+        SearchTerm => "search_term",
         // Activity.
         AccessOutsideHours => "access_outside_hours",
         LoginWithoutMfa => "login_without_mfa",
@@ -173,6 +175,8 @@ vocabulary! {
         WorkFilesOnLocalDrive => "work_files_on_local_drive",
         ExcessivePersonalUse => "excessive_personal_use",
         UnusualActivity => "unusual_activity",
+        UnacknowledgedPolicy => "unacknowledged_policy",
+        UnknownNetwork => "unknown_network",
     }
 }
 
@@ -185,6 +189,23 @@ vocabulary! {
         Mail => "mail",
         /// Logins, VPN sessions, devices, software and usage totals.
         Activity => "activity",
+    }
+}
+
+vocabulary! {
+    /// A safeguarding phrase list that `search_term` checks queries against (a rule's
+    /// `phrase_lists`; none named: all of them).
+    PhraseList, "phrase list" {
+        /// Suicide, self-harm and eating disorders.
+        SelfHarm => "self_harm",
+        /// Extremism and radicalisation.
+        Extremism => "extremism",
+        /// Child abuse, sexual exploitation and bullying.
+        Abuse => "abuse",
+        /// Weapons and explosives.
+        Weapons => "weapons",
+        /// Buying, making and taking illegal drugs.
+        Drugs => "drugs",
     }
 }
 
@@ -224,7 +245,9 @@ impl Check {
             | RestrictedOutsideWindow
             | UrlListMatch
             | LargeDownload
-            | UnknownUser => Area::Web,
+            | UnknownUser
+            | SensitiveUpload
+            | SearchTerm => Area::Web,
             AccessOutsideHours
             | LoginWithoutMfa
             | ConcurrentSessions
@@ -232,10 +255,17 @@ impl Check {
             | UnauthorisedSoftware
             | WorkFilesOnLocalDrive
             | ExcessivePersonalUse
-            | UnusualActivity => Area::Activity,
+            | UnusualActivity
+            | UnacknowledgedPolicy
+            | UnknownNetwork => Area::Activity,
         }
     }
 }
+
+/// The categories whose requests' bodies the gateways read for `sensitive_upload`: where an
+/// upload leaves the organisation for a service that keeps it.
+pub const UPLOAD_CATEGORIES: [Category; 3] =
+    [Category::PublicAi, Category::Webmail, Category::FileSharing];
 
 /// A set of categories, one bit each: small enough to copy and to keep per domain.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]

@@ -300,3 +300,62 @@ fn an_error_deep_in_a_large_pack_names_its_line_and_column() {
     let expected = format!("big.toml:{line}:{column}: unknown category `gamblng`, expected");
     assert!(error.starts_with(&expected), "{error}");
 }
+
+#[test]
+fn unknown_phrase_list() {
+    let got = error(
+        "categories = [\"gambling\"]",
+        "checks = [\"search_term\"]\nphrase_lists = [\"selfharm\"]",
+    );
+    assert_eq!(
+        got,
+        "bad.toml:21:17: unknown phrase list `selfharm`, expected one of: self_harm, \
+         extremism, abuse, weapons, drugs"
+    );
+}
+
+#[test]
+fn phrase_lists_need_the_search_term_check() {
+    let got = error(
+        "categories = [\"gambling\"]",
+        "categories = [\"gambling\"]\nphrase_lists = [\"drugs\"]",
+    );
+    assert!(
+        got.ends_with(
+            "`phrase_lists` applies only to rules with `checks = [\"search_term\"]`, and rule `r` has none"
+        ),
+        "{got}"
+    );
+}
+
+#[test]
+fn search_engine_needs_a_host_and_a_parameter() {
+    let got = error(
+        "[hours]",
+        "[web]\nsearch_engines = [{ host = \"https://kiddle.co/\", param = \"q\" }]\n\n[hours]",
+    );
+    assert!(
+        got.starts_with("bad.toml:11:19: bad [[web.search_engines]] entry: `host` is a host name"),
+        "{got}"
+    );
+}
+
+#[test]
+fn pack_lists_are_keyed_by_category() {
+    let got = error(
+        "[hours]",
+        "[web.lists]\nextremist = [\"bad.example\"]\n\n[hours]",
+    );
+    assert!(
+        got.starts_with("bad.toml:11:13: [web.lists]: unknown category `extremist`"),
+        "{got}"
+    );
+    let got = error(
+        "[hours]",
+        "[web.lists]\nextremism = [\"https://bad.example/\"]\n\n[hours]",
+    );
+    assert!(
+        got.contains("bad [web.lists] extremism entry `https://bad.example/`"),
+        "{got}"
+    );
+}

@@ -16,23 +16,31 @@ use std::path::{Path, PathBuf};
 
 use charter_policy::{Area, Category, Check, Direction, Pack, Rule, Verdict, load_file};
 
-/// Activity checks that something decides today. Only `charter check software` feeds the
-/// activity area, answering `unauthorised_software` from the software register's approved
-/// list. The monitoring issue (log ingest: VPN, sign-ins, usbguard, endpoint reports) adds the
-/// checks it feeds here, and the document's rows for them can then say ENFORCED.
-const FED_ACTIVITY_CHECKS: &[Check] = &[Check::UnauthorisedSoftware];
+/// Activity checks that something decides today: each log event ingest reads is decided by
+/// `App::decide_event` (crates/app/src/activity), and `charter check software` answers
+/// `unauthorised_software` by hand. Personal-use accounting and the baselines add
+/// `excessive_personal_use` and `unusual_activity` here when they are built.
+const FED_ACTIVITY_CHECKS: &[Check] = &[
+    Check::UnauthorisedSoftware,
+    Check::AccessOutsideHours,
+    Check::LoginWithoutMfa,
+    Check::ConcurrentSessions,
+    Check::UnauthorisedDevice,
+    Check::WorkFilesOnLocalDrive,
+    Check::UnacknowledgedPolicy,
+    Check::UnknownNetwork,
+];
 
-/// Web and mail checks no gateway can answer today: `large_download` needs response sizes,
-/// which come from ICAP RESPMOD, not built yet; `unknown_user` needs the gateways to report a
-/// request without a login as such, but the Squid helper and ICAP turn Squid's `-` into no user
-/// at all, so only `charter check url --user -` fires it.
-const UNFED_CHECKS: &[Check] = &[Check::LargeDownload, Check::UnknownUser];
+/// Web and mail checks no gateway can answer today: none. (`unknown_user` is fed: the Squid
+/// helper and ICAP report a request with no login and no device or lease mapping as an unknown
+/// user; `large_download` is fed by ICAP RESPMOD and the helper's reply access,
+/// `sensitive_upload` by ICAP REQMOD bodies.)
+const UNFED_CHECKS: &[Check] = &[];
 
 /// Categories the UT1 import leaves empty (DESIGN section 4: UT1 has no extremism list; a
 /// site fills it from lists it loads). A rule that covers a statement only through these
-/// decides nothing with the lists Charter imports. `self_harm` belongs here once the
-/// vocabulary has it.
-const EMPTY_IN_UT1: &[Category] = &[Category::Extremism];
+/// decides nothing with the lists Charter imports.
+const EMPTY_IN_UT1: &[Category] = &[Category::Extremism, Category::SelfHarm];
 
 /// Web verdicts whose effect on the person (the warning page with Continue, the hold page and
 /// its approval: DESIGN section 7) is proved on a test pack (`crates/cli/tests/web_pages.rs`)
@@ -505,7 +513,9 @@ fn waits_for_domains(pack: &Pack, rule: &Rule) -> bool {
 /// organisation's mail domains or not (`domains_supplied`).
 fn unfed(pack: &Pack, rule: &Rule, domains_supplied: bool) -> Option<String> {
     if rule.on == Area::Activity && !rule.checks.iter().all(|c| FED_ACTIVITY_CHECKS.contains(c)) {
-        return Some("is an activity rule, and nothing ingests activity logs yet".into());
+        return Some(
+            "is an activity rule whose check nothing feeds from the activity logs yet".into(),
+        );
     }
     if let Some(check) = rule.checks.iter().find(|c| UNFED_CHECKS.contains(c)) {
         return Some(format!("uses `{check}`, which no gateway can answer yet"));
@@ -729,7 +739,7 @@ fn a_missing_test_or_rule_is_caught() {
 
 #[test]
 fn an_enforced_row_for_a_rule_without_a_feed_is_caught() {
-    let row = "| x | \"Use of other users' login/password\" | ENFORCED | `activity.shared-credentials` \
+    let row = "| x | \"reasonable level\" | ENFORCED | `activity.excessive-personal-use` \
                | `crates/cli/tests/pack_statements.rs::iimts_mass_mail_needs_authorisation` |";
     let text = format!("## IIMTS\n\nPacks: `policies/iimts.toml`\n\n{row}\n");
     let (doc, parse_errors) = parse(&text);
@@ -738,12 +748,12 @@ fn an_enforced_row_for_a_rule_without_a_feed_is_caught() {
     assert!(
         errors
             .iter()
-            .any(|e| e.contains("`activity.shared-credentials`") && e.contains("activity logs")),
+            .any(|e| e.contains("`activity.excessive-personal-use`") && e.contains("activity logs")),
         "{errors:?}"
     );
     // Nor for a web warning without its NOT YET part, nor a wrong count.
     let warn = row.replace(
-        "`activity.shared-credentials`",
+        "`activity.excessive-personal-use`",
         "`internet.personal-use-in-breaks`",
     );
     let text = format!("## IIMTS\n\nPacks: `policies/iimts.toml`\n\n{warn}\n");

@@ -25,7 +25,7 @@ const PACKS: &[&str] = &[
 ];
 
 /// The placeholders `template.toml` keeps on purpose (its header comment says the same).
-const TEMPLATE_PLACEHOLDERS: usize = 11;
+const TEMPLATE_PLACEHOLDERS: usize = 12;
 
 /// Role names packs declare and use in `roles`, `except_roles` and `[governance]`.
 const ROLES: &[&str] = &[

@@ -29,6 +29,9 @@
 
 use std::fmt;
 
+mod stream;
+pub use stream::{BodyStep, body_step, write_chunk, write_last_chunk};
+
 /// Longest ICAP head, and longest encapsulated HTTP head, in bytes. Squid's own
 /// `request_header_max_size` is 64 KB.
 pub const MAX_HEAD: usize = 64 * 1024;
@@ -61,7 +64,7 @@ pub enum Method {
     Options,
     /// `REQMOD`: adapt (here: judge) an HTTP request.
     Reqmod,
-    /// `RESPMOD`: not offered by Charter (answered 405).
+    /// `RESPMOD`: adapt (here: measure) an HTTP response.
     Respmod,
 }
 
@@ -130,10 +133,14 @@ pub struct Request {
     pub headers: Vec<(String, String)>,
     /// The encapsulated HTTP request head (`req-hdr`), if any.
     pub http_head: Option<String>,
+    /// The encapsulated HTTP response head (`res-hdr`, RESPMOD), if any.
+    pub response_head: Option<String>,
     /// The body chunks' data (for echoing), when the client sent a body.
     pub body: Option<Vec<u8>>,
     /// Whether the client sent a `Preview` header.
     pub preview: bool,
+    /// Whether the body ended with `0; ieof`: a preview that holds the whole body.
+    pub ieof: bool,
 }
 
 impl Request {
@@ -177,6 +184,16 @@ impl Request {
         Some((method, target, host))
     }
 
+    /// The first header called `name` (any case) of the encapsulated HTTP request.
+    pub fn http_header(&self, name: &str) -> Option<&str> {
+        head_field(self.http_head.as_deref()?, name)
+    }
+
+    /// The first header called `name` (any case) of the encapsulated HTTP response.
+    pub fn response_header(&self, name: &str) -> Option<&str> {
+        head_field(self.response_head.as_deref()?, name)
+    }
+
     /// The HTTP method of the encapsulated request.
     pub fn http_method(&self) -> Option<&str> {
         self.http_parts().map(|(m, _, _)| m)
@@ -194,6 +211,43 @@ impl Request {
     }
 }
 
+/// The value of the first field `name` in an HTTP head (request or status line first).
+fn head_field<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.split("\r\n")
+        .skip(1)
+        .filter_map(|l| l.split_once(':'))
+        .find(|(n, _)| n.trim().eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.trim())
+}
+
+/// An HTTP message's length from its `Content-Length`, when it has exactly one valid value
+/// (RFC 9112 §6.3: several different values, or a value that is not digits, make the
+/// length unknown here) and no `Transfer-Encoding`.
+pub fn content_length(head: &str) -> Option<u64> {
+    let mut length = None;
+    for (name, value) in head.split("\r\n").skip(1).filter_map(|l| l.split_once(':')) {
+        let name = name.trim();
+        if name.eq_ignore_ascii_case("transfer-encoding") {
+            return None;
+        }
+        if !name.eq_ignore_ascii_case("content-length") {
+            continue;
+        }
+        for v in value.split(',') {
+            let v = v.trim();
+            if v.is_empty() || v.len() > 19 || !v.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            let n: u64 = v.parse().ok()?;
+            if length.is_some_and(|l| l != n) {
+                return None;
+            }
+            length = Some(n);
+        }
+    }
+    length
+}
+
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
@@ -203,11 +257,10 @@ pub fn parse_request(buf: &[u8]) -> Result<Parse, IcapError> {
     RequestReader::new(IcapLimits::default()).read(buf)
 }
 
-/// An encapsulated head (`req-hdr` or `res-hdr`): its length, and whether it is kept (the
-/// HTTP request's head is; a response head is skipped).
+/// An encapsulated head (`req-hdr` or `res-hdr`) and its length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Head {
-    keep: bool,
+    response: bool,
     len: usize,
 }
 
@@ -310,12 +363,13 @@ impl RequestReader {
                         return Ok(Parse::Incomplete);
                     }
                     let mut at = heads_at;
-                    for Head { keep, len } in heads {
+                    for Head { response, len } in heads {
                         let bytes = &buf[at..at + len];
                         at += len;
-                        if keep {
-                            let text =
-                                std::str::from_utf8(bytes).map_err(|_| IcapError::BadHeader)?;
+                        let text = std::str::from_utf8(bytes).map_err(|_| IcapError::BadHeader)?;
+                        if response {
+                            request.response_head = Some(text.to_string());
+                        } else {
                             request.http_head = Some(text.to_string());
                         }
                     }
@@ -347,8 +401,9 @@ impl RequestReader {
                             at: next,
                         };
                     }
-                    Chunk::Last(end) => {
+                    Chunk::Last(end, ieof) => {
                         request.body = Some(body);
+                        request.ieof = ieof;
                         return Ok(Parse::Complete(request, end));
                     }
                 },
@@ -394,8 +449,10 @@ impl RequestReader {
             uri,
             headers,
             http_head: None,
+            response_head: None,
             body: None,
             preview: false,
+            ieof: false,
         };
         request.preview = request.header("Preview").is_some();
         let heads_at = head_end + 4;
@@ -458,9 +515,9 @@ fn encapsulated_sections(value: &str) -> Result<(Vec<Head>, Ending, usize), Icap
     }
     let mut sections = Vec::with_capacity(heads.len());
     for (i, (name, offset)) in heads.iter().enumerate() {
-        let keep = match name.as_str() {
-            "req-hdr" => true,
-            "res-hdr" => false,
+        let response = match name.as_str() {
+            "req-hdr" => false,
+            "res-hdr" => true,
             _ => return Err(IcapError::BadEncapsulated),
         };
         // The next offset is at least this one (checked above), so this cannot underflow.
@@ -469,7 +526,7 @@ fn encapsulated_sections(value: &str) -> Result<(Vec<Head>, Ending, usize), Icap
         if len > MAX_HEAD {
             return Err(IcapError::TooLarge);
         }
-        sections.push(Head { keep, len });
+        sections.push(Head { response, len });
     }
     Ok((sections, ending, *body_offset))
 }
@@ -479,8 +536,9 @@ fn encapsulated_sections(value: &str) -> Result<(Vec<Head>, Ending, usize), Icap
 enum Chunk {
     /// The chunk's data is `buf[range]`; the next chunk-size line starts at the `usize`.
     Data(std::ops::Range<usize>, usize),
-    /// The last chunk (or the end of the preview); the request ends at the `usize`.
-    Last(usize),
+    /// The last chunk (or the end of the preview); the request ends at the `usize`; whether
+    /// it carried `ieof` (the preview was the whole body).
+    Last(usize, bool),
     /// More bytes are needed.
     Incomplete,
 }
@@ -495,7 +553,9 @@ fn chunk(buf: &[u8], at: usize) -> Result<Chunk, IcapError> {
         return Ok(Chunk::Incomplete);
     };
     let line = std::str::from_utf8(&rest[..line_end]).map_err(|_| IcapError::BadChunk)?;
-    let size = line.split(';').next().unwrap_or_default().trim();
+    let mut fields = line.split(';');
+    let size = fields.next().unwrap_or_default().trim();
+    let ieof = fields.any(|f| f.trim() == "ieof");
     if size.is_empty() || !size.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(IcapError::BadChunk);
     }
@@ -506,7 +566,7 @@ fn chunk(buf: &[u8], at: usize) -> Result<Chunk, IcapError> {
         // The last chunk (or the end of the preview): an empty line ends it.
         return match buf.get(data_at..data_at + 2) {
             None => Ok(Chunk::Incomplete),
-            Some(b"\r\n") => Ok(Chunk::Last(data_at + 2)),
+            Some(b"\r\n") => Ok(Chunk::Last(data_at + 2, ieof)),
             Some(_) => Err(IcapError::BadChunk),
         };
     }
@@ -569,10 +629,31 @@ pub fn write_chunked(out: &mut Vec<u8>, data: &[u8]) {
     out.extend_from_slice(b"0\r\n\r\n");
 }
 
-/// A REQMOD answer that replaces the request with an HTTP response (`res-hdr` and
-/// `res-body`): how a block page is sent.
-pub fn write_http_response(out: &mut Vec<u8>, istag: &str, http_head: &str, body: &[u8]) {
-    let encapsulated = format!("res-hdr=0, res-body={}", http_head.len());
+/// Which HTTP message an answer encapsulates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Message {
+    /// An HTTP request (`req-hdr`, `req-body`).
+    Request,
+    /// An HTTP response (`res-hdr`, `res-body`).
+    Response,
+}
+
+/// A `200 OK` answer carrying an HTTP message: the ICAP head and `http_head`. With `body`,
+/// the caller writes the chunks that follow (and the last chunk); without, there are none.
+pub fn write_message_head(
+    out: &mut Vec<u8>,
+    istag: &str,
+    message: Message,
+    http_head: &str,
+    body: bool,
+) {
+    let (head, rest) = match (message, body) {
+        (Message::Request, true) => ("req-hdr", "req-body"),
+        (Message::Request, false) => ("req-hdr", "null-body"),
+        (Message::Response, true) => ("res-hdr", "res-body"),
+        (Message::Response, false) => ("res-hdr", "null-body"),
+    };
+    let encapsulated = format!("{head}=0, {rest}={}", http_head.len());
     write_head(
         out,
         200,
@@ -580,6 +661,22 @@ pub fn write_http_response(out: &mut Vec<u8>, istag: &str, http_head: &str, body
         &[("ISTag", istag), ("Encapsulated", &encapsulated)],
     );
     out.extend_from_slice(http_head.as_bytes());
+}
+
+/// A `204 No Content` answer: the message unchanged.
+pub fn write_no_content(out: &mut Vec<u8>, istag: &str) {
+    write_head(
+        out,
+        204,
+        "No Content",
+        &[("ISTag", istag), ("Encapsulated", "null-body=0")],
+    );
+}
+
+/// A REQMOD answer that replaces the request with an HTTP response (`res-hdr` and
+/// `res-body`): how a block page is sent.
+pub fn write_http_response(out: &mut Vec<u8>, istag: &str, http_head: &str, body: &[u8]) {
+    write_message_head(out, istag, Message::Response, http_head, true);
     write_chunked(out, body);
 }
 
@@ -812,6 +909,73 @@ mod tests {
                 "{bad:?}"
             );
         }
+    }
+
+    fn respmod(response: &str, preview: &str, body: &str) -> Vec<u8> {
+        let enc = if body.is_empty() {
+            format!(
+                "req-hdr=0, res-hdr={}, null-body={}",
+                HTTP.len(),
+                HTTP.len() + response.len()
+            )
+        } else {
+            format!(
+                "req-hdr=0, res-hdr={}, res-body={}",
+                HTTP.len(),
+                HTTP.len() + response.len()
+            )
+        };
+        format!(
+            "RESPMOD icap://127.0.0.1:1344/respmod ICAP/1.0\r\nHost: h\r\n{preview}Encapsulated: {enc}\r\n\r\n{HTTP}{response}{body}"
+        )
+        .into_bytes()
+    }
+
+    #[test]
+    fn respmod_keeps_both_heads_and_the_length() {
+        let response =
+            "HTTP/1.1 200 OK\r\nContent-Type: application/zip\r\ncontent-length: 734003200\r\n\r\n";
+        let (req, used) = complete(&respmod(response, "Preview: 0\r\n", "0\r\n\r\n"));
+        assert_eq!(req.method, Method::Respmod);
+        assert_eq!(req.http_url().as_deref(), Some("http://www.bet365.com/"));
+        assert_eq!(req.response_head.as_deref(), Some(response));
+        assert_eq!(req.response_header("Content-Type"), Some("application/zip"));
+        assert_eq!(content_length(response), Some(734_003_200));
+        assert!(req.preview && !req.ieof);
+        assert_eq!(req.body.as_deref(), Some(&b""[..]));
+        assert_eq!(used, respmod(response, "Preview: 0\r\n", "0\r\n\r\n").len());
+    }
+
+    #[test]
+    fn respmod_without_length_chunked_and_ieof() {
+        let chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+        let (req, _) = complete(&respmod(chunked, "Preview: 0\r\n", "0\r\n\r\n"));
+        assert_eq!(content_length(req.response_head.as_deref().unwrap()), None);
+        let empty = "HTTP/1.1 200 OK\r\n\r\n";
+        let (req, _) = complete(&respmod(empty, "Preview: 0\r\n", "0; ieof\r\n\r\n"));
+        assert!(req.ieof, "the preview was the whole body");
+        // A client that sends no Preview sends the body whole.
+        let (req, _) = complete(&respmod(empty, "", "4\r\nabcd\r\n0\r\n\r\n"));
+        assert_eq!(req.body.as_deref(), Some(&b"abcd"[..]));
+        let (req, _) = complete(&respmod(empty, "", ""));
+        assert_eq!(req.body, None, "null-body");
+    }
+
+    #[test]
+    fn content_lengths_that_do_not_count() {
+        for head in [
+            "HTTP/1.1 200 OK\r\nContent-Length: 5, 6\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+            "HTTP/1.1 200 OK\r\n\r\n",
+        ] {
+            assert_eq!(content_length(head), None, "{head}");
+        }
+        assert_eq!(
+            content_length("HTTP/1.1 200 OK\r\nContent-Length: 7\r\nContent-Length: 7\r\n\r\n"),
+            Some(7)
+        );
     }
 
     #[test]

@@ -25,6 +25,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use crate::percent::{Plus, percent_decode};
+
 /// The default longest request line, in bytes. Squid's own URL limit is 8 KiB; a line
 /// carries a URL and a few short fields.
 pub const MAX_LINE_LEN: usize = 32 * 1024;
@@ -293,6 +295,51 @@ pub fn parse_request(line: &[u8], mode: Mode) -> Result<Request<'_>, RequestErro
     }
 }
 
+/// What the fourth external_acl field says about the response: the reply access lines'
+/// `%<h{Content-Length}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplySize {
+    /// Not a reply line: a request line (`http_access`).
+    NotAReply,
+    /// A reply line whose response gave no usable length (`-`, or not a number).
+    Unknown,
+    /// A reply line whose response is this many bytes long.
+    Bytes(u64),
+}
+
+/// The response size an external_acl line carries after its URL, user and client fields
+/// (`%>ru %un %>a %<h{Content-Length}`, for `http_reply_access`). Read apart from
+/// [`parse_request`], which ignores fields past the client.
+///
+/// Squid appends the ACL's arguments to every line, `-` when it has none, so a request line
+/// (`%>ru %un %>a`) has four fields and a reply line five: the fourth is then the size.
+pub fn reply_size(line: &[u8]) -> ReplySize {
+    let Ok(text) = std::str::from_utf8(line) else {
+        return ReplySize::NotAReply;
+    };
+    let mut fields = Fields { text, at: 0 };
+    let channel_end = line.iter().position(|b| *b == b' ');
+    if channel_end
+        .and_then(|end| parse_channel(&line[..end]))
+        .is_some()
+    {
+        fields.next();
+    }
+    let (Some(size), Some(_arguments)) = (fields.nth(3), fields.next()) else {
+        return ReplySize::NotAReply;
+    };
+    let size = unescape_field(size).unwrap_or_default();
+    // A repeated header is sent comma-separated; equal values are one length.
+    let mut values = size.split(',').map(str::trim);
+    let first = values.next().unwrap_or_default();
+    let digits =
+        !first.is_empty() && first.len() <= 19 && first.bytes().all(|b| b.is_ascii_digit());
+    match first.parse::<u64>() {
+        Ok(n) if digits && values.all(|v| v == first) => ReplySize::Bytes(n),
+        _ => ReplySize::Unknown,
+    }
+}
+
 fn optional(field: &str) -> Option<&str> {
     (field != "-" && !field.is_empty()).then_some(field)
 }
@@ -300,25 +347,7 @@ fn optional(field: &str) -> Option<&str> {
 /// Undoes Squid's URL-escaping of a field (`%20`, `%25`); `None` for a bad escape or
 /// bytes that are not UTF-8.
 pub fn unescape_field(field: &str) -> Option<Cow<'_, str>> {
-    if !field.contains('%') {
-        return Some(Cow::Borrowed(field));
-    }
-    let bytes = field.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = bytes.get(i + 1..i + 3)?;
-            let hi = (hex[0] as char).to_digit(16)?;
-            let lo = (hex[1] as char).to_digit(16)?;
-            out.push((hi * 16 + lo) as u8);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok().map(Cow::Owned)
+    percent_decode(field, Plus::Literal)
 }
 
 /// The result word of a reply.
@@ -421,6 +450,45 @@ fn quoted(out: &mut Vec<u8>, key: &str, value: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reply_lines_carry_a_size() {
+        // As Squid 5 sends them: the ACL's arguments (`-`, none) come last.
+        assert_eq!(
+            reply_size(b"3 http://example.org/a.iso - 10.0.0.5 734003200 -"),
+            ReplySize::Bytes(734_003_200)
+        );
+        assert_eq!(
+            reply_size(b"http://example.org/ ann 10.0.0.5 12 -"),
+            ReplySize::Bytes(12)
+        );
+        assert_eq!(
+            reply_size(b"3 http://example.org/ - 10.0.0.5 - -"),
+            ReplySize::Unknown
+        );
+        assert_eq!(
+            reply_size(b"3 http://example.org/ - 10.0.0.5 5,%206 -"),
+            ReplySize::Unknown
+        );
+        assert_eq!(
+            reply_size(b"3 http://example.org/ - 10.0.0.5 7,%207 -"),
+            ReplySize::Bytes(7)
+        );
+        assert_eq!(
+            reply_size(b"3 http://example.org/ - 10.0.0.5 99999999999999999999 -"),
+            ReplySize::Unknown
+        );
+        // A request line: four fields, the last the ACL's arguments.
+        assert_eq!(
+            reply_size(b"1 http://www.bet365.com/ - 127.0.0.1 -"),
+            ReplySize::NotAReply
+        );
+        assert_eq!(
+            reply_size(b"3 http://example.org/ - 10.0.0.5"),
+            ReplySize::NotAReply
+        );
+        assert_eq!(reply_size(b"\xff"), ReplySize::NotAReply);
+    }
 
     fn lines(chunks: &[&[u8]], max: usize) -> Vec<Result<Vec<u8>, LineError>> {
         let mut s = LineSplitter::new(max);

@@ -134,6 +134,16 @@ impl Txn {
         .await
     }
 
+    /// The approvals of `person_id` for `site`, by id.
+    pub async fn approvals_for(&mut self, person_id: i64, site: &str) -> Result<Vec<Approval>> {
+        self.all(
+            "SELECT * FROM approvals WHERE person_id = $1 AND site = $2 ORDER BY id",
+            &[person_id.into(), site.into()],
+            Approval::from_row,
+        )
+        .await
+    }
+
     /// Records a request (`requested`), or a warning continued past: then it is approved by
     /// the person themselves at once, from `from` until `until`.
     pub async fn insert_approval(

@@ -159,6 +159,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/sqlite/0003_spool_marks.sql"),
     ),
     (
+        4,
+        "device_network",
+        include_str!("../migrations/sqlite/0004_device_network.sql"),
+    ),
+    (
         5,
         "approvals",
         include_str!("../migrations/sqlite/0005_approvals.sql"),
@@ -167,6 +172,21 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         6,
         "ingest_positions",
         include_str!("../migrations/sqlite/0006_ingest_positions.sql"),
+    ),
+    (
+        7,
+        "activity_sessions",
+        include_str!("../migrations/sqlite/0007_activity_sessions.sql"),
+    ),
+    (
+        8,
+        "usage_daily",
+        include_str!("../migrations/sqlite/0008_usage_daily.sql"),
+    ),
+    (
+        9,
+        "alerts",
+        include_str!("../migrations/sqlite/0009_alerts.sql"),
     ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -186,6 +206,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/postgres/0003_spool_marks.sql"),
     ),
     (
+        4,
+        "device_network",
+        include_str!("../migrations/postgres/0004_device_network.sql"),
+    ),
+    (
         5,
         "approvals",
         include_str!("../migrations/postgres/0005_approvals.sql"),
@@ -194,6 +219,21 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         6,
         "ingest_positions",
         include_str!("../migrations/postgres/0006_ingest_positions.sql"),
+    ),
+    (
+        7,
+        "activity_sessions",
+        include_str!("../migrations/postgres/0007_activity_sessions.sql"),
+    ),
+    (
+        8,
+        "usage_daily",
+        include_str!("../migrations/postgres/0008_usage_daily.sql"),
+    ),
+    (
+        9,
+        "alerts",
+        include_str!("../migrations/postgres/0009_alerts.sql"),
     ),
 ];
 

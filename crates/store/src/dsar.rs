@@ -176,13 +176,26 @@ impl Txn {
         Ok(n)
     }
 
-    /// Deletes a person's monitoring records; returns how many.
+    /// Deletes a person's monitoring records, and the personal-use figures and marks made
+    /// from them; returns how many records.
     pub async fn delete_records_of(&mut self, person_id: i64) -> Result<u64> {
         let mut n = 0;
         for name in self.record_names(person_id).await? {
             n += self
                 .tx
-                .exec("DELETE FROM decisions WHERE user_name = $1", &[name.into()])
+                .exec(
+                    "DELETE FROM decisions WHERE user_name = $1",
+                    &[name.as_str().into()],
+                )
+                .await?;
+            self.tx
+                .exec(
+                    "DELETE FROM usage_daily WHERE person = $1",
+                    &[name.as_str().into()],
+                )
+                .await?;
+            self.tx
+                .exec("DELETE FROM usage_marks WHERE person = $1", &[name.into()])
                 .await?;
         }
         Ok(n)

@@ -39,6 +39,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod alerts;
 mod approvals;
 mod audit;
 mod cases;
@@ -47,12 +48,16 @@ mod dsar;
 mod error;
 mod ingest;
 mod model;
+mod partitions;
 mod records;
 mod registers;
+mod sessions;
 pub mod spool;
 pub mod time;
 mod txn;
+mod usage;
 
+pub use alerts::{Alert, NewAlert};
 pub use approvals::{Approval, NewApproval, PassRow};
 pub use audit::{Actor, AuditRow, ChainProblem, VerifyReport};
 pub use db::{CONNECT_TIMEOUT, Engine, redact_url};
@@ -60,12 +65,15 @@ pub use dsar::Holdings;
 pub use error::{Error, Result};
 pub use ingest::IngestPosition;
 pub use model::*;
+pub use partitions::DroppedPartition;
 pub use records::{
     MAX_DETAIL, MAX_SHORT, MAX_SUBJECT, NewRecord, PurgeReport, Record, RecordFilter, Source, Text,
     retention_cutoff,
 };
 pub use registers::{bytes_hash, text_hash};
+pub use sessions::{ActivitySession, NewSession};
 pub use txn::{AuditEntry, Txn};
+pub use usage::{UsageAdd, UsageDay};
 
 /// The store: registers, monitoring records and the audit chain.
 #[derive(Debug, Clone)]

@@ -202,6 +202,22 @@ words!(
         Safeguarding = "safeguarding",
         /// Damage, malfunction, other IT issue.
         ItIssue = "it_issue",
+        /// A referred alert: opened by whoever triaged it, with the rule's severity.
+        Disciplinary = "disciplinary",
+    }
+);
+
+words!(
+    /// Where an alert stands.
+    AlertStatus, "status" {
+        /// Raised, not yet triaged.
+        Open = "open",
+        /// Looked at and found to be what it says.
+        Confirmed = "confirmed",
+        /// Looked at and found to be nothing (with a note saying why).
+        Dismissed = "dismissed",
+        /// Referred: a disciplinary incident was opened for it.
+        Referred = "referred",
     }
 );
 
@@ -452,8 +468,23 @@ pub struct Device {
     pub status: DeviceStatus,
     /// Free text.
     pub note: Option<String>,
+    /// How it shows on the network.
+    #[serde(flatten)]
+    pub network: DeviceNetwork,
     /// When last changed.
     pub updated_at: String,
+}
+
+/// How a device shows on the network, to put a web request with no proxy login down to the
+/// device's holder: a MAC address or host name a DHCP lease names, or a fixed address.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct DeviceNetwork {
+    /// MAC address, lowercase with colons.
+    pub mac: Option<String>,
+    /// The host name it gives DHCP, lowercase.
+    pub hostname: Option<String>,
+    /// A fixed IP address.
+    pub ip: Option<String>,
 }
 
 impl Device {
@@ -467,6 +498,11 @@ impl Device {
             encrypted: r.bool("encrypted")?,
             status: word(r, "status")?,
             note: r.opt_text("note")?,
+            network: DeviceNetwork {
+                mac: r.opt_text("mac")?,
+                hostname: r.opt_text("hostname")?,
+                ip: r.opt_text("ip")?,
+            },
             updated_at: show_us(r.i64("updated_at")?),
         })
     }
@@ -490,6 +526,10 @@ pub struct NewMedia {
     pub authorised_by: i64,
     /// Last day it holds.
     pub expires_on: Option<String>,
+    /// The device as usbguard names it, `vendor:product` (`0781:5567`), when known.
+    pub usb_id: Option<String>,
+    /// Its serial number as usbguard reports it, when known.
+    pub usb_serial: Option<String>,
 }
 
 /// Permission to attach removable media or third-party hardware.
@@ -511,6 +551,10 @@ pub struct MediaAuthorisation {
     pub expires_on: Option<String>,
     /// When withdrawn (or ended because the person left).
     pub revoked_at: Option<String>,
+    /// The device as usbguard names it, `vendor:product`, when known.
+    pub usb_id: Option<String>,
+    /// Its serial number, when known.
+    pub usb_serial: Option<String>,
 }
 
 impl MediaAuthorisation {
@@ -524,6 +568,8 @@ impl MediaAuthorisation {
             authorised_at: show_us(r.i64("authorised_at")?),
             expires_on: r.opt_text("expires_on")?,
             revoked_at: opt_time(r, "revoked_at")?,
+            usb_id: r.opt_text("usb_id")?,
+            usb_serial: r.opt_text("usb_serial")?,
         })
     }
 }

@@ -348,8 +348,13 @@ pub struct RecordFilter {
 pub struct PurgeReport {
     /// Records older than this were deleted.
     pub cutoff: String,
-    /// How many.
+    /// How many, in all.
     pub deleted: u64,
+    /// How many of them were deleted row by row (SQLite; on PostgreSQL those in the cutoff's
+    /// own month and in the default partition).
+    pub rows_deleted: u64,
+    /// The monthly partitions dropped whole (PostgreSQL), oldest first.
+    pub partitions_dropped: Vec<crate::partitions::DroppedPartition>,
     /// The oldest deleted record's time.
     pub oldest: Option<String>,
     /// The newest deleted record's time.
@@ -603,21 +608,37 @@ impl Store {
         Ok(out)
     }
 
-    /// Deletes every record older than `cutoff` and logs what it deleted.
+    /// Removes every record older than `cutoff` and logs what it removed. On PostgreSQL the
+    /// monthly partitions wholly before the cutoff are dropped; the rest (the cutoff's own
+    /// month, the default partition) and SQLite delete rows.
     pub async fn purge_records(&self, actor: &Actor, cutoff: Timestamp) -> Result<PurgeReport> {
         let mut tx = self.backend.begin_write().await?;
         let c = to_us(cutoff);
-        let span = tx.one("SELECT COUNT(*) AS n, MIN(at) AS oldest, MAX(at) AS newest FROM decisions WHERE at < $1", &[c.into()]).await?;
-        let (oldest, newest) = (span.opt_i64("oldest")?, span.opt_i64("newest")?);
-        let deleted = tx
+        let (partitions_dropped, mut oldest, mut newest) = match &mut tx {
+            Tx::Postgres(t) => crate::partitions::drop_before(t, c).await?,
+            Tx::Sqlite(_) => (Vec::new(), None, None),
+        };
+        let span = tx
+            .one(
+                "SELECT MIN(at) AS oldest, MAX(at) AS newest FROM decisions WHERE at < $1",
+                &[c.into()],
+            )
+            .await?;
+        let (o, n) = (span.opt_i64("oldest")?, span.opt_i64("newest")?);
+        oldest = oldest.into_iter().chain(o).min();
+        newest = newest.into_iter().chain(n).max();
+        let rows = tx
             .exec("DELETE FROM decisions WHERE at < $1", &[c.into()])
             .await?;
+        let deleted = rows + partitions_dropped.iter().map(|p| p.records).sum::<u64>();
         let audit_seq = log(&mut tx, actor, "records.purge", "decisions", None, None,
-            json!({"cutoff": cutoff.to_string(), "deleted": deleted, "oldest": oldest.map(time::show_us), "newest": newest.map(time::show_us)})).await?;
+            json!({"cutoff": cutoff.to_string(), "deleted": deleted, "rows_deleted": rows, "partitions_dropped": partitions_dropped, "oldest": oldest.map(time::show_us), "newest": newest.map(time::show_us)})).await?;
         tx.commit().await?;
         Ok(PurgeReport {
             cutoff: cutoff.to_string(),
             deleted,
+            rows_deleted: rows,
+            partitions_dropped,
             oldest: oldest.map(time::show_us),
             newest: newest.map(time::show_us),
             audit_seq,
@@ -689,7 +710,7 @@ pub(crate) async fn view(
 }
 
 /// Makes sure a monthly partition exists for every month the batch touches, so that records
-/// land in a partition the retention job can reason about rather than in the default one.
+/// land in a partition the retention job can drop rather than in the default one.
 async fn ensure_partitions(
     t: &mut sqlx::Transaction<'static, sqlx::Postgres>,
     batch: &[NewRecord],
@@ -703,45 +724,5 @@ async fn ensure_partitions(
         .collect();
     months.sort_unstable();
     months.dedup();
-    for (y, m) in months {
-        let start = jiff::civil::date(y, m, 1);
-        let end = time::add_months(start, 1);
-        let us = |d: jiff::civil::Date| {
-            d.to_zoned_datetime(jiff::tz::TimeZone::UTC)
-                .map(|z| to_us(z.timestamp()))
-        };
-        let (Ok(a), Ok(b)) = (us(start), us(end)) else {
-            continue;
-        };
-        let name = format!("decisions_y{y:04}m{m:02}");
-        let exists: Option<(i32,)> = sqlx::query_as("SELECT 1 FROM pg_class WHERE relname = $1")
-            .bind(&name)
-            .fetch_optional(&mut **t)
-            .await?;
-        if exists.is_some() {
-            continue;
-        }
-        // Names and bounds are made from numbers here, never from input. A savepoint keeps a
-        // failure (rows for that month already in the default partition) from aborting the batch.
-        let sql = format!(
-            "CREATE TABLE IF NOT EXISTS {name} PARTITION OF decisions FOR VALUES FROM ({a}) TO ({b})"
-        );
-        sqlx::query("SAVEPOINT part").execute(&mut **t).await?;
-        match sqlx::query(sqlx::AssertSqlSafe(sql))
-            .execute(&mut **t)
-            .await
-        {
-            Ok(_) => {
-                sqlx::query("RELEASE SAVEPOINT part")
-                    .execute(&mut **t)
-                    .await?;
-            }
-            Err(_) => {
-                sqlx::query("ROLLBACK TO SAVEPOINT part")
-                    .execute(&mut **t)
-                    .await?;
-            }
-        }
-    }
-    Ok(())
+    crate::partitions::ensure(t, &months).await
 }

@@ -113,6 +113,14 @@ impl Store {
         tx.commit().await?;
         Ok(out)
     }
+
+    /// Every device, by id.
+    pub async fn devices(&self) -> Result<Vec<Device>> {
+        let mut tx = self.begin().await?;
+        let out = tx.devices().await?;
+        tx.commit().await?;
+        Ok(out)
+    }
 }
 
 impl Txn {
@@ -383,6 +391,34 @@ impl Txn {
         self.device(id).await
     }
 
+    /// Sets how a device shows on the network (each field as given: `None` clears it).
+    pub async fn set_device_network(&mut self, id: i64, net: &DeviceNetwork) -> Result<Device> {
+        for (what, value) in [
+            ("mac", &net.mac),
+            ("hostname", &net.hostname),
+            ("ip", &net.ip),
+        ] {
+            if let Some(v) = value {
+                check_text(what, v, SHORT)?;
+            }
+        }
+        let n = self
+            .tx
+            .exec(
+                "UPDATE devices SET mac = $2, hostname = $3, ip = $4, updated_at = $5 WHERE id = $1",
+                &[
+                    id.into(),
+                    net.mac.clone().into(),
+                    net.hostname.clone().into(),
+                    net.ip.clone().into(),
+                    now_us().into(),
+                ],
+            )
+            .await?;
+        Txn::changed(n, "device", id)?;
+        self.device(id).await
+    }
+
     // ---- removable media ------------------------------------------------------------------
 
     /// One removable-media authorisation.
@@ -421,12 +457,18 @@ impl Txn {
         check_text("description", &m.description, SHORT)?;
         check_text("reason", &m.reason, LONG)?;
         opt_date("expires_on", &m.expires_on)?;
+        if let Some(id) = &m.usb_id {
+            crate::error::check_len("usb_id", id, SHORT)?;
+        }
+        if let Some(serial) = &m.usb_serial {
+            crate::error::check_len("usb_serial", serial, SHORT)?;
+        }
         self.person(m.person_id).await?;
         let id = self.tx
             .insert(
-                "INSERT INTO media_authorisations (person_id, description, reason, authorised_by, authorised_at, expires_on) \
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                &[m.person_id.into(), m.description.clone().into(), m.reason.clone().into(), m.authorised_by.into(), now_us().into(), m.expires_on.clone().into()],
+                "INSERT INTO media_authorisations (person_id, description, reason, authorised_by, authorised_at, expires_on, usb_id, usb_serial) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                &[m.person_id.into(), m.description.clone().into(), m.reason.clone().into(), m.authorised_by.into(), now_us().into(), m.expires_on.clone().into(), m.usb_id.clone().into(), m.usb_serial.clone().into()],
             )
             .await?;
         self.media(id).await

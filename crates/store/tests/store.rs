@@ -452,6 +452,70 @@ both!(guarded_writes_refuse_a_row_that_moved, |s, db| {
     );
 });
 
+both!(
+    retention_drops_whole_months_on_postgres_and_deletes_rows_on_sqlite,
+    |s, db| {
+        let a = sys();
+        let batch: Vec<NewRecord> = [
+            "2025-01-10T10:00:00Z",
+            "2025-03-10T10:00:00Z",
+            "2025-03-11T10:00:00Z",
+            "2025-06-15T10:00:00Z",
+            "2025-06-25T10:00:00Z",
+            "2026-05-01T10:00:00Z",
+        ]
+        .iter()
+        .map(|at| record(at, "pat", Privacy::Full, None))
+        .collect();
+        s.write_records(&a, &batch).await.unwrap();
+        let cutoff: jiff::Timestamp = "2025-06-20T00:00:00Z".parse().unwrap();
+        let p = s.purge_records(&a, cutoff).await.unwrap();
+        assert_eq!(p.deleted, 4);
+        assert_eq!(p.oldest.as_deref(), Some("2025-01-10T10:00:00Z"));
+        assert_eq!(p.newest.as_deref(), Some("2025-06-15T10:00:00Z"));
+        assert_eq!(s.count_records().await.unwrap(), 2);
+        let dropped: Vec<(&str, u64)> = p
+            .partitions_dropped
+            .iter()
+            .map(|d| (d.name.as_str(), d.records))
+            .collect();
+        match s.engine() {
+            Engine::Postgres => {
+                // January and March go whole; June holds records on both sides of the cutoff,
+                // so its early record is deleted as a row.
+                assert_eq!(
+                    dropped,
+                    [("decisions_y2025m01", 1), ("decisions_y2025m03", 2)]
+                );
+                assert_eq!(p.rows_deleted, 1);
+                let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+                let left: Vec<(String,)> = sqlx::query_as(
+                "SELECT relname::text FROM pg_class WHERE relname LIKE 'decisions_y%' AND relkind = 'r' ORDER BY relname",
+            )
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+                let left: Vec<&str> = left.iter().map(|(n,)| n.as_str()).collect();
+                assert_eq!(left, ["decisions_y2025m06", "decisions_y2026m05"]);
+                pool.close().await;
+            }
+            Engine::Sqlite => {
+                assert!(dropped.is_empty());
+                assert_eq!(p.rows_deleted, 4);
+            }
+        }
+        // The purge names what it dropped in the audit chain.
+        let audit = s.audit_rows(p.audit_seq, 1).await.unwrap();
+        assert_eq!(audit[0].action, "records.purge");
+        let detail: serde_json::Value = serde_json::from_str(&audit[0].detail).unwrap();
+        assert_eq!(
+            detail["partitions_dropped"].as_array().map(Vec::len),
+            Some(dropped.len())
+        );
+        assert!(s.audit_verify().await.unwrap().ok());
+    }
+);
+
 both!(ids_are_never_reused_after_a_delete, |s, db| {
     let p = person(s, "Pat", "Staff", &["staff"]).await;
     let mut tx = s.begin().await.unwrap();
@@ -464,6 +528,8 @@ both!(ids_are_never_reused_after_a_delete, |s, db| {
             reason: "x".into(),
             authorised_by: p.id,
             expires_on: None,
+            usb_id: None,
+            usb_serial: None,
         })
         .await
         .unwrap();
@@ -486,6 +552,8 @@ both!(ids_are_never_reused_after_a_delete, |s, db| {
             reason: "x".into(),
             authorised_by: p.id,
             expires_on: None,
+            usb_id: None,
+            usb_serial: None,
         })
         .await
         .unwrap();
@@ -555,7 +623,7 @@ fn states_read_back_only_from_their_words() {
     let err = "spam".parse::<IncidentKind>().unwrap_err();
     assert_eq!(
         err.to_string(),
-        "bad `kind`: `spam`, expected spam_scam, security_concern, lost_stolen_device, safeguarding or it_issue"
+        "bad `kind`: `spam`, expected spam_scam, security_concern, lost_stolen_device, safeguarding, it_issue or disciplinary"
     );
 }
 

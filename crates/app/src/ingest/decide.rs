@@ -1,151 +1,56 @@
 //! What ingest decides about each event, and the record it writes. Web requests are decided
 //! exactly as the gateways decide them ([`WebDecider`]: the category index, the roles from
-//! the register, the passes in force); every other event goes to the engine's activity checks
-//! through [`App::decide_event`], with the facts from the registers ([`Facts`]) read once per
-//! run, never per line.
+//! the register, the passes in force); every other event goes to the engine's activity checks:
+//! through [`App::decide_event`] against the store when the decider has it (ingest of files:
+//! sessions, approvals and acknowledgements as each event comes), else through
+//! [`decide_activity`] with the facts read once ([`Facts`]).
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use jiff::Timestamp;
 
-use charter_engine::activity::Activity;
-use charter_engine::{Context, Decision, Privacy};
+use charter_engine::{Decision, Privacy};
 use charter_gateways::web::{Roles, WebDecider};
 use charter_proto::logs::{DeviceAction, EventKind, LogEvent, LoginSystem};
 use charter_store::{NewRecord, Source, Text};
 
 use crate::App;
+use crate::activity::{Snapshot, decide_known};
 
-/// What the activity checks need to know from the registers, read once per run (and again
-/// when `serve` refreshes the register).
+/// What deciding needs from the registers, read once per run (and again when `serve`
+/// refreshes the register): the roles web requests are decided with, and the registers the
+/// activity checks read ([`Snapshot`]) for callers that decide without the store.
 #[derive(Debug, Clone, Default)]
 pub struct Facts {
     /// Every active account's roles, as the gateways hold them.
     pub roles: Roles,
-    /// The software register's approved list.
-    pub approved_software: Vec<String>,
-    /// Descriptions of the removable media authorisations in force, lowercase: a device is
-    /// authorised when its `vendor:product` id or its serial appears in one.
-    pub authorised_media: Vec<String>,
-}
-
-impl Facts {
-    /// Whether the removable-media register authorises the device `id` with `serial`.
-    pub fn device_authorised(&self, id: &str, serial: Option<&str>) -> bool {
-        let id = id.to_ascii_lowercase();
-        let serial = serial.map(str::to_ascii_lowercase);
-        self.authorised_media.iter().any(|d| {
-            d.contains(&id)
-                || serial
-                    .as_deref()
-                    .is_some_and(|s| !s.is_empty() && d.contains(s))
-        })
-    }
+    /// The registers the activity checks need.
+    pub activity: Snapshot,
 }
 
 impl App {
-    /// Reads what the activity checks need from the registers.
+    /// Reads what deciding needs from the registers.
     pub async fn event_facts(&self) -> crate::Result<Facts> {
-        let roles = crate::serve::register_roles(self.store()).await?;
-        let approved_software = self.approved_software().await?;
-        let today = jiff::Timestamp::now()
-            .to_zoned_datetime(self.time_zone().clone())
-            .date();
-        let authorised_media = self
-            .media_authorisations()
-            .await?
-            .into_iter()
-            .filter(|m| m.revoked_at.is_none())
-            .filter(|m| {
-                m.expires_on
-                    .as_deref()
-                    .and_then(|d| d.parse::<jiff::civil::Date>().ok())
-                    .is_none_or(|last| last >= today)
-            })
-            .map(|m| m.description.to_lowercase())
-            .collect();
         Ok(Facts {
-            roles,
-            approved_software,
-            authorised_media,
+            roles: crate::serve::register_roles(self.store()).await?,
+            activity: self.activity_snapshot().await?,
         })
-    }
-
-    /// The engine's decision about one non-web event, with `facts` from the registers; `None`
-    /// for an event no activity check looks at (a failed sign-in, a sign-out, a device
-    /// removed), which is still recorded. Web events are decided by [`Decider::decide`].
-    pub fn decide_event(&self, facts: &Facts, event: &LogEvent) -> Option<Decision> {
-        decide_activity(self.engine(), facts, event)
     }
 }
 
-/// The engine's decision about one non-web event (what [`App::decide_event`] answers), for
-/// callers that hold the engine without the store (`serve`'s syslog listener).
+/// The engine's decision about one non-web event from `facts` read earlier, for callers that
+/// hold the engine without the store (`serve`'s syslog listener). Sessions are not known this
+/// way, so `concurrent_sessions` is left to [`App::decide_event`], which decides against the
+/// store as it is now.
 pub fn decide_activity(
     engine: &charter_engine::Engine,
     facts: &Facts,
     event: &LogEvent,
 ) -> Option<Decision> {
-    let at = Timestamp::from_microsecond(event.at_us).ok()?;
-    let user = event.user.as_deref();
-    let ctx = Context::new(user.map(str::to_string), facts.roles.of(user), at);
-    let description;
-    let activity = match &event.kind {
-        EventKind::Web { .. } | EventKind::Logout { .. } => return None,
-        EventKind::Login {
-            system,
-            from,
-            mfa,
-            success,
-            ..
-        } => {
-            if !success {
-                return None;
-            }
-            // A second factor the line cannot show is not taken as missing.
-            let mfa = mfa.unwrap_or(true);
-            match system {
-                LoginSystem::Vpn => Activity::RemoteAccess {
-                    from: from.as_deref().unwrap_or("an unknown address"),
-                    mfa,
-                },
-                other => Activity::Login {
-                    system: system_name(*other),
-                    mfa,
-                },
-            }
-        }
-        EventKind::Device {
-            id,
-            serial,
-            name,
-            action,
-            host,
-        } => {
-            if *action == DeviceAction::Removed {
-                return None;
-            }
-            description = format!("{name} {id} on {host}");
-            Activity::Device {
-                description: &description,
-                authorised: facts.device_authorised(id, serial.as_deref()),
-            }
-        }
-        EventKind::Software { name, .. } => Activity::Software {
-            name,
-            approved: &facts.approved_software,
-        },
-        EventKind::FileLocation { path, local, .. } => {
-            if !local {
-                return None;
-            }
-            Activity::LocalWorkFile { path }
-        }
-        // `unknown_network` waits for the activity work (the authorised networks list).
-        EventKind::Network { .. } => return None,
-    };
-    Some(engine.decide_activity(&ctx, &activity))
+    let mut known = facts.activity.known(event);
+    known.roles = facts.roles.of(known.user.as_deref());
+    decide_known(engine, event, &known)
 }
 
 /// The word for a system in messages and records.
@@ -171,11 +76,15 @@ pub struct Decided {
     pub decision: Decision,
 }
 
-/// Decides events and makes their records, for one run of ingest.
+/// Decides events and makes their records, for one run of ingest. With the app
+/// ([`Decider::with_store`]), events other than web requests wait in `pending` for
+/// [`Decider::decide_pending`], which decides them against the store in the order they came.
 pub struct Decider<'a> {
     engine: &'a charter_engine::Engine,
     web: WebDecider<'a>,
     facts: &'a Facts,
+    store: Option<&'a App>,
+    pending: Vec<LogEvent>,
     /// Text repeated on every record, shared rather than copied.
     allow: Text,
     empty: Text,
@@ -243,6 +152,8 @@ impl<'a> Decider<'a> {
             engine,
             web,
             facts,
+            store: None,
+            pending: Vec::new(),
             allow: "allow".into(),
             empty: "[]".into(),
             cache: WebCache::default(),
@@ -275,12 +186,58 @@ impl<'a> Decider<'a> {
         })
     }
 
-    /// The record of `event`, decided; `None` for an event with a time out of range.
+    /// This decider, deciding events other than web requests against `app`'s store
+    /// ([`App::decide_event`]): sessions, approvals and acknowledgements as they are when
+    /// each event comes.
+    pub fn with_store(mut self, app: &'a App) -> Decider<'a> {
+        self.store = Some(app);
+        self
+    }
+
+    /// The record of `event`, decided; `None` for an event with a time out of range, and,
+    /// with the store, for every event but a web request: it waits for
+    /// [`Decider::decide_pending`].
     pub fn record(&mut self, event: &LogEvent) -> Option<NewRecord> {
         if let EventKind::Web { url, .. } = &event.kind {
             return self.web_record(event, url);
         }
+        if self.store.is_some() {
+            self.pending.push(event.clone());
+            return None;
+        }
         let d = self.decide(event)?;
+        Some(self.finish(d, event))
+    }
+
+    /// Decides the events waiting since the last call, in order, against the store; their
+    /// records.
+    pub async fn decide_pending(&mut self) -> crate::Result<Vec<NewRecord>> {
+        let Some(app) = self.store else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::with_capacity(self.pending.len());
+        for event in std::mem::take(&mut self.pending) {
+            let Ok(at) = Timestamp::from_microsecond(event.at_us) else {
+                continue;
+            };
+            let decision = app
+                .decide_event(&event)
+                .await?
+                .unwrap_or_else(|| Decision::from_findings(Vec::new(), Privacy::Full, None));
+            let d = Decided {
+                at,
+                source: Source::Activity,
+                subject: subject_of(&event),
+                decision,
+            };
+            out.push(self.finish(d, &event));
+        }
+        Ok(out)
+    }
+
+    /// The record of what was decided about `event`, sharing the text repeated on every
+    /// record.
+    fn finish(&mut self, d: Decided, event: &LogEvent) -> NewRecord {
         let mut record =
             NewRecord::from_decision(d.at, None, d.source, d.subject, None, &d.decision);
         record.user = event.user.as_deref().map(Text::from);
@@ -290,7 +247,7 @@ impl<'a> Decider<'a> {
         if &*record.findings == "[]" {
             record.findings = self.empty.clone();
         }
-        Some(record)
+        record
     }
 
     /// A web request's record, from the cache when this person asked for this URL earlier

@@ -98,6 +98,9 @@ pub enum IngestError {
     /// The task writing a batch stopped.
     #[error("the task writing records stopped: {0}")]
     Task(#[from] tokio::task::JoinError),
+    /// Deciding an activity event failed (the store refused a read or a session).
+    #[error(transparent)]
+    Decide(#[from] crate::Error),
 }
 
 fn resume_word(r: Resume) -> &'static str {
@@ -279,8 +282,16 @@ impl Run<'_, '_> {
                     }
                 })
                 .map_err(|cause| IngestError::Read { path: path.clone(), cause })?;
+            // The last batch is committed before the events that wait for the store (sessions)
+            // are decided against it.
             if let Some(done) = writing.take() {
                 report.records += done.await??;
+            }
+            for r in self.decider.decide_pending().await? {
+                if &*r.verdict != "allow" {
+                    report.flagged += 1;
+                }
+                batch.push(r);
             }
             if read == 0 {
                 return Ok(total);

@@ -37,6 +37,17 @@ pub enum ServeError {
         /// Why.
         cause: std::io::Error,
     },
+    /// The `[usage] countries` table cannot be read.
+    #[error("cannot read the country table `{path}`: {cause}")]
+    Countries {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        cause: std::io::Error,
+    },
+    /// `[alerts]` cannot be used.
+    #[error("{0}")]
+    Alerts(String),
     /// The spool cannot be used.
     #[error(transparent)]
     Spool(#[from] charter_store::spool::SpoolError),

@@ -46,6 +46,7 @@ pub(super) async fn start(
             )
             .map_err(|e| ServeError::Section(e.to_string()))?
             .with_recorder(with.recorder.clone())
+            .with_identities(with.register.identities.live())
             .with_pages(with.passes.clone(), with.pages.cloned()),
         );
         let listener = server

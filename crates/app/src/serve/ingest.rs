@@ -2,8 +2,11 @@
 //! the recorder like every gateway's decisions (so they go through the spool to the store),
 //! and each configured file followed across rotation, written with its position as
 //! `charter ingest --follow` does. The facts the activity checks need (the approved software
-//! list, the removable media register) are read when the store is reached and every few
-//! minutes after; roles are the register's, as the gateways hold them.
+//! list, the removable media register, approvals, acknowledgements) are read when the store is
+//! reached and every few minutes after; roles are the register's, as the gateways hold them.
+//! Sign-ins and sign-outs are decided against the store itself when it answers, since the
+//! sessions every node shares live there (`concurrent_sessions`); followed files decide every
+//! activity event against the store.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,6 +16,7 @@ use std::time::Duration;
 
 use tokio::task::JoinSet;
 
+use charter_engine::{Decision, Privacy};
 use charter_gateways::record::{Recorded, Recorder};
 use charter_gateways::syslog::{MessageSink, SyslogListener, bind_tcp, bind_udp};
 use charter_gateways::web::{Clock, WebDecider};
@@ -71,6 +75,8 @@ pub(super) async fn start(
             clock: with.clock,
             recorder: with.recorder.clone(),
             facts: Arc::clone(&live),
+            link: link.clone(),
+            runtime: tokio::runtime::Handle::current(),
         };
         std::thread::Builder::new()
             .name("charter-syslog".into())
@@ -173,7 +179,7 @@ async fn follow(
         let app = App::with_engine(Arc::clone(&engine), store);
         let facts = Arc::clone(&live.read().unwrap_or_else(|e| e.into_inner()));
         let web = WebDecider::new(app.engine(), source.as_ref(), clock, &facts.roles);
-        let mut decider = Decider::new(app.engine(), web, &facts);
+        let mut decider = Decider::new(app.engine(), web, &facts).with_store(&app);
         let zone = ZoneClock::new(app.time_zone().clone(), jiff::Timestamp::now());
         let mut parser = LineParser::new(file.format, zone, &host);
         let options = Options {
@@ -243,9 +249,39 @@ struct Thread {
     clock: Clock,
     recorder: Recorder,
     facts: LiveFacts,
+    /// The store, for sign-ins and sign-outs (sessions are shared through it).
+    link: StoreLink,
+    runtime: tokio::runtime::Handle,
 }
 
+/// How long a sign-in waits for the store before the facts read earlier decide it without
+/// its session.
+const SESSION_WAIT: Duration = Duration::from_secs(1);
+
 impl Thread {
+    /// A sign-in or sign-out decided against the store, which keeps the sessions every node
+    /// shares (`concurrent_sessions`); `None` when it is not one, or the store does not answer
+    /// within [`SESSION_WAIT`], and then the facts read earlier decide it.
+    fn decide_session(&self, event: &charter_proto::logs::LogEvent) -> Option<Decision> {
+        use charter_proto::logs::EventKind;
+        if !matches!(
+            event.kind,
+            EventKind::Login { .. } | EventKind::Logout { .. }
+        ) {
+            return None;
+        }
+        let (engine, mut link) = (Arc::clone(&self.engine), self.link.clone());
+        let decided = self.runtime.block_on(async {
+            let store = link.within(SESSION_WAIT).await?;
+            let app = App::with_engine(engine, store);
+            tokio::time::timeout(SESSION_WAIT, app.decide_event(event))
+                .await
+                .ok()?
+                .ok()
+        })?;
+        Some(decided.unwrap_or_else(|| Decision::from_findings(Vec::new(), Privacy::Full, None)))
+    }
+
     fn run(self, queue: Receiver<(SocketAddr, Vec<u8>)>) {
         let tz = self.engine.pack().windows.time_zone().clone();
         let mut parser = LineParser::new(
@@ -274,7 +310,13 @@ impl Thread {
             for (peer, bytes) in std::iter::once(first).chain(queue.try_iter().take(QUEUE)) {
                 match parser.parse(&bytes) {
                     Ok(Some(event)) => {
-                        if let Some(d) = decider.decide(&event) {
+                        let decided = decider.decide(&event).map(|mut d| {
+                            if let Some(with_session) = self.decide_session(&event) {
+                                d.decision = with_session;
+                            }
+                            d
+                        });
+                        if let Some(d) = decided {
                             self.recorder.record(Recorded {
                                 at: d.at,
                                 user: event.user,

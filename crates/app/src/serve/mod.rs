@@ -12,7 +12,10 @@
 
 mod error;
 mod gateways;
+mod helper;
+mod identity;
 mod ingest;
+mod monitor;
 mod pages;
 mod records;
 mod register;
@@ -36,6 +39,7 @@ use charter_store::spool::{Counters, Spool, count_from, read_stats, write_stats}
 use charter_store::{Store, redact_url};
 
 pub use error::ServeError;
+pub use helper::{HelperParts, HelperRun};
 pub use pages::{PagesContext, PagesRunner};
 
 use crate::config::{Config, refuse_world_writable};
@@ -168,13 +172,23 @@ impl Serve {
             redact_url(&url)
         );
         let mut background = JoinSet::new();
+        let watcher = monitor::build(&config, &engine)?;
         let mut link = records::start(
             url,
             Arc::clone(&spool),
             Arc::clone(&counters),
             end,
+            Some(watcher),
             &mut background,
         );
+        if let Some(alerts) = config.alerts.clone().filter(|a| a.smtp.is_some()) {
+            alerts.check().map_err(ServeError::Alerts)?;
+            background.spawn(monitor::digest_daily(
+                link.clone(),
+                Arc::clone(&engine),
+                alerts,
+            ));
+        }
         if engine.pack().monitoring.retention_months.is_some() {
             background.spawn(retention::purge_daily(link.clone(), Arc::clone(&engine)));
         }
@@ -184,7 +198,15 @@ impl Serve {
         let domains = MailDomains::find(&engine, &config.domains, store.as_ref()).await;
         eprintln!("charter serve: {domains}");
         let engine = Arc::new(domains.engine(&engine));
+        let leases = config.identity.leases.clone();
+        let stamps = identity::read_leases("charter serve", &leases, &register.identities);
+        let identities = register.identities.clone();
+        background.spawn(async move {
+            identity::watch_leases("charter serve", leases, identities, stamps).await;
+            Ok(())
+        });
         background.spawn(register::refresh(
+            "charter serve",
             link.clone(),
             register.clone(),
             overrides,
@@ -282,7 +304,7 @@ async fn first_register(
     match read {
         Some(read) => {
             register.put_in_force(read, overrides);
-            register.log_in_force();
+            register.log_in_force("charter serve");
             (register, true, store)
         }
         None => {

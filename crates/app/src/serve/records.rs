@@ -16,6 +16,8 @@ use charter_store::spool::{Counters, Position, Spool, usage};
 use charter_store::{Actor, Error, Store, redact_url};
 
 use super::ServeError;
+use super::monitor;
+use crate::monitor::Monitor;
 
 /// Records per write: large batches are what make the store fast (docs/store.md).
 const BATCH: usize = 10_000;
@@ -66,26 +68,49 @@ pub(super) fn start(
     spool: Arc<Spool>,
     counters: Arc<Counters>,
     end: watch::Receiver<Position>,
+    monitor: Option<Arc<Monitor>>,
     tasks: &mut JoinSet<Result<(), ServeError>>,
 ) -> StoreLink {
-    let (store_tx, store_rx) = watch::channel(None);
-    let (through_tx, through_rx) = watch::channel(Position::default());
-    let link = StoreLink {
-        store: store_rx,
-        through: through_rx,
-    };
-    tasks.spawn(connect(url, Arc::clone(&counters), store_tx));
+    let (link, through) = connecting(url, Arc::clone(&counters), tasks);
     tasks.spawn(
         Writer {
             link: link.clone(),
             spool,
             counters,
             end,
-            through: through_tx,
+            through,
+            monitor,
         }
         .run(),
     );
     link
+}
+
+/// Starts connecting to the store at `url` in `tasks`, for a process that writes no spool
+/// to it (a Squid helper that could not claim a spool slot still reads the register).
+pub(super) fn start_reading(
+    url: String,
+    counters: Arc<Counters>,
+    tasks: &mut JoinSet<Result<(), ServeError>>,
+) -> StoreLink {
+    connecting(url, counters, tasks).0
+}
+
+/// The link to the store that `connect`, spawned in `tasks`, provides once reached, and the
+/// sender of how far the spool is committed.
+fn connecting(
+    url: String,
+    counters: Arc<Counters>,
+    tasks: &mut JoinSet<Result<(), ServeError>>,
+) -> (StoreLink, watch::Sender<Position>) {
+    let (store_tx, store_rx) = watch::channel(None);
+    let (through_tx, through_rx) = watch::channel(Position::default());
+    tasks.spawn(connect(url, counters, store_tx));
+    let link = StoreLink {
+        store: store_rx,
+        through: through_rx,
+    };
+    (link, through_tx)
 }
 
 /// Opens the store, trying again while it cannot be reached; a URL that can never work
@@ -131,6 +156,8 @@ struct Writer {
     end: watch::Receiver<Position>,
     /// Everything before this is committed (or set aside).
     through: watch::Sender<Position>,
+    /// Alerts and personal-use accounting, fed every committed batch.
+    monitor: Option<Arc<Monitor>>,
 }
 
 impl Writer {
@@ -197,9 +224,11 @@ impl Writer {
                     }
                     continue;
                 }
+                let kept = monitor::keep(self.monitor.as_deref(), &batch.records);
                 let done = store
                     .store_spooled(&actor, &self.spool, batch.records)
                     .await;
+                monitor::after_commit(self.monitor.as_deref(), &store, kept, done.acked).await;
                 self.counters
                     .stored
                     .fetch_add(done.stored, Ordering::Relaxed);

@@ -1,19 +1,23 @@
-//! What the gateways of `serve` take from the people register: every active person's roles
-//! under each of their active account names, and active people's names for the milter's
-//! spoofed-sender check. Both are read as soon as the store is reachable and every few
-//! minutes after, and replaced together, so that a start with the store down catches up.
+//! What the gateways of `serve` and the Squid helper take from the people register: every
+//! active person's roles under each of their active account names, active people's names for
+//! the milter's spoofed-sender check, and the devices assigned to them as the network shows
+//! them (for requests without a login). All are read as soon as the store is reachable and
+//! every minute after, and replaced together, so that a start with the store down catches up.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
+use charter_gateways::identity::DeviceIds;
 use charter_gateways::milter::Colleagues;
 use charter_gateways::web::Roles;
-use charter_store::{AccountStatus, PersonStatus, Store};
+use charter_store::{AccountStatus, DeviceStatus, PersonStatus, Store};
 
 use super::ServeError;
+use super::identity::IdentitySource;
 use super::records::StoreLink;
 
 /// How often the people register is read again.
-const REGISTER_EVERY: Duration = Duration::from_secs(300);
+pub(super) const REGISTER_EVERY: Duration = Duration::from_secs(60);
 
 /// What the gateways hold from the people register. Clones share both tables: the gateways
 /// keep one clone, the refresh task replaces what they see.
@@ -24,6 +28,8 @@ pub(super) struct Register {
     pub roles: Roles,
     /// Active people's names, lowercase, for the milter's spoofed-sender check.
     pub colleagues: Colleagues,
+    /// Client addresses mapped to people, from their devices and the leases files.
+    pub identities: IdentitySource,
 }
 
 /// One read of the register.
@@ -31,6 +37,7 @@ pub(super) struct Register {
 pub(super) struct Read {
     roles: Roles,
     names: Vec<String>,
+    devices: Vec<DeviceIds>,
 }
 
 impl Register {
@@ -50,15 +57,17 @@ impl Register {
         let before = (self.roles.len(), self.colleagues.len());
         self.roles.replace(&roles);
         self.colleagues.replace(read.names);
-        before != (self.roles.len(), self.colleagues.len())
+        let devices = self.identities.set_devices(read.devices);
+        devices || before != (self.roles.len(), self.colleagues.len())
     }
 
-    /// Logs what is in force.
-    pub(super) fn log_in_force(&self) {
+    /// Logs what is in force, as `who`.
+    pub(super) fn log_in_force(&self, who: &str) {
         eprintln!(
-            "charter serve: users={} colleagues={}: People register read; roles and colleagues' names in force.",
+            "{who}: users={} colleagues={} addresses={}: People register read; roles, colleagues' names and devices in force.",
             self.roles.len(),
-            self.colleagues.len()
+            self.colleagues.len(),
+            self.identities.live().current().len()
         );
     }
 }
@@ -66,6 +75,9 @@ impl Register {
 /// Reads the register from the store.
 pub(super) async fn read_register(store: &Store) -> Result<Read, charter_store::Error> {
     let mut read = Read::default();
+    // Each person's user name for requests put down to their devices: a `login` account
+    // (the proxy login they would have), else their first active account.
+    let mut user_of: HashMap<i64, String> = HashMap::new();
     for person in store.people().await? {
         if person.status != PersonStatus::Active {
             continue;
@@ -74,9 +86,25 @@ pub(super) async fn read_register(store: &Store) -> Result<Read, charter_store::
             .push(format!("{} {}", person.first_name, person.last_name).to_lowercase());
         for account in store.accounts_of(person.id).await? {
             if account.status == AccountStatus::Active {
+                if account.system == "login" || !user_of.contains_key(&person.id) {
+                    user_of.insert(person.id, account.name.clone());
+                }
                 read.roles.insert(account.name, person.roles.clone());
             }
         }
+    }
+    for device in store.devices().await? {
+        let user = device.assignee.and_then(|a| user_of.get(&a));
+        let (Some(user), DeviceStatus::Assigned) = (user, device.status) else {
+            continue;
+        };
+        let net = device.network;
+        read.devices.push(DeviceIds {
+            user: user.clone(),
+            mac: net.mac,
+            hostname: net.hostname,
+            ip: net.ip.and_then(|ip| ip.parse().ok()),
+        });
     }
     Ok(read)
 }
@@ -88,9 +116,10 @@ pub(crate) async fn register_roles(store: &Store) -> Result<Roles, charter_store
 }
 
 /// Keeps `live` (what every gateway holds) up to date: the register read as soon as the
-/// store is reachable (unless `serve` has just read it) and every few minutes after, with
+/// store is reachable (unless `serve` has just read it) and every minute after, with
 /// `overrides` (the `user_roles` file) winning.
 pub(super) async fn refresh(
+    who: &'static str,
     mut link: StoreLink,
     live: Register,
     overrides: Roles,
@@ -106,11 +135,11 @@ pub(super) async fn refresh(
             Ok(read) => {
                 if live.put_in_force(read, &overrides) || first {
                     first = false;
-                    live.log_in_force();
+                    live.log_in_force(who);
                 }
             }
             Err(e) => eprintln!(
-                "charter serve: error={e}: People register not read; roles and colleagues' names unchanged."
+                "{who}: error={e}: People register not read; roles, colleagues' names and devices unchanged."
             ),
         }
         tokio::time::sleep(REGISTER_EVERY).await;
@@ -125,6 +154,7 @@ mod tests {
         Read {
             roles: Roles::parse(roles),
             names: names.iter().map(|n| n.to_string()).collect(),
+            devices: Vec::new(),
         }
     }
 

@@ -1,5 +1,6 @@
 //! The retention job of `serve`: as soon as the store is reachable, then once a day, it
-//! deletes the monitoring records older than the pack's retention period. It acts through
+//! removes the monitoring records older than the pack's retention period (on PostgreSQL by
+//! dropping whole monthly partitions, logged by name and record count). It acts through
 //! [`App::purge_expired`] as the system actor `retention`, so who may purge is checked and
 //! the purge is logged like any other.
 
@@ -26,10 +27,25 @@ pub(super) async fn purge_daily(
     loop {
         let app = App::with_engine(Arc::clone(&engine), link.get().await);
         match app.purge_expired(&actor, jiff::Timestamp::now()).await {
-            Ok(Some(report)) => eprintln!(
-                "charter serve: cutoff={} deleted={} audit_seq={}: Retention purge done.",
-                report.cutoff, report.deleted, report.audit_seq
-            ),
+            Ok(Some(report)) => {
+                let dropped: Vec<String> = report
+                    .partitions_dropped
+                    .iter()
+                    .map(|p| format!("{}:{}", p.name, p.records))
+                    .collect();
+                eprintln!(
+                    "charter serve: cutoff={} deleted={} rows_deleted={} partitions_dropped={} audit_seq={}: Retention purge done.",
+                    report.cutoff,
+                    report.deleted,
+                    report.rows_deleted,
+                    if dropped.is_empty() {
+                        "-".to_string()
+                    } else {
+                        dropped.join(",")
+                    },
+                    report.audit_seq
+                )
+            }
             Ok(None) => return Ok(()),
             Err(e) => eprintln!("charter serve: error={e}: Retention purge failed."),
         }

@@ -61,14 +61,12 @@ pub(super) fn start(
     let stop = Arc::new(AtomicBool::new(false));
     let feed = Feed {
         spool,
-        writer,
+        appender: Appender::new("charter serve", writer, Arc::clone(&counters), end_tx),
         counters,
         recorder: recorder.clone(),
         queue,
-        end: end_tx,
         stop: Arc::clone(&stop),
         queue_drops_seen: 0,
-        failed_since_log: 0,
     };
     let thread = std::thread::Builder::new()
         .name("spool-writer".into())
@@ -87,14 +85,94 @@ pub(super) fn start(
 
 struct Feed {
     spool: Arc<Spool>,
-    writer: SpoolWriter,
+    appender: Appender,
     counters: Arc<Counters>,
     recorder: Recorder,
     queue: Receiver<Recorded>,
-    end: watch::Sender<Position>,
     stop: Arc<AtomicBool>,
     queue_drops_seen: u64,
+}
+
+/// Appends batches of records to a spool, counting what it did and publishing where the
+/// spool ends for the store writer: `serve`'s spool thread and each Squid helper process
+/// (`helper.rs`) write through one of these.
+pub(super) struct Appender {
+    /// Who logs (`charter serve`, `charter squid-helper`).
+    who: &'static str,
+    writer: SpoolWriter,
+    counters: Arc<Counters>,
+    end: watch::Sender<Position>,
     failed_since_log: u64,
+}
+
+impl Appender {
+    pub(super) fn new(
+        who: &'static str,
+        writer: SpoolWriter,
+        counters: Arc<Counters>,
+        end: watch::Sender<Position>,
+    ) -> Appender {
+        Appender {
+            who,
+            writer,
+            counters,
+            end,
+            failed_since_log: 0,
+        }
+    }
+
+    /// Appends `batch` in one write and empties it; a failed write is counted as dropped.
+    pub(super) fn append(&mut self, batch: &mut Vec<NewRecord>) {
+        if batch.is_empty() {
+            return;
+        }
+        let who = self.who;
+        let n = batch.len() as u64;
+        self.counters.received.fetch_add(n, Ordering::Relaxed);
+        match self.writer.append(batch.iter()) {
+            Ok(done) => {
+                self.counters
+                    .spooled
+                    .fetch_add(done.written, Ordering::Relaxed);
+                if done.too_large > 0 {
+                    self.counters
+                        .dropped
+                        .fetch_add(done.too_large, Ordering::Relaxed);
+                    eprintln!(
+                        "{who}: dropped={}: Decisions too large to spool were dropped.",
+                        done.too_large
+                    );
+                }
+                self.end.send_replace(self.writer.end());
+            }
+            Err(e) => {
+                self.counters.dropped.fetch_add(n, Ordering::Relaxed);
+                if self.failed_since_log == 0 {
+                    eprintln!("{who}: dropped={n} error={e}: Decisions not spooled.");
+                }
+                self.failed_since_log += n;
+            }
+        }
+        batch.clear();
+    }
+
+    /// Syncs to disk from this thread.
+    fn sync(&mut self) {
+        if let Err(e) = self.writer.sync() {
+            eprintln!("{}: error={e}: Spool not synced to disk.", self.who);
+        }
+    }
+
+    /// Logs the decisions not spooled since the last call.
+    pub(super) fn log_failed(&mut self) {
+        if self.failed_since_log > 0 {
+            eprintln!(
+                "{}: dropped={}: Decisions not spooled in the last second.",
+                self.who, self.failed_since_log
+            );
+            self.failed_since_log = 0;
+        }
+    }
 }
 
 impl Feed {
@@ -136,43 +214,12 @@ impl Feed {
     }
 
     fn write(&mut self, batch: &mut Vec<NewRecord>) {
-        if batch.is_empty() {
-            return;
-        }
-        let n = batch.len() as u64;
-        self.counters.received.fetch_add(n, Ordering::Relaxed);
-        match self.writer.append(batch.iter()) {
-            Ok(done) => {
-                self.counters
-                    .spooled
-                    .fetch_add(done.written, Ordering::Relaxed);
-                if done.too_large > 0 {
-                    self.counters
-                        .dropped
-                        .fetch_add(done.too_large, Ordering::Relaxed);
-                    eprintln!(
-                        "charter serve: dropped={}: Decisions too large to spool were dropped.",
-                        done.too_large
-                    );
-                }
-                self.end.send_replace(self.writer.end());
-            }
-            Err(e) => {
-                self.counters.dropped.fetch_add(n, Ordering::Relaxed);
-                if self.failed_since_log == 0 {
-                    eprintln!("charter serve: dropped={n} error={e}: Decisions not spooled.");
-                }
-                self.failed_since_log += n;
-            }
-        }
-        batch.clear();
+        self.appender.append(batch);
     }
 
     /// Syncs, brings the drop count in from the recorder, logs drops, writes `stats.json`.
     fn tick(&mut self) {
-        if let Err(e) = self.writer.sync() {
-            eprintln!("charter serve: error={e}: Spool not synced to disk.");
-        }
+        self.appender.sync();
         let queue_drops = self.recorder.dropped();
         let new = queue_drops - self.queue_drops_seen;
         if new > 0 {
@@ -183,13 +230,7 @@ impl Feed {
                 self.counters.dropped.load(Ordering::Relaxed)
             );
         }
-        if self.failed_since_log > 0 {
-            eprintln!(
-                "charter serve: dropped={}: Decisions not spooled in the last second.",
-                self.failed_since_log
-            );
-            self.failed_since_log = 0;
-        }
+        self.appender.log_failed();
         let stats = self.counters.snapshot(true);
         if let Err(e) = write_stats(self.spool.dir(), &stats) {
             eprintln!(
@@ -200,7 +241,7 @@ impl Feed {
     }
 }
 
-fn to_record(decided: Recorded) -> NewRecord {
+pub(super) fn to_record(decided: Recorded) -> NewRecord {
     let source = match decided.source {
         Area::Web => Source::Web,
         Area::Mail => Source::Mail,

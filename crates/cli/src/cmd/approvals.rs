@@ -1,5 +1,6 @@
-//! `charter approvals list|approve|refuse`: requests for access to sites a `hold` rule holds,
-//! and the warnings people continued past. People ask on the hold page; the pack's access
+//! `charter approvals list|approve|refuse|ask-out-of-hours`: requests for access to sites a
+//! `hold` rule holds, for remote access outside the agreed hours, and the warnings people
+//! continued past. People ask on the hold page; the pack's access
 //! approvers decide here (the dashboard will add pages).
 
 use clap::{Args, Subcommand};
@@ -47,11 +48,28 @@ Example:
         /// Why.
         #[arg(long, default_value = "")]
         reason: String,
-        /// Until when; a week from now when not given. A time without an offset is local
+        /// From when (default now), e.g. the start of the evenings an out-of-hours request
+        /// asks for; the same time format as --until.
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+        /// Until when; a week from the start when not given. A time without an offset is local
         /// time in the pack's zone, e.g. 2026-06-19T17:30; one with an offset
         /// (2026-06-19T17:30:00+01:00) is exact.
         #[arg(long, value_name = "TIME")]
         until: Option<String>,
+    },
+    /// Ask for express permission to use remote access (VPN) outside the agreed hours: the
+    /// pack's `access_outside_hours` rule does not fire for the person while an approval is
+    /// in force. The access approvers decide it with `approve` (and its --until) or `refuse`.
+    #[command(after_help = r#"Who may: the person asking, named by --by.
+
+Example:
+  charter approvals ask-out-of-hours --reason "month-end close, evenings this week" --by "Pat Jones" --config charter.toml
+  charter approvals approve 4 --until 2026-06-19T22:00 --by "Ian Tech" --config charter.toml"#)]
+    AskOutOfHours {
+        /// Why.
+        #[arg(long)]
+        reason: String,
     },
     /// Refuse a request for access.
     #[command(
@@ -112,10 +130,16 @@ impl ApprovalsCmd {
                         .collect();
                     ctx.emit(&views, |vs| vs.iter().map(|v| line(v) + "\n").collect())?;
                 }
-                Approvals::Approve { id, reason, until } => {
+                Approvals::Approve {
+                    id,
+                    reason,
+                    at,
+                    until,
+                } => {
+                    let from = ctx.time(at.as_deref())?;
                     let until = until.map(|u| ctx.time(Some(&u))).transpose()?;
                     let a = app
-                        .decide_access(&ctx.actor, id, true, &reason, now, until)
+                        .decide_access(&ctx.actor, id, true, &reason, from, until)
                         .await?;
                     ctx.emit(&a, |a| {
                         format!(
@@ -132,6 +156,15 @@ impl ApprovalsCmd {
                         .decide_access(&ctx.actor, id, false, &reason, now, None)
                         .await?;
                     ctx.emit(&a, |a| format!("approval {} refused", a.id))?;
+                }
+                Approvals::AskOutOfHours { reason } => {
+                    let a = app.ask_out_of_hours(&ctx.actor, &reason).await?;
+                    ctx.emit(&a, |a| {
+                        format!(
+                            "approval {} requested: remote access outside agreed hours (rule {})",
+                            a.id, a.rule
+                        )
+                    })?;
                 }
             }
             Ok(ctx)

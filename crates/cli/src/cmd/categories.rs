@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
 
-use charter_engine::web::{EntryKind, IndexBuilder, index::SourceKind};
+use charter_engine::web::{CategoryIndex, EntryKind, IndexBuilder, index::SourceKind};
 use charter_policy::Category;
 
 use crate::exit::{CmdResult, Outcome};
@@ -17,7 +17,8 @@ use crate::exit::{CmdResult, Outcome};
 pub enum CategoriesCommand {
     /// Compile a squidGuard/UT1 directory (CATEGORY/domains, CATEGORY/urls) into an index.
     #[command(after_help = r#"Example:
-  charter categories build --from ../shared/categories/ut1 -o categories.idx"#)]
+  charter categories build --from ../shared/categories/ut1 -o categories.idx
+  charter categories build --from /var/lib/charter/ut1 --category-list extremism=/var/lib/charter/ctiru.txt -o categories.idx"#)]
     Build(BuildArgs),
     /// Show the categories of a host or URL and the list entries that gave them.
     #[command(after_help = r#"Example:
@@ -42,6 +43,11 @@ pub struct BuildArgs {
     /// one host/path prefix a line. Repeatable.
     #[arg(long = "url-list", value_name = "NAME=FILE")]
     url_lists: Vec<String>,
+    /// Fill a category from a list in the CTIRU/IWF shape (one host or URL a line, no
+    /// scheme needed, `#` comments): CATEGORY=FILE, such as `extremism=ctiru.txt` or
+    /// `self_harm=selfharm.txt`. UT1 has no extremism or self-harm list. Repeatable.
+    #[arg(long = "category-list", value_name = "CATEGORY=FILE")]
+    category_lists: Vec<String>,
 }
 
 /// `charter categories lookup`
@@ -91,6 +97,17 @@ fn build(args: &BuildArgs) -> CmdResult {
         let source = builder.add_source(name, SourceKind::UrlList(name.to_string()))?;
         builder.add_urls(source, &String::from_utf8_lossy(&text), name);
     }
+    for pair in &args.category_lists {
+        let (category, file) = split_pair(pair, "--category-list")?;
+        let category: Category = category.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
+        let text =
+            std::fs::read(file).with_context(|| format!("cannot read category list `{file}`"))?;
+        let name = std::path::Path::new(file)
+            .file_stem()
+            .map_or_else(|| file.to_string(), |s| s.to_string_lossy().into_owned());
+        let source = builder.add_source(&name, SourceKind::Category(category))?;
+        builder.add_list(source, &String::from_utf8_lossy(&text), &name);
+    }
     let (bytes, report) = builder.build()?;
     std::fs::write(&args.output, &bytes)
         .with_context(|| format!("cannot write `{}`", args.output.display()))?;
@@ -105,6 +122,20 @@ fn build(args: &BuildArgs) -> CmdResult {
         bytes.len() as f64 / 1e6,
         started.elapsed().as_secs_f64()
     );
+    if let Ok(index) = CategoryIndex::from_bytes(bytes) {
+        let empty: Vec<&str> = index
+            .category_entries()
+            .into_iter()
+            .filter(|(c, n)| *n == 0 && *c != Category::Other)
+            .map(|(c, _)| c.as_str())
+            .collect();
+        if !empty.is_empty() {
+            println!(
+                "empty categories (rules naming them cannot fire; fill one with --category-list CATEGORY=FILE): {}",
+                empty.join(", ")
+            );
+        }
+    }
     if !report.ignored_lists.is_empty() {
         println!(
             "not imported (no Charter category; add with --map LIST=CATEGORY): {}",

@@ -102,7 +102,14 @@ pub fn run(args: &IngestArgs) -> CmdResult {
         let mut facts = app.event_facts().await?;
         facts.roles.extend(overrides);
         let web = WebDecider::new(app.engine(), source.as_ref(), Clock::System, &facts.roles);
-        let mut decider = Decider::new(app.engine(), web, &facts);
+        let decider = Decider::new(app.engine(), web, &facts);
+        // Measuring (--decide-only) writes nothing, sessions included: the registers read
+        // once decide every event.
+        let mut decider = if args.decide_only {
+            decider
+        } else {
+            decider.with_store(&app)
+        };
         let clock = ZoneClock::new(app.time_zone().clone(), jiff::Timestamp::now());
         let mut parser = LineParser::new(args.format.into(), clock, &host);
         let options = Options {

@@ -1,6 +1,7 @@
 //! One module per top-level command.
 
 pub mod activity;
+pub mod alerts;
 pub mod appctx;
 pub mod approvals;
 pub mod audit;

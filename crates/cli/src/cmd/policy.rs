@@ -7,8 +7,9 @@ use clap::{Args, Subcommand};
 use jiff::civil::Date;
 use serde_json::json;
 
+use charter_engine::web::CategoryIndex;
 use charter_policy::lint::{LintReport, Site, lint_for_site};
-use charter_policy::{Area, Diagnostic, Level, Pack, WindowCondition, read_pack_text};
+use charter_policy::{Area, CategorySet, Diagnostic, Level, Pack, WindowCondition, read_pack_text};
 
 use crate::exit::{CmdResult, Outcome};
 use charter_app::config::Config;
@@ -24,8 +25,19 @@ pub enum PolicyCommand {
     /// Warnings: an overdue review; mail rules that need the organisation's mail domains when
     /// neither the pack nor `--config`'s charter.toml names them; rules naming roles in a pack
     /// that declares none. Advisories: forced periodic password changes.
+    ///
+    /// With `--categories INDEX`, also a warning for every rule that names a category the
+    /// index leaves empty (UT1 has no `extremism` or `self_harm` list).
+    ///
+    /// With `--config charter.toml`, also a warning (`inert_rule`) for every activity rule no
+    /// source in its [ingest] can feed, naming what would: sign-ins from syslog for the VPN
+    /// and session rules, usbguard for devices, JSON lines for software, files and networks.
+    /// Web rules are never inert (Squid starts the helper); an `unacknowledged_policy` rule is
+    /// inert in any pack whose [governance] acknowledge_before_use is false.
     #[command(after_help = r#"Example:
-  charter policy lint policies/iimts.toml policies/itec.toml"#)]
+  charter policy lint policies/iimts.toml policies/itec.toml
+  charter policy lint policies/itec.toml --categories /var/lib/charter/categories.idx
+  charter policy lint policies/itec.toml --config /etc/charter/charter.toml"#)]
     Lint(LintArgs),
     /// Print a readable summary of a pack: windows, and rules by area with their clauses.
     #[command(after_help = r#"Example:
@@ -45,9 +57,14 @@ pub struct LintArgs {
     /// Judge review dates as of this day instead of today.
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
     today: Option<Date>,
-    /// The site's charter.toml: mail domains it names count as the organisation's.
+    /// The site's charter.toml: mail domains it names count as the organisation's, and
+    /// activity rules none of its [ingest] sources feeds are named inert.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// The category index (or squidGuard/UT1 directory) the site loads: warn about every
+    /// rule that names a category it leaves empty, such as `extremism` without a CTIRU list.
+    #[arg(long, value_name = "INDEX|DIR")]
+    categories: Option<PathBuf>,
 }
 
 /// `charter policy show`
@@ -77,10 +94,13 @@ fn run_lint(args: &LintArgs) -> CmdResult {
     let today = args
         .today
         .unwrap_or_else(|| jiff::ZonedDateTime::now().date());
+    let config = args.config.as_deref().map(Config::load).transpose()?;
     let site = Site {
-        mail_domains: match &args.config {
-            Some(config) => !Config::load(config)?.domains.is_empty(),
-            None => false,
+        mail_domains: config.as_ref().is_some_and(|c| !c.domains.is_empty()),
+        feeds: config.as_ref().map(charter_app::activity::feeds),
+        filled_categories: match &args.categories {
+            Some(path) => Some(filled_categories(path)?),
+            None => None,
         },
     };
     let mut reports = Vec::new();
@@ -103,6 +123,22 @@ fn run_lint(args: &LintArgs) -> CmdResult {
     } else {
         Outcome::LintErrors
     })
+}
+
+/// The categories the index or list directory at `path` holds at least one entry for.
+fn filled_categories(path: &Path) -> anyhow::Result<CategorySet> {
+    let index = if path.is_dir() {
+        CategoryIndex::from_squidguard_dir(path)
+    } else {
+        CategoryIndex::open(path)
+    }
+    .with_context(|| format!("cannot open categories `{}`", path.display()))?;
+    Ok(index
+        .category_entries()
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(c, _)| c)
+        .collect())
 }
 
 fn print_lint(path: &Path, report: &LintReport) {

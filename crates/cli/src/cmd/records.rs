@@ -150,6 +150,7 @@ impl RecordsCmd {
             Records::Stats => return stats(&self.store),
             Records::Store(cmd) => cmd,
         };
+        let config_path = self.store.config.clone();
         appctx::run(&self.store, |ctx| async move {
             let app = &ctx.app;
             let actor = &ctx.actor;
@@ -190,6 +191,7 @@ impl RecordsCmd {
                     })?;
                 }
                 InStore::Import { file, batch } => {
+                    let monitor = super::alerts::monitor(&config_path, app)?;
                     let f = std::fs::File::open(&file)
                         .with_context(|| format!("cannot read `{}`", file.display()))?;
                     let mut pending = Vec::with_capacity(batch.max(1));
@@ -225,6 +227,9 @@ impl RecordsCmd {
                         });
                         if pending.len() >= batch.max(1) {
                             total += app.store().write_records(actor, &pending).await?;
+                            monitor
+                                .written_logged(app.store(), &pending, "charter")
+                                .await;
                             pending.clear();
                             writeln!(out, "committed {total}")?;
                             out.flush()?;
@@ -232,6 +237,9 @@ impl RecordsCmd {
                     }
                     if !pending.is_empty() {
                         total += app.store().write_records(actor, &pending).await?;
+                        monitor
+                            .written_logged(app.store(), &pending, "charter")
+                            .await;
                         writeln!(out, "committed {total}")?;
                     }
                 }
@@ -250,11 +258,12 @@ impl RecordsCmd {
                     };
                     ctx.emit(&report, |r| {
                         format!(
-                            "purged {} records before {} (oldest {}, newest {}); audit row {}",
+                            "purged {} records before {} (oldest {}, newest {}){}; audit row {}",
                             r.deleted,
                             r.cutoff,
                             r.oldest.as_deref().unwrap_or("-"),
                             r.newest.as_deref().unwrap_or("-"),
+                            dropped(&r.partitions_dropped),
                             r.audit_seq
                         )
                     })?;
@@ -347,4 +356,17 @@ fn stats(args: &AppArgs) -> CmdResult {
     println!("store      {store}");
     println!("serve      {serve}");
     Ok(Outcome::Success)
+}
+
+/// The monthly partitions a purge dropped whole, for a line: `, dropping decisions_y2025m01
+/// (1200 records)`; empty when none.
+pub(crate) fn dropped(parts: &[charter_store::DroppedPartition]) -> String {
+    if parts.is_empty() {
+        return String::new();
+    }
+    let each: Vec<String> = parts
+        .iter()
+        .map(|p| format!("{} ({} records)", p.name, p.records))
+        .collect();
+    format!(", dropping {}", each.join(", "))
 }

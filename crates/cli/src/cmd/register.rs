@@ -10,8 +10,11 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
 
+use charter_app::activity::UsbDevice;
 use charter_app::{Names, PersonAdded};
-use charter_store::{AckKind, Device, NewDevice, NewPerson, NewSocial, PersonUpdate};
+use charter_store::{
+    AckKind, Device, DeviceNetwork, NewDevice, NewPerson, NewSocial, PersonUpdate,
+};
 
 use super::appctx::{self, AppArgs, Ctx};
 use crate::exit::CmdResult;
@@ -421,6 +424,33 @@ Example:
   charter devices list --config charter.toml"#
     )]
     List,
+    /// Say how a device shows on the network, so that web requests from it without a proxy
+    /// login are put down to its holder (docs/squid.md, "Identity"). Options given replace
+    /// what the register holds; the others stay, unless --clear.
+    #[command(
+        after_help = r#"Who may: the operator (no --by), or a person holding a device approver role ([governance] device_approvers).
+
+Example:
+  charter devices network 1 --mac 52:54:00:ab:cd:ef --hostname ann-laptop --config charter.toml
+  charter devices network 2 --ip 10.0.0.20 --config charter.toml
+  charter devices network 1 --clear --config charter.toml"#
+    )]
+    Network {
+        /// The device's id.
+        id: i64,
+        /// Its MAC address, as a DHCP leases file names it (52:54:00:ab:cd:ef).
+        #[arg(long)]
+        mac: Option<String>,
+        /// The host name it gives DHCP.
+        #[arg(long)]
+        hostname: Option<String>,
+        /// A fixed IP address it always has.
+        #[arg(long)]
+        ip: Option<String>,
+        /// Forget what the register holds first (alone: clear all three).
+        #[arg(long)]
+        clear: bool,
+    },
     /// Give a device to a person.
     #[command(
         after_help = r#"Who may: a person holding a device approver role ([governance] device_approvers), named by --by.
@@ -482,7 +512,12 @@ Example:
         after_help = r#"Who may: a person holding a device approver role ([governance] device_approvers), named by --by.
 
 Example:
-  charter devices authorise-media --person "Pat Jones" --description "Kingston USB 32 GB" --reason "site visits" --by "Ian Tech" --config charter.toml"#
+  charter devices authorise-media --person "Pat Jones" --description "Kingston USB 32 GB" --reason "site visits" --by "Ian Tech" --config charter.toml
+  charter devices authorise-media --person "Pat Jones" --description "SanDisk Cruzer Blade" --usb-id 0781:5567 --serial 4C530001131109103535 --reason "site visits" --by "Ian Tech" --config charter.toml
+
+With --usb-id (and --serial, when the device reports one) usbguard's events for the device match
+the authorisation, and `charter devices usbguard-rules` writes an allow rule for it. `usbguard
+list-devices` shows both: `id 0781:5567 serial "4C530001131109103535"`."#
     )]
     AuthoriseMedia {
         /// Who: id, full name or email address.
@@ -498,6 +533,12 @@ Example:
         /// 2026-07-31 (a time there stands for its day).
         #[arg(long, value_name = "DATE")]
         expires: Option<String>,
+        /// The device as usbguard names it: vendor:product in hex (0781:5567).
+        #[arg(long, value_name = "VID:PID")]
+        usb_id: Option<String>,
+        /// Its serial number as usbguard reports it (needs --usb-id).
+        #[arg(long, value_name = "SERIAL", requires = "usb_id")]
+        serial: Option<String>,
     },
     /// Withdraw a removable-media authorisation.
     #[command(
@@ -518,16 +559,48 @@ Example:
   charter devices media --config charter.toml"#
     )]
     Media,
+    /// usbguard allow rules for the removable media authorised today, in usbguard's rule
+    /// language: one `allow id VID:PID [serial "..."]` line per authorisation that names its
+    /// device (--usb-id), so usbguard stops every other device.
+    #[command(
+        after_help = r#"Who may: anyone who can open the store (reading is not limited by role).
+
+Example:
+  charter devices usbguard-rules --config charter.toml > /etc/usbguard/rules.d/50-charter.conf
+  usbguard-rule-parser -f /etc/usbguard/rules.d/50-charter.conf && systemctl restart usbguard
+
+Run it again (from cron, or after each authorise-media or revoke-media) so revoked and expired
+authorisations drop out. usbguard's ImplicitPolicyTarget=block decides every device not listed."#
+    )]
+    UsbguardRules {
+        /// The day whose authorisations are in force (default today), in the pack's zone.
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+    },
 }
 
 fn show_device(d: &Device, names: &Names) -> String {
+    let net = &d.network;
+    let seen: Vec<String> = [
+        ("mac", &net.mac),
+        ("hostname", &net.hostname),
+        ("ip", &net.ip),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={v}")))
+    .collect();
     format!(
-        "{} {}{}",
+        "{} {}{}{}",
         d.label(),
         d.status,
         d.assignee
             .map(|a| format!(", {}", names.label(a)))
-            .unwrap_or_default()
+            .unwrap_or_default(),
+        if seen.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", seen.join(" "))
+        }
     )
 }
 
@@ -571,6 +644,25 @@ impl DevicesCmd {
                         ds.iter().map(|d| show_device(d, &names) + "\n").collect()
                     })?;
                 }
+                Devices::Network {
+                    id,
+                    mac,
+                    hostname,
+                    ip,
+                    clear,
+                } => {
+                    let mut net = if clear {
+                        DeviceNetwork::default()
+                    } else {
+                        app.device(id).await?.network
+                    };
+                    net.mac = mac.or(net.mac);
+                    net.hostname = hostname.or(net.hostname);
+                    net.ip = ip.or(net.ip);
+                    let d = app.set_device_network(actor, id, net).await?;
+                    let names = app.names().await?;
+                    ctx.emit(&d, |d| show_device(d, &names))?;
+                }
                 Devices::Assign { id, to } => {
                     let to = ctx.person_id(&to).await?;
                     let d = app.assign_device(actor, id, to).await?;
@@ -610,11 +702,14 @@ impl DevicesCmd {
                     description,
                     reason,
                     expires,
+                    usb_id,
+                    serial,
                 } => {
                     let person = ctx.person_id(&person).await?;
                     let expires = expires.map(|e| ctx.day(Some(&e))).transpose()?;
+                    let usb = usb_id.map(|id| UsbDevice { id, serial });
                     let m = app
-                        .authorise_media(actor, person, &description, &reason, expires)
+                        .authorise_media(actor, person, &description, &reason, expires, usb)
                         .await?;
                     let names = app.names().await?;
                     ctx.emit(&m, |m| {
@@ -658,6 +753,10 @@ impl DevicesCmd {
                             })
                             .collect()
                     })?;
+                }
+                Devices::UsbguardRules { at } => {
+                    let at = ctx.time(at.as_deref())?;
+                    print!("{}", app.usbguard_rules(at).await?);
                 }
             }
             Ok(ctx)

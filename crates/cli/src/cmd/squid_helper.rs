@@ -2,12 +2,15 @@
 //! and stdout. Squid starts it; see docs/squid.md for the configuration to copy.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 
 use charter_app::gateway::{announce_fixed_clock, clock_from, load_pack_for_gateway};
+use charter_app::serve::HelperRun;
 use charter_engine::Engine;
+use charter_gateways::identity::Identities;
 use charter_gateways::squid_helper::{HelperConfig, SquidHelper, serve_unavailable};
 use charter_gateways::web::{Roles, WebDecider};
 use charter_proto::squid::{MAX_LINE_LEN, Mode};
@@ -41,9 +44,18 @@ pub struct SquidHelperArgs {
     /// pack's zone, e.g. 2026-06-15T10:00; one with an offset (2026-06-15T10:00:00+01:00) is exact.
     #[arg(long, value_name = "TIME")]
     at: Option<String>,
-    /// Users' roles: a file of `user role,role` lines.
+    /// Users' roles: a file of `user role,role` lines. With --config it wins over the
+    /// people register where both name a user.
     #[arg(long, value_name = "FILE")]
     user_roles: Option<PathBuf>,
+    /// charter.toml: take roles and devices from the people register (refreshed every
+    /// minute), map client addresses through `[identity] leases`, and record every decision
+    /// in the store through a spool slot of this process's own under `[spool] dir`. With
+    /// `[server]`, a warn or hold without a pass is answered ERR with the signed page token
+    /// (docs/squid.md's `deny_info` sends the person to the page); the passes in force are
+    /// read from its store every second.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
     /// url_rewrite: the block page to redirect to; {rule}, {clause}, {category} and {url}
     /// are replaced (URL-encoded).
     #[arg(long, value_name = "URL")]
@@ -61,11 +73,6 @@ pub struct SquidHelperArgs {
     /// channel-ID may then come back out of order (Squid matches them by channel-ID).
     #[arg(long, value_name = "N", default_value_t = 1)]
     threads: usize,
-    /// charter.toml: with `[server]`, a warn or hold without a pass is answered ERR with the
-    /// signed page token (docs/squid.md's `deny_info` sends the person to the page); the
-    /// passes in force are read from its store every second.
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
     /// The longest request line accepted; longer lines get `BH`.
     #[arg(long, value_name = "BYTES", default_value_t = MAX_LINE_LEN)]
     max_line: usize,
@@ -100,7 +107,7 @@ pub fn run(args: SquidHelperArgs) -> CmdResult {
 }
 
 fn serve(args: SquidHelperArgs, mode: Mode) -> CmdResult {
-    let engine = Engine::new(load_pack_for_gateway(&args.policy)?);
+    let engine = Arc::new(Engine::new(load_pack_for_gateway(&args.policy)?));
     let clock = clock_from(args.at.as_deref(), engine.pack().windows.time_zone())?;
     announce_fixed_clock("charter squid-helper", &clock);
     let source = charter_engine::web::open_categories(&args.categories)
@@ -111,6 +118,18 @@ fn serve(args: SquidHelperArgs, mode: Mode) -> CmdResult {
                 .with_context(|| format!("cannot read user roles `{}`", path.display()))?,
         ),
         None => Roles::default(),
+    };
+    let (run, parts) = match &args.config {
+        Some(path) => {
+            let (run, parts) = HelperRun::start(path, Arc::clone(&engine), roles.clone())
+                .with_context(|| format!("cannot use config `{}`", path.display()))?;
+            (Some(run), Some(parts))
+        }
+        None => (None, None),
+    };
+    let (roles, identities, journal) = match parts {
+        Some(p) => (p.roles, p.identities, p.journal),
+        None => (roles, Identities::default(), None),
     };
     let mut config = HelperConfig {
         mode,
@@ -126,7 +145,8 @@ fn serve(args: SquidHelperArgs, mode: Mode) -> CmdResult {
         .as_deref()
         .map(|path| super::squid_pages::start(path, clock))
         .transpose()?;
-    let mut decider = WebDecider::new(&engine, source.as_ref(), clock, &roles);
+    let mut decider =
+        WebDecider::new(&engine, source.as_ref(), clock, &roles).with_identities(&identities);
     if let Some(hp) = &helper_pages {
         decider = decider.with_passes(&hp.passes);
         if let Some(pages) = &hp.pages {
@@ -134,12 +154,19 @@ fn serve(args: SquidHelperArgs, mode: Mode) -> CmdResult {
         }
     }
     let mut helper = SquidHelper::new(decider, config);
+    if let Some(journal) = journal {
+        helper = helper.with_journal(journal);
+    }
     let stats = if args.threads > 1 {
         helper.run_parallel(args.threads, std::io::stdin().lock(), std::io::stdout())
     } else {
         helper.run(std::io::stdin().lock(), std::io::stdout().lock())
     }
     .context("helper I/O failed")?;
+    drop(helper);
+    if let Some(run) = run {
+        run.finish();
+    }
     eprintln!(
         "charter squid-helper: answered={} refused={} broken={}: Stdin closed, exiting.",
         stats.answered, stats.refused, stats.broken

@@ -148,11 +148,20 @@ impl Icap {
 
     /// [`Icap::reqmod`], with a broken connection (the server killed) as an error.
     pub fn try_reqmod(&mut self, url: &[u8], user: &str) -> std::io::Result<(u16, String)> {
+        self.try_reqmod_with(url, &format!("X-Client-Username: {user}\r\n"))
+    }
+
+    /// [`Icap::reqmod`] with these identity `headers` (each ending `\r\n`) instead of a user.
+    pub fn reqmod_with(&mut self, url: &[u8], headers: &str) -> (u16, String) {
+        self.try_reqmod_with(url, headers).unwrap()
+    }
+
+    fn try_reqmod_with(&mut self, url: &[u8], headers: &str) -> std::io::Result<(u16, String)> {
         let mut http = b"GET ".to_vec();
         http.extend_from_slice(url);
         http.extend_from_slice(b" HTTP/1.1\r\nHost: x\r\n\r\n");
         let mut request = format!(
-            "REQMOD icap://127.0.0.1/reqmod ICAP/1.0\r\nHost: 127.0.0.1\r\nX-Client-Username: {user}\r\nAllow: 204\r\nEncapsulated: req-hdr=0, null-body={}\r\n\r\n",
+            "REQMOD icap://127.0.0.1/reqmod ICAP/1.0\r\nHost: 127.0.0.1\r\n{headers}Allow: 204\r\nEncapsulated: req-hdr=0, null-body={}\r\n\r\n",
             http.len()
         )
         .into_bytes();
@@ -256,6 +265,17 @@ pub fn charter(cfg: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// Runs `charter ARGS --config cfg`, failing the test unless it succeeds; its stdout.
+pub fn charter_ok(cfg: &Path, args: &[&str]) -> String {
+    let out = charter(cfg, args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
 /// `charter records stats --json`.
 pub fn stats(cfg: &Path) -> serde_json::Value {
     let out = charter(cfg, &["records", "stats", "--json"]);
@@ -334,12 +354,12 @@ pub fn subjects(url: &str) -> HashMap<String, i64> {
     })
 }
 
-/// The verdicts stored for `subject` in the store at `url`.
-pub fn verdicts(url: &str, subject: &str) -> Vec<String> {
+/// `(user, verdict, rule)` of each record of `subject` in the store at `url`, oldest first.
+pub fn records_of(url: &str, subject: &str) -> Vec<(Option<String>, String, Option<String>)> {
     use sqlx::Connection as _;
-    let sql = "SELECT verdict FROM decisions WHERE subject = $1 ORDER BY id";
+    let sql = "SELECT user_name, verdict, rule FROM decisions WHERE subject = $1 ORDER BY id";
     runtime().block_on(async {
-        let rows: Vec<(String,)> = if let Some(path) = url.strip_prefix("sqlite://") {
+        if let Some(path) = url.strip_prefix("sqlite://") {
             let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{path}"))
                 .await
                 .unwrap();
@@ -355,9 +375,16 @@ pub fn verdicts(url: &str, subject: &str) -> Vec<String> {
                 .fetch_all(&mut c)
                 .await
                 .unwrap()
-        };
-        rows.into_iter().map(|(v,)| v).collect()
+        }
     })
+}
+
+/// The verdicts stored for `subject` in the store at `url`.
+pub fn verdicts(url: &str, subject: &str) -> Vec<String> {
+    records_of(url, subject)
+        .into_iter()
+        .map(|(_, verdict, _)| verdict)
+        .collect()
 }
 
 /// Checks that every URL in `sent` is in the store at `url` exactly once.
@@ -435,4 +462,44 @@ impl Drop for PgDb {
             }
         });
     }
+}
+
+/// Holds the store's write lock on a thread of its own until told to let go: the store takes
+/// nothing meanwhile, as if it were saturated.
+pub fn hold_write_lock(url: &str) -> std::sync::mpsc::Sender<()> {
+    let (locked_tx, locked_rx) = std::sync::mpsc::channel();
+    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+    let url = url.to_string();
+    std::thread::spawn(move || {
+        use sqlx::Connection as _;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            if let Some(path) = url.strip_prefix("sqlite://") {
+                let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{path}"))
+                    .await
+                    .unwrap();
+                sqlx::raw_sql("BEGIN IMMEDIATE")
+                    .execute(&mut c)
+                    .await
+                    .unwrap();
+                locked_tx.send(()).unwrap();
+                let _ = release_rx.recv();
+                sqlx::raw_sql("ROLLBACK").execute(&mut c).await.unwrap();
+            } else {
+                let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
+                sqlx::raw_sql("BEGIN; LOCK TABLE decisions IN EXCLUSIVE MODE")
+                    .execute(&mut c)
+                    .await
+                    .unwrap();
+                locked_tx.send(()).unwrap();
+                let _ = release_rx.recv();
+                sqlx::raw_sql("ROLLBACK").execute(&mut c).await.unwrap();
+            }
+        });
+    });
+    locked_rx.recv_timeout(Duration::from_secs(30)).unwrap();
+    release_tx
 }

@@ -20,6 +20,9 @@ use std::time::{Duration, Instant};
 mod ports;
 pub use ports::*;
 
+pub mod icap;
+pub mod tls;
+
 pub const CHARTER: &str = env!("CARGO_BIN_EXE_charter");
 
 /// Panics with an install hint when `program` is not on PATH.
@@ -219,6 +222,7 @@ pub fn pack_and_index(dir: &TempDir) -> (PathBuf, PathBuf) {
         "facebook.com\ninstagram.com\n",
     );
     dir.write("lists/press/domains", "bbc.co.uk\n");
+    dir.write("lists/ai/domains", "openai.com\nchatgpt.com\n");
     (pack, build_index(dir))
 }
 
@@ -256,7 +260,19 @@ impl Squid {
     /// Starts Squid with a harness configuration (port, files, loopback DNS) around
     /// `body`, which is the block under test followed by the usual allow/deny lines.
     pub fn start(dir: &TempDir, body: &str) -> Squid {
-        let squid = require("squid", "squid");
+        Squid::start_with(dir, &|port| format!("http_port 127.0.0.1:{port}"), "", body)
+    }
+
+    /// [`Squid::start`] with the `http_port` line made by `port_line` for the chosen port
+    /// (such as an `ssl-bump` port, see [`tls`]) and `extra_hosts` (`/etc/hosts` lines)
+    /// resolved through Squid's `hosts_file` besides [`HOSTS`].
+    pub fn start_with(
+        dir: &TempDir,
+        port_line: &dyn Fn(u16) -> String,
+        extra_hosts: &str,
+        body: &str,
+    ) -> Squid {
+        let squid = require("squid", "squid-openssl");
         let d = dir.path();
         let errors = d.join("errors");
         std::fs::create_dir_all(&errors).unwrap();
@@ -266,14 +282,14 @@ impl Squid {
             std::fs::copy(entry.path(), errors.join(entry.file_name())).unwrap();
         }
         dir.write("errors/ERR_CHARTER_BLOCKED", &doc_block("err-page"));
-        dir.write("hosts", HOSTS);
+        dir.write("hosts", &format!("{HOSTS}{extra_hosts}"));
         let logs = d.join("logs");
         std::fs::create_dir_all(&logs).unwrap();
         let _ = Command::new("chown").arg("proxy:proxy").arg(&logs).status();
         let cache_log = logs.join("cache.log");
         on_a_free_port("squid", |port| {
             let conf = format!(
-                "http_port 127.0.0.1:{port}\n\
+                "{port_line}\n\
                  pid_filename {logs}/squid.pid\n\
                  cache_log {cache_log}\n\
                  cache deny all\n\
@@ -287,6 +303,7 @@ impl Squid {
                 logs = logs.display(),
                 cache_log = cache_log.display(),
                 d = d.display(),
+                port_line = port_line(port),
             );
             let conf_path = dir.write("squid.conf", &conf);
             let _ = std::fs::remove_file(&cache_log);
@@ -301,8 +318,8 @@ impl Squid {
                 .spawn()
                 .unwrap();
             // Squid 5 logs "Accepting HTTP Socket connections at conn3 local=..." once
-            // http_port listens.
-            let ready = "Accepting HTTP Socket connections at";
+            // http_port listens ("Accepting SSL bumped HTTP Socket ..." for an ssl-bump port).
+            let ready = "HTTP Socket connections at";
             match await_listening(&mut child, &cache_log, ready, "squid") {
                 Bind::Listening(()) => Bind::Listening(Squid {
                     child,
@@ -320,6 +337,22 @@ impl Squid {
 
     pub fn cache_log(&self) -> String {
         std::fs::read_to_string(self.dir.join("logs/cache.log")).unwrap_or_default()
+    }
+
+    /// Whether `cache.log` comes to hold `text` within a few seconds: Squid and its helpers
+    /// write it on their own schedules, so a line may land a moment after the answer it
+    /// goes with.
+    pub fn cache_log_shows(&self, text: &str) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            if self.cache_log().contains(text) {
+                return true;
+            }
+            if Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 }
 
@@ -343,6 +376,11 @@ impl Drop for Squid {
 
 /// Fetches `url` through the proxy on `port` with curl: (HTTP status, body).
 pub fn curl(port: u16, url: &str) -> (u16, String) {
+    curl_with(port, url, &[])
+}
+
+/// [`curl`] with `extra` curl arguments before the URL (`--cacert`, `-d`, `-H`, ...).
+pub fn curl_with(port: u16, url: &str, extra: &[&std::ffi::OsStr]) -> (u16, String) {
     let curl = require("curl", "curl");
     let out = Command::new(curl)
         .args([
@@ -356,6 +394,7 @@ pub fn curl(port: u16, url: &str) -> (u16, String) {
             "-x",
         ])
         .arg(format!("http://127.0.0.1:{port}"))
+        .args(extra)
         .arg(url)
         .output()
         .unwrap();

@@ -9,6 +9,7 @@ use charter_policy::{Check, Direction, Pack, Rule};
 use super::attach::{self, ZipReport};
 use super::budget::Budget;
 use super::{MailInput, MailLimits, threshold};
+use crate::text::marking::{marking_in_line, subject_marking};
 use crate::text::{self, TextSignals, pii};
 
 /// The parser, set up to parse only the headers the checks read (MIME headers, Subject and
@@ -26,20 +27,6 @@ pub(crate) fn parser() -> &'static MessageParser {
             .header_address(HeaderName::Bcc)
     })
 }
-
-/// Markings that make a message confidential, lowercase.
-const CONFIDENTIAL_MARKINGS: &[&str] = &[
-    "strictly private and confidential",
-    "private and confidential",
-    "private & confidential",
-    "strictly confidential",
-    "highly confidential",
-    "company confidential",
-    "commercial in confidence",
-    "official-sensitive",
-    "official sensitive",
-    "confidential",
-];
 
 /// One attachment (or archive entry) worth reporting.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -145,53 +132,6 @@ fn subject_has_label(subject_lower: &str, label: &str) -> bool {
         return true;
     }
     false
-}
-
-fn marking_in_line(line: &str) -> bool {
-    // Every marking starts with one of these letters: most lines are rejected without work.
-    let first = line
-        .bytes()
-        .find(|b| b.is_ascii_alphabetic())
-        .map(|b| b.to_ascii_lowercase());
-    if !matches!(first, Some(b'c' | b'h' | b'o' | b'p' | b's')) {
-        return false;
-    }
-    let trimmed = line.trim_matches(|c: char| {
-        c.is_whitespace()
-            || matches!(
-                c,
-                '*' | '[' | ']' | '(' | ')' | '-' | '_' | '=' | '#' | '>' | '|' | ':'
-            )
-    });
-    if trimmed.is_empty() || trimmed.len() > 60 {
-        return false;
-    }
-    let lower = trimmed.to_ascii_lowercase();
-    let lower = lower
-        .strip_prefix("classification:")
-        .or_else(|| lower.strip_prefix("security classification:"))
-        .map_or(lower.as_str(), str::trim);
-    CONFIDENTIAL_MARKINGS.iter().any(|m| {
-        lower == *m
-            || lower
-                .strip_prefix(m)
-                .is_some_and(|rest| rest.starts_with(':') || rest.starts_with(" -"))
-    })
-}
-
-fn subject_marking(subject_lower: &str) -> bool {
-    let b = subject_lower.as_bytes();
-    CONFIDENTIAL_MARKINGS.iter().any(|m| {
-        let mut from = 0;
-        while let Some(p) = subject_lower[from..].find(m) {
-            let at = from + p;
-            from = at + m.len();
-            if text::on_word_boundary(b, at, from) {
-                return true;
-            }
-        }
-        false
-    })
 }
 
 /// Internal domain lookalikes: same length give or take one, one edit away (`examp1e.com`,

@@ -7,8 +7,10 @@
 //! boundaries, so `Scunthorpe` is not abuse and `grass` is not `ass`. An ML classifier can sit
 //! beside them later; these stay as the explainable baseline.
 
+pub mod marking;
 mod phrases;
 pub mod pii;
+pub mod safeguarding;
 
 use std::sync::OnceLock;
 
@@ -67,14 +69,17 @@ impl TextSignals {
 
 fn automaton() -> &'static AhoCorasick {
     static AC: OnceLock<AhoCorasick> = OnceLock::new();
-    AC.get_or_init(|| {
-        AhoCorasickBuilder::new()
-            .match_kind(MatchKind::LeftmostLongest)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(PHRASES.iter().map(|(p, _)| *p))
-            // INVARIANT: the phrase table is a fixed list of short literals, which always builds.
-            .unwrap_or_else(|_| unreachable_automaton())
-    })
+    AC.get_or_init(|| phrase_automaton(PHRASES.iter().map(|(p, _)| *p)))
+}
+
+/// A leftmost-longest DFA over a fixed phrase table.
+fn phrase_automaton<'a>(phrases: impl IntoIterator<Item = &'a str>) -> AhoCorasick {
+    AhoCorasickBuilder::new()
+        .match_kind(MatchKind::LeftmostLongest)
+        .kind(Some(AhoCorasickKind::DFA))
+        .build(phrases)
+        // INVARIANT: the phrase tables are fixed lists of short literals, which always build.
+        .unwrap_or_else(|_| unreachable_automaton())
 }
 
 #[cold]

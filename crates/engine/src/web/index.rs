@@ -35,7 +35,7 @@ use super::target::{Target, normalise_host};
 use super::{CategorySource, Classification, EntryKind, Match};
 
 /// The first bytes of every index file.
-pub const MAGIC: &[u8; 8] = b"CHRTIDX3";
+pub const MAGIC: &[u8; 8] = b"CHRTIDX4";
 
 /// UT1 list names and the Charter category each is imported as (DESIGN section 4).
 pub const UT1_MAP: &[(&str, Category)] = &[
@@ -169,6 +169,8 @@ struct Meta {
     domains: u64,
     urls: u64,
     sources: Vec<SourceInfo>,
+    /// How many distinct entries (domains and URL prefixes) each source holds, by index.
+    entries: Vec<u64>,
     /// Each palette entry: the indexes of the sources holding an entry.
     palette: Vec<Vec<u16>>,
 }
@@ -290,6 +292,23 @@ impl IndexBuilder {
         }
     }
 
+    /// Adds a list in the CTIRU/IWF shape: one host or URL a line, usually without a scheme
+    /// (`example.org`, `example.org/forum/thread-1`); a line with a path is a URL entry,
+    /// one without is a domain entry (the host and its subdomains). Blank lines and `#`
+    /// comments are ignored.
+    pub fn add_list(&mut self, source: usize, text: &str, origin: &str) {
+        let (mut domains, mut urls) = (String::new(), String::new());
+        for line in text.lines() {
+            let (_, path) = split_entry(line.trim());
+            let is_url = !path.is_empty() && path != "/";
+            let out = if is_url { &mut urls } else { &mut domains };
+            out.push_str(line);
+            out.push('\n');
+        }
+        self.add_domains(source, &domains, origin);
+        self.add_urls(source, &urls, origin);
+    }
+
     /// Reads a directory in the squidGuard/UT1 layout (`CATEGORY/domains`,
     /// `CATEGORY/urls`), importing each list named in [`UT1_MAP`] or in `extra`
     /// (`(list, category)` pairs that override or add to it).
@@ -368,6 +387,12 @@ impl IndexBuilder {
         };
         self.report.domains = self.domains.len();
         self.report.urls = self.urls.len();
+        let mut entries = vec![0u64; self.sources.len()];
+        for bits in self.domains.values().chain(self.urls.values()) {
+            for (i, count) in entries.iter_mut().enumerate() {
+                *count += u64::from(bits & (1u128 << i) != 0);
+            }
+        }
         // The filter holds every label boundary of every reversed domain key (so a lookup
         // can stop at the first boundary no key passes through), marks the full keys, and
         // marks the hosts of URL entries, all hashed in reversed byte order: the order a
@@ -418,6 +443,7 @@ impl IndexBuilder {
             domains: self.report.domains as u64,
             urls: self.report.urls as u64,
             sources: self.sources,
+            entries,
             palette,
         };
         let meta = serde_json::to_vec(&meta).map_err(|e| bad_build(e.to_string()))?;
@@ -556,7 +582,7 @@ impl Fnv {
 }
 
 /// Strips a scheme and returns `(authority, path)`.
-fn split_entry(entry: &str) -> (&str, &str) {
+pub(super) fn split_entry(entry: &str) -> (&str, &str) {
     let entry = match entry.find("://") {
         Some(i) => &entry[i + 3..],
         None => entry,
@@ -565,7 +591,8 @@ fn split_entry(entry: &str) -> (&str, &str) {
     entry.split_at(end)
 }
 
-fn entry_host(authority: &str) -> Result<String, String> {
+/// The normalised host of a list entry's authority (userinfo, port and `*.` dropped).
+pub(super) fn entry_host(authority: &str) -> Result<String, String> {
     let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
     let authority = authority.trim_start_matches("*.").trim_start_matches('.');
     let host = match authority.rsplit_once(':') {
@@ -754,6 +781,25 @@ impl CategoryIndex {
     /// The lists it was built from.
     pub fn sources(&self) -> &[SourceInfo] {
         &self.meta.sources
+    }
+
+    /// How many entries give each category, for every category (zero where no list fills
+    /// it): what `charter policy lint --categories` warns about.
+    pub fn category_entries(&self) -> Vec<(Category, u64)> {
+        Category::ALL
+            .iter()
+            .map(|c| {
+                let n = self
+                    .meta
+                    .sources
+                    .iter()
+                    .zip(&self.meta.entries)
+                    .filter(|(s, _)| s.kind == SourceKind::Category(*c))
+                    .map(|(_, n)| *n)
+                    .sum();
+                (*c, n)
+            })
+            .collect()
     }
 
     /// Whether `host` may match a domain entry (itself, a parent, or its www twin) and
@@ -1143,6 +1189,48 @@ mod tests {
             }
         }
         assert!(checked > 3000, "{checked}");
+    }
+
+    #[test]
+    fn ctiru_shaped_list_fills_a_category_with_hosts_and_urls() {
+        let mut b = IndexBuilder::new();
+        let s = b
+            .add_source("ctiru", SourceKind::Category(Category::Extremism))
+            .unwrap();
+        b.add_list(
+            s,
+            "# CTIRU list\nextreme.example\nforum.example/board/banned-group\n\nhttp://old.example/\n",
+            "ctiru",
+        );
+        let g = b
+            .add_source("gambling", SourceKind::Category(Category::Gambling))
+            .unwrap();
+        b.add_domains(g, "bet365.com\n", "gambling/domains");
+        let (bytes, report) = b.build().unwrap();
+        assert_eq!((report.domains, report.urls), (3, 1));
+        let index = CategoryIndex::from_bytes(bytes).unwrap();
+        assert_eq!(
+            cats(&index, "https://a.extreme.example/"),
+            [Category::Extremism]
+        );
+        assert_eq!(cats(&index, "http://old.example/x"), [Category::Extremism]);
+        assert_eq!(
+            cats(&index, "https://forum.example/board/banned-group?p=2"),
+            [Category::Extremism]
+        );
+        assert!(cats(&index, "https://forum.example/board/other").is_empty());
+        let counts: HashMap<Category, u64> = index.category_entries().into_iter().collect();
+        assert_eq!(counts[&Category::Extremism], 3);
+        assert_eq!(counts[&Category::Gambling], 1);
+        assert_eq!(counts[&Category::SelfHarm], 0);
+        assert_eq!(counts.len(), Category::ALL.len());
+    }
+
+    #[test]
+    fn an_index_of_the_previous_format_is_refused() {
+        let mut old = b"CHRTIDX3".to_vec();
+        old.extend_from_slice(&[0; 16]);
+        assert!(CategoryIndex::from_bytes(old).is_err());
     }
 
     #[test]

@@ -4,18 +4,54 @@
 mod address;
 mod builtin;
 pub mod index;
+mod lists;
+pub mod search;
 mod site;
 mod target;
+mod upload;
 
 pub use address::{NotWebAddress, parse_web_address};
 pub use builtin::Builtin;
+pub use charter_proto::percent::{Plus, percent_decode, percent_decode_lossy};
 pub use index::{CategoryIndex, IndexBuilder, IndexError};
+pub use lists::PackLists;
+pub use search::{SearchEngines, SearchQuery};
 pub use site::site_of;
 pub use target::{Target, TargetError, normalise_host};
+pub use upload::{UPLOAD_CATEGORIES, Upload, UploadFacts, upload_category};
 
-use charter_policy::{Area, CategorySet, Check, Rule, Verdict};
+use charter_policy::{Area, CategorySet, Check, Pack, Rule, Verdict};
 
+use crate::text::safeguarding::{Concern, search_concerns};
 use crate::{Context, Decision, Engine, Finding, PassKind, Privacy};
+
+/// What an engine compiles from its pack's `[web]` table: the search pages whose queries
+/// `search_term` reads, and the pack's own category lists.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct WebExtras {
+    search: SearchEngines,
+    lists: PackLists,
+    reads_searches: bool,
+}
+
+impl WebExtras {
+    pub(crate) fn new(pack: &Pack) -> WebExtras {
+        WebExtras {
+            search: SearchEngines::with_pack(&pack.web.search_engines),
+            lists: PackLists::new(&pack.web.lists),
+            reads_searches: pack
+                .rules_on(Area::Web)
+                .any(|r| r.checks.contains(&Check::SearchTerm)),
+        }
+    }
+}
+
+/// A search query in a request and the safeguarding phrases in it.
+#[derive(Debug)]
+struct SearchHit {
+    query: SearchQuery,
+    concerns: Vec<Concern>,
+}
 
 /// What a category source knows about one request.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -116,6 +152,8 @@ pub struct WebRequest<'a> {
     pub url: &'a str,
     /// The response size in bytes, when known (for `large_download`).
     pub size_bytes: Option<u64>,
+    /// The text of the request's body, when a gateway read it (for `sensitive_upload`).
+    pub upload: Option<Upload<'a>>,
 }
 
 impl<'a> WebRequest<'a> {
@@ -124,6 +162,7 @@ impl<'a> WebRequest<'a> {
         WebRequest {
             url,
             size_bytes: None,
+            upload: None,
         }
     }
 }
@@ -145,6 +184,56 @@ impl Engine {
         self.decide_classified_web(ctx, request, target.as_ref(), &classification)
     }
 
+    /// `classification` with the categories the pack's own lists give `target`.
+    fn with_own_lists<'c>(
+        &self,
+        target: Option<&Target>,
+        classification: &'c Classification,
+    ) -> std::borrow::Cow<'c, Classification> {
+        let own = target.map_or(CategorySet::EMPTY, |t| self.web.lists.classify(t));
+        if own.is_empty() {
+            return std::borrow::Cow::Borrowed(classification);
+        }
+        std::borrow::Cow::Owned(Classification {
+            categories: classification.categories.union(own),
+            url_lists: classification.url_lists.clone(),
+        })
+    }
+
+    /// Whether a request so classified is one whose body a gateway should read: it falls in
+    /// an upload category ([`UPLOAD_CATEGORIES`]) and a web rule in force for `ctx` could
+    /// find a `sensitive_upload` in it.
+    pub fn wants_upload(
+        &self,
+        ctx: &Context,
+        target: Option<&Target>,
+        classification: &Classification,
+    ) -> bool {
+        let classification = &*self.with_own_lists(target, classification);
+        upload_category(classification.categories)
+            && self.rules_in_force(Area::Web, ctx).any(|rule| {
+                rule.checks.contains(&Check::SensitiveUpload) && in_scope(rule, classification)
+            })
+    }
+
+    /// The smallest `max_download_mb`, in bytes, of the `large_download` rules in force for
+    /// `ctx` over a request so classified: a response larger than this gives a finding.
+    /// `None` when no such rule applies, so a gateway need not count the response.
+    pub fn download_limit(
+        &self,
+        ctx: &Context,
+        target: Option<&Target>,
+        classification: &Classification,
+    ) -> Option<u64> {
+        let classification = &*self.with_own_lists(target, classification);
+        self.rules_in_force(Area::Web, ctx)
+            .filter(|rule| {
+                rule.checks.contains(&Check::LargeDownload) && in_scope(rule, classification)
+            })
+            .map(|rule| rule.max_download_mb.unwrap_or(0).saturating_mul(MIB))
+            .min()
+    }
+
     /// Decides a request that is already classified (gateways that cache classifications).
     pub fn decide_classified_web(
         &self,
@@ -154,9 +243,34 @@ impl Engine {
         classification: &Classification,
     ) -> Decision {
         let host = target.map_or(request.url, |t| t.host());
+        let classification = &*self.with_own_lists(target, classification);
+        let search = target
+            .filter(|_| self.web.reads_searches)
+            .and_then(|t| self.web.search.query(t))
+            .map(|query| SearchHit {
+                concerns: search_concerns(&query.query),
+                query,
+            });
+        // Scanned once for every rule that asks, and only if one does.
+        let mut upload = None;
         let findings = self
             .rules_in_force(Area::Web, ctx)
-            .filter_map(|rule| web_finding(rule, ctx, request, host, classification))
+            .filter_map(|rule| {
+                let facts = if rule.checks.contains(&Check::SensitiveUpload) {
+                    request.upload.as_ref().map(|u| {
+                        &*upload.get_or_insert_with(|| {
+                            UploadFacts::scan(u, &self.pack().web.sensitive_terms)
+                        })
+                    })
+                } else {
+                    None
+                };
+                let seen = Seen {
+                    search: search.as_ref(),
+                    upload: facts,
+                };
+                web_finding(rule, ctx, request, host, classification, seen)
+            })
             .map(|finding| passed(finding, ctx, host))
             .collect();
         Decision::from_findings(
@@ -168,6 +282,29 @@ impl Engine {
 }
 
 const MIB: u64 = 1024 * 1024;
+
+/// Whether a request so classified is one `rule` speaks of: the rule names none of its
+/// categories and URL lists (it speaks of every request), or one of them matches.
+fn in_scope(rule: &Rule, classification: &Classification) -> bool {
+    let unscoped = rule.categories.is_empty() && rule.url_lists.is_empty();
+    unscoped
+        || !rule
+            .categories
+            .intersection(classification.categories)
+            .is_empty()
+        || rule
+            .url_lists
+            .iter()
+            .any(|name| classification.url_lists.contains(name))
+}
+
+/// What the engine read in a request beyond its URL's classification, for the checks that
+/// ask: a search query, an upload's text.
+#[derive(Debug, Clone, Copy)]
+struct Seen<'a> {
+    search: Option<&'a SearchHit>,
+    upload: Option<&'a UploadFacts>,
+}
 
 /// A `warn` the person continued past, or a `hold` (or `warn`) an approver let them through,
 /// on this site and until the pass ends: the finding stays, as `log`, saying so.
@@ -195,16 +332,16 @@ fn web_finding(
     request: &WebRequest<'_>,
     host: &str,
     classification: &Classification,
+    seen: Seen<'_>,
 ) -> Option<Finding> {
+    if !in_scope(rule, classification) {
+        return None;
+    }
     let categories = rule.categories.intersection(classification.categories);
     let list = rule
         .url_lists
         .iter()
         .find(|name| classification.url_lists.contains(name));
-    let scoped = rule.categories.is_empty() && rule.url_lists.is_empty();
-    if !(scoped || !categories.is_empty() || list.is_some()) {
-        return None;
-    }
     let mut special = None;
     for check in &rule.checks {
         match check {
@@ -218,6 +355,28 @@ fn web_finding(
                         "download of {} MB from {host} is over the {} MB limit",
                         size.div_ceil(MIB),
                         rule.max_download_mb.unwrap_or(0)
+                    ),
+                ));
+            }
+            Check::SensitiveUpload => {
+                let facts = seen.upload.filter(|f| f.any())?;
+                special = Some(Finding::of(
+                    rule,
+                    *check,
+                    format!("upload to {host} {}", facts.summary()),
+                ));
+            }
+            Check::SearchTerm => {
+                let hit = seen.search?;
+                let concern = hit.concerns.iter().find(|c| {
+                    rule.phrase_lists.is_empty() || rule.phrase_lists.contains(&c.list)
+                })?;
+                special = Some(Finding::of(
+                    rule,
+                    *check,
+                    format!(
+                        "{} search matching the {} phrase list (\"{}\")",
+                        hit.query.engine, concern.list, concern.phrase
                     ),
                 ));
             }
@@ -264,3 +423,6 @@ fn web_finding(
         ),
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -8,6 +8,8 @@
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+use charter_proto::percent::{Plus, percent_decode};
+
 /// Hosts longer than this are not DNS names (RFC 1035 allows 253 characters).
 const MAX_HOST_LEN: usize = 253;
 /// URLs longer than this are refused; Squid's own limit is 8 KiB by default.
@@ -143,7 +145,8 @@ fn normalise_host_kind(raw: &str) -> Result<(String, bool), TargetError> {
     let decoded;
     let mut host = raw;
     if host.contains('%') {
-        decoded = percent_decode(host).ok_or_else(|| TargetError::BadHost(raw.to_string()))?;
+        decoded = percent_decode(host, Plus::Literal)
+            .ok_or_else(|| TargetError::BadHost(raw.to_string()))?;
         host = &decoded;
     }
     if let Some(inner) = host.strip_prefix('[') {
@@ -279,24 +282,6 @@ fn ipv4(host: &str) -> Option<Ipv4Addr> {
         value += n << (8 * (3 - i));
     }
     Some(Ipv4Addr::from(u32::try_from(value).ok()?))
-}
-
-fn percent_decode(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = bytes.get(i + 1..i + 3)?;
-            let hex = std::str::from_utf8(hex).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 /// RFC 3492 punycode encoding of one label, appended to `out`. `None` on overflow.

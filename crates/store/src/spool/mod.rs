@@ -201,6 +201,20 @@ pub fn usage(dir: &Path) -> Result<Usage, SpoolError> {
     Ok(usage)
 }
 
+/// Puts what has been appended to the newest segment of the spool in `dir` on the disk,
+/// from a thread other than the writer's (which then never waits for the disk): a sync
+/// through any handle on a file covers every write to it, and a segment the writer has
+/// moved on from was synced when it did.
+pub fn sync_newest(dir: &Path) -> Result<(), SpoolError> {
+    let Some(n) = segment::list(dir).map_err(io_at(dir))?.last().copied() else {
+        return Ok(());
+    };
+    let path = segment::path(dir, n);
+    File::open(&path)
+        .and_then(|f| f.sync_data())
+        .map_err(io_at(&path))
+}
+
 /// How many whole records the spool in `dir` holds from `from` on (everything written,
 /// committed to the store or not, when `from` is `None`).
 pub fn count_from(dir: &Path, from: Option<Position>) -> Result<u64, SpoolError> {

@@ -258,3 +258,14 @@ fn the_store_state_says_since_when_it_changed() {
     assert_eq!(c.snapshot(true).store.since, since);
     assert!(c.set_store(true, None));
 }
+
+#[test]
+fn sync_newest_covers_an_empty_spool_and_a_written_one() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(sync_newest(dir.path()).is_ok(), "no segment yet");
+    let spool = Spool::open(dir.path()).unwrap();
+    let mut writer = spool.writer().unwrap();
+    writer.append(&records(0..3)).unwrap();
+    sync_newest(dir.path()).unwrap();
+    assert_eq!(count_from(dir.path(), None).unwrap(), 3);
+}
