@@ -95,6 +95,9 @@ pub enum IngestError {
     /// The store refused.
     #[error(transparent)]
     Store(#[from] charter_store::Error),
+    /// The task writing a batch stopped.
+    #[error("the task writing records stopped: {0}")]
+    Task(#[from] tokio::task::JoinError),
     /// Deciding an activity event failed (the store refused a read or a session).
     #[error(transparent)]
     Decide(#[from] crate::Error),
@@ -229,7 +232,10 @@ impl Run<'_, '_> {
         report: &mut FileReport,
     ) -> Result<u64, IngestError> {
         let mut total = 0;
-        let mut batch: Vec<NewRecord> = Vec::with_capacity(BATCH);
+        // The batch being written while the next is read and decided: the store works on
+        // its own (SQLite's worker thread, PostgreSQL's server) and at most one write is in
+        // flight, so batches and their positions commit in order.
+        let mut writing: Option<tokio::task::JoinHandle<charter_store::Result<u64>>> = None;
         // One event whose strings each line reuses.
         let mut scratch = LogEvent {
             at_us: 0,
@@ -245,7 +251,7 @@ impl Run<'_, '_> {
             },
         };
         loop {
-            batch.clear();
+            let mut batch: Vec<NewRecord> = Vec::with_capacity(BATCH);
             let (decider, parser) = (&mut *self.decider, &mut *self.parser);
             let path = file.path().to_path_buf();
             let read = file
@@ -276,6 +282,11 @@ impl Run<'_, '_> {
                     }
                 })
                 .map_err(|cause| IngestError::Read { path: path.clone(), cause })?;
+            // The last batch is committed before the events that wait for the store (sessions)
+            // are decided against it.
+            if let Some(done) = writing.take() {
+                report.records += done.await??;
+            }
             for r in self.decider.decide_pending().await? {
                 if &*r.verdict != "allow" {
                     report.flagged += 1;
@@ -292,11 +303,10 @@ impl Run<'_, '_> {
                     path: path.clone(),
                     cause,
                 })?;
-                report.records += self
-                    .app
-                    .store()
-                    .write_ingested(&self.actor, &batch, &at)
-                    .await?;
+                let (store, actor) = (self.app.store().clone(), self.actor.clone());
+                writing = Some(tokio::spawn(async move {
+                    store.write_ingested(&actor, &batch, &at).await
+                }));
             } else {
                 report.records += batch.len() as u64;
             }

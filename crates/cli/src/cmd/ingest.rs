@@ -91,7 +91,9 @@ pub fn run(args: &IngestArgs) -> CmdResult {
     }
     let host = args.host.clone().unwrap_or_else(ingest::this_host);
     let stop = Arc::new(AtomicBool::new(false));
-    let rt = tokio::runtime::Builder::new_current_thread()
+    // Two threads: one reads and decides while the other drives the store's writes.
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
