@@ -57,11 +57,12 @@ def main(wheel_dir):
         f.write("# tools/export-profanity-model.py. TF-IDF (lowercase, tokens (?u)\\b\\w\\w+\\b,\n")
         f.write("# unigrams, raw tf, smooth idf, l2 norm) then the mean over folds of\n")
         f.write("# 1 / (1 + exp(a * (w.x + b) + c)) (LinearSVC, sigmoid calibration).\n")
-        f.write(f"folds\t{len(folds)}\n")
+        f.write("# @fold lines: b a c. Then one line a word: word idf weight-per-fold.\n")
+        f.write(f"@folds\t{len(folds)}\n")
         for c in folds:
             (cal,) = c.calibrators
             f.write(
-                f"fold\t{float(c.estimator.intercept_[0])!r}\t{float(cal.a_)!r}\t{float(cal.b_)!r}\n"
+                f"@fold\t{float(c.estimator.intercept_[0])!r}\t{float(cal.a_)!r}\t{float(cal.b_)!r}\n"
             )
         terms = sorted(vec.vocabulary_.items(), key=lambda kv: kv[1])
         for term, col in terms:
