@@ -111,7 +111,7 @@ mod tests {
 
     #[test]
     fn the_model_alone_catches_an_insult_in_no_list() {
-        let a = assess("You stupid ugly cow.", None);
+        let a = assess("Your reports are crap and you are a lazy shithead.", None);
         assert!(!a.abusive_by_list() && a.abusive_by_model(), "{a:?}");
         assert!(
             a.abuse_message()
@@ -142,7 +142,7 @@ mod tests {
 
     #[test]
     fn a_higher_threshold_silences_the_model() {
-        let text = "You stupid ugly cow.";
+        let text = "Your reports are crap and you are a lazy shithead.";
         assert!(assess(text, None).abusive());
         assert!(!assess(text, Some(1.0)).abusive_by_model());
     }
