@@ -10,6 +10,7 @@
 
 pub mod assess;
 pub mod classifier;
+mod decide;
 pub mod eval;
 pub mod marking;
 mod phrases;
