@@ -23,7 +23,7 @@ pub enum CheckCommand {
     Mail(crate::cmd::mail::CheckMailArgs),
     /// Decide one text with the text checks and classifiers alone (abusive language, chain
     /// letters, bank-details changes, safeguarding phrases), or measure them with --eval.
-    #[command(after_help = r#"Examples:
+    #[command(after_help = r#"Example:
   charter check text "you are a useless idiot" --policy policies/allsorts.toml --json
   echo "ways to end it all" | charter check text - --policy policies/allsorts.toml
   charter check text --eval crates/engine/tests/data/text_eval.tsv"#)]
