@@ -10,9 +10,10 @@
 //! Word characters are Rust's alphanumerics and `_`, which differ from Python's only on a
 //! few combining marks outside this English vocabulary.
 
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use fst::Map;
+use foldhash::fast::FixedState;
 
 /// The model's version, named in findings.
 pub const MODEL_NAME: &str = "alt-profanity-check 1.9.1";
@@ -23,6 +24,9 @@ pub const DEFAULT_THRESHOLD: f64 = 0.5;
 
 /// At most this many bytes of a text are scored; the rest is ignored.
 pub const MAX_SCORED_BYTES: usize = 64 * 1024;
+
+/// The most folds a model file may have.
+const MAX_FOLDS: usize = 8;
 
 const MODEL_TSV: &str = include_str!("../../data/abuse_model/model.tsv");
 
@@ -37,10 +41,10 @@ struct Fold {
 /// The parsed model.
 #[derive(Debug)]
 pub struct AbuseModel {
-    terms: Map<Vec<u8>>,
-    idf: Vec<f64>,
-    /// `weights[term * folds + fold]`.
-    weights: Vec<f64>,
+    terms: HashMap<Box<str>, u32, FixedState>,
+    /// Per term, `stride` numbers: its idf, then its weight in each fold.
+    rows: Vec<f32>,
+    stride: usize,
     folds: Vec<Fold>,
 }
 
@@ -60,11 +64,17 @@ fn parse_f64(field: Option<&str>, line: usize) -> Result<f64, String> {
         .ok_or_else(|| format!("line {line}: expected a number"))
 }
 
+/// Python's `\w`, near enough: see the module notes.
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
 impl AbuseModel {
     /// Parses the layout `tools/export-profanity-model.py` writes.
     pub fn parse(text: &str) -> Result<Self, String> {
         let mut folds = Vec::new();
-        let mut rows: Vec<(&str, f64, Vec<f64>)> = Vec::new();
+        let mut terms = HashMap::with_hasher(FixedState::default());
+        let mut rows = Vec::new();
         for (i, line) in text.lines().enumerate() {
             let n = i + 1;
             if line.starts_with('#') || line.is_empty() {
@@ -72,45 +82,100 @@ impl AbuseModel {
             }
             let mut fields = line.split('\t');
             match fields.next() {
-                Some("@folds") => {}
+                Some("@folds") | None => {}
+                Some("@fold") if folds.len() == MAX_FOLDS => {
+                    return Err(format!("line {n}: more than {MAX_FOLDS} folds"));
+                }
                 Some("@fold") => folds.push(Fold {
                     intercept: parse_f64(fields.next(), n)?,
                     a: parse_f64(fields.next(), n)?,
                     c: parse_f64(fields.next(), n)?,
                 }),
                 Some(term) => {
-                    let idf = parse_f64(fields.next(), n)?;
-                    let w = fields
-                        .map(|f| parse_f64(Some(f), n))
-                        .collect::<Result<Vec<_>, _>>()?;
-                    if w.len() != folds.len() || folds.is_empty() {
+                    let before = rows.len();
+                    for f in std::iter::once(fields.next()).chain(fields.map(Some)) {
+                        rows.push(parse_f64(f, n)? as f32);
+                    }
+                    let weights = rows.len() - before - 1;
+                    if weights != folds.len() || folds.is_empty() {
                         return Err(format!(
-                            "line {n}: {} weights for {} folds",
-                            w.len(),
+                            "line {n}: {weights} weights for {} folds",
                             folds.len()
                         ));
                     }
-                    rows.push((term, idf, w));
+                    let id = u32::try_from(terms.len()).map_err(|_| "too many terms")?;
+                    if terms.insert(Box::from(term), id).is_some() {
+                        return Err(format!("line {n}: `{term}` again"));
+                    }
                 }
-                None => {}
             }
         }
-        rows.sort_by(|a, b| a.0.cmp(b.0));
-        let terms = Map::from_iter(rows.iter().enumerate().map(|(i, r)| (r.0, i as u64)))
-            .map_err(|e| format!("vocabulary: {e}"))?;
-        let idf = rows.iter().map(|r| r.1).collect();
-        let weights = rows.iter().flat_map(|r| r.2.iter().copied()).collect();
         Ok(Self {
             terms,
-            idf,
-            weights,
+            rows,
+            stride: folds.len() + 1,
             folds,
         })
     }
 
     /// How many words the model knows.
     pub fn vocabulary_len(&self) -> usize {
-        self.idf.len()
+        self.terms.len()
+    }
+
+    /// The known words of `text` (lowercased, `(?u)\b\w\w+\b`) as term ids, into `hits`.
+    /// ASCII words are looked up in place; a word with capitals or other scripts is
+    /// lowercased first and split again, as Python lowercases before it tokenises.
+    fn tokens(&self, text: &str, hits: &mut Vec<u32>) {
+        let bytes = text.as_bytes();
+        let mut lower = String::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            let start = i;
+            let mut plain = true;
+            while i < bytes.len() {
+                let b = bytes[i];
+                if b < 0x80 {
+                    if !(b.is_ascii_alphanumeric() || b == b'_') {
+                        break;
+                    }
+                    plain &= !b.is_ascii_uppercase();
+                    i += 1;
+                } else {
+                    let Some(c) = text[i..].chars().next() else {
+                        break;
+                    };
+                    if !is_word_char(c) {
+                        break;
+                    }
+                    plain = false;
+                    i += c.len_utf8();
+                }
+            }
+            if i == start {
+                // Not a word character: step over it.
+                i += text[i..].chars().next().map_or(1, char::len_utf8);
+                continue;
+            }
+            let word = &text[start..i];
+            if plain {
+                self.push_term(word, hits);
+            } else {
+                lower.clear();
+                lower.push_str(&word.to_lowercase());
+                for piece in lower.split(|c: char| !is_word_char(c)) {
+                    self.push_term(piece, hits);
+                }
+            }
+        }
+    }
+
+    fn push_term(&self, word: &str, hits: &mut Vec<u32>) {
+        if word.len() >= 2 && word.chars().nth(1).is_some() {
+            if let Some(&id) = self.terms.get(word) {
+                hits.push(id);
+            }
+        }
     }
 
     /// The probability, 0 to 1, that `text` is abusive or offensive.
@@ -119,48 +184,29 @@ impl AbuseModel {
         while !text.is_char_boundary(cut) {
             cut -= 1;
         }
-        let lower = text[..cut].to_lowercase();
         let mut hits: Vec<u32> = Vec::new();
-        let mut start = None;
-        let mut chars = 0usize;
-        for (i, ch) in lower
-            .char_indices()
-            .chain(std::iter::once((lower.len(), ' ')))
-        {
-            if ch.is_alphanumeric() || ch == '_' {
-                start.get_or_insert(i);
-                chars += 1;
-                continue;
-            }
-            if let Some(s) = start.take() {
-                if chars >= 2 {
-                    if let Some(id) = self.terms.get(&lower[s..i]) {
-                        hits.push(id as u32);
-                    }
-                }
-            }
-            chars = 0;
-        }
+        self.tokens(&text[..cut], &mut hits);
         hits.sort_unstable();
         let nf = self.folds.len();
-        let mut dots = vec![0.0f64; nf];
+        let mut dots = [0.0f64; MAX_FOLDS];
+        let dots = &mut dots[..nf];
         let mut norm = 0.0f64;
         for run in hits.chunk_by(|a, b| a == b) {
-            let t = run[0] as usize;
-            let x = run.len() as f64 * self.idf[t];
+            let row = &self.rows[run[0] as usize * self.stride..][..self.stride];
+            let x = run.len() as f64 * f64::from(row[0]);
             norm += x * x;
-            for (d, w) in dots.iter_mut().zip(&self.weights[t * nf..(t + 1) * nf]) {
-                *d += x * w;
+            for (d, w) in dots.iter_mut().zip(&row[1..]) {
+                *d += x * f64::from(*w);
             }
         }
         let norm = if norm > 0.0 { norm.sqrt() } else { 1.0 };
         let sum: f64 = self
             .folds
             .iter()
-            .zip(&dots)
+            .zip(dots.iter())
             .map(|(f, d)| 1.0 / (1.0 + (f.a * (d / norm + f.intercept) + f.c).exp()))
             .sum();
-        sum / nf as f64
+        sum / dots.len() as f64
     }
 }
 
