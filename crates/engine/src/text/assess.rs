@@ -16,7 +16,7 @@ pub struct TextAssessment {
     pub signals: TextSignals,
     /// The safeguarding phrases found.
     pub concerns: Vec<Concern>,
-    /// The abusive-language model's score, 0 to 1.
+    /// The abusive-language model's score, 0 to 1; `None` when the threshold is 1 (off).
     pub model_score: Option<f64>,
     /// The score at or above which the model calls the text abusive.
     pub threshold: f64,
@@ -41,11 +41,16 @@ pub fn assess_with_signals(
     norm: &str,
     threshold: Option<f64>,
 ) -> TextAssessment {
+    let threshold = threshold.unwrap_or(DEFAULT_THRESHOLD);
     TextAssessment {
         signals,
         concerns: search_concerns(norm),
-        model_score: classifier::model().map(|m| m.score(norm)),
-        threshold: threshold.unwrap_or(DEFAULT_THRESHOLD),
+        // A threshold of 1 turns the model off: its mean of sigmoids stays below 1.
+        model_score: (threshold < 1.0)
+            .then(classifier::model)
+            .flatten()
+            .map(|m| m.score(norm)),
+        threshold,
     }
 }
 
@@ -144,6 +149,7 @@ mod tests {
     fn a_higher_threshold_silences_the_model() {
         let text = "Your reports are crap and you are a lazy shithead.";
         assert!(assess(text, None).abusive());
-        assert!(!assess(text, Some(1.0)).abusive_by_model());
+        let off = assess(text, Some(1.0));
+        assert!(!off.abusive_by_model() && off.model_score.is_none());
     }
 }
