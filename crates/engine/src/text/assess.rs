@@ -7,7 +7,7 @@ use super::safeguarding::{Concern, search_concerns};
 use super::{TextSignals, normalise_into, signals};
 
 /// At most this many bytes of a text are normalised for the word lists.
-pub const MAX_TEXT_BYTES: usize = classifier::MAX_SCORED_BYTES;
+pub const MAX_TEXT_BYTES: usize = 64 * 1024;
 
 /// What the detectors found in one text.
 #[derive(Debug, Clone)]
