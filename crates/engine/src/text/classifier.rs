@@ -173,10 +173,10 @@ impl AbuseModel {
     }
 
     fn push_term(&self, word: &str, hits: &mut Vec<u32>) {
-        if word.len() >= 2 && word.chars().nth(1).is_some() {
-            if let Some(&id) = self.terms.get(word) {
-                hits.push(id);
-            }
+        if word.chars().nth(1).is_some()
+            && let Some(&id) = self.terms.get(word)
+        {
+            hits.push(id);
         }
     }
 
