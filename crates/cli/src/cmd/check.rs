@@ -25,7 +25,7 @@ pub enum CheckCommand {
     /// letters, bank-details changes, safeguarding phrases), or measure them with --eval.
     #[command(after_help = r#"Example:
   charter check text "you are a useless idiot" --policy policies/allsorts.toml --json
-  echo "ways to end it all" | charter check text - --policy policies/allsorts.toml
+  echo "I want to end my life" | charter check text - --policy policies/itec.toml
   charter check text --eval crates/engine/tests/data/text_eval.tsv"#)]
     Text(crate::cmd::text::CheckTextArgs),
     /// Decide an installation of software against the software register's approved list.
