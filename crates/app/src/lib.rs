@@ -69,6 +69,7 @@ pub mod serve;
 mod social;
 mod software;
 pub mod time;
+pub mod users;
 
 pub use approvals::{ApprovalView, DEFAULT_APPROVAL, Stopped};
 pub use breaches::BreachView;
