@@ -18,3 +18,4 @@ pub mod register;
 pub mod serve;
 pub mod squid_helper;
 pub mod squid_pages;
+pub mod users;
