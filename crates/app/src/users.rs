@@ -577,6 +577,16 @@ impl App {
         }))))
     }
 
+    /// The QR code (base64 PNG) of login `user_id`'s TOTP secret while no code has yet been
+    /// accepted for it: the first sign-in enrols the authenticator, and never shows it again.
+    pub async fn enrolment_qr(&self, user_id: i64) -> Result<Option<String>> {
+        let user = self.read(async |tx| Ok(tx.user(user_id).await?)).await?;
+        match (&user.totp_secret, user.totp_last_step) {
+            (Some(secret), None) => Ok(Some(totp_qr_png_base64(secret, &user.login)?)),
+            _ => Ok(None),
+        }
+    }
+
     /// Ends the session `token`.
     pub async fn logout(&self, token: &str) -> Result<()> {
         let hash = text_hash(token);
