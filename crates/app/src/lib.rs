@@ -49,6 +49,7 @@ mod approvals;
 mod breaches;
 pub mod clock;
 pub mod config;
+mod dashboard;
 mod devices;
 pub mod domains;
 mod dsar;
@@ -73,6 +74,7 @@ pub mod users;
 
 pub use approvals::{ApprovalView, DEFAULT_APPROVAL, Stopped};
 pub use breaches::BreachView;
+pub use dashboard::{MyAcknowledgements, Overview};
 pub use dsar::{ErasureItem, ErasurePlan, SubjectExport};
 pub use error::{Error, Result};
 pub use incidents::route_incident;

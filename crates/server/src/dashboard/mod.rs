@@ -69,6 +69,22 @@ pub fn router(dash: Arc<Dashboard>) -> Router {
         .route("/logout", post(auth::logout))
         .route("/logout/everywhere", post(auth::logout_everywhere))
         .route("/api/me", get(api::me))
+        .route("/api/overview", get(api::overview))
+        .route("/api/people", get(api::people))
+        .route(
+            "/api/acknowledgements",
+            get(api::acknowledgements).post(api::acknowledge),
+        )
+        .route("/api/breaches", get(api::breaches).post(api::open_breach))
+        .route("/api/subject-requests", get(api::subject_requests))
+        .route("/api/approvals", get(api::approvals))
+        .route("/api/approvals/{id}/approve", post(api::approve))
+        .route("/api/approvals/{id}/refuse", post(api::refuse))
+        .route("/api/alerts", get(api::alerts))
+        .route("/api/alerts/{id}/confirm", post(api::confirm_alert))
+        .route("/api/alerts/{id}/dismiss", post(api::dismiss_alert))
+        .route("/api/alerts/{id}/refer", post(api::refer_alert))
+        .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
         .with_state(dash)
 }
 
