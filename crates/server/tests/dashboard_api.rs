@@ -186,3 +186,46 @@ both!(the_alerts_list_is_the_persons_own, |s| {
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(json(&r), serde_json::json!([]));
 });
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_covers_every_api_route_and_swagger_ui_is_built_in() {
+    let db = store_db::sqlite().await;
+    let s = Server::start(db.store.clone()).await;
+    let r = s.get("/api/openapi.json", None).await;
+    assert_eq!(r.status, 200);
+    let doc = json(&r);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let paths: Vec<&str> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    for p in [
+        "/api/me",
+        "/api/overview",
+        "/api/people",
+        "/api/acknowledgements",
+        "/api/breaches",
+        "/api/subject-requests",
+        "/api/approvals",
+        "/api/approvals/{id}/approve",
+        "/api/approvals/{id}/refuse",
+        "/api/alerts",
+        "/api/alerts/{id}/confirm",
+        "/api/alerts/{id}/dismiss",
+        "/api/alerts/{id}/refer",
+    ] {
+        assert!(paths.contains(&p), "{p} missing from {paths:?}");
+    }
+    assert!(doc["components"]["securitySchemes"]["csrf"].is_object());
+    let ui = s.get("/api/docs/", None).await;
+    assert_eq!(ui.status, 200);
+    assert!(ui.body.to_lowercase().contains("swagger"), "{}", ui.body);
+    let asset = s.get("/api/docs/swagger-ui.css", None).await;
+    assert_eq!(
+        asset.status, 200,
+        "the UI's assets are served from the binary"
+    );
+    db.drop_db().await;
+}

@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use charter_app::alerts::AlertFilter;
 use charter_app::{Error, MyAcknowledgements, Overview};
@@ -29,7 +30,7 @@ impl From<Error> for ApiError {
 }
 
 /// The one shape every API error has.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct Problem {
     error: String,
 }
@@ -73,7 +74,7 @@ fn app(dash: &Dashboard) -> Result<&charter_app::App, Response> {
 }
 
 /// `GET /api/me`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct Me {
     login: String,
     person_id: i64,
@@ -83,6 +84,7 @@ pub(crate) struct Me {
     csrf: String,
 }
 
+#[utoipa::path(get, path = "/api/me", tag = "session", security(("session" = [])), responses((status = 200, description = "Who is signed in, and the CSRF token", body = Me), (status = 401, description = "Not signed in")))]
 pub(crate) async fn me(signed: Signed) -> Json<Me> {
     let who = signed.who;
     Json(Me {
@@ -94,6 +96,7 @@ pub(crate) async fn me(signed: Signed) -> Json<Me> {
     })
 }
 
+#[utoipa::path(get, path = "/api/overview", tag = "overview", description = "What needs doing now, with clocks; sections the person may not see are null", security(("session" = [])), responses((status = 200, description = "What needs doing now, with clocks; sections the person may not see are null", content_type = "application/json"), (status = 401, description = "Not signed in"), (status = 403, description = "Not one of the roles the pack gives this", body = Problem)))]
 pub(crate) async fn overview(
     State(dash): State<Arc<Dashboard>>,
     signed: Signed,
@@ -105,6 +108,7 @@ pub(crate) async fn overview(
         .map_err(fail)
 }
 
+#[utoipa::path(get, path = "/api/people", tag = "registers", description = "The people register (register keepers, data protection, compliance)", security(("session" = [])), responses((status = 200, description = "The people register (register keepers, data protection, compliance)", content_type = "application/json"), (status = 401, description = "Not signed in"), (status = 403, description = "Not one of the roles the pack gives this", body = Problem)))]
 pub(crate) async fn people(
     State(dash): State<Arc<Dashboard>>,
     signed: Signed,
@@ -116,6 +120,7 @@ pub(crate) async fn people(
         .map_err(fail)
 }
 
+#[utoipa::path(get, path = "/api/acknowledgements", tag = "acknowledgements", description = "The latest policy version and what the signed-in person owes", security(("session" = [])), responses((status = 200, description = "The latest policy version and what the signed-in person owes", content_type = "application/json"), (status = 401, description = "Not signed in"), (status = 403, description = "Not one of the roles the pack gives this", body = Problem)))]
 pub(crate) async fn acknowledgements(
     State(dash): State<Arc<Dashboard>>,
     signed: Signed,
@@ -128,7 +133,7 @@ pub(crate) async fn acknowledgements(
 }
 
 /// `POST /api/acknowledgements`: I have read this version and will abide by it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub(crate) struct Acknowledge {
     /// The version's id.
     policy_id: i64,
@@ -136,6 +141,7 @@ pub(crate) struct Acknowledge {
     text_hash: String,
 }
 
+#[utoipa::path(post, path = "/api/acknowledgements", tag = "acknowledgements", description = "Acknowledge the version shown (its text hash)", request_body = Acknowledge, security(("session" = [], "csrf" = [])), responses((status = 200, description = "Done", content_type = "application/json"), (status = 401, description = "Not signed in"), (status = 403, description = "Not authorised, or the request came from another site or lacks the CSRF token", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Not in a state to do this", body = Problem), (status = 422, description = "Refused by the policy or the law, or bad input", body = Problem)))]
 pub(crate) async fn acknowledge(
     State(dash): State<Arc<Dashboard>>,
     signed: Signed,
@@ -156,6 +162,7 @@ pub(crate) async fn acknowledge(
     .map_err(fail)
 }
 
+#[utoipa::path(get, path = "/api/breaches", tag = "breaches", description = "The breach log with each 72-hour clock (data protection, compliance)", security(("session" = [])), responses((status = 200, description = "The breach log with each 72-hour clock (data protection, compliance)", content_type = "application/json"), (status = 401, description = "Not signed in"), (status = 403, description = "Not one of the roles the pack gives this", body = Problem)))]
 pub(crate) async fn breaches(
     State(dash): State<Arc<Dashboard>>,
     signed: Signed,
@@ -168,7 +175,7 @@ pub(crate) async fn breaches(
 }
 
 /// `POST /api/breaches`: log a breach; its 72-hour clock runs from `aware_at`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub(crate) struct OpenBreach {
     description: String,
     #[serde(default)]
@@ -190,6 +197,7 @@ pub(crate) struct OpenBreach {
     people: Vec<i64>,
 }
 
+#[utoipa::path(post, path = "/api/breaches", tag = "breaches", description = "Log a breach (data protection roles)", request_body = OpenBreach, security(("session" = [], "csrf" = [])), responses((status = 200, description = "Done", content_type = "application/json"), (status = 401, description = "Not signed in"), (status = 403, description = "Not authorised, or the request came from another site or lacks the CSRF token", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Not in a state to do this", body = Problem), (status = 422, description = "Refused by the policy or the law, or bad input", body = Problem)))]
 pub(crate) async fn open_breach(
     State(dash): State<Arc<Dashboard>>,
     signed: Signed,
@@ -215,6 +223,7 @@ pub(crate) async fn open_breach(
         .map_err(fail)
 }
 
+#[utoipa::path(get, path = "/api/subject-requests", tag = "subject requests", description = "Subject requests with their deadlines (data protection, compliance)", security(("session" = [])), responses((status = 200, description = "Subject requests with their deadlines (data protection, compliance)", content_type = "application/json"), (status = 401, description = "Not signed in"), (status = 403, description = "Not one of the roles the pack gives this", body = Problem)))]
 pub(crate) async fn subject_requests(
     State(dash): State<Arc<Dashboard>>,
     signed: Signed,
@@ -226,6 +235,7 @@ pub(crate) async fn subject_requests(
         .map_err(fail)
 }
 
+#[utoipa::path(get, path = "/api/approvals", tag = "approvals", description = "Access requests waiting for the signed-in approver", security(("session" = [])), responses((status = 200, description = "Access requests waiting for the signed-in approver", content_type = "application/json"), (status = 401, description = "Not signed in"), (status = 403, description = "Not one of the roles the pack gives this", body = Problem)))]
 pub(crate) async fn approvals(
     State(dash): State<Arc<Dashboard>>,
     signed: Signed,
@@ -238,7 +248,7 @@ pub(crate) async fn approvals(
 }
 
 /// A decision or triage note.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 pub(crate) struct Note {
     #[serde(default)]
     note: String,
@@ -258,6 +268,7 @@ async fn decide(
         .map_err(fail)
 }
 
+#[utoipa::path(post, path = "/api/approvals/{id}/approve", tag = "approvals", description = "Approve an access request for a week", params(("id" = i64, Path, description = "The id")), request_body = Note, security(("session" = [], "csrf" = [])), responses((status = 200, description = "Done", content_type = "application/json"), (status = 401, description = "Not signed in"), (status = 403, description = "Not authorised, or the request came from another site or lacks the CSRF token", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Not in a state to do this", body = Problem), (status = 422, description = "Refused by the policy or the law, or bad input", body = Problem)))]
 pub(crate) async fn approve(
     State(dash): State<Arc<Dashboard>>,
     signed: Signed,
@@ -267,6 +278,7 @@ pub(crate) async fn approve(
     decide(&dash, &signed, id, true, &body.note).await
 }
 
+#[utoipa::path(post, path = "/api/approvals/{id}/refuse", tag = "approvals", description = "Refuse an access request", params(("id" = i64, Path, description = "The id")), request_body = Note, security(("session" = [], "csrf" = [])), responses((status = 200, description = "Done", content_type = "application/json"), (status = 401, description = "Not signed in"), (status = 403, description = "Not authorised, or the request came from another site or lacks the CSRF token", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Not in a state to do this", body = Problem), (status = 422, description = "Refused by the policy or the law, or bad input", body = Problem)))]
 pub(crate) async fn refuse(
     State(dash): State<Arc<Dashboard>>,
     signed: Signed,
@@ -276,6 +288,7 @@ pub(crate) async fn refuse(
     decide(&dash, &signed, id, false, &body.note).await
 }
 
+#[utoipa::path(get, path = "/api/alerts", tag = "alerts", description = "The alerts routed to the signed-in person, newest first", security(("session" = [])), responses((status = 200, description = "The alerts routed to the signed-in person, newest first", content_type = "application/json"), (status = 401, description = "Not signed in"), (status = 403, description = "Not one of the roles the pack gives this", body = Problem)))]
 pub(crate) async fn alerts(
     State(dash): State<Arc<Dashboard>>,
     signed: Signed,
@@ -297,6 +310,7 @@ fn note(n: &Note) -> Option<&str> {
     Some(n.note.trim()).filter(|n| !n.is_empty())
 }
 
+#[utoipa::path(post, path = "/api/alerts/{id}/confirm", tag = "alerts", description = "Confirm an open alert", params(("id" = i64, Path, description = "The id")), request_body = Note, security(("session" = [], "csrf" = [])), responses((status = 200, description = "Done", content_type = "application/json"), (status = 401, description = "Not signed in"), (status = 403, description = "Not authorised, or the request came from another site or lacks the CSRF token", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Not in a state to do this", body = Problem), (status = 422, description = "Refused by the policy or the law, or bad input", body = Problem)))]
 pub(crate) async fn confirm_alert(
     State(dash): State<Arc<Dashboard>>,
     signed: Signed,
@@ -310,6 +324,7 @@ pub(crate) async fn confirm_alert(
         .map_err(fail)
 }
 
+#[utoipa::path(post, path = "/api/alerts/{id}/dismiss", tag = "alerts", description = "Dismiss an open alert with a note (required)", params(("id" = i64, Path, description = "The id")), request_body = Note, security(("session" = [], "csrf" = [])), responses((status = 200, description = "Done", content_type = "application/json"), (status = 401, description = "Not signed in"), (status = 403, description = "Not authorised, or the request came from another site or lacks the CSRF token", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Not in a state to do this", body = Problem), (status = 422, description = "Refused by the policy or the law, or bad input", body = Problem)))]
 pub(crate) async fn dismiss_alert(
     State(dash): State<Arc<Dashboard>>,
     signed: Signed,
@@ -330,6 +345,7 @@ pub(crate) struct Referred {
     incident: charter_store::Incident,
 }
 
+#[utoipa::path(post, path = "/api/alerts/{id}/refer", tag = "alerts", description = "Refer an open alert: opens a disciplinary incident", params(("id" = i64, Path, description = "The id")), request_body = Note, security(("session" = [], "csrf" = [])), responses((status = 200, description = "Done", content_type = "application/json"), (status = 401, description = "Not signed in"), (status = 403, description = "Not authorised, or the request came from another site or lacks the CSRF token", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Not in a state to do this", body = Problem), (status = 422, description = "Refused by the policy or the law, or bad input", body = Problem)))]
 pub(crate) async fn refer_alert(
     State(dash): State<Arc<Dashboard>>,
     signed: Signed,

@@ -9,6 +9,7 @@
 mod api;
 mod auth;
 mod limit;
+mod openapi;
 mod session;
 
 use std::net::SocketAddr;
@@ -86,6 +87,10 @@ pub fn router(dash: Arc<Dashboard>) -> Router {
         .route("/api/alerts/{id}/refer", post(api::refer_alert))
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
         .with_state(dash)
+        .merge(utoipa_swagger_ui::SwaggerUi::new("/api/docs").url(
+            "/api/openapi.json",
+            <openapi::ApiDoc as utoipa::OpenApi>::openapi(),
+        ))
 }
 
 /// The peer's address, when the listener recorded it.
