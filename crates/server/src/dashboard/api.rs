@@ -19,13 +19,18 @@ use charter_store::{AckKind, NewBreach};
 use super::Dashboard;
 use super::session::{Denied, Signed};
 
-/// An app refusal, as JSON with the status it means.
+/// Why an API request failed: refused before the app was asked, or by the app.
 #[derive(Debug)]
-pub(crate) struct ApiError(Error);
+pub(crate) enum ApiError {
+    /// No store yet.
+    Denied(Denied),
+    /// The app refused or failed.
+    App(Error),
+}
 
 impl From<Error> for ApiError {
     fn from(e: Error) -> ApiError {
-        ApiError(e)
+        ApiError::App(e)
     }
 }
 
@@ -38,7 +43,11 @@ pub(crate) struct Problem {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         use charter_store::Error as S;
-        let status = match &self.0 {
+        let e = match self {
+            ApiError::Denied(d) => return d.into_response(),
+            ApiError::App(e) => e,
+        };
+        let status = match &e {
             Error::NotAuthorised { .. } => StatusCode::FORBIDDEN,
             Error::Store(S::NotFound { .. }) => StatusCode::NOT_FOUND,
             Error::Store(S::Duplicate { .. } | S::Changed { .. }) | Error::Transition { .. } => {
@@ -56,21 +65,21 @@ impl IntoResponse for ApiError {
             // A database error's text is for the log, not the browser.
             "the store failed; try again".to_string()
         } else {
-            self.0.to_string()
+            e.to_string()
         };
         (status, Json(Problem { error })).into_response()
     }
 }
 
 /// What a handler returns.
-pub(crate) type Answer<T> = Result<Json<T>, Response>;
+pub(crate) type Answer<T> = Result<Json<T>, ApiError>;
 
-fn fail(e: impl Into<ApiError>) -> Response {
-    e.into().into_response()
+fn fail(e: Error) -> ApiError {
+    ApiError::App(e)
 }
 
-fn app(dash: &Dashboard) -> Result<&charter_app::App, Response> {
-    dash.app().map_err(|d: Denied| d.into_response())
+fn app(dash: &Dashboard) -> Result<&charter_app::App, ApiError> {
+    dash.app().map_err(ApiError::Denied)
 }
 
 /// `GET /api/me`.
