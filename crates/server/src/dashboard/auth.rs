@@ -195,28 +195,3 @@ pub(crate) async fn logout_everywhere(
         .map_err(|_| Denied::Failed)?;
     Ok(with_cookie(dash.expired_cookie(), "/login"))
 }
-
-fn post_button(action: &str, csrf: &str, label: &str) -> String {
-    format!(
-        "<form method=\"post\" action=\"{}\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><button type=\"submit\">{}</button></form>",
-        escape_html(action),
-        escape_html(csrf),
-        escape_html(label)
-    )
-}
-
-pub(crate) async fn home(signed: Signed) -> Response {
-    let who = &signed.who;
-    let body = format!(
-        "{}\n{}\n{}",
-        html::para(&format!(
-            "Signed in as {} ({}), roles: {}.",
-            who.person.full_name(),
-            who.user.login,
-            who.person.roles.join(", ")
-        )),
-        post_button("/logout", &who.csrf, "Log out"),
-        post_button("/logout/everywhere", &who.csrf, "Log out everywhere"),
-    );
-    page(StatusCode::OK, "Charter", &body)
-}

@@ -10,6 +10,7 @@ mod api;
 mod auth;
 mod limit;
 mod openapi;
+mod pages;
 mod session;
 
 use std::net::SocketAddr;
@@ -64,7 +65,14 @@ fn plain_loopback(origin: &str) -> bool {
 /// The dashboard's routes.
 pub fn router(dash: Arc<Dashboard>) -> Router {
     Router::new()
-        .route("/", get(auth::home))
+        .route("/", get(pages::overview))
+        .route("/policy", get(pages::policy))
+        .route("/policy/acknowledge", post(pages::acknowledge))
+        .route("/alerts", get(pages::alerts))
+        .route("/alerts/{id}/{action}", post(pages::triage))
+        .route("/approvals", get(pages::approvals))
+        .route("/approvals/{id}/{action}", post(pages::decide))
+        .route("/assets/htmx.min.js", get(pages::htmx))
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/login/code", get(auth::code_form).post(auth::code))
         .route("/logout", post(auth::logout))
