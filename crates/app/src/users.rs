@@ -405,6 +405,11 @@ impl App {
             return Ok(Err(self.failed(&user).await?));
         }
         let second = user.totp_secret.is_none();
+        if second {
+            // Signed in fully: the failures counted are no longer in a row.
+            self.read(async |tx| Ok(tx.clear_user_failures(user.id).await?))
+                .await?;
+        }
         let lifetime = if second {
             SESSION_LIFETIME
         } else {
@@ -488,11 +493,11 @@ impl App {
         let at = micros(Timestamp::now());
         let locked = self
             .read(async |tx| {
-                let current = tx.user(user.id).await?;
-                let failed = current.failed_logins + 1;
-                let lock = (failed >= MAX_FAILED).then_some(at);
-                tx.set_user_failures(user.id, failed, lock).await?;
-                if lock.is_some() && current.locked_at.is_none() {
+                let failed = tx.count_user_failure(user.id).await?;
+                if failed < MAX_FAILED {
+                    return Ok(false);
+                }
+                if tx.lock_user(user.id, at).await? {
                     tx.delete_user_sessions(user.id).await?;
                     tx.audit(
                         &Actor::System("login".into()),
@@ -506,7 +511,7 @@ impl App {
                     )
                     .await?;
                 }
-                Ok(lock.is_some())
+                Ok(true)
             })
             .await?;
         Ok(if locked {

@@ -197,6 +197,45 @@ both!(fewer_than_ten_failures_then_success_does_not_lock, |app| {
             .unwrap()
             .is_ok()
     );
+    // The count starts again after a success: another nine do not lock either.
+    for _ in 1..MAX_FAILED {
+        app.login_password("kim", "not the password!", at())
+            .await
+            .unwrap()
+            .unwrap_err();
+    }
+    assert!(
+        app.login_password("kim", PASSWORD, at())
+            .await
+            .unwrap()
+            .is_ok()
+    );
+});
+
+both!(failures_at_once_are_not_lost_and_lock, |app| {
+    let p = person(app, "Max", &["staff"]).await;
+    app.add_user(&op(), p.id, "max", PASSWORD, false)
+        .await
+        .unwrap();
+    let tries: Vec<_> = (0..2 * MAX_FAILED)
+        .map(|_| {
+            let app = app.clone();
+            tokio::spawn(async move { app.login_password("max", "not the password!", at()).await })
+        })
+        .collect();
+    for t in tries {
+        t.await.unwrap().unwrap().unwrap_err();
+    }
+    let user = app
+        .users()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|u| u.login == "max")
+        .unwrap();
+    // Attempts that arrive once it is locked are refused without being counted.
+    assert!(user.failed_logins >= MAX_FAILED, "{user:?}");
+    assert!(user.locked_at.is_some());
 });
 
 both!(

@@ -183,20 +183,41 @@ impl Txn {
         self.user(id).await
     }
 
-    /// Records the failure count and, when the app decided so, the lock.
-    pub async fn set_user_failures(
-        &mut self,
-        id: i64,
-        failed: i64,
-        locked_us: Option<i64>,
-    ) -> Result<()> {
+    /// Counts one more failed attempt, atomically on both engines (two failures at once are
+    /// both counted); the count now.
+    pub async fn count_user_failure(&mut self, id: i64) -> Result<i64> {
+        let row = self
+            .tx
+            .row(
+                "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins",
+                &[id.into()],
+            )
+            .await?
+            .ok_or(crate::Error::NotFound { entity: "user", id })?;
+        row.i64("failed_logins")
+    }
+
+    /// Clears the failure count after a full sign-in.
+    pub async fn clear_user_failures(&mut self, id: i64) -> Result<()> {
         self.tx
             .exec(
-                "UPDATE users SET failed_logins = $2, locked_at = COALESCE(locked_at, $3) WHERE id = $1",
-                &[id.into(), failed.into(), locked_us.into()],
+                "UPDATE users SET failed_logins = 0 WHERE id = $1",
+                &[id.into()],
             )
             .await?;
         Ok(())
+    }
+
+    /// Locks a login at `at_us`; false when it was already locked.
+    pub async fn lock_user(&mut self, id: i64, at_us: i64) -> Result<bool> {
+        let n = self
+            .tx
+            .exec(
+                "UPDATE users SET locked_at = $2 WHERE id = $1 AND locked_at IS NULL",
+                &[id.into(), at_us.into()],
+            )
+            .await?;
+        Ok(n == 1)
     }
 
     /// Takes TOTP time step `step` for the login: false when that step or a later one was
