@@ -114,7 +114,7 @@ pub fn router(state: Arc<State>) -> Router {
         .with_state(state)
 }
 
-async fn time_limit(request: Request, next: Next) -> Response {
+pub(crate) async fn time_limit(request: Request, next: Next) -> Response {
     match tokio::time::timeout(REQUEST_TIME, next.run(request)).await {
         Ok(response) => response,
         Err(_) => refusal(

@@ -94,6 +94,7 @@ pub fn router(dash: Arc<Dashboard>) -> Router {
         .route("/api/alerts/{id}/dismiss", post(api::dismiss_alert))
         .route("/api/alerts/{id}/refer", post(api::refer_alert))
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
+        .layer(axum::middleware::from_fn(crate::pages::time_limit))
         .with_state(dash)
         .merge(utoipa_swagger_ui::SwaggerUi::new("/api/docs").url(
             "/api/openapi.json",
