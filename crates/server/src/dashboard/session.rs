@@ -186,3 +186,54 @@ impl FromRequestParts<Arc<Dashboard>> for Pending {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, OnceLock};
+
+    use super::*;
+
+    #[test]
+    fn cookies_are_secure_strict_and_http_only_except_secure_on_loopback_http() {
+        let https = Dashboard::new(Arc::new(OnceLock::new()), "https://charter.example.org");
+        assert_eq!(
+            https.cookie("ab"),
+            "charter_session=ab; Path=/; HttpOnly; SameSite=Strict; Secure"
+        );
+        assert!(https.expired_cookie().contains("Max-Age=0; Secure"));
+        let demo = Dashboard::new(Arc::new(OnceLock::new()), "http://127.0.0.1:8080");
+        assert_eq!(
+            demo.cookie("ab"),
+            "charter_session=ab; Path=/; HttpOnly; SameSite=Strict"
+        );
+    }
+
+    #[test]
+    fn only_a_well_formed_session_cookie_is_read() {
+        let mut h = HeaderMap::new();
+        let good = "a".repeat(64);
+        h.insert(
+            header::COOKIE,
+            format!("other=1; {COOKIE}={good}")
+                .parse()
+                .unwrap_or_else(|_| unreachable!()),
+        );
+        assert_eq!(token(&h), Some(good));
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            format!("{COOKIE}=short")
+                .parse()
+                .unwrap_or_else(|_| unreachable!()),
+        );
+        assert_eq!(token(&h), None);
+    }
+
+    #[test]
+    fn a_csrf_token_must_match_and_never_be_empty() {
+        assert!(check_csrf("abc", Some("abc")).is_ok());
+        assert!(check_csrf("abc", Some("abd")).is_err());
+        assert!(check_csrf("abc", None).is_err());
+        assert!(check_csrf("", Some("")).is_err());
+    }
+}
