@@ -86,6 +86,8 @@ file is exit 2. docs/ingest.md describes each format and what it can tell."#)]
     Dsar(cmd::dsar::DsarCmd),
     /// Alerts: list, show, confirm, dismiss, refer (a disciplinary incident); the digest.
     Alerts(cmd::alerts::AlertsCmd),
+    /// Dashboard logins: add, reset (unlock), disable, list.
+    Users(cmd::users::UsersCmd),
 }
 
 fn main() -> ExitCode {
@@ -123,6 +125,7 @@ fn main() -> ExitCode {
         Command::Audit(c) => c.run(),
         Command::Dsar(c) => c.run(),
         Command::Alerts(c) => c.run(),
+        Command::Users(c) => c.run(),
     };
     exit::finish(outcome)
 }

@@ -19,3 +19,4 @@ pub mod serve;
 pub mod squid_helper;
 pub mod squid_pages;
 pub mod text;
+pub mod users;
