@@ -15,6 +15,7 @@ use charter_store::{Actor, NewRecord};
 use super::decide::Decider;
 use super::file::{Line, LogFile, Resume};
 use super::parse::{Format, LineParser};
+use crate::monitor::Monitor;
 
 /// Lines per batch: one transaction, one audit row, one position.
 pub const BATCH: usize = 10_000;
@@ -36,6 +37,9 @@ pub struct Options {
     pub progress: bool,
     /// Set to stop following.
     pub stop: Arc<AtomicBool>,
+    /// What raises alerts, accounts personal use and watches VPN sign-ins for records once
+    /// they are written, as `serve`'s record writer does; `None` with `store` off.
+    pub monitor: Option<Arc<crate::monitor::Monitor>>,
 }
 
 impl Default for Options {
@@ -45,6 +49,7 @@ impl Default for Options {
             store: true,
             progress: true,
             stop: Arc::default(),
+            monitor: None,
         }
     }
 }
@@ -252,6 +257,8 @@ impl Run<'_, '_> {
         };
         loop {
             let mut batch: Vec<NewRecord> = Vec::with_capacity(BATCH);
+            let mut sign_ins: Vec<LogEvent> = Vec::new();
+            let watching = self.options.store && self.options.monitor.is_some();
             let (decider, parser) = (&mut *self.decider, &mut *self.parser);
             let path = file.path().to_path_buf();
             let read = file
@@ -264,6 +271,9 @@ impl Run<'_, '_> {
                     match parsed {
                         Ok(true) => {
                             report.events += 1;
+                            if watching && Monitor::watches(&scratch) {
+                                sign_ins.push(scratch.clone());
+                            }
                             if let Some(r) = decider.record(&scratch) {
                                 if &*r.verdict != "allow" {
                                     report.flagged += 1;
@@ -304,8 +314,22 @@ impl Run<'_, '_> {
                     cause,
                 })?;
                 let (store, actor) = (self.app.store().clone(), self.actor.clone());
+                let monitor = self.options.monitor.clone();
                 writing = Some(tokio::spawn(async move {
-                    store.write_ingested(&actor, &batch, &at).await
+                    let written = store.write_ingested(&actor, &batch, &at).await?;
+                    if let Some(monitor) = monitor {
+                        let kept: Vec<NewRecord> =
+                            batch.into_iter().filter(Monitor::wants).collect();
+                        monitor
+                            .written_logged(&store, &kept, "charter ingest")
+                            .await;
+                        for event in &sign_ins {
+                            if let Err(e) = monitor.log_event(&store, event).await {
+                                eprintln!("charter ingest: error={e}: VPN sign-in not watched.");
+                            }
+                        }
+                    }
+                    charter_store::Result::Ok(written)
                 }));
             } else {
                 report.records += batch.len() as u64;

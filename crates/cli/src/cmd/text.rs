@@ -35,7 +35,7 @@ pub struct CheckTextArgs {
     /// The user's roles, comma-separated (such as `staff,marketing`).
     #[arg(long, value_name = "a,b", value_delimiter = ',')]
     pub roles: Vec<String>,
-    /// When it was written (default now), for rules with time windows.
+    /// When it was written (default now), for rules with time windows. A time without an offset is local time in the pack's zone, e.g. 2026-06-15T10:00; one with an offset (2026-06-15T10:00:00+01:00) is exact.
     #[arg(long, value_name = "TIME")]
     pub at: Option<String>,
     /// Print the decision as JSON.
