@@ -109,8 +109,22 @@ fn main() {
         .zip(cpu_seconds())
         .map(|(a, b)| done / (b - a).max(0.01));
     let foot_1 = rate(&messages, 1, min, &foot);
+    // The same with the abusive-language model off (`model_threshold = 1.0`), for its cost.
+    let no_model_pack = every_check_pack().replace(
+        "max_recipients = 10\n",
+        "max_recipients = 10\nmodel_threshold = 1.0\n",
+    );
+    let no_model = Engine::new(charter_policy::parse(&no_model_pack, "bench.toml").unwrap());
+    let decide_no_model = |m: &[u8]| {
+        let d = no_model.decide_mail_with(&ctx, &MailInput::new(m, &env), &limits);
+        std::hint::black_box(d);
+    };
+    let no_model_1 = rate(&messages, 1, min, &decide_no_model);
+    let decide_1b = rate(&messages, 1, min, &decide);
     println!("mail-parser alone, 1 thread:           {parse_1:>10.0} msg/s");
     println!("charter, every check, 1 thread:        {decide_1:>10.0} msg/s");
+    println!("  again, after the model-off run:      {decide_1b:>10.0} msg/s");
+    println!("charter, model off, 1 thread:          {no_model_1:>10.0} msg/s");
     println!("charter, every check, {cores} threads:       {decide_n:>10.0} msg/s");
     println!("charter disclaimer footer, 1 thread:   {foot_1:>10.0} msg/s");
     if let Some(per_cpu) = per_cpu {

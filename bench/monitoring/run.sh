@@ -6,7 +6,8 @@
 #   bench/monitoring/run.sh [LINES]          # default 5,000,000
 #
 # Runs: GoAccess (JSON report); charter parse+decide alone (--decide-only); charter full
-# ingest (parse, categorise, decide, store) into SQLite; the same into PostgreSQL
+# ingest (parse, categorise, decide, store) into SQLite, on one core and then free to use a
+# second for the store's writes (PIN=no); the same into PostgreSQL
 # (CHARTER_BENCH_PG, default postgres://postgres@127.0.0.1:5432/postgres; a database of its
 # own is made and dropped). Needs: goaccess, python3, psql; UT1 lists in ../shared/categories/ut1.
 set -euo pipefail
@@ -22,18 +23,22 @@ CHARTER="$ROOT/target/release/charter"
 
 LOG="$WORK/access-$LINES.log"
 [ -s "$LOG" ] || python3 "$ROOT/bench/monitoring/gen_access_log.py" "$UT1" "$LINES" "$LOG"
-[ -s "$WORK/ut1.idx" ] || "$CHARTER" categories build --from "$UT1" -o "$WORK/ut1.idx" | sed -n 1p
+"$CHARTER" categories build --from "$UT1" -o "$WORK/ut1.idx" | sed -n 1p
 
 # One run: NAME then the command; prints "NAME seconds lines/s peak_kib".
+# Wall and CPU (user+sys) seconds both: the machine may be shared, and CPU time is the
+# steadier figure there.
+# PIN=no runs without taskset (charter's store writes then overlap on a second core).
 measure() {
     local name=$1; shift
-    local out
-    out=$( { /usr/bin/time -f "TIME %e %M" taskset -c "$CORE" "$@" >/dev/null 2>"$WORK/$name.err"; } 2>&1; tail -1 "$WORK/$name.err")
-    local line secs kib
-    line=$(grep '^TIME ' "$WORK/$name.err" | tail -1)
-    secs=$(echo "$line" | awk '{print $2}')
-    kib=$(echo "$line" | awk '{print $3}')
-    printf '%-28s %8.1f s %12.0f lines/s %8.0f MiB\n' "$name" "$secs" "$(echo "$LINES / $secs" | bc -l)" "$(echo "$kib / 1024" | bc -l)"
+    local pin=(taskset -c "$CORE")
+    [ "${PIN:-yes}" = no ] && pin=()
+    /usr/bin/time -o "$WORK/$name.time" -f "%e %U %S %M" "${pin[@]}" "$@" >/dev/null 2>"$WORK/$name.err"
+    read -r wall user sys kib < "$WORK/$name.time"
+    local cpu
+    cpu=$(echo "$user + $sys" | bc -l)
+    printf '%-24s %7.1f s wall %10.0f lines/s | %7.1f s CPU %10.0f lines/s | peak %5.0f MiB\n' \
+        "$name" "$wall" "$(echo "$LINES / $wall" | bc -l)" "$cpu" "$(echo "$LINES / $cpu" | bc -l)" "$(echo "$kib / 1024" | bc -l)"
 }
 
 config() { # DIR URL
@@ -42,7 +47,7 @@ config() { # DIR URL
         "$ROOT/bench/web/pack-realistic.toml" "$WORK/ut1.idx" "$2" > "$1/charter.toml"
 }
 
-echo "lines: $LINES ($(du -h "$LOG" | cut -f1)), one core (taskset -c $CORE)"
+echo "lines: $LINES ($(du -hL "$LOG" | cut -f1)), one core (taskset -c $CORE) unless marked 2cpu"
 measure goaccess goaccess "$LOG" --log-format='%x.%^ %~%L %h %^/%s %b %m %U %e %^' \
     --date-format=%s --time-format=%s -o "$WORK/goaccess.json" --no-progress
 
@@ -51,9 +56,12 @@ measure charter-parse+decide "$CHARTER" ingest squid "$LOG" --decide-only --conf
 
 rm -rf "$WORK/sqlite" && config "$WORK/sqlite" "sqlite://$WORK/sqlite/charter.db"
 measure charter-full-sqlite "$CHARTER" ingest squid "$LOG" --config "$WORK/sqlite/charter.toml"
+rm -rf "$WORK/sqlite2" && config "$WORK/sqlite2" "sqlite://$WORK/sqlite2/charter.db"
+PIN=no measure charter-full-sqlite-2cpu "$CHARTER" ingest squid "$LOG" --config "$WORK/sqlite2/charter.toml"
 
 DB=charter_bench_monitoring_$$
 psql -q "$PG" -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
 trap 'psql -q "$PG" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)"' EXIT
 rm -rf "$WORK/pg" && config "$WORK/pg" "${PG%/*}/$DB"
 measure charter-full-postgres "$CHARTER" ingest squid "$LOG" --config "$WORK/pg/charter.toml"
+echo "records: sqlite $(sqlite3 "$WORK/sqlite/charter.db" 'SELECT COUNT(*) FROM decisions'), postgres $(psql -tA "${PG%/*}/$DB" -c 'SELECT COUNT(*) FROM decisions')"

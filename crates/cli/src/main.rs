@@ -71,7 +71,7 @@ In squid.conf (docs/squid.md):
     Records(cmd::records::RecordsCmd),
     /// Read log files into monitoring records: Squid access.log, syslog sign-ins, usbguard's
     /// audit file, JSON event lines. Each file is read from where the last run stopped.
-    #[command(after_help = r#"Examples:
+    #[command(after_help = r#"Example:
   charter ingest squid /var/log/squid/access.log --config /etc/charter/charter.toml
   charter ingest syslog /var/log/auth.log /var/log/openvpn.log --follow --config charter.toml
   charter ingest usbguard /var/log/usbguard/usbguard-audit.log --host laptop-7
@@ -86,6 +86,8 @@ file is exit 2. docs/ingest.md describes each format and what it can tell."#)]
     Dsar(cmd::dsar::DsarCmd),
     /// Alerts: list, show, confirm, dismiss, refer (a disciplinary incident); the digest.
     Alerts(cmd::alerts::AlertsCmd),
+    /// Dashboard logins: add, reset (unlock), disable, list.
+    Users(cmd::users::UsersCmd),
 }
 
 fn main() -> ExitCode {
@@ -123,6 +125,7 @@ fn main() -> ExitCode {
         Command::Audit(c) => c.run(),
         Command::Dsar(c) => c.run(),
         Command::Alerts(c) => c.run(),
+        Command::Users(c) => c.run(),
     };
     exit::finish(outcome)
 }

@@ -483,3 +483,44 @@ fn people_with_the_same_roles_share_a_decision_but_the_unidentified_do_not() {
         ]
     );
 }
+
+/// `(user, rule, routes)` of every alert.
+fn alerts(site: &Site) -> Vec<(String, String, String)> {
+    use sqlx::Connection as _;
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let mut c = sqlx::SqliteConnection::connect(&site.url).await.unwrap();
+            sqlx::query_as("SELECT user_name, rule, routes FROM alerts ORDER BY id")
+                .fetch_all(&mut c)
+                .await
+                .unwrap()
+        })
+}
+
+#[test]
+fn ingested_records_raise_their_rules_alerts_as_the_gateways_do() {
+    let site = Site::sqlite();
+    let log = site.path("access.log");
+    // Two requests in one hour: one alert (de-duplicated per person, rule and hour).
+    std::fs::write(
+        &log,
+        "1796096500.000      5 10.0.0.5 TCP_MISS/200 900 GET http://www.bet365.com/ ann HIER_DIRECT/1.2.3.4 text/html\n\
+         1796096560.000      5 10.0.0.5 TCP_MISS/200 900 GET http://www.bet365.com/casino ann HIER_DIRECT/1.2.3.4 text/html\n\
+         1796096600.000      5 10.0.0.6 TCP_MISS/200 900 GET http://www.bbc.co.uk/ bob HIER_DIRECT/1.2.3.4 text/html\n",
+    )
+    .unwrap();
+    // Measuring only: nothing is written, so nothing is raised.
+    site.ingest_json(&["squid", log.to_str().unwrap(), "--decide-only"]);
+    site.ingest_json(&["squid", log.to_str().unwrap()]);
+    assert_eq!(
+        alerts(&site),
+        [(
+            "ann".to_string(),
+            "internet.prohibited-content".to_string(),
+            "safeguarding".to_string()
+        )]
+    );
+}

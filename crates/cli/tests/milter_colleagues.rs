@@ -164,7 +164,7 @@ fn colleague_names_arrive_with_the_store_after_a_start_with_it_down() {
     assert!(!stranger_as_ann_is_held(port, dir.path()));
     // The store appears, whole, with Ann in it: the register is read and her name is in force.
     std::fs::rename(dir.path().join("prepared"), dir.path().join("store")).unwrap();
-    wait_for_log(&log, "colleagues=1: People register read");
+    wait_for_log(&log, "colleagues=1 addresses=0: People register read");
     assert!(
         stranger_as_ann_is_held(port, dir.path()),
         "{}",

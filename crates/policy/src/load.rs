@@ -200,6 +200,30 @@ impl Cx<'_> {
         }
     }
 
+    /// `model_threshold`: a score above 0 and at most 1, on a rule with `abusive_language`.
+    fn model_threshold(&mut self, id: &str, raw: &RawRule) -> Option<f64> {
+        let value = raw.model_threshold.as_ref()?;
+        let at = self.at(value.span());
+        let v = *value.get_ref();
+        if !raw.checks.iter().any(|c| c.get_ref() == "abusive_language") {
+            self.error(
+                "key_check",
+                at,
+                format!("`model_threshold` applies only to rules with the `abusive_language` check, and rule `{id}` has none"),
+            );
+            return None;
+        }
+        if !(v > 0.0 && v <= 1.0) {
+            self.error(
+                "bad_number",
+                at,
+                format!("bad `model_threshold` {v}: expected a score above 0 and at most 1"),
+            );
+            return None;
+        }
+        Some(v)
+    }
+
     fn span(&mut self, raw: &RawSpan, default_days: Days) -> Option<Span> {
         let days = match &raw.days {
             Some(days) => match Days::parse(days.get_ref()) {
@@ -888,6 +912,7 @@ impl Cx<'_> {
         let max_download_mb = self.count("max_download_mb", &raw.max_download_mb);
         let max_minutes_per_day = self.count("max_minutes_per_day", &raw.max_minutes_per_day);
         let max_messages_per_day = self.count("max_messages_per_day", &raw.max_messages_per_day);
+        let model_threshold = self.model_threshold(&id, &raw);
         if self.errors.len() > errors_before {
             return None;
         }
@@ -908,6 +933,7 @@ impl Cx<'_> {
             max_download_mb,
             max_minutes_per_day,
             max_messages_per_day,
+            model_threshold,
             networks: Self::strings(raw.networks),
             action: action?,
             severity: severity?,

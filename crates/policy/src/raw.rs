@@ -243,6 +243,7 @@ pub struct RawRule {
     pub max_download_mb: Option<Spanned<i64>>,
     pub max_minutes_per_day: Option<Spanned<i64>>,
     pub max_messages_per_day: Option<Spanned<i64>>,
+    pub model_threshold: Option<Spanned<f64>>,
     #[serde(default)]
     pub networks: Vec<Text>,
     pub action: Text,

@@ -359,3 +359,35 @@ fn pack_lists_are_keyed_by_category() {
         "{got}"
     );
 }
+
+#[test]
+fn model_threshold_needs_the_abusive_language_check() {
+    let e = error(
+        "action = \"block\"",
+        "model_threshold = 0.7\naction = \"block\"",
+    );
+    assert!(
+        e.starts_with("bad.toml:22:19:")
+            && e.contains(
+                "`model_threshold` applies only to rules with the `abusive_language` check"
+            ),
+        "{e}"
+    );
+}
+
+#[test]
+fn model_threshold_outside_zero_to_one() {
+    let pack = GOOD.replacen(
+        "on = \"web\"\ncategories = [\"gambling\"]\noutside = \"personal_use\"\n",
+        "on = \"mail\"\nchecks = [\"abusive_language\"]\nmodel_threshold = 1.5\n",
+        1,
+    );
+    let e = error_in(&pack, "bad.toml");
+    assert!(
+        e.contains("bad `model_threshold` 1.5: expected a score above 0 and at most 1"),
+        "{e}"
+    );
+    let ok = pack.replace("model_threshold = 1.5", "model_threshold = 0.7");
+    let rule = &parse(&ok, "ok.toml").unwrap().rules[0];
+    assert_eq!(rule.model_threshold, Some(0.7));
+}

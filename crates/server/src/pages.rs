@@ -75,7 +75,7 @@ impl State {
 }
 
 /// `scheme://authority` of `url`.
-fn origin_of(url: &str) -> String {
+pub(crate) fn origin_of(url: &str) -> String {
     let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
     let authority = rest.split('/').next().unwrap_or_default();
     format!(
@@ -88,8 +88,19 @@ fn origin_of(url: &str) -> String {
 /// Runs the pages on `context`'s listener until the listener fails.
 pub fn run(context: PagesContext) -> Pin<Box<dyn Future<Output = std::io::Result<()>> + Send>> {
     let state = Arc::new(State::new(&context));
+    let dashboard = Arc::new(crate::dashboard::Dashboard::new(
+        Arc::clone(&context.app),
+        context.pages.public_url(),
+    ));
     let listener = context.listener;
-    Box::pin(async move { axum::serve(listener, router(state)).await })
+    let routes = router(state).merge(crate::dashboard::router(dashboard));
+    Box::pin(async move {
+        axum::serve(
+            listener,
+            routes.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+    })
 }
 
 /// The routes.
@@ -103,7 +114,7 @@ pub fn router(state: Arc<State>) -> Router {
         .with_state(state)
 }
 
-async fn time_limit(request: Request, next: Next) -> Response {
+pub(crate) async fn time_limit(request: Request, next: Next) -> Response {
     match tokio::time::timeout(REQUEST_TIME, next.run(request)).await {
         Ok(response) => response,
         Err(_) => refusal(

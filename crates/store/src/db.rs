@@ -188,6 +188,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "alerts",
         include_str!("../migrations/sqlite/0009_alerts.sql"),
     ),
+    (
+        11,
+        "dashboard",
+        include_str!("../migrations/sqlite/0011_dashboard.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -234,6 +239,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         9,
         "alerts",
         include_str!("../migrations/postgres/0009_alerts.sql"),
+    ),
+    (
+        11,
+        "dashboard",
+        include_str!("../migrations/postgres/0011_dashboard.sql"),
     ),
 ];
 

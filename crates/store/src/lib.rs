@@ -56,6 +56,7 @@ pub mod spool;
 pub mod time;
 mod txn;
 mod usage;
+mod users;
 
 pub use alerts::{Alert, NewAlert};
 pub use approvals::{Approval, NewApproval, PassRow};
@@ -74,6 +75,7 @@ pub use registers::{bytes_hash, text_hash};
 pub use sessions::{ActivitySession, NewSession};
 pub use txn::{AuditEntry, Txn};
 pub use usage::{UsageAdd, UsageDay};
+pub use users::{LoginSession, NewUser, User};
 
 /// The store: registers, monitoring records and the audit chain.
 #[derive(Debug, Clone)]

@@ -48,6 +48,8 @@ pub struct LogFile {
     pending: Vec<u8>,
     /// Inside a line longer than [`MAX_LINE`], skipping to its end.
     skipping: bool,
+    /// Where reads land, kept between reads.
+    chunk: Vec<u8>,
 }
 
 /// One line handed out by [`LogFile::read`].
@@ -81,6 +83,7 @@ impl LogFile {
             lines: 0,
             pending: Vec::new(),
             skipping: false,
+            chunk: Vec::new(),
         };
         let resume = match saved {
             None => Resume::Fresh,
@@ -157,11 +160,24 @@ impl LogFile {
     /// handed out (0 at the end of what has been written so far).
     pub fn read(&mut self, max: usize, mut each: impl FnMut(Line<'_>)) -> io::Result<usize> {
         let mut given = 0;
-        let mut chunk = vec![0u8; CHUNK];
+        let mut chunk = std::mem::take(&mut self.chunk);
+        chunk.resize(CHUNK, 0);
+        let result = self.read_with(max, &mut chunk, &mut each, &mut given);
+        self.chunk = chunk;
+        result.map(|()| given)
+    }
+
+    fn read_with(
+        &mut self,
+        max: usize,
+        chunk: &mut [u8],
+        each: &mut impl FnMut(Line<'_>),
+        given: &mut usize,
+    ) -> io::Result<()> {
         let mut start = 0;
         loop {
             // Lines already in `pending`.
-            while given < max {
+            while *given < max {
                 let Some(nl) = memchr(&self.pending[start..]) else {
                     break;
                 };
@@ -176,13 +192,13 @@ impl LogFile {
                 } else {
                     each(Line::Text(self.lines, &self.pending[start..end]));
                 }
-                given += 1;
+                *given += 1;
                 start = end + 1;
             }
             self.pending.drain(..start);
             start = 0;
-            if given >= max {
-                return Ok(given);
+            if *given >= max {
+                return Ok(());
             }
             if self.pending.len() > MAX_LINE {
                 // Too long to keep: drop it and skip to its newline. The bytes dropped are
@@ -191,9 +207,9 @@ impl LogFile {
                 self.pending.clear();
                 self.skipping = true;
             }
-            let n = self.file.read(&mut chunk)?;
+            let n = self.file.read(chunk)?;
             if n == 0 {
-                return Ok(given);
+                return Ok(());
             }
             if self.skipping {
                 match memchr(&chunk[..n]) {

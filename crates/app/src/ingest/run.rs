@@ -15,6 +15,7 @@ use charter_store::{Actor, NewRecord};
 use super::decide::Decider;
 use super::file::{Line, LogFile, Resume};
 use super::parse::{Format, LineParser};
+use crate::monitor::Monitor;
 
 /// Lines per batch: one transaction, one audit row, one position.
 pub const BATCH: usize = 10_000;
@@ -36,6 +37,9 @@ pub struct Options {
     pub progress: bool,
     /// Set to stop following.
     pub stop: Arc<AtomicBool>,
+    /// What raises alerts, accounts personal use and watches VPN sign-ins for records once
+    /// they are written, as `serve`'s record writer does; `None` with `store` off.
+    pub monitor: Option<Arc<crate::monitor::Monitor>>,
 }
 
 impl Default for Options {
@@ -45,6 +49,7 @@ impl Default for Options {
             store: true,
             progress: true,
             stop: Arc::default(),
+            monitor: None,
         }
     }
 }
@@ -95,6 +100,9 @@ pub enum IngestError {
     /// The store refused.
     #[error(transparent)]
     Store(#[from] charter_store::Error),
+    /// The task writing a batch stopped.
+    #[error("the task writing records stopped: {0}")]
+    Task(#[from] tokio::task::JoinError),
     /// Deciding an activity event failed (the store refused a read or a session).
     #[error(transparent)]
     Decide(#[from] crate::Error),
@@ -229,7 +237,10 @@ impl Run<'_, '_> {
         report: &mut FileReport,
     ) -> Result<u64, IngestError> {
         let mut total = 0;
-        let mut batch: Vec<NewRecord> = Vec::with_capacity(BATCH);
+        // The batch being written while the next is read and decided: the store works on
+        // its own (SQLite's worker thread, PostgreSQL's server) and at most one write is in
+        // flight, so batches and their positions commit in order.
+        let mut writing: Option<tokio::task::JoinHandle<charter_store::Result<u64>>> = None;
         // One event whose strings each line reuses.
         let mut scratch = LogEvent {
             at_us: 0,
@@ -245,7 +256,9 @@ impl Run<'_, '_> {
             },
         };
         loop {
-            batch.clear();
+            let mut batch: Vec<NewRecord> = Vec::with_capacity(BATCH);
+            let mut sign_ins: Vec<LogEvent> = Vec::new();
+            let watching = self.options.store && self.options.monitor.is_some();
             let (decider, parser) = (&mut *self.decider, &mut *self.parser);
             let path = file.path().to_path_buf();
             let read = file
@@ -258,6 +271,9 @@ impl Run<'_, '_> {
                     match parsed {
                         Ok(true) => {
                             report.events += 1;
+                            if watching && Monitor::watches(&scratch) {
+                                sign_ins.push(scratch.clone());
+                            }
                             if let Some(r) = decider.record(&scratch) {
                                 if &*r.verdict != "allow" {
                                     report.flagged += 1;
@@ -276,6 +292,11 @@ impl Run<'_, '_> {
                     }
                 })
                 .map_err(|cause| IngestError::Read { path: path.clone(), cause })?;
+            // The last batch is committed before the events that wait for the store (sessions)
+            // are decided against it.
+            if let Some(done) = writing.take() {
+                report.records += done.await??;
+            }
             for r in self.decider.decide_pending().await? {
                 if &*r.verdict != "allow" {
                     report.flagged += 1;
@@ -292,11 +313,24 @@ impl Run<'_, '_> {
                     path: path.clone(),
                     cause,
                 })?;
-                report.records += self
-                    .app
-                    .store()
-                    .write_ingested(&self.actor, &batch, &at)
-                    .await?;
+                let (store, actor) = (self.app.store().clone(), self.actor.clone());
+                let monitor = self.options.monitor.clone();
+                writing = Some(tokio::spawn(async move {
+                    let written = store.write_ingested(&actor, &batch, &at).await?;
+                    if let Some(monitor) = monitor {
+                        let kept: Vec<NewRecord> =
+                            batch.into_iter().filter(Monitor::wants).collect();
+                        monitor
+                            .written_logged(&store, &kept, "charter ingest")
+                            .await;
+                        for event in &sign_ins {
+                            if let Err(e) = monitor.log_event(&store, event).await {
+                                eprintln!("charter ingest: error={e}: VPN sign-in not watched.");
+                            }
+                        }
+                    }
+                    charter_store::Result::Ok(written)
+                }));
             } else {
                 report.records += batch.len() as u64;
             }

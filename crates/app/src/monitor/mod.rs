@@ -220,6 +220,18 @@ impl Monitor {
         }
     }
 
+    /// Whether [`Monitor::log_event`] keeps anything about `event`: a successful VPN sign-in.
+    pub fn watches(event: &LogEvent) -> bool {
+        matches!(
+            event.kind,
+            EventKind::Login {
+                system: LoginSystem::Vpn,
+                success: true,
+                ..
+            }
+        )
+    }
+
     /// An event ingest read from a log, for what the monitor keeps about it: a successful VPN
     /// sign-in with an address goes to [`Monitor::vpn_login`] (the device is the client
     /// name of an OpenVPN session, `client/address:port`, when it is not the account name).

@@ -31,6 +31,7 @@ use crate::ingest::{
     Decider, Facts, FileSource, Format, IngestConfig, LineParser, Options, ZoneClock, ingest_files,
     this_host,
 };
+use crate::monitor::Monitor;
 
 /// Messages that may wait for the deciding thread.
 const QUEUE: usize = 16_384;
@@ -49,6 +50,7 @@ pub(super) async fn start(
     config: &IngestConfig,
     with: &Deciding<'_>,
     link: &StoreLink,
+    monitor: &Arc<Monitor>,
     tasks: &mut JoinSet<Result<(), ServeError>>,
 ) -> Result<(), ServeError> {
     let live: LiveFacts = Arc::new(RwLock::new(Arc::new(Facts {
@@ -133,6 +135,7 @@ pub(super) async fn start(
             Arc::clone(with.source),
             with.clock,
             Arc::clone(&live),
+            Arc::clone(monitor),
         ));
     }
     Ok(())
@@ -172,6 +175,7 @@ async fn follow(
     source: Arc<dyn charter_engine::web::CategorySource + Send + Sync>,
     clock: Clock,
     live: LiveFacts,
+    monitor: Arc<Monitor>,
 ) -> Result<(), ServeError> {
     let host = file.host.clone().unwrap_or_else(this_host);
     loop {
@@ -187,6 +191,7 @@ async fn follow(
             store: true,
             progress: false,
             stop: Arc::default(),
+            monitor: Some(Arc::clone(&monitor)),
         };
         eprintln!(
             "charter serve: file={} format={}: Following.",

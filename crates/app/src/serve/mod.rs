@@ -178,7 +178,7 @@ impl Serve {
             Arc::clone(&spool),
             Arc::clone(&counters),
             end,
-            Some(watcher),
+            Some(Arc::clone(&watcher)),
             &mut background,
         );
         if let Some(alerts) = config.alerts.clone().filter(|a| a.smtp.is_some()) {
@@ -235,7 +235,7 @@ impl Serve {
         };
         let mut started = gateways::start(&config, &with, &mut gateways).await;
         if let (Ok(()), Some(cfg)) = (&started, &config.ingest) {
-            started = ingest::start(cfg, &with, &link, &mut gateways).await;
+            started = ingest::start(cfg, &with, &link, &watcher, &mut gateways).await;
         }
         if let (Ok(()), Some(server), Some(runner), Some(pages)) =
             (&started, &config.server, runner, pages.clone())

@@ -49,7 +49,7 @@ Example:
         #[arg(long, default_value = "")]
         reason: String,
         /// From when (default now), e.g. the start of the evenings an out-of-hours request
-        /// asks for; the same time format as --until.
+        /// asks for. A time without an offset is local time in the pack's zone, e.g. 2026-06-15T10:00; one with an offset (2026-06-15T10:00:00+01:00) is exact.
         #[arg(long, value_name = "TIME")]
         at: Option<String>,
         /// Until when; a week from the start when not given. A time without an offset is local

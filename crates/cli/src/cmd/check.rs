@@ -1,4 +1,4 @@
-//! `charter check url|mail`: what the policy decides about one URL or one message.
+//! `charter check url|mail|text`: what the policy decides about one URL, message or text.
 
 use std::path::{Path, PathBuf};
 
@@ -21,6 +21,13 @@ pub enum CheckCommand {
     #[command(after_help = r#"Example:
   charter check mail message.eml --policy policies/allsorts.toml --direction outbound"#)]
     Mail(crate::cmd::mail::CheckMailArgs),
+    /// Decide one text with the text checks and classifiers alone (abusive language, chain
+    /// letters, bank-details changes, safeguarding phrases), or measure them with --eval.
+    #[command(after_help = r#"Example:
+  charter check text "you are a useless idiot" --policy policies/allsorts.toml --json
+  echo "I want to end my life" | charter check text - --policy policies/itec.toml
+  charter check text --eval crates/engine/tests/data/text_eval.tsv"#)]
+    Text(crate::cmd::text::CheckTextArgs),
     /// Decide an installation of software against the software register's approved list.
     #[command(after_help = r#"Example:
   charter check software uTorrent --user ann --config charter.toml"#)]
@@ -60,6 +67,7 @@ impl CheckCommand {
         match self {
             CheckCommand::Url(args) => check_url(&args),
             CheckCommand::Mail(args) => crate::cmd::mail::check_mail(&args),
+            CheckCommand::Text(args) => crate::cmd::text::check_text(&args),
             CheckCommand::Software(args) => crate::cmd::activity::check_software(&args),
         }
     }

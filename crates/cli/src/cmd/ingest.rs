@@ -13,6 +13,7 @@ use charter_app::App;
 use charter_app::config::Config;
 use charter_app::gateway::load_pack_for_gateway;
 use charter_app::ingest::{self, Decider, FileReport, Format, LineParser, Options, ZoneClock};
+use charter_app::monitor::Monitor;
 use charter_engine::web::{Builtin, CategorySource};
 use charter_gateways::web::{Clock, Roles, WebDecider};
 
@@ -91,7 +92,9 @@ pub fn run(args: &IngestArgs) -> CmdResult {
     }
     let host = args.host.clone().unwrap_or_else(ingest::this_host);
     let stop = Arc::new(AtomicBool::new(false));
-    let rt = tokio::runtime::Builder::new_current_thread()
+    // Two threads: one reads and decides while the other drives the store's writes.
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
@@ -110,11 +113,24 @@ pub fn run(args: &IngestArgs) -> CmdResult {
         };
         let clock = ZoneClock::new(app.time_zone().clone(), jiff::Timestamp::now());
         let mut parser = LineParser::new(args.format.into(), clock, &host);
+        // Records written go through the monitor as serve's do: alerts, personal use, and
+        // first-seen places of VPN sign-ins.
+        let monitor = if args.decide_only {
+            None
+        } else {
+            let (monitor, warnings) = Monitor::from_config(Arc::clone(app.engine()), &config)
+                .with_context(|| "cannot read the `[usage] countries` table")?;
+            for w in warnings {
+                eprintln!("charter ingest: warning={w}: Country table line skipped.");
+            }
+            Some(Arc::new(monitor))
+        };
         let options = Options {
             follow: args.follow,
             store: !args.decide_only,
             progress: true,
             stop: Arc::clone(&stop),
+            monitor,
         };
         if args.follow {
             tokio::spawn(stop_on_signal(Arc::clone(&stop)));

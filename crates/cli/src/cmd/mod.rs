@@ -18,3 +18,5 @@ pub mod register;
 pub mod serve;
 pub mod squid_helper;
 pub mod squid_pages;
+pub mod text;
+pub mod users;

@@ -566,6 +566,9 @@ Example:
         after_help = r#"Who may: anyone who can open the store (reading is not limited by role).
 
 Example:
+  charter devices usbguard-rules --config charter.toml
+
+Written where usbguard reads its rules, then checked and loaded:
   charter devices usbguard-rules --config charter.toml > /etc/usbguard/rules.d/50-charter.conf
   usbguard-rule-parser -f /etc/usbguard/rules.d/50-charter.conf && systemctl restart usbguard
 
@@ -573,7 +576,7 @@ Run it again (from cron, or after each authorise-media or revoke-media) so revok
 authorisations drop out. usbguard's ImplicitPolicyTarget=block decides every device not listed."#
     )]
     UsbguardRules {
-        /// The day whose authorisations are in force (default today), in the pack's zone.
+        /// The time whose authorisations are in force (default now). A time without an offset is local time in the pack's zone, e.g. 2026-06-15T10:00; one with an offset (2026-06-15T10:00:00+01:00) is exact.
         #[arg(long, value_name = "TIME")]
         at: Option<String>,
     },

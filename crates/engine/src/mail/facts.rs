@@ -713,12 +713,12 @@ impl Facts {
                 .signals
                 .is_chain_letter()
                 .then(|| "the message is a chain letter".to_string()),
-            Check::AbusiveLanguage => (self.signals.abusive_total() > 0).then(|| {
-                format!(
-                    "abusive or discriminatory language: {}",
-                    self.signals.abusive_summary()
-                )
-            }),
+            Check::AbusiveLanguage => text::assess::assess_with_signals(
+                self.signals.clone(),
+                &self.text,
+                rule.model_threshold,
+            )
+            .abuse_message(),
             Check::ForwardToPersonalWebmail => {
                 if !self.sender_internal(pack) {
                     return None;

@@ -508,10 +508,50 @@ fn chain_letter() {
 fn abusive_language_without_quoting() {
     let d = decide(&outbound("You are an idiot and I will kill you."));
     assert_eq!(checks(&d), [Check::AbusiveLanguage]);
-    assert_eq!(
-        d.findings[0].message,
-        "abusive or discriminatory language: 1 insult, 1 threat"
+    let msg = &d.findings[0].message;
+    assert!(
+        msg.starts_with("abusive or discriminatory language: word list (1 insult, 1 threat)"),
+        "{msg}"
     );
+    assert!(!msg.contains("idiot") && !msg.contains("kill"), "{msg}");
+}
+
+#[test]
+fn abusive_language_from_the_model_alone_gives_its_score() {
+    let d = decide(&outbound(
+        "Your reports are crap and you are a lazy shithead.",
+    ));
+    assert_eq!(checks(&d), [Check::AbusiveLanguage]);
+    let msg = &d.findings[0].message;
+    assert!(!msg.contains("word list"), "{msg}");
+    assert!(
+        msg.contains("model alt-profanity-check 1.9.1 score 0.")
+            && msg.contains("(threshold 0.50)"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn trap_words_in_business_mail_are_not_abusive() {
+    let d = decide(&outbound(
+        "Please kill the process on the build server, then shoot me an email. \
+         This deal is a steal; let's execute the plan. Sarah is on sick leave. \
+         The Scunthorpe office closes early.",
+    ));
+    assert!(!checks(&d).contains(&Check::AbusiveLanguage), "{d:?}");
+}
+
+#[test]
+fn a_rule_threshold_of_one_leaves_only_the_word_lists() {
+    let pack = PACK.replace(
+        "checks = [\"abusive_language\"]\n",
+        "checks = [\"abusive_language\"]\nmodel_threshold = 1.0\n",
+    );
+    let engine = Engine::new(charter_policy::parse(&pack, "t.toml").unwrap());
+    let env = Envelope::default();
+    let raw = outbound("Your reports are crap and you are a lazy shithead.");
+    let d = engine.decide_mail(&ctx(&[]), &MailInput::new(raw.as_bytes(), &env));
+    assert!(!checks(&d).contains(&Check::AbusiveLanguage), "{d:?}");
 }
 
 #[test]

@@ -4,9 +4,14 @@
 //! Everything here works on *normalised* text (see [`normalise_into`]): ASCII lowercased,
 //! every run of white space one space, typographic quotes made plain. The detectors are
 //! word-list and phrase detectors chosen for precision: each phrase is matched on word
-//! boundaries, so `Scunthorpe` is not abuse and `grass` is not `ass`. An ML classifier can sit
-//! beside them later; these stay as the explainable baseline.
+//! boundaries, so `Scunthorpe` is not abuse and `grass` is not `ass`. They stay the explainable
+//! baseline; the abusive-language model ([`classifier`]) sits beside them, and [`assess`] runs
+//! both with the safeguarding lists.
 
+pub mod assess;
+pub mod classifier;
+mod decide;
+pub mod eval;
 pub mod marking;
 mod phrases;
 pub mod pii;

@@ -16,17 +16,20 @@ pub enum AbuseKind {
     Threat = 2,
     /// A discriminatory statement.
     Discriminatory = 3,
+    /// A sexual or intimidating remark aimed at a person.
+    Harassment = 4,
 }
 
 impl AbuseKind {
     /// How many kinds there are.
-    pub const COUNT: usize = 4;
+    pub const COUNT: usize = 5;
     /// Every kind, in index order.
-    pub const ALL: [AbuseKind; 4] = [
+    pub const ALL: [AbuseKind; 5] = [
         AbuseKind::Slur,
         AbuseKind::Insult,
         AbuseKind::Threat,
         AbuseKind::Discriminatory,
+        AbuseKind::Harassment,
     ];
 
     /// The noun for `n` of them.
@@ -40,6 +43,8 @@ impl AbuseKind {
             (AbuseKind::Threat, false) => "threats",
             (AbuseKind::Discriminatory, true) => "discriminatory remark",
             (AbuseKind::Discriminatory, false) => "discriminatory remarks",
+            (AbuseKind::Harassment, true) => "harassing remark",
+            (AbuseKind::Harassment, false) => "harassing remarks",
         }
     }
 }
@@ -59,7 +64,7 @@ pub enum Cue {
     Pgp,
 }
 
-use AbuseKind::{Discriminatory, Insult, Slur, Threat};
+use AbuseKind::{Discriminatory, Harassment, Insult, Slur, Threat};
 use Cue::{Abuse, Chain, ChainForward, Payment, Pgp};
 
 /// Every phrase, lowercase.
@@ -135,6 +140,13 @@ pub const PHRASES: &[(&str, Cue)] = &[
     ("you are pathetic", Abuse(Insult)),
     ("you're a disgrace", Abuse(Insult)),
     ("you are a disgrace", Abuse(Insult)),
+    // Added for issue 14 from the misses on the tuning half of tests/data/text_eval.tsv.
+    ("you loser", Abuse(Insult)),
+    ("hey loser", Abuse(Insult)),
+    ("what a loser", Abuse(Insult)),
+    ("pathetic loser", Abuse(Insult)),
+    ("screw you", Abuse(Insult)),
+    ("as thick as you", Abuse(Insult)),
     // Threats.
     ("i will kill you", Abuse(Threat)),
     ("i'll kill you", Abuse(Threat)),
@@ -147,6 +159,13 @@ pub const PHRASES: &[(&str, Cue)] = &[
     ("kill yourself", Abuse(Threat)),
     ("you deserve to die", Abuse(Threat)),
     ("i know where you live", Abuse(Threat)),
+    ("break your legs", Abuse(Threat)),
+    ("break your neck", Abuse(Threat)),
+    ("break your arm", Abuse(Threat)),
+    // Harassment (issue 14, from the tuning half's misses).
+    ("sit on my lap", Abuse(Harassment)),
+    ("thinking about your body", Abuse(Harassment)),
+    ("photos of you in that", Abuse(Harassment)),
     // Discriminatory statements.
     ("go back to your own country", Abuse(Discriminatory)),
     ("go back to your country", Abuse(Discriminatory)),
@@ -156,6 +175,15 @@ pub const PHRASES: &[(&str, Cue)] = &[
     ("no irish", Abuse(Discriminatory)),
     ("too old to be working", Abuse(Discriminatory)),
     ("typical woman", Abuse(Discriminatory)),
+    // Issue 14, from the tuning half's misses.
+    ("belong in the kitchen", Abuse(Discriminatory)),
+    ("don't hire old", Abuse(Discriminatory)),
+    ("dont hire old", Abuse(Discriminatory)),
+    ("she'll just get pregnant", Abuse(Discriminatory)),
+    ("she will just get pregnant", Abuse(Discriminatory)),
+    ("are all terrorists", Abuse(Discriminatory)),
+    ("control all the banks", Abuse(Discriminatory)),
+    ("control the banks", Abuse(Discriminatory)),
     // Chain letters.
     ("chain letter", Chain(2)),
     ("chain mail", Chain(2)),

@@ -1,0 +1,246 @@
+//! What each person may read on the dashboard, decided here so that the HTTP API only maps
+//! the signed-in person to an [`Actor`]. DESIGN section 1: the data protection and compliance
+//! roles see the breach log and subject requests; register keepers, data protection and
+//! compliance see the people register; access approvers see the access requests waiting for
+//! them (never their own); everyone sees their own acknowledgements; alerts are triaged by
+//! the routes they name (`alerts::triage`). The overview holds only the sections the person
+//! may see.
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use charter_store::{
+    Actor, AlertStatus, ApprovalKind, ApprovalStatus, BreachState, Person, PolicyVersion,
+    RequestStatus,
+};
+
+use crate::act::{Acting, May, authorise};
+use crate::alerts::AlertFilter;
+use crate::error::Result;
+use crate::{AckDue, App, ApprovalView, BreachView, LeaverView, RequestView, Review, roles};
+
+/// `GET /api/overview`: what needs doing now, each with its clock; a section the person may
+/// not see is absent (`null`), not empty.
+#[derive(Debug, Clone, Serialize)]
+pub struct Overview {
+    /// Breaches not yet closed, with their 72-hour clock.
+    pub breaches: Option<Vec<BreachView>>,
+    /// Subject requests still running, with their deadline.
+    pub subject_requests: Option<Vec<RequestView>>,
+    /// Acknowledgements owed: everyone's for register keepers and compliance, else one's own.
+    pub acknowledgements_due: Vec<AckDue>,
+    /// The policy's review.
+    pub review: Option<Review>,
+    /// Leavers whose checklist is still open.
+    pub leavers: Option<Vec<LeaverView>>,
+    /// Open alerts routed to the person.
+    pub open_alerts: usize,
+    /// Access requests waiting for the person's decision.
+    pub approvals_waiting: Option<usize>,
+}
+
+/// `GET /api/acknowledgements`: the policy to read and where the person stands.
+#[derive(Debug, Clone, Serialize)]
+pub struct MyAcknowledgements {
+    /// The latest published version, if any.
+    pub latest: Option<PolicyVersion>,
+    /// Whether the person has acknowledged the latest version.
+    pub acknowledged_latest: bool,
+    /// What the person owes.
+    pub due: Vec<AckDue>,
+}
+
+impl App {
+    fn case_readers(&self) -> Vec<String> {
+        let g = self.governance();
+        roles(&[&g.data_protection_roles, &g.compliance_roles])
+    }
+
+    fn register_readers(&self) -> Vec<String> {
+        let g = self.governance();
+        roles(&[
+            &g.register_roles,
+            &g.data_protection_roles,
+            &g.compliance_roles,
+        ])
+    }
+
+    fn everyone_due_readers(&self) -> Vec<String> {
+        let g = self.governance();
+        roles(&[&g.register_roles, &g.compliance_roles])
+    }
+
+    /// Who is acting, if `actor` may do a read needing `may`.
+    async fn reader(&self, actor: &Actor, action: &'static str, may: May<'_>) -> Result<Acting> {
+        let mut tx = self.store.begin().await?;
+        let acting = authorise(&mut tx, actor, action, may).await?;
+        tx.commit().await?;
+        Ok(acting)
+    }
+
+    fn holds(acting: &Acting, roles: &[String]) -> bool {
+        acting
+            .person
+            .as_ref()
+            .is_some_and(|p| p.has_any_role(roles))
+    }
+
+    /// The people register, for those who keep or protect it.
+    pub async fn people_for(&self, actor: &Actor) -> Result<Vec<Person>> {
+        let readers = self.register_readers();
+        self.reader(actor, "read the people register", May::Roles(&readers))
+            .await?;
+        self.people().await
+    }
+
+    /// The breach log with its clocks, for data protection and compliance.
+    pub async fn breaches_for(&self, actor: &Actor, now: Timestamp) -> Result<Vec<BreachView>> {
+        let readers = self.case_readers();
+        self.reader(actor, "read the breach log", May::Roles(&readers))
+            .await?;
+        self.breaches(now).await
+    }
+
+    /// Subject requests with their deadlines, for data protection and compliance.
+    pub async fn subject_requests_for(
+        &self,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<Vec<RequestView>> {
+        let readers = self.case_readers();
+        self.reader(actor, "read subject requests", May::Roles(&readers))
+            .await?;
+        self.subject_requests(now).await
+    }
+
+    /// Access requests waiting for `actor`'s decision: an access approver's, without their own.
+    pub async fn approvals_inbox(&self, actor: &Actor, at: Timestamp) -> Result<Vec<ApprovalView>> {
+        let approvers = self.governance().access_approvers.clone();
+        let acting = self
+            .reader(actor, "see access requests", May::Roles(&approvers))
+            .await?;
+        let me = acting.id();
+        Ok(self
+            .approvals(at)
+            .await?
+            .into_iter()
+            .filter(|a| {
+                a.approval.kind == ApprovalKind::Access
+                    && a.now == ApprovalStatus::Requested
+                    && Some(a.approval.person_id) != me
+            })
+            .collect())
+    }
+
+    /// The policy to read and what `actor` (a person) owes.
+    pub async fn my_acknowledgements(
+        &self,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<MyAcknowledgements> {
+        let acting = self
+            .reader(actor, "see their acknowledgements", May::AnyPerson)
+            .await?;
+        let me = acting.person("see their acknowledgements")?.id;
+        let latest = self
+            .policy_versions()
+            .await?
+            .into_iter()
+            .max_by_key(|v| v.id);
+        let mine = self.acknowledgements_of(me).await?;
+        let acknowledged_latest = latest
+            .as_ref()
+            .is_some_and(|v| mine.iter().any(|a| a.policy_id == v.id));
+        let due = self
+            .acknowledgements_due(now)
+            .await?
+            .into_iter()
+            .filter(|d| d.person_id == me)
+            .collect();
+        Ok(MyAcknowledgements {
+            latest,
+            acknowledged_latest,
+            due,
+        })
+    }
+
+    /// What needs doing now, as far as `actor` may see.
+    pub async fn overview(&self, actor: &Actor, now: Timestamp) -> Result<Overview> {
+        let acting = self
+            .reader(actor, "see the overview", May::AnyPerson)
+            .await?;
+        let me = acting.person("see the overview")?.id;
+        let cases = Self::holds(&acting, &self.case_readers());
+        let breaches = if cases {
+            Some(
+                self.breaches(now)
+                    .await?
+                    .into_iter()
+                    .filter(|b| b.breach.status != BreachState::Closed)
+                    .collect(),
+            )
+        } else {
+            None
+        };
+        let subject_requests = if cases {
+            Some(
+                self.subject_requests(now)
+                    .await?
+                    .into_iter()
+                    .filter(|r| {
+                        matches!(
+                            r.request.status,
+                            RequestStatus::Open | RequestStatus::Paused
+                        )
+                    })
+                    .collect(),
+            )
+        } else {
+            None
+        };
+        let everyone = Self::holds(&acting, &self.everyone_due_readers());
+        let acknowledgements_due = self
+            .acknowledgements_due(now)
+            .await?
+            .into_iter()
+            .filter(|d| everyone || d.person_id == me)
+            .collect();
+        let keepers = self.governance().register_roles.clone();
+        let leavers = if Self::holds(&acting, &keepers) {
+            Some(
+                self.leavers(now)
+                    .await?
+                    .into_iter()
+                    .filter(|l| l.leaver.closed.is_none())
+                    .collect(),
+            )
+        } else {
+            None
+        };
+        let open_alerts = self
+            .list_alerts(
+                actor,
+                AlertFilter {
+                    status: Some(AlertStatus::Open),
+                    limit: None,
+                },
+            )
+            .await?
+            .len();
+        let approvers = self.governance().access_approvers.clone();
+        let approvals_waiting = if Self::holds(&acting, &approvers) {
+            Some(self.approvals_inbox(actor, now).await?.len())
+        } else {
+            None
+        };
+        Ok(Overview {
+            breaches,
+            subject_requests,
+            acknowledgements_due,
+            review: self.policy_review(now),
+            leavers,
+            open_alerts,
+            approvals_waiting,
+        })
+    }
+}

@@ -1,0 +1,266 @@
+//! Measuring the text detectors on a labelled set (`label<TAB>sentence` lines, `#` comments):
+//! precision, recall and F1 per class for the word lists alone, the abusive-language model
+//! alone and their combination. Used by `charter check text --eval` and `tests/text_eval.rs`.
+
+use std::fmt::Write as _;
+
+use super::assess::TextAssessment;
+
+/// A label of the evaluation set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    /// Insults, harassment, threats, discriminatory remarks.
+    Abusive,
+    /// Self-harm, suicide, radicalisation, abuse disclosures.
+    Safeguarding,
+    /// Neither.
+    Clean,
+}
+
+impl Class {
+    /// Every class, in table order.
+    pub const ALL: [Class; 3] = [Class::Abusive, Class::Safeguarding, Class::Clean];
+
+    fn parse(s: &str) -> Option<Class> {
+        match s {
+            "abusive" => Some(Class::Abusive),
+            "safeguarding" => Some(Class::Safeguarding),
+            "clean" => Some(Class::Clean),
+            _ => None,
+        }
+    }
+
+    /// The label as written in the set.
+    pub fn name(self) -> &'static str {
+        match self {
+            Class::Abusive => "abusive",
+            Class::Safeguarding => "safeguarding",
+            Class::Clean => "clean",
+        }
+    }
+}
+
+/// One labelled sentence.
+#[derive(Debug, Clone)]
+pub struct Labelled {
+    /// Its label.
+    pub label: Class,
+    /// The sentence.
+    pub text: String,
+}
+
+/// Parses `label<TAB>sentence` lines; `#` lines and blank lines are skipped. An unknown label
+/// or a line without a tab is an error naming the line.
+pub fn parse_eval_set(text: &str) -> Result<Vec<Labelled>, String> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (label, sentence) = line
+            .split_once('\t')
+            .ok_or_else(|| format!("line {}: expected label<TAB>sentence", i + 1))?;
+        let label = Class::parse(label.trim()).ok_or_else(|| {
+            format!(
+                "line {}: unknown label `{label}` (abusive, safeguarding, clean)",
+                i + 1
+            )
+        })?;
+        out.push(Labelled {
+            label,
+            text: sentence.to_string(),
+        });
+    }
+    Ok(out)
+}
+
+/// What the detectors said about one labelled sentence, enough to try any threshold.
+#[derive(Debug, Clone)]
+pub struct Scored {
+    /// Its label.
+    pub label: Class,
+    list_abuse: bool,
+    safeguarding: bool,
+    score: f64,
+}
+
+impl Scored {
+    /// Records an assessment of a sentence labelled `label`.
+    pub fn new(label: Class, a: &TextAssessment) -> Scored {
+        Scored {
+            label,
+            list_abuse: a.abusive_by_list(),
+            safeguarding: a.safeguarding(),
+            score: a.model_score.unwrap_or(0.0),
+        }
+    }
+
+    /// The word and phrase lists alone.
+    pub fn by_lists(&self, class: Class) -> bool {
+        match class {
+            Class::Abusive => self.list_abuse,
+            Class::Safeguarding => self.safeguarding,
+            Class::Clean => !self.list_abuse && !self.safeguarding,
+        }
+    }
+
+    /// The model alone (it knows only abuse: everything under the threshold is clean).
+    pub fn by_model(&self, class: Class, threshold: f64) -> bool {
+        let hit = self.score >= threshold;
+        match class {
+            Class::Abusive => hit,
+            Class::Safeguarding => false,
+            Class::Clean => !hit,
+        }
+    }
+
+    /// Lists and model together, as [`TextAssessment::abusive`] decides.
+    pub fn combined(&self, class: Class, threshold: f64) -> bool {
+        let abusive = self.list_abuse || (!self.safeguarding && self.score >= threshold);
+        match class {
+            Class::Abusive => abusive,
+            Class::Safeguarding => self.safeguarding,
+            Class::Clean => !abusive && !self.safeguarding,
+        }
+    }
+}
+
+/// True and false positives and false negatives for one class.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Counts {
+    /// True positives.
+    pub tp: usize,
+    /// False positives.
+    pub fp: usize,
+    /// False negatives.
+    pub fn_: usize,
+}
+
+impl Counts {
+    /// Counts `predict` against the labels for `class`.
+    pub fn of(set: &[Scored], class: Class, predict: impl Fn(&Scored) -> bool) -> Counts {
+        let mut c = Counts::default();
+        for s in set {
+            match (predict(s), s.label == class) {
+                (true, true) => c.tp += 1,
+                (true, false) => c.fp += 1,
+                (false, true) => c.fn_ += 1,
+                (false, false) => {}
+            }
+        }
+        c
+    }
+
+    fn ratio(a: usize, b: usize) -> f64 {
+        if b == 0 { 0.0 } else { a as f64 / b as f64 }
+    }
+
+    /// Precision.
+    pub fn precision(&self) -> f64 {
+        Self::ratio(self.tp, self.tp + self.fp)
+    }
+
+    /// Recall.
+    pub fn recall(&self) -> f64 {
+        Self::ratio(self.tp, self.tp + self.fn_)
+    }
+
+    /// F1.
+    pub fn f1(&self) -> f64 {
+        let (p, r) = (self.precision(), self.recall());
+        if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        }
+    }
+}
+
+/// The threshold, from 0.05 to 0.95 in steps of 0.05, that gives the combination its best
+/// abusive F1 on `set` (the lowest of equal ones).
+pub fn tune_threshold(set: &[Scored]) -> f64 {
+    let mut best = (f64::MIN, 0.5);
+    for step in 1..20 {
+        let t = f64::from(step) * 0.05;
+        let f1 = Counts::of(set, Class::Abusive, |s| s.combined(Class::Abusive, t)).f1();
+        if f1 > best.0 + 1e-12 {
+            best = (f1, t);
+        }
+    }
+    // Round away the binary noise of the steps (0.15000000000000002).
+    (best.1 * 100.0).round() / 100.0
+}
+
+/// The table of precision, recall and F1 per class and detector.
+pub fn table(set: &[Scored], threshold: f64) -> String {
+    let mut out =
+        String::from("class         detector      precision  recall    F1   (tp/fp/fn)\n");
+    for class in Class::ALL {
+        let rows: [(&str, Option<Counts>); 3] = [
+            (
+                "word lists",
+                Some(Counts::of(set, class, |s| s.by_lists(class))),
+            ),
+            (
+                "model",
+                (class != Class::Safeguarding)
+                    .then(|| Counts::of(set, class, |s| s.by_model(class, threshold))),
+            ),
+            (
+                "combination",
+                Some(Counts::of(set, class, |s| s.combined(class, threshold))),
+            ),
+        ];
+        for (name, counts) in rows {
+            match counts {
+                Some(c) => {
+                    let _ = writeln!(
+                        out,
+                        "{:<13} {name:<13} {:>8.3}  {:>6.3} {:>6.3}  ({}/{}/{})",
+                        class.name(),
+                        c.precision(),
+                        c.recall(),
+                        c.f1(),
+                        c.tp,
+                        c.fp,
+                        c.fn_
+                    );
+                }
+                None => {
+                    let _ = writeln!(
+                        out,
+                        "{:<13} {name:<13}   (no model for this class)",
+                        class.name()
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_lines_are_errors_naming_the_line() {
+        assert!(parse_eval_set("# c\nabusive\tyou idiot\n").is_ok());
+        let e = parse_eval_set("# c\nangry\tyou idiot\n").unwrap_err();
+        assert!(e.starts_with("line 2:"), "{e}");
+        assert!(parse_eval_set("no tab here\n").is_err());
+    }
+
+    #[test]
+    fn counts_give_precision_recall_and_f1() {
+        let c = Counts {
+            tp: 8,
+            fp: 2,
+            fn_: 8,
+        };
+        assert!((c.precision() - 0.8).abs() < 1e-9);
+        assert!((c.recall() - 0.5).abs() < 1e-9);
+        assert!((c.f1() - 8.0 / 13.0).abs() < 1e-9);
+        assert_eq!(Counts::default().f1(), 0.0);
+    }
+}
