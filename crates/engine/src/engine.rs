@@ -2,6 +2,7 @@
 
 use jiff::Timestamp;
 
+use charter_policy::window::WindowStates;
 use charter_policy::{Area, Pack, Rule, WindowCondition};
 
 use crate::Context;
@@ -58,20 +59,29 @@ impl Engine {
     ) -> impl Iterator<Item = &'a Rule> + 'a {
         self.pack
             .rules_on(area)
-            .filter(|rule| rule.applies_to_roles(&ctx.roles) && self.window_holds(rule, ctx.at))
+            .filter(|rule| rule.applies_to_roles(&ctx.roles[..]) && self.window_holds(rule, ctx))
     }
 
-    /// Whether `rule`'s window condition holds at `at`. A rule without one always holds.
-    fn window_holds(&self, rule: &Rule, at: Timestamp) -> bool {
+    /// Whether `rule`'s window condition holds at the context's time. A rule without one
+    /// always holds.
+    fn window_holds(&self, rule: &Rule, ctx: &Context) -> bool {
+        let inside = |name: &str| match &ctx.windows {
+            Some(states) => states.contains(name),
+            None => self.pack.windows.contains(name, ctx.at),
+        };
         match &rule.window {
             None => true,
-            Some(WindowCondition::During(name)) => {
-                self.pack.windows.contains(name, at) == Some(true)
-            }
-            Some(WindowCondition::Outside(name)) => {
-                self.pack.windows.contains(name, at) == Some(false)
-            }
+            Some(WindowCondition::During(name)) => inside(name) == Some(true),
+            Some(WindowCondition::Outside(name)) => inside(name) == Some(false),
         }
+    }
+
+    /// Whether each of the pack's windows holds at `at`, and the first instant after `at`
+    /// at which any may change: a gateway puts the states in the [`Context`] of every
+    /// request in between.
+    pub fn window_states(&self, at: Timestamp) -> (WindowStates, Option<Timestamp>) {
+        let windows = &self.pack.windows;
+        (windows.states_at(at), windows.stable_until(at))
     }
 
     /// Until when a decision made at `at` stays right as far as time windows go: the next

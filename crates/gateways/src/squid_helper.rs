@@ -218,15 +218,6 @@ impl<'a> SquidHelper<'a> {
         // A reply-access line is the same request again: recorded only when it found
         // something, as ICAP records RESPMOD (the request's own line is its record).
         let worth_a_record = reply == ReplySize::NotAReply || !outcome.decision.findings.is_empty();
-        if self.recording && worth_a_record {
-            self.decided.push(Recorded {
-                at,
-                user: who,
-                source: Area::Web,
-                subject: request.url.to_string(),
-                decision: outcome.decision.clone(),
-            });
-        }
         let decision = &outcome.decision;
         let ok = allowed(decision.verdict) && outcome.page.is_none();
         self.stats.answered += 1;
@@ -298,6 +289,15 @@ impl<'a> SquidHelper<'a> {
                 }
                 .write(out)
             }
+        }
+        if self.recording && worth_a_record {
+            self.decided.push(Recorded {
+                at,
+                user: who,
+                source: Area::Web,
+                subject: request.url.into_owned(),
+                decision: outcome.decision,
+            });
         }
     }
 

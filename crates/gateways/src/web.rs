@@ -9,6 +9,7 @@ use jiff::Timestamp;
 use charter_engine::web::{CategorySource, Target, WebRequest, site_of};
 use charter_engine::{Context, Decision, Engine};
 use charter_policy::Verdict;
+use charter_policy::window::WindowStates;
 
 use crate::identity::{Identities, UNKNOWN_USER};
 use crate::pass::{PageKind, Pages, Passes};
@@ -40,12 +41,14 @@ impl Clock {
 #[derive(Debug, Clone, Default)]
 pub struct Roles(Arc<RwLock<Arc<RoleTable>>>);
 
-type RoleTable = HashMap<String, Vec<String>>;
+/// A fast hash: the table is looked up on every web request, and its keys come from the
+/// register, not from whoever makes the requests.
+type RoleTable = HashMap<String, Arc<[String]>, foldhash::fast::RandomState>;
 
 impl Roles {
     /// Parses `user role1,role2` lines; `#` starts a comment.
     pub fn parse(text: &str) -> Roles {
-        let mut map = HashMap::new();
+        let mut map = RoleTable::default();
         for line in text.lines() {
             let line = line.split('#').next().unwrap_or_default().trim();
             let mut parts = line.split_whitespace();
@@ -56,7 +59,8 @@ impl Roles {
                         .split(',')
                         .filter(|r| !r.is_empty())
                         .map(str::to_string)
-                        .collect(),
+                        .collect::<Vec<_>>()
+                        .into(),
                 );
             }
         }
@@ -75,7 +79,7 @@ impl Roles {
     /// Gives `user` these roles, replacing any they had.
     pub fn insert(&mut self, user: impl Into<String>, roles: Vec<String>) {
         self.edit(|t| {
-            t.insert(user.into(), roles);
+            t.insert(user.into(), roles.into());
         });
     }
 
@@ -103,15 +107,20 @@ impl Roles {
 
     /// The roles of `user`.
     pub fn of(&self, user: Option<&str>) -> Vec<String> {
+        self.shared_of(user).to_vec()
+    }
+
+    /// The roles of `user`, shared with the table rather than copied.
+    pub fn shared_of(&self, user: Option<&str>) -> Arc<[String]> {
         let Some(user) = user else {
-            return Vec::new();
+            return Arc::new([]);
         };
         self.0
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .get(user)
             .cloned()
-            .unwrap_or_default()
+            .unwrap_or_else(|| Arc::new([]))
     }
 }
 
@@ -131,10 +140,29 @@ pub struct WebDecider<'a> {
     passes: Option<&'a Passes>,
     /// Where warn and hold send people, when the pages run.
     pages: Option<&'a Pages>,
-    /// The last window edge computed: `(from, until)`, the edge holding for any instant in
-    /// between. Working it out means time zone arithmetic over a week of days; requests
+    /// The last stretch of time worked out: window edges and states hold for any instant
+    /// in it. Working them out means time zone arithmetic over a week of days; requests
     /// come thousands a second, edges a few times a day.
-    edge: Mutex<Option<(Timestamp, Timestamp)>>,
+    stretch: Mutex<Option<Stretch>>,
+}
+
+/// A stretch of time over which no window opens or closes.
+#[derive(Debug, Clone)]
+struct Stretch {
+    /// When it was worked out.
+    from: Timestamp,
+    /// The next window edge after `from` (or a day later), for cache lifetimes.
+    edge: Timestamp,
+    /// Until when `windows` holds (a window edge or a change of the clocks).
+    stable: Timestamp,
+    /// Whether each window holds, for every instant from `from` until `stable`.
+    windows: Arc<WindowStates>,
+}
+
+impl Stretch {
+    fn holds_at(&self, at: Timestamp) -> bool {
+        self.from <= at && at < self.edge && at < self.stable
+    }
 }
 
 impl<'a> WebDecider<'a> {
@@ -153,7 +181,7 @@ impl<'a> WebDecider<'a> {
             identities: None,
             passes: None,
             pages: None,
-            edge: Mutex::new(None),
+            stretch: Mutex::new(None),
         }
     }
 
@@ -215,23 +243,40 @@ impl<'a> WebDecider<'a> {
         }
     }
 
-    /// The next window edge after `at`, or a day later when there is none sooner.
-    fn next_edge(&self, at: Timestamp) -> Timestamp {
+    /// The next window edge after `at` (or a day later when there is none sooner), and
+    /// whether each window holds at `at`.
+    fn stretch(&self, at: Timestamp) -> (Timestamp, Arc<WindowStates>) {
         let day = jiff::SignedDuration::from_hours(24);
-        let mut cached = self.edge.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((from, until)) = *cached
-            && from <= at
-            && at < until
+        let mut cached = self.stretch.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(stretch) = cached.as_ref()
+            && stretch.holds_at(at)
         {
-            return until;
+            return (stretch.edge, Arc::clone(&stretch.windows));
         }
-        let until = self
+        let edge = self
             .engine
             .valid_until(at)
             .or_else(|| at.checked_add(day).ok())
             .unwrap_or(at);
-        *cached = Some((at, until));
-        until
+        let (windows, stable) = self.engine.window_states(at);
+        let stretch = Stretch {
+            from: at,
+            edge,
+            stable: stable.unwrap_or(edge),
+            windows: Arc::new(windows),
+        };
+        let found = (stretch.edge, Arc::clone(&stretch.windows));
+        *cached = Some(stretch);
+        found
+    }
+
+    /// A context for `user` at `at`, with their roles and the windows' states.
+    pub(crate) fn context(&self, user: Option<&str>, at: Timestamp) -> (Context, Timestamp) {
+        let (edge, windows) = self.stretch(at);
+        let ctx =
+            Context::with_shared_roles(user.map(str::to_string), self.roles.shared_of(user), at)
+                .with_windows(windows);
+        (ctx, edge)
     }
 }
 
@@ -275,14 +320,13 @@ impl WebDecider<'_> {
     /// Decides one request for `user` made at `at` (gateways that read the clock once for
     /// a batch of requests that arrived together).
     pub fn decide_at(&self, url: &str, user: Option<&str>, at: Timestamp) -> WebOutcome {
-        let mut ctx = Context::new(user.map(str::to_string), self.roles.of(user), at);
+        let (mut ctx, until) = self.context(user, at);
         if let Some(passes) = self.passes {
             ctx.passes = passes.of(user);
         }
         let decision = self
             .engine
             .decide_web(&ctx, &WebRequest::new(url), self.source);
-        let until = self.next_edge(at);
         let valid_for_secs = Some(until.as_second().saturating_sub(at.as_second()).max(1) as u64)
             .filter(|secs| *secs < 86_400);
         let page = self.page(&ctx, url, &decision);

@@ -13,7 +13,7 @@ use crate::web::{WebDecider, WebOutcome};
 
 impl WebDecider<'_> {
     fn content_context(&self, user: Option<&str>, at: Timestamp) -> Context {
-        Context::new(user.map(str::to_string), self.roles.of(user), at)
+        self.context(user, at).0
     }
 
     fn classify(&self, url: &str) -> (Option<Target>, Classification) {

@@ -218,6 +218,20 @@ impl fmt::Display for Window {
     }
 }
 
+/// Whether each named window holds, worked out once for a stretch of time in which none
+/// opens or closes ([`Windows::states_at`], [`Windows::stable_until`]), so that a gateway
+/// deciding thousands of requests a second converts the instant to local time once a
+/// stretch, not once a rule and request.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct WindowStates(BTreeMap<String, bool>);
+
+impl WindowStates {
+    /// Whether the window `name` holds; `None` for an unknown name.
+    pub fn contains(&self, name: &str) -> Option<bool> {
+        self.0.get(name).copied()
+    }
+}
+
 /// The pack's named windows and the time zone they are read in.
 #[derive(Debug, Clone)]
 pub struct Windows {
@@ -263,6 +277,53 @@ impl Windows {
         let local = at.to_zoned_datetime(self.tz.clone());
         let minute = local.hour() as u16 * 60 + local.minute() as u16;
         Some(window.contains_local(local.weekday(), minute))
+    }
+
+    /// Whether each named window holds at `at`: one conversion to local time for them all.
+    pub fn states_at(&self, at: Timestamp) -> WindowStates {
+        let local = at.to_zoned_datetime(self.tz.clone());
+        let minute = local.hour() as u16 * 60 + local.minute() as u16;
+        let day = local.weekday();
+        WindowStates(
+            self.named
+                .iter()
+                .map(|(name, w)| (name.clone(), w.contains_local(day, minute)))
+                .collect(),
+        )
+    }
+
+    /// The first instant after `at` at which any named window's state may change, exact
+    /// across clock changes: every instant a window edge's local time can name (both, where
+    /// the clock goes back) and the zone's next transition. Between `at` and it,
+    /// [`Windows::states_at`] gives the same answer for every instant.
+    pub fn stable_until(&self, at: Timestamp) -> Option<Timestamp> {
+        let mut edges = Vec::new();
+        self.named.values().for_each(|w| w.edges(&mut edges));
+        edges.sort_unstable();
+        edges.dedup();
+        let transition = self
+            .tz
+            .following(at)
+            .next()
+            .map(|t| t.timestamp())
+            .filter(|t| *t > at);
+        if edges.is_empty() {
+            return transition;
+        }
+        let today: Date = at.to_zoned_datetime(self.tz.clone()).date();
+        (-1..=7)
+            .filter_map(|offset| today.checked_add(offset.days()).ok())
+            .flat_map(|day| {
+                edges.iter().flat_map(move |m| {
+                    let local = day.at((m / 60) as i8, (m % 60) as i8, 0, 0);
+                    let both = self.tz.to_ambiguous_timestamp(local);
+                    [both.earlier().ok(), both.later().ok()]
+                })
+            })
+            .flatten()
+            .chain(transition)
+            .filter(|t| *t > at)
+            .min()
     }
 
     /// The first instant after `at` at which any named window may open or close.
@@ -313,6 +374,65 @@ mod tests {
 
     fn at(s: &str) -> Timestamp {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn states_hold_for_every_instant_until_stable_until() {
+        let mut w = windows();
+        w.insert(
+            "night",
+            Window::Spans(vec![Span {
+                days: Days::ALL,
+                from: ClockTime::parse("01:30").unwrap(),
+                to: ClockTime::parse("02:15").unwrap(),
+            }]),
+        );
+        // Around both clock changes of 2026 in London, and an ordinary week.
+        for start in [
+            "2026-03-28T12:00:00Z",
+            "2026-10-24T12:00:00Z",
+            "2026-06-12T12:00:00Z",
+        ] {
+            let mut t = at(start);
+            let end = t.checked_add(jiff::SignedDuration::from_hours(72)).unwrap();
+            let mut stretch = (t, w.stable_until(t).unwrap(), w.states_at(t));
+            while t < end {
+                if t >= stretch.1 {
+                    stretch = (t, w.stable_until(t).unwrap(), w.states_at(t));
+                }
+                for name in ["working", "outside_working", "night"] {
+                    assert_eq!(
+                        stretch.2.contains(name),
+                        w.contains(name, t),
+                        "{name} at {t} (stretch from {} until {})",
+                        stretch.0,
+                        stretch.1
+                    );
+                }
+                t = t.checked_add(jiff::SignedDuration::from_secs(60)).unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn stable_until_stops_at_a_window_edge() {
+        let w = windows();
+        assert_eq!(
+            w.stable_until(at("2026-06-15T07:00:00Z")),
+            Some(at("2026-06-15T08:00:00Z"))
+        );
+        assert_eq!(
+            w.states_at(at("2026-06-15T07:59:00Z")).contains("working"),
+            Some(false)
+        );
+        assert_eq!(
+            w.states_at(at("2026-06-15T08:00:00Z")).contains("working"),
+            Some(true)
+        );
+        assert_eq!(
+            w.states_at(at("2026-06-15T08:00:00Z")).contains("nope"),
+            None
+        );
     }
 
     #[test]

@@ -21,6 +21,10 @@ use crate::monitor::Monitor;
 
 /// Records per write: large batches are what make the store fast (docs/store.md).
 const BATCH: usize = 10_000;
+/// How long decisions gather in the spool after a batch that did not fill a write: fewer,
+/// larger transactions cost the store a fraction of the CPU of one per spool write, and a
+/// record reaches the store (and its alert the monitor) this much later at most.
+const GATHER: Duration = Duration::from_millis(20);
 /// Waits between tries while the store is down: doubling from the first to the last.
 const RETRY_FIRST: Duration = Duration::from_millis(250);
 const RETRY_LAST: Duration = Duration::from_secs(5);
@@ -224,6 +228,7 @@ impl Writer {
                     }
                     continue;
                 }
+                let full = batch.records.len() >= BATCH;
                 let kept = monitor::keep(self.monitor.as_deref(), &batch.records);
                 let done = store
                     .store_spooled(&actor, &self.spool, batch.records)
@@ -263,6 +268,9 @@ impl Writer {
                         reader = Some(r);
                         self.up();
                         wait = RETRY_FIRST;
+                        if !full {
+                            tokio::time::sleep(GATHER).await;
+                        }
                     }
                 }
             };
