@@ -335,20 +335,28 @@ impl Framer {
             };
             if first.is_ascii_digit() {
                 let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
-                if digits > MAX_COUNT_DIGITS {
-                    each(Err(LineError::Malformed("octet count too long")));
-                    self.skip_line = true;
-                    break self.buf.len();
-                }
-                match rest.get(digits) {
-                    None => break start,
-                    Some(b' ') => {}
-                    Some(_) => {
-                        each(Err(LineError::Malformed(
-                            "octet count not followed by a space",
-                        )));
-                        self.skip_line = true;
-                        break self.buf.len();
+                let refused = if digits > MAX_COUNT_DIGITS {
+                    Some("octet count too long")
+                } else {
+                    match rest.get(digits) {
+                        None => break start,
+                        Some(b' ') => None,
+                        Some(_) => Some("octet count not followed by a space"),
+                    }
+                };
+                if let Some(why) = refused {
+                    // The rest of this line is the bad frame; what follows it is read as
+                    // usual, however the stream was cut.
+                    each(Err(LineError::Malformed(why)));
+                    match rest.iter().position(|b| *b == b'\n' || *b == 0) {
+                        Some(end) => {
+                            start += end + 1;
+                            continue;
+                        }
+                        None => {
+                            self.skip_line = true;
+                            break self.buf.len();
+                        }
                     }
                 }
                 let len = rest[..digits]
@@ -425,6 +433,31 @@ mod framer_tests {
         for cut in 0..stream.len() {
             assert_eq!(
                 frames(100, &[&stream[..cut], &stream[cut..]]),
+                whole,
+                "cut at {cut}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_bad_octet_count_costs_its_own_line_only_however_the_stream_is_cut() {
+        // Squid access.log lines sent as if syslog: each starts with ten digits.
+        let stream: &[u8] =
+            b"1796096476.602 0 127.0.0.1 NONE/400\n<14>x y\n12x nope\n1796096476.620 a\n<15>z\n";
+        let whole = frames(64, &[stream]);
+        assert_eq!(
+            whole,
+            [
+                Err(LineError::Malformed("octet count too long")),
+                Ok("<14>x y".to_string()),
+                Err(LineError::Malformed("octet count not followed by a space")),
+                Err(LineError::Malformed("octet count too long")),
+                Ok("<15>z".to_string()),
+            ]
+        );
+        for cut in 0..stream.len() {
+            assert_eq!(
+                frames(64, &[&stream[..cut], &stream[cut..]]),
                 whole,
                 "cut at {cut}"
             );
