@@ -27,7 +27,8 @@ CHARTER="$ROOT/target/release/charter"
 LOAD="$WORK/icapload-target/release/charter-bench-icapload"
 Q="$WORK/queries-realistic.txt"
 [ -s "$Q" ] || python3 "$ROOT/bench/web/gen_realistic.py" "$UT1" "$QUERIES" "$Q" "$WORK/roles.txt"
-[ -s "$WORK/ut1.idx" ] || "$CHARTER" categories build --from "$UT1" -o "$WORK/ut1.idx" | sed -n 1p
+# Rebuilt every run (under a second): an index from an older build may be in another format.
+"$CHARTER" categories build --from "$UT1" -o "$WORK/ut1.idx" | sed -n 1p
 [ -s "$WORK/sg/squidGuard.conf" ] || "$ROOT/bench/web/squidguard_setup.sh" "$UT1" "$WORK" >/dev/null
 
 # Charter: serve with ICAP, the realistic pack and roles, recording into SQLite.

@@ -35,7 +35,8 @@ if [ ! -s "$Q" ]; then
   share=0.12; [ "$MIX" = unlisted ] && share=0
   LISTED_SHARE=$share python3 "$ROOT/bench/web/gen_realistic.py" "$UT1" "$QUERIES" "$Q" "$ROLES"
 fi
-[ -s "$WORK/ut1.idx" ] || "$CHARTER" categories build --from "$UT1" -o "$WORK/ut1.idx" | sed -n 1p
+# Rebuilt every run (under a second): an index from an older build may be in another format.
+"$CHARTER" categories build --from "$UT1" -o "$WORK/ut1.idx" | sed -n 1p
 [ -s "$WORK/sg/squidGuard.conf" ] || "$ROOT/bench/web/squidguard_setup.sh" "$UT1" "$WORK" >/dev/null
 
 # The origin: nginx answering 200 to everything, kept-alive.
