@@ -113,7 +113,7 @@ SQUID
 AT=${AT:-2026-06-15T11:00}
 echo "== $MIX mix, $CONN connections, ${SECS}s each, pack $(basename "$PACK") at $AT, record=$RECORD"
 squid_run unfiltered ""
-squid_run charter "external_acl_type charter ttl=30 negative_ttl=30 children-max=4 children-startup=2 concurrency=100 %>ru %un %>a $CHARTER squid-helper --policy $PACK --categories $WORK/ut1.idx --user-roles $ROLES --at $AT $HELPER_CONFIG
+squid_run charter "external_acl_type charter cache=0 children-max=4 children-startup=2 concurrency=100 %>ru %un %>a $CHARTER squid-helper --policy $PACK --categories $WORK/ut1.idx --user-roles $ROLES --at $AT $HELPER_CONFIG
 acl charter_allowed external charter
 http_access deny !charter_allowed"
 squid_run squidguard "url_rewrite_program /usr/bin/squidGuard -c $WORK/sg/squidGuard.conf

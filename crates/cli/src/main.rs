@@ -38,7 +38,7 @@ enum Command {
   charter squid-helper --policy /etc/charter/policy.toml --categories /var/lib/charter/categories.idx --config /etc/charter/helper.toml
 
 In squid.conf (docs/squid.md):
-  external_acl_type charter ttl=30 negative_ttl=30 children-max=4 children-startup=1 concurrency=100 %>ru %un %>a /usr/bin/charter squid-helper --policy /etc/charter/policy.toml --categories /var/lib/charter/categories.idx"#)]
+  external_acl_type charter cache=0 children-max=4 children-startup=1 concurrency=100 %>ru %un %>a /usr/bin/charter squid-helper --policy /etc/charter/policy.toml --categories /var/lib/charter/categories.idx"#)]
     SquidHelper(cmd::squid_helper::SquidHelperArgs),
     /// Run the configured gateways (ICAP, milter, Postfix policy service, ...) from
     /// charter.toml.
