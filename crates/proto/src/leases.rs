@@ -33,6 +33,8 @@
 
 use std::net::IpAddr;
 
+use crate::logs::stamp::days_from_civil;
+
 /// The most of a leases file that is read. A site's file is kilobytes; dhcpd appends, so an
 /// old file may grow to megabytes before dhcpd rewrites it.
 pub const MAX_LEASES_BYTES: usize = 64 << 20;
@@ -251,17 +253,6 @@ fn isc_time(t: &str) -> Option<i64> {
         && (0..60).contains(&min)
         && (0..=60).contains(&s);
     valid.then(|| days_from_civil(y, m, day) * 86_400 + h * 3600 + min * 60 + s)
-}
-
-/// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 fn limit(data: &[u8]) -> (&[u8], bool) {

@@ -17,7 +17,7 @@
 pub mod access_log;
 pub mod json;
 pub mod login;
-mod stamp;
+pub(crate) mod stamp;
 pub mod syslog;
 pub mod usbguard;
 
