@@ -5,52 +5,13 @@
     reason = "a failed unwrap is a failed test"
 )]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-struct Site {
-    dir: tempfile::TempDir,
-    cfg: PathBuf,
-}
+#[path = "site_support/mod.rs"]
+mod site_support;
+use site_support::Site;
 
 impl Site {
     fn new() -> Site {
         Site::with_pack("iimts")
-    }
-
-    fn with_pack(name: &str) -> Site {
-        let dir = tempfile::tempdir().unwrap();
-        let pack =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../../policies/{name}.toml"));
-        let cfg = dir.path().join("charter.toml");
-        std::fs::write(
-            &cfg,
-            format!(
-                "policy = {:?}\n[store]\nurl = \"sqlite://charter.db\"\n",
-                pack.display().to_string()
-            ),
-        )
-        .unwrap();
-        Site { dir, cfg }
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_charter"))
-            .args(args)
-            .arg("--config")
-            .arg(&self.cfg)
-            .output()
-            .unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
     }
 
     fn json(&self, args: &[&str]) -> serde_json::Value {
