@@ -65,6 +65,7 @@ pub mod passes;
 mod people;
 mod policy;
 mod records;
+pub mod report;
 mod requests;
 pub mod serve;
 mod social;

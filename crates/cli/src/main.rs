@@ -88,6 +88,18 @@ file is exit 2. docs/ingest.md describes each format and what it can tell."#)]
     Alerts(cmd::alerts::AlertsCmd),
     /// Dashboard logins: add, reset (unlock), disable, list.
     Users(cmd::users::UsersCmd),
+    /// The monthly compliance report and Cyber Essentials readiness check, as HTML or PDF.
+    #[command(after_help = r#"Who may: the operator at the console, or a person (--by) holding a register,
+data protection or compliance role. Making a report is audited.
+
+Every figure names the records it counts; charts are by category, team or month, and teams
+of fewer than five people are merged into "other teams". docs/reports.md explains each
+section and the readiness check.
+
+Example:
+  charter report --month 2026-11 --format pdf -o board-2026-11.pdf --config charter.toml
+  charter report --month 2026-11 --format html -o - --config charter.toml"#)]
+    Report(cmd::report::ReportArgs),
 }
 
 fn main() -> ExitCode {
@@ -126,6 +138,7 @@ fn main() -> ExitCode {
         Command::Dsar(c) => c.run(),
         Command::Alerts(c) => c.run(),
         Command::Users(c) => c.run(),
+        Command::Report(args) => cmd::report::run(args),
     };
     exit::finish(outcome)
 }

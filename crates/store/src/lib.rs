@@ -51,6 +51,7 @@ mod model;
 mod partitions;
 mod records;
 mod registers;
+mod report;
 mod sessions;
 pub mod spool;
 pub mod time;
@@ -72,6 +73,7 @@ pub use records::{
     retention_cutoff,
 };
 pub use registers::{bytes_hash, text_hash};
+pub use report::{Tally, UsageTotal};
 pub use sessions::{ActivitySession, NewSession};
 pub use txn::{AuditEntry, Txn};
 pub use usage::{UsageAdd, UsageDay};

@@ -15,6 +15,7 @@ pub mod mail;
 pub mod policy;
 pub mod records;
 pub mod register;
+pub mod report;
 pub mod serve;
 pub mod squid_helper;
 pub mod squid_pages;

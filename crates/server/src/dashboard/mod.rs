@@ -11,6 +11,7 @@ mod auth;
 mod limit;
 mod openapi;
 mod pages;
+mod report;
 mod session;
 
 use std::net::SocketAddr;
@@ -72,6 +73,7 @@ pub fn router(dash: Arc<Dashboard>) -> Router {
         .route("/alerts/{id}/{action}", post(pages::triage))
         .route("/approvals", get(pages::approvals))
         .route("/approvals/{id}/{action}", post(pages::decide))
+        .route("/report", get(report::report))
         .route("/assets/htmx.min.js", get(pages::htmx))
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/login/code", get(auth::code_form).post(auth::code))
