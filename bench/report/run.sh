@@ -35,12 +35,12 @@ gen_sql() { # ENGINE
         series='WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < COUNT - 1) SELECT i FROM n'
         day="date('${MONTH}-01', '+' || ((i / 500) % 30) || ' days')"
     else
-        series='SELECT generate_series(0, COUNT - 1) AS i'
-        day="to_char(date '${MONTH}-01' + ((i / 500) % 30), 'YYYY-MM-DD')"
+        series='SELECT generate_series(0::bigint, COUNT - 1) AS i'
+        day="to_char(date '${MONTH}-01' + ((i / 500) % 30)::int, 'YYYY-MM-DD')"
     fi
     sed -e "s|@SERIESN@|${series//COUNT/$N}|" -e "s|@SERIES500@|${series//COUNT/500}|" \
         -e "s|@SERIES120K@|${series//COUNT/120000}|" -e "s|@SERIES720@|${series//COUNT/720}|" \
-        -e "s|@DAY@|$day|" -e "s|@FROM_US@|$FROM_US|g" -e "s|@SPAN_US@|$SPAN_US|g" -e "s|@N@|$N|g" \
+        -e "s~@DAY@~$day~" -e "s|@FROM_US@|$FROM_US|g" -e "s|@SPAN_US@|$SPAN_US|g" -e "s|@N@|$N|g" \
         -e "s|@MONTH@|$MONTH|g" "$ROOT/bench/report/gen.sql.in"
 }
 
@@ -64,7 +64,7 @@ echo "records: $N in $MONTH; load average $(cut -d' ' -f1-3 /proc/loadavg); $(np
 config "$WORK/sqlite" "sqlite://$WORK/sqlite/charter.db"
 "$CHARTER" report --month "$MONTH" --format html -o /dev/null --config "$WORK/sqlite/charter.toml" 2>/dev/null
 start=$(date +%s)
-gen_sql sqlite | sqlite3 "$WORK/sqlite/charter.db"
+gen_sql sqlite | sqlite3 -bail "$WORK/sqlite/charter.db"
 echo "sqlite: generated in $(( $(date +%s) - start )) s, $(du -h "$WORK/sqlite/charter.db" | cut -f1)"
 measure sqlite-floor-sqlite3 sqlite3 "$WORK/sqlite/charter.db" "$FLOOR_SQL"
 measure sqlite-report-html "$CHARTER" report --month "$MONTH" --format html -o "$WORK/sqlite.html" --config "$WORK/sqlite/charter.toml"
@@ -81,7 +81,7 @@ config "$WORK/pg" "$PGDB"
 # The month's partition, as the store makes on its first write of the month.
 psql -q "$PGDB" -c "CREATE TABLE decisions_y2026m11 PARTITION OF decisions FOR VALUES FROM ($FROM_US) TO ($((FROM_US + SPAN_US)))"
 start=$(date +%s)
-gen_sql postgres | psql -q "$PGDB"
+gen_sql postgres | psql -q -v ON_ERROR_STOP=1 "$PGDB"
 psql -q "$PGDB" -c "VACUUM ANALYZE"
 echo "postgres: generated and vacuumed in $(( $(date +%s) - start )) s"
 measure pg-floor-psql psql -q "$PGDB" -c "$FLOOR_SQL"

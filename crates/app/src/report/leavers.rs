@@ -9,7 +9,7 @@ use super::{Figure, Gathered, Section, rate};
 /// Whether `tick` was made by the end of `day` in the pack's zone.
 pub(super) fn ticked_by(tick: Option<&Tick>, day: Date, g: &Gathered) -> bool {
     tick.and_then(|t| t.at.parse::<jiff::Timestamp>().ok())
-        .is_some_and(|at| at.to_zoned(g.tz.clone()).date() <= day)
+        .is_some_and(|at| at.to_zoned_datetime(g.tz.clone()).date() <= day)
 }
 
 pub(super) fn section(g: &Gathered) -> Section {

@@ -77,8 +77,8 @@ impl Month {
         Some(Month {
             first,
             last: next.yesterday().ok()?,
-            from: first.to_zoned(tz.clone()).ok()?.timestamp(),
-            to: next.to_zoned(tz.clone()).ok()?.timestamp(),
+            from: first.to_zoned_datetime(tz.clone()).ok()?.timestamp(),
+            to: next.to_zoned_datetime(tz.clone()).ok()?.timestamp(),
         })
     }
 
@@ -244,7 +244,7 @@ impl App {
             usage: store.usage_by_category(month.first, month.last).await?,
             acks_due: self.acknowledgements_due(month.to.min(now)).await?,
             review: self.policy_review(now),
-            lint: governance::lint(self.pack(), now.to_zoned(tz.clone()).date(), site),
+            lint: governance::lint(self.pack(), now.to_zoned_datetime(tz.clone()).date(), site),
             pack: self.pack().clone(),
             flagged,
             history,

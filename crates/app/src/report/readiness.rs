@@ -190,7 +190,7 @@ fn user_access(g: &Gathered) -> Requirement {
             "accounts: status = active; people: status = left",
         )
     } else {
-        let today = g.now.to_zoned(g.tz.clone()).date();
+        let today = g.now.to_zoned_datetime(g.tz.clone()).date();
         let late = g
             .leavers
             .iter()

@@ -18,7 +18,7 @@ fn on_time(due: Date, closed: Option<Date>, today: Date) -> Option<bool> {
 
 pub(super) fn section(g: &Gathered) -> Section {
     let source = format!("subject_requests: {}", g.filter("received_on"));
-    let today = g.now.to_zoned(g.tz.clone()).date();
+    let today = g.now.to_zoned_datetime(g.tz.clone()).date();
     let (mut received, mut due, mut kept, mut open) = (0, 0, 0, 0);
     for r in g.subject_requests.iter().filter(|r| g.month.holds_day(&r.received_on)) {
         received += 1;

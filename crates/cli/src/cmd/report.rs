@@ -67,26 +67,32 @@ pub fn run(args: ReportArgs) -> CmdResult {
         feeds: Some(charter_app::activity::feeds(&config)),
         filled_categories: None,
     };
-    appctx::run(&args.app, async |ctx| {
+    let ReportArgs {
+        month,
+        format,
+        output,
+        app,
+    } = args;
+    appctx::run(&app, |ctx| async move {
         let report = ctx
             .app
-            .monthly_report(&ctx.actor, &args.month, site, jiff::Timestamp::now())
+            .monthly_report(&ctx.actor, &month, site, jiff::Timestamp::now())
             .await?;
-        let bytes = match args.format {
+        let bytes = match format {
             Format::Html => charter_report::html(&report).into_bytes(),
             // Typesetting is CPU work of a second or so; this runtime runs nothing else.
             Format::Pdf => charter_report::pdf(&report)?,
         };
-        write_out(&args.output, &bytes)?;
-        if args.output.as_os_str() != "-" {
+        write_out(&output, &bytes)?;
+        if output.as_os_str() != "-" {
             eprintln!(
                 "charter: wrote the {} report for {} to {} ({} bytes)",
-                match args.format {
+                match format {
                     Format::Html => "HTML",
                     Format::Pdf => "PDF",
                 },
                 report.month,
-                args.output.display(),
+                output.display(),
                 bytes.len()
             );
         }

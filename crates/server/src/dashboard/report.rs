@@ -25,7 +25,7 @@ pub(crate) struct ReportQuery {
 
 /// The month before `now`'s in `tz`, `YYYY-MM`.
 fn last_month(now: Timestamp, tz: &jiff::tz::TimeZone) -> String {
-    let today = now.to_zoned(tz.clone()).date();
+    let today = now.to_zoned_datetime(tz.clone()).date();
     let first = today.first_of_month();
     first
         .checked_sub(1.month())
