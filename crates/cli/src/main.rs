@@ -89,7 +89,8 @@ file is exit 2. docs/ingest.md describes each format and what it can tell."#)]
     /// Dashboard logins: add, reset (unlock), disable, list.
     Users(cmd::users::UsersCmd),
     /// The monthly compliance report and Cyber Essentials readiness check, as HTML or PDF.
-    #[command(after_help = r#"Who may: the operator at the console, or a person (--by) holding a register,
+    #[command(
+        after_help = r#"Who may: the operator at the console, or a person (--by) holding a register,
 data protection or compliance role. Making a report is audited.
 
 Every figure names the records it counts; charts are by category, team or month, and teams
@@ -98,7 +99,8 @@ section and the readiness check.
 
 Example:
   charter report --month 2026-11 --format pdf -o board-2026-11.pdf --config charter.toml
-  charter report --month 2026-11 --format html -o - --config charter.toml"#)]
+  charter report --month 2026-11 --format html -o - --config charter.toml"#
+    )]
     Report(cmd::report::ReportArgs),
 }
 

@@ -23,7 +23,11 @@ fn demo_site() -> Site {
         .args(["demo", "--store", &store])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     site
 }
 
@@ -65,11 +69,22 @@ fn pdftoppm_available() -> bool {
 fn the_demo_month_renders_to_a_pdf_whose_first_page_is_not_blank() {
     let site = demo_site();
     let pdf = site.dir.path().join("report.pdf");
-    site.ok(&["report", "--month", "2026-06", "--format", "pdf", "-o", pdf.to_str().unwrap()]);
+    site.ok(&[
+        "report",
+        "--month",
+        "2026-06",
+        "--format",
+        "pdf",
+        "-o",
+        pdf.to_str().unwrap(),
+    ]);
     let bytes = std::fs::read(&pdf).unwrap();
     assert!(bytes.starts_with(b"%PDF-"), "a PDF");
     use std::os::unix::fs::PermissionsExt as _;
-    assert_eq!(std::fs::metadata(&pdf).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(
+        std::fs::metadata(&pdf).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
     if !pdftoppm_available() {
         return;
     }
@@ -85,42 +100,70 @@ fn the_demo_month_renders_to_a_pdf_whose_first_page_is_not_blank() {
     let share = ink(&page);
     // A page of headings, tables and text: a few percent of its pixels carry ink; a blank
     // page (fonts missing, nothing laid out) has none.
-    assert!(share > 0.01, "page 1 is blank: {:.4} of its pixels are dark", share);
+    assert!(
+        share > 0.01,
+        "page 1 is blank: {:.4} of its pixels are dark",
+        share
+    );
     assert!(share < 0.6, "page 1 is mostly black: {share:.4}");
     let info = Command::new("pdfinfo").arg(&pdf).output().unwrap();
     let info = String::from_utf8_lossy(&info.stdout);
-    assert!(info.contains("Title:") && info.contains("compliance report"), "{info}");
+    assert!(
+        info.contains("Title:") && info.contains("compliance report"),
+        "{info}"
+    );
 }
 
 #[test]
 fn the_html_report_holds_the_readiness_check_and_charts() {
     let site = demo_site();
-    let html = site.ok(&["report", "--month", "2026-06", "--format", "html", "-o", "-"]);
+    let html = site.ok(&[
+        "report", "--month", "2026-06", "--format", "html", "-o", "-",
+    ]);
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains("Cyber Essentials readiness"));
     assert!(html.contains("<svg xmlns=\"http://www.w3.org/2000/svg\""));
     assert!(html.contains("Blocked by category"));
-    assert!(html.contains(">gambling</text>"), "the demo day blocks a gambling site");
+    assert!(
+        html.contains(">gambling</text>"),
+        "the demo day blocks a gambling site"
+    );
     assert!(!html.contains("<script"));
     // The demo day's people are in no register: their records count under "other teams".
     assert!(!html.contains(">ann.smith<"));
-    assert!(html.contains("decisions: verdict = block"), "figures name their source");
+    assert!(
+        html.contains("decisions: verdict = block"),
+        "figures name their source"
+    );
 }
 
 #[test]
 fn bad_months_and_formats_are_usage_errors() {
     let site = Site::with_pack("demo");
-    let out = site.run(&["report", "--month", "2026-13", "--format", "html", "-o", "-"]);
+    let out = site.run(&[
+        "report", "--month", "2026-13", "--format", "html", "-o", "-",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("`2026-13` is not a month such as 2026-11"), "{err}");
-    let out = site.run(&["report", "--month", "2026-06", "--format", "docx", "-o", "-"]);
+    assert!(
+        err.contains("`2026-13` is not a month such as 2026-11"),
+        "{err}"
+    );
+    let out = site.run(&[
+        "report", "--month", "2026-06", "--format", "docx", "-o", "-",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     let out = site.run(&["report", "--month", "2026-06", "--format", "pdf"]);
     assert_eq!(out.status.code(), Some(2), "no -o");
     let unwritable = Path::new("/nonexistent-dir/report.pdf");
     let out = site.run(&[
-        "report", "--month", "2026-06", "--format", "pdf", "-o", unwritable.to_str().unwrap(),
+        "report",
+        "--month",
+        "2026-06",
+        "--format",
+        "pdf",
+        "-o",
+        unwritable.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot write"));

@@ -7,7 +7,9 @@ use charter_app::report::Chart;
 use charter_engine::text::escape_html as esc;
 
 /// Colours of the series, in order (colour-blind-safe, after Okabe and Ito).
-const COLOURS: &[&str] = &["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00"];
+const COLOURS: &[&str] = &[
+    "#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00",
+];
 
 const WIDTH: u32 = 640;
 const LABEL_WIDTH: u32 = 170;
@@ -116,8 +118,14 @@ mod tests {
     fn bars_are_as_long_as_their_values_and_labels_are_escaped() {
         let svg = bar_chart(&chart(
             vec![
-                Bar { label: "gambling & games".into(), values: vec![40] },
-                Bar { label: "adult".into(), values: vec![10] },
+                Bar {
+                    label: "gambling & games".into(),
+                    values: vec![40],
+                },
+                Bar {
+                    label: "adult".into(),
+                    values: vec![10],
+                },
             ],
             &["blocked"],
         ));
@@ -128,13 +136,19 @@ mod tests {
         assert!(svg.contains("width=\"400.0\""), "{svg}");
         assert!(svg.contains("width=\"100.0\""), "{svg}");
         assert!(!svg.contains("<script"));
-        assert!(!svg.contains("legend") && !svg.contains("y=\"6\" width=\"11\""), "one series, no legend");
+        assert!(
+            !svg.contains("legend") && !svg.contains("y=\"6\" width=\"11\""),
+            "one series, no legend"
+        );
     }
 
     #[test]
     fn stacked_series_get_a_legend_and_a_total() {
         let svg = bar_chart(&chart(
-            vec![Bar { label: "social_media".into(), values: vec![30, 10] }],
+            vec![Bar {
+                label: "social_media".into(),
+                values: vec![30, 10],
+            }],
             &["inside", "outside"],
         ));
         assert!(svg.contains(">inside</text>") && svg.contains(">outside</text>"));
@@ -150,7 +164,12 @@ mod tests {
 
     #[test]
     fn long_labels_are_cut() {
-        assert_eq!(short("a very long team name indeed, far too long").chars().count(), MAX_LABEL);
+        assert_eq!(
+            short("a very long team name indeed, far too long")
+                .chars()
+                .count(),
+            MAX_LABEL
+        );
         assert_eq!(short("Sales"), "Sales");
     }
 }

@@ -37,10 +37,7 @@ fn tallies(rows: &[crate::db::Row], cols: &[&str]) -> Result<Vec<Tally>> {
     rows.iter()
         .map(|r| {
             Ok(Tally {
-                key: cols
-                    .iter()
-                    .map(|c| r.opt_text(c))
-                    .collect::<Result<_>>()?,
+                key: cols.iter().map(|c| r.opt_text(c)).collect::<Result<_>>()?,
                 count: r.i64("n")?,
             })
         })

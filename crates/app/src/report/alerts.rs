@@ -19,10 +19,16 @@ pub(super) fn section(g: &Gathered) -> Section {
         let Some(i) = OUTCOMES.iter().position(|o| *o == status) else {
             continue;
         };
-        by.entry(severity).or_insert_with(|| vec![0; OUTCOMES.len()])[i] += t.count;
+        by.entry(severity)
+            .or_insert_with(|| vec![0; OUTCOMES.len()])[i] += t.count;
         outcome_totals[i] += t.count;
     }
-    let rank = |s: &str| SEVERITIES.iter().position(|x| *x == s).unwrap_or(SEVERITIES.len());
+    let rank = |s: &str| {
+        SEVERITIES
+            .iter()
+            .position(|x| *x == s)
+            .unwrap_or(SEVERITIES.len())
+    };
     let mut bars: Vec<Bar> = by
         .into_iter()
         .map(|(label, values)| Bar { label, values })
@@ -31,7 +37,11 @@ pub(super) fn section(g: &Gathered) -> Section {
     let total: i64 = outcome_totals.iter().sum();
     let mut figures = vec![Figure::new("Alerts raised", total, &source)];
     for (o, n) in OUTCOMES.iter().zip(&outcome_totals) {
-        figures.push(Figure::new(&format!("Alerts {o}"), n, &format!("{source}, status = {o}")));
+        figures.push(Figure::new(
+            &format!("Alerts {o}"),
+            n,
+            &format!("{source}, status = {o}"),
+        ));
     }
     Section {
         title: "Alerts by severity and outcome".into(),

@@ -47,7 +47,10 @@ pub(super) fn section(g: &Gathered) -> Section {
                 None => "not yet decided",
             }
             .to_string(),
-            b.ico_notified_at.as_deref().map(|t| local_text(t, &g.tz)).unwrap_or_else(|| "-".into()),
+            b.ico_notified_at
+                .as_deref()
+                .map(|t| local_text(t, &g.tz))
+                .unwrap_or_else(|| "-".into()),
             match timely {
                 Some(true) => "on time",
                 Some(false) => "LATE",
@@ -90,9 +93,23 @@ mod tests {
     fn the_ico_told_within_72_hours_is_on_time() {
         let aware = t("2026-11-02T09:00:00Z");
         let now = t("2026-12-01T00:00:00Z");
-        assert_eq!(on_time(aware, Some(t("2026-11-05T09:00:00Z")), now), Some(true));
-        assert_eq!(on_time(aware, Some(t("2026-11-05T09:01:00Z")), now), Some(false));
-        assert_eq!(on_time(aware, None, now), Some(false), "never told and overdue");
-        assert_eq!(on_time(aware, None, t("2026-11-03T00:00:00Z")), None, "still running");
+        assert_eq!(
+            on_time(aware, Some(t("2026-11-05T09:00:00Z")), now),
+            Some(true)
+        );
+        assert_eq!(
+            on_time(aware, Some(t("2026-11-05T09:01:00Z")), now),
+            Some(false)
+        );
+        assert_eq!(
+            on_time(aware, None, now),
+            Some(false),
+            "never told and overdue"
+        );
+        assert_eq!(
+            on_time(aware, None, t("2026-11-03T00:00:00Z")),
+            None,
+            "still running"
+        );
     }
 }

@@ -20,7 +20,11 @@ pub(super) fn section(g: &Gathered) -> Section {
     let equipment_back = g
         .leavers
         .iter()
-        .filter(|l| l.equipment_returned.as_ref().is_some_and(|t| g.month.holds(&t.at)))
+        .filter(|l| {
+            l.equipment_returned
+                .as_ref()
+                .is_some_and(|t| g.month.holds(&t.at))
+        })
         .count();
     let missing = g
         .devices
@@ -34,7 +38,10 @@ pub(super) fn section(g: &Gathered) -> Section {
             Figure::new(
                 "Lost or stolen reports",
                 reported,
-                &format!("incidents: kind = lost_stolen_device, {}", g.filter("reported_at")),
+                &format!(
+                    "incidents: kind = lost_stolen_device, {}",
+                    g.filter("reported_at")
+                ),
             ),
             Figure::new(
                 "Devices marked lost",

@@ -56,9 +56,16 @@ pub(super) fn section(g: &Gathered) -> Section {
     };
     Section {
         title: "Policy review and lint".into(),
-        summary: format!("{}: its review date and what `charter policy lint` finds in the pack.", g.pack.meta.title),
+        summary: format!(
+            "{}: its review date and what `charter policy lint` finds in the pack.",
+            g.pack.meta.title
+        ),
         figures: vec![
-            Figure::new("Policy review", review, "the pack's [policy] review_due or last_reviewed"),
+            Figure::new(
+                "Policy review",
+                review,
+                "the pack's [policy] review_due or last_reviewed",
+            ),
             Figure::new("Lint errors", count(Level::Error), &source),
             Figure::new("Lint warnings", count(Level::Warning), &source),
             Figure::new("Advisories", count(Level::Advisory), &source),
@@ -66,7 +73,9 @@ pub(super) fn section(g: &Gathered) -> Section {
         ],
         charts: vec![],
         table: (!rows.is_empty()).then(|| Table {
-            head: ["Level", "Code", "Finding", "Where"].map(String::from).to_vec(),
+            head: ["Level", "Code", "Finding", "Where"]
+                .map(String::from)
+                .to_vec(),
             rows,
             source,
         }),

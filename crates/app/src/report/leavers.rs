@@ -20,7 +20,8 @@ pub(super) fn section(g: &Gathered) -> Section {
         .filter(|l| g.month.holds_day(&l.leaving_date))
         .collect();
     let n = leaving.len();
-    let count = |f: &dyn Fn(&charter_store::Leaver) -> bool| leaving.iter().filter(|l| f(l)).count();
+    let count =
+        |f: &dyn Fn(&charter_store::Leaver) -> bool| leaving.iter().filter(|l| f(l)).count();
     let disabled_in_time = count(&|l| {
         l.leaving_date
             .parse::<Date>()

@@ -202,7 +202,13 @@ impl App {
         Ok(self.assemble(&g))
     }
 
-    async fn gather(&self, month: Month, tz: TimeZone, site: Site, now: Timestamp) -> Result<Gathered> {
+    async fn gather(
+        &self,
+        month: Month,
+        tz: TimeZone,
+        site: Site,
+        now: Timestamp,
+    ) -> Result<Gathered> {
         let (people, accounts, devices, media, software, approvals, incidents) = self
             .read(async |tx| {
                 Ok((
@@ -235,12 +241,18 @@ impl App {
                 history.push((m, t));
             }
         }
-        let flagged = store.flagged_by_verdict_and_check(month.from, month.to).await?;
+        let flagged = store
+            .flagged_by_verdict_and_check(month.from, month.to)
+            .await?;
         history.push((month.clone(), flagged.clone()));
         Ok(Gathered {
             records: store.count_records_between(month.from, month.to).await?,
-            blocked: store.blocked_by_user_and_categories(month.from, month.to).await?,
-            alerts: store.alerts_by_severity_and_status(month.from, month.to).await?,
+            blocked: store
+                .blocked_by_user_and_categories(month.from, month.to)
+                .await?,
+            alerts: store
+                .alerts_by_severity_and_status(month.from, month.to)
+                .await?,
             usage: store.usage_by_category(month.first, month.last).await?,
             acks_due: self.acknowledgements_due(month.to.min(now)).await?,
             review: self.policy_review(now),

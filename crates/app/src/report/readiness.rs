@@ -60,9 +60,18 @@ fn watch(g: &Gathered, check: Check) -> Watch {
 /// organisation may control it by other means Charter does not see).
 fn watched(g: &Gathered, what: &str, check: Check, fired: &str) -> Control {
     let n = g.check_count(check.as_str());
-    let source = format!("decisions: check_name = {}, {}", check.as_str(), g.filter("at"));
+    let source = format!(
+        "decisions: check_name = {}, {}",
+        check.as_str(),
+        g.filter("at")
+    );
     match watch(g, check) {
-        _ if n > 0 => control(what, Readiness::NotMet, format!("{n} {fired} in the month"), &source),
+        _ if n > 0 => control(
+            what,
+            Readiness::NotMet,
+            format!("{n} {fired} in the month"),
+            &source,
+        ),
         Watch::Fed(rule) => control(
             what,
             Readiness::Met,
@@ -78,7 +87,10 @@ fn watched(g: &Gathered, what: &str, check: Check, fired: &str) -> Control {
         Watch::NoRule => control(
             what,
             Readiness::Unknown,
-            format!("the pack has no rule with check `{}`, so Charter cannot see it", check.as_str()),
+            format!(
+                "the pack has no rule with check `{}`, so Charter cannot see it",
+                check.as_str()
+            ),
             "the policy pack",
         ),
     }
@@ -103,7 +115,10 @@ fn firewalls(g: &Gathered) -> Requirement {
                 "Software firewall on devices used on untrusted networks",
                 Readiness::Unknown,
                 device_fw,
-                &format!("decisions: check_name = unknown_network, {}", g.filter("at")),
+                &format!(
+                    "decisions: check_name = unknown_network, {}",
+                    g.filter("at")
+                ),
             ),
         ],
     )
@@ -127,24 +142,42 @@ fn secure_configuration(g: &Gathered) -> Requirement {
         control(
             "Devices in use are encrypted",
             Readiness::NotMet,
-            format!("{unencrypted} of {} assigned devices are not recorded as encrypted", in_use.len()),
+            format!(
+                "{unencrypted} of {} assigned devices are not recorded as encrypted",
+                in_use.len()
+            ),
             "devices: status = assigned, encrypted = false",
         )
     } else {
         control(
             "Devices in use are encrypted",
             Readiness::Met,
-            format!("all {} assigned devices are recorded as encrypted", in_use.len()),
+            format!(
+                "all {} assigned devices are recorded as encrypted",
+                in_use.len()
+            ),
             "devices: status = assigned",
         )
     };
     let in_force = g.media.iter().filter(|m| m.revoked_at.is_none()).count();
-    let mut media = watched(g, "Removable media controlled", Check::UnauthorisedDevice, "uses of removable media or hardware not authorised");
-    media.finding.push_str(&format!("; {in_force} removable-media authorisations not revoked"));
+    let mut media = watched(
+        g,
+        "Removable media controlled",
+        Check::UnauthorisedDevice,
+        "uses of removable media or hardware not authorised",
+    );
+    media.finding.push_str(&format!(
+        "; {in_force} removable-media authorisations not revoked"
+    ));
     theme(
         "Secure configuration",
         vec![
-            watched(g, "Devices are registered", Check::UnauthorisedDevice, "uses of hardware not in the register"),
+            watched(
+                g,
+                "Devices are registered",
+                Check::UnauthorisedDevice,
+                "uses of hardware not in the register",
+            ),
             encryption,
             media,
             unknown(
@@ -178,10 +211,22 @@ fn user_access(g: &Gathered) -> Requirement {
         .filter(|p| p.status != PersonStatus::Active)
         .map(|p| p.id)
         .collect();
-    let active_accounts: Vec<_> = g.accounts.iter().filter(|a| a.status == AccountStatus::Active).collect();
-    let of_leavers = active_accounts.iter().filter(|a| left.contains(&a.person_id)).count();
+    let active_accounts: Vec<_> = g
+        .accounts
+        .iter()
+        .filter(|a| a.status == AccountStatus::Active)
+        .collect();
+    let of_leavers = active_accounts
+        .iter()
+        .filter(|a| left.contains(&a.person_id))
+        .count();
     let disabled_on_leaving = if g.accounts.is_empty() {
-        control("Accounts disabled on leaving", Readiness::Unknown, "no accounts are in the register".into(), "accounts")
+        control(
+            "Accounts disabled on leaving",
+            Readiness::Unknown,
+            "no accounts are in the register".into(),
+            "accounts",
+        )
     } else if of_leavers > 0 {
         control(
             "Accounts disabled on leaving",
@@ -208,27 +253,46 @@ fn user_access(g: &Gathered) -> Requirement {
             control(
                 "Accounts disabled on leaving",
                 Readiness::Met,
-                format!("no active account belongs to someone who has left; {} leaver checklists", g.leavers.len()),
+                format!(
+                    "no active account belongs to someone who has left; {} leaver checklists",
+                    g.leavers.len()
+                ),
                 "accounts; people; leavers",
             )
         }
     };
     let logins: Vec<_> = g.users.iter().filter(|u| u.disabled_at.is_none()).collect();
     let no_totp = logins.iter().filter(|u| u.totp_secret.is_none()).count();
-    let socials: Vec<_> = g.socials.iter().filter(|s| s.status == SocialStatus::Active).collect();
+    let socials: Vec<_> = g
+        .socials
+        .iter()
+        .filter(|s| s.status == SocialStatus::Active)
+        .collect();
     let no_2fa = socials.iter().filter(|s| !s.two_factor).count();
-    let mut mfa = watched(g, "Two-factor authentication on", Check::LoginWithoutMfa, "sign-ins without a second factor");
+    let mut mfa = watched(
+        g,
+        "Two-factor authentication on",
+        Check::LoginWithoutMfa,
+        "sign-ins without a second factor",
+    );
     let mut gaps = Vec::new();
     if no_totp > 0 {
-        gaps.push(format!("{no_totp} of {} dashboard logins have no second factor", logins.len()));
+        gaps.push(format!(
+            "{no_totp} of {} dashboard logins have no second factor",
+            logins.len()
+        ));
     }
     if no_2fa > 0 {
-        gaps.push(format!("{no_2fa} of {} official social media accounts have no two-factor", socials.len()));
+        gaps.push(format!(
+            "{no_2fa} of {} official social media accounts have no two-factor",
+            socials.len()
+        ));
     }
     if !gaps.is_empty() {
         mfa.status = Readiness::NotMet;
         mfa.finding = format!("{}; {}", gaps.join("; "), mfa.finding);
-        mfa.source.push_str("; users; social_accounts: status = active");
+        mfa.source
+            .push_str("; users; social_accounts: status = active");
     }
     theme(
         "User access control",
@@ -279,8 +343,15 @@ fn malware(g: &Gathered) -> Requirement {
         .iter()
         .filter(|s| s.status == charter_store::SoftwareStatus::Approved)
         .count();
-    let mut listing = watched(g, "Only approved software runs (application allow-listing)", Check::UnauthorisedSoftware, "uses of software not approved");
-    listing.finding.push_str(&format!("; {approved} software requests approved"));
+    let mut listing = watched(
+        g,
+        "Only approved software runs (application allow-listing)",
+        Check::UnauthorisedSoftware,
+        "uses of software not approved",
+    );
+    listing
+        .finding
+        .push_str(&format!("; {approved} software requests approved"));
     theme(
         "Malware protection",
         vec![

@@ -6,7 +6,11 @@ use charter_store::{ApprovalKind, ApprovalStatus, SoftwareStatus};
 use super::{Bar, Chart, Figure, Gathered, Section};
 
 pub(super) fn section(g: &Gathered) -> Section {
-    let software: Vec<_> = g.software.iter().filter(|s| g.month.holds(&s.requested_at)).collect();
+    let software: Vec<_> = g
+        .software
+        .iter()
+        .filter(|s| g.month.holds(&s.requested_at))
+        .collect();
     let access: Vec<_> = g
         .approvals
         .iter()

@@ -20,7 +20,11 @@ pub(super) fn section(g: &Gathered) -> Section {
     let source = format!("subject_requests: {}", g.filter("received_on"));
     let today = g.now.to_zoned_datetime(g.tz.clone()).date();
     let (mut received, mut due, mut kept, mut open) = (0, 0, 0, 0);
-    for r in g.subject_requests.iter().filter(|r| g.month.holds_day(&r.received_on)) {
+    for r in g
+        .subject_requests
+        .iter()
+        .filter(|r| g.month.holds_day(&r.received_on))
+    {
         received += 1;
         let Ok(on) = r.received_on.parse::<Date>() else {
             continue;
@@ -29,7 +33,11 @@ pub(super) fn section(g: &Gathered) -> Section {
         if closed.is_none() {
             open += 1;
         }
-        if let Some(t) = on_time(subject_request_due(on, r.extended, r.paused_days), closed, today) {
+        if let Some(t) = on_time(
+            subject_request_due(on, r.extended, r.paused_days),
+            closed,
+            today,
+        ) {
             due += 1;
             kept += usize::from(t);
         }

@@ -140,7 +140,8 @@ mod tests {
 
     #[test]
     fn a_team_of_four_is_merged_into_other_teams() {
-        let (people, accounts) = register(&[("Sales", 6), ("Finance", 4), ("Legal", 2), ("Ops", 5)]);
+        let (people, accounts) =
+            register(&[("Sales", 6), ("Finance", 4), ("Legal", 2), ("Ops", 5)]);
         let teams = Teams::new(&people, &accounts);
         assert_eq!(teams.named.keys().collect::<Vec<_>>(), ["Ops", "Sales"]);
         assert_eq!(teams.other_size, 6);
@@ -166,7 +167,11 @@ mod tests {
         let teams = Teams::new(&people, &accounts);
         assert_eq!(teams.named.keys().collect::<Vec<_>>(), ["Sales"]);
         assert_eq!(teams.other_size, 7);
-        assert_eq!(teams.of_account(Some("u10")), OTHER_TEAMS, "Ops joined the pool");
+        assert_eq!(
+            teams.of_account(Some("u10")),
+            OTHER_TEAMS,
+            "Ops joined the pool"
+        );
     }
 
     #[test]

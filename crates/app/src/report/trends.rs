@@ -37,7 +37,12 @@ pub(super) fn section(g: &Gathered) -> Section {
                 .collect(),
         })
         .collect();
-    let blocked = |i: usize| bars.get(i).and_then(|b| b.values.first()).copied().unwrap_or(0);
+    let blocked = |i: usize| {
+        bars.get(i)
+            .and_then(|b| b.values.first())
+            .copied()
+            .unwrap_or(0)
+    };
     let last = bars.len().saturating_sub(1);
     let mut figures = vec![];
     if last > 0 {

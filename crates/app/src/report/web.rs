@@ -27,7 +27,9 @@ pub(super) fn section(g: &Gathered) -> Section {
     for t in &g.blocked {
         total += t.count;
         let user = t.key.first().and_then(|u| u.as_deref());
-        *by_team.entry(teams.of_account(user).to_string()).or_default() += t.count;
+        *by_team
+            .entry(teams.of_account(user).to_string())
+            .or_default() += t.count;
         let cats = t.key.get(1).and_then(|c| c.as_deref()).unwrap_or("");
         let mut any = false;
         // A request in several categories counts once under each.
@@ -50,7 +52,11 @@ pub(super) fn section(g: &Gathered) -> Section {
             g.month.label()
         ),
         figures: vec![
-            Figure::new("Monitoring records", g.records, &format!("decisions: {}", g.filter("at"))),
+            Figure::new(
+                "Monitoring records",
+                g.records,
+                &format!("decisions: {}", g.filter("at")),
+            ),
             Figure::new("Blocked requests", total, &source),
             Figure::new(
                 "Teams shown by name",

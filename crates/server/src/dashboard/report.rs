@@ -45,9 +45,7 @@ pub(crate) async fn report(
 ) -> Result<Response, PageError> {
     let app = dash.app()?;
     let now = Timestamp::now();
-    let month = q
-        .month
-        .unwrap_or_else(|| last_month(now, app.time_zone()));
+    let month = q.month.unwrap_or_else(|| last_month(now, app.time_zone()));
     let pdf = match q.format.as_deref() {
         None | Some("html") => false,
         Some("pdf") => true,
