@@ -150,7 +150,7 @@ fn random(buf: &mut [u8]) -> Result<()> {
 fn token() -> Result<String> {
     let mut bytes = [0u8; 32];
     random(&mut bytes)?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(charter_proto::hex::encode(&bytes))
 }
 
 /// A password to hand over when the administrator does not choose one: 20 characters from
