@@ -4,8 +4,7 @@
 // a site the Rust test (crates/cli/tests/dashboard_browser.rs) started and described in
 // SITE.json, and prints `N passed, N failed`.
 import { createHmac } from 'node:crypto';
-import { mkdtemp, readFile, rm, mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
@@ -92,12 +91,8 @@ export async function screenshot(page, name) {
 
 /** Runs `names` (each a key of `scenarios`) one after another; the count of failures. */
 export async function run(site, scenarios, names) {
-  const profile = await mkdtemp(join(tmpdir(), 'charter-chromium-'));
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [...CHROMIUM_ARGS, `--user-data-dir=${profile}`],
-  });
+  // playwright-core gives the browser a fresh --user-data-dir of its own and removes it.
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
   let passed = 0;
   let failed = 0;
   try {
@@ -119,7 +114,6 @@ export async function run(site, scenarios, names) {
     }
   } finally {
     await browser.close();
-    await rm(profile, { recursive: true, force: true });
   }
   console.log(`${passed} passed, ${failed} failed`);
   return failed;
