@@ -12,7 +12,8 @@
 # (tools/dashboard-session.py). The machine may be shared: the load average and the server's
 # CPU seconds are printed with each figure. PostgreSQL: CHARTER_TEST_PG (default
 # postgres://postgres@127.0.0.1:5432/postgres); a database charter_bench is made and dropped.
-# Not run in CI (it needs minutes and a few GB).
+# CHARTER=PATH uses that binary instead of building the release one. Not run in CI (it needs
+# minutes and a few GB).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -21,8 +22,10 @@ seconds=${2:-20}
 pg_admin=${CHARTER_TEST_PG:-postgres://postgres@127.0.0.1:5432/postgres}
 pg_url=${pg_admin%/*}/charter_bench
 
-cargo build --release -q -p charter-cli
-charter=$root/target/release/charter
+if [ -z "${CHARTER:-}" ]; then
+  cargo build --release -q -p charter-cli
+fi
+charter=${CHARTER:-$root/target/release/charter}
 work=$(mktemp -d /tmp/charter-dashboard-bench.XXXXXX)
 serve=
 cleanup() {
@@ -103,8 +106,11 @@ load() { # backend
     local out
     out=$(TOKEN=$token PEOPLE=$env_people wrk -t2 -c20 -d"${seconds}s" -s bench/dashboard/wrk.lua "$url")
     cpu1=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
-    printf '%-10s %-9s %s | server CPU %.1f s in %s s | load %s\n' "$1" "$what" \
-      "$(echo "$out" | grep '^p50')" "$(echo "($cpu1 - $cpu0) / $(getconf CLK_TCK)" | bc -l)" "$seconds" \
+    local p95 verdict
+    p95=$(echo "$out" | sed -n 's/.*p95 \([0-9.]*\) ms.*/\1/p')
+    verdict=$(awk -v p="$p95" 'BEGIN { print (p < 100) ? "under the 100 ms target" : "OVER the 100 ms target" }')
+    printf '%-10s %-9s %s | p95 %s | server CPU %.1f s in %s s | load %s\n' "$1" "$what" \
+      "$(echo "$out" | grep '^p50')" "$verdict" "$(echo "($cpu1 - $cpu0) / $(getconf CLK_TCK)" | bc -l)" "$seconds" \
       "$(cut -d' ' -f1-3 /proc/loadavg)"
     echo "$out" | grep '^requests' | sed "s/^/           /"
   done
