@@ -28,7 +28,9 @@ fn hostile_pack() -> String {
 /// Every field the pages show, each holding a script; the pages a reader sees them on.
 async fn fill(s: &Server) -> (String, Vec<&'static str>) {
     let system = Actor::System("test".into());
-    let secret = s.user(&script("first"), &["staff", "hr", "compliance"], "hal").await;
+    let secret = s
+        .user(&script("first"), &["staff", "hr", "compliance"], "hal")
+        .await;
     let hal = s.sign_in("hal", &secret).await;
     let me: serde_json::Value =
         serde_json::from_str(&s.api("GET", "/api/me", &hal, None, None).await.body).unwrap();
@@ -101,19 +103,29 @@ const SHOWN: [&str; 10] = [
     "check",
 ];
 
-both!(a_script_in_every_text_field_is_shown_as_text, hostile_pack(), |s| {
-    let (hal, pages) = fill(s).await;
-    let mut all = String::new();
-    for path in pages {
-        let page = s.get(path, Some(&hal)).await;
-        assert_eq!(page.status, 200, "{path}: {}", page.body);
-        assert!(!page.body.contains("<script>alert"), "{path}:\n{}", page.body);
-        all.push_str(&page.body);
+both!(
+    a_script_in_every_text_field_is_shown_as_text,
+    hostile_pack(),
+    |s| {
+        let (hal, pages) = fill(s).await;
+        let mut all = String::new();
+        for path in pages {
+            let page = s.get(path, Some(&hal)).await;
+            assert_eq!(page.status, 200, "{path}: {}", page.body);
+            assert!(
+                !page.body.contains("<script>alert"),
+                "{path}:\n{}",
+                page.body
+            );
+            all.push_str(&page.body);
+        }
+        for field in SHOWN {
+            assert!(
+                all.contains(&format!(
+                    "&lt;script&gt;alert(&#39;{field}&#39;)&lt;/script&gt;"
+                )),
+                "{field} is shown, escaped:\n{all}"
+            );
+        }
     }
-    for field in SHOWN {
-        assert!(
-            all.contains(&format!("&lt;script&gt;alert(&#39;{field}&#39;)&lt;/script&gt;")),
-            "{field} is shown, escaped:\n{all}"
-        );
-    }
-});
+);
