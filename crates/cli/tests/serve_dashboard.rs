@@ -94,7 +94,7 @@ fn serve_signs_a_cli_made_login_in_on_the_pages_listener() {
     let marker = "name=\"csrf\" value=\"";
     let start = form.find(marker).unwrap() + marker.len();
     let csrf = form[start..].split('"').next().unwrap();
-    let code = charter_app::users::totp_code(secret, jiff::Timestamp::now()).unwrap();
+    let code = charter_app::users::totp_code(&secret, jiff::Timestamp::now()).unwrap();
     let (status, head, _) = post(
         port,
         "/login/code",
