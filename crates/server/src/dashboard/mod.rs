@@ -12,6 +12,7 @@ mod limit;
 mod openapi;
 mod pages;
 mod session;
+mod timeline;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
@@ -80,6 +81,7 @@ pub fn router(dash: Arc<Dashboard>) -> Router {
         .route("/api/me", get(api::me))
         .route("/api/overview", get(api::overview))
         .route("/api/people", get(api::people))
+        .route("/api/people/{id}/records", get(timeline::records))
         .route(
             "/api/acknowledgements",
             get(api::acknowledgements).post(api::acknowledge),

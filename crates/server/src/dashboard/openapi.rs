@@ -6,7 +6,7 @@
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::api;
+use super::{api, timeline};
 
 #[derive(Debug, OpenApi)]
 #[openapi(
@@ -20,6 +20,7 @@ use super::api;
         api::me,
         api::overview,
         api::people,
+        timeline::records,
         api::acknowledgements,
         api::acknowledge,
         api::breaches,
