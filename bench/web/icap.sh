@@ -12,7 +12,8 @@
 #
 # usage: bench/web/icap.sh [UT1_DIR] [WORK_DIR]
 # Environment: SECONDS_EACH (default 20), CONNECTIONS (default 16), QUERIES (default 200000),
-# MIXES (default "realistic lookup").
+# MIXES (default "realistic lookup"), CHARTER (a charter binary to measure instead of building
+# this checkout's, such as an older build to compare with).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 UT1=$(cd "${1:-$ROOT/../shared/categories/ut1}" && pwd)
@@ -26,9 +27,11 @@ need() { command -v "$1" >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=non
 need c-icap c-icap; need squidGuard squidguard
 [ -e /usr/lib/x86_64-linux-gnu/c_icap/srv_url_check.so ] || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libc-icap-mod-urlcheck; }
 
-(cd "$ROOT" && cargo build --release -q -p charter-cli)
+if [ -z "${CHARTER:-}" ]; then
+  (cd "$ROOT" && cargo build --release -q -p charter-cli)
+  CHARTER="$ROOT/target/release/charter"
+fi
 (cd "$ROOT/bench/web/icapload" && CARGO_TARGET_DIR="$WORK/icapload-target" cargo build --release -q)
-CHARTER="$ROOT/target/release/charter"
 LOAD="$WORK/icapload-target/release/charter-bench-icapload"
 MIXES=${MIXES:-realistic lookup}
 [ -s "$WORK/queries-realistic.txt" ] || python3 "$ROOT/bench/web/gen_realistic.py" "$UT1" "$QUERIES" "$WORK/queries-realistic.txt" "$WORK/roles.txt"
@@ -83,7 +86,7 @@ ticks() {
   local root=$1 total=0 pid stat
   for stat in /proc/[0-9]*/stat; do
     pid=${stat#/proc/}; pid=${pid%/stat}
-    read -r -a f < "$stat" 2>/dev/null || continue
+    read -r -a f 2>/dev/null < "$stat" || continue
     if [ "$pid" = "$root" ] || [ "${f[3]}" = "$root" ]; then total=$((total + f[13] + f[14])); fi
   done
   echo "$total"
