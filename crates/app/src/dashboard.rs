@@ -13,8 +13,8 @@ use serde::Serialize;
 use serde_json::json;
 
 use charter_store::{
-    Actor, AlertStatus, ApprovalKind, ApprovalStatus, BreachState, Person, PolicyVersion,
-    RequestStatus, SoftwareRequest, SoftwareStatus,
+    Actor, AlertStatus, ApprovalKind, ApprovalStatus, Authorisation, AuthorisationKind,
+    BreachState, Person, PolicyVersion, RequestStatus, SoftwareRequest, SoftwareStatus,
 };
 
 use crate::act::{Acting, May, authorise, entry};
@@ -58,6 +58,8 @@ pub struct Inbox {
     pub access: Option<Vec<ApprovalView>>,
     /// Software requests.
     pub software: Option<Vec<SoftwareRequest>>,
+    /// General authorisation requests of the kinds the person decides.
+    pub authorisations: Option<Vec<Authorisation>>,
 }
 
 /// `GET /api/acknowledgements`: the policy to read and where the person stands.
@@ -170,11 +172,16 @@ impl App {
 
     fn deciders(&self) -> Vec<String> {
         let g = self.governance();
-        roles(&[&g.access_approvers, &g.software_approvers])
+        roles(&[
+            &g.access_approvers,
+            &g.software_approvers,
+            &self.all_authorisers(),
+        ])
     }
 
     /// Everything waiting for `actor`'s decision: access requests for access approvers,
-    /// software requests for software approvers; never their own.
+    /// software requests for software approvers, general authorisations for those who decide
+    /// their kind; never their own.
     pub async fn inbox(&self, actor: &Actor, at: Timestamp) -> Result<Inbox> {
         let deciders = self.deciders();
         let acting = self
@@ -198,7 +205,27 @@ impl App {
         } else {
             None
         };
-        Ok(Inbox { access, software })
+        let mine = |kind| Self::holds(&acting, &self.authorisers(kind));
+        let authorisations = if AuthorisationKind::ALL.iter().any(|k| mine(*k)) {
+            Some(
+                self.authorisations()
+                    .await?
+                    .into_iter()
+                    .filter(|a| {
+                        a.status == ApprovalStatus::Requested
+                            && Some(a.person_id) != me
+                            && mine(a.kind)
+                    })
+                    .collect(),
+            )
+        } else {
+            None
+        };
+        Ok(Inbox {
+            access,
+            software,
+            authorisations,
+        })
     }
 
     /// The policy to read and what `actor` (a person) owes.
@@ -299,8 +326,11 @@ impl App {
             .len();
         let approvals_waiting = if Self::holds(&acting, &self.deciders()) {
             let inbox = self.inbox(actor, now).await?;
-            let count = |l: &Option<Vec<_>>| l.as_ref().map_or(0, Vec::len);
-            Some(count(&inbox.access) + count(&inbox.software))
+            Some(
+                inbox.access.map_or(0, |l| l.len())
+                    + inbox.software.map_or(0, |l| l.len())
+                    + inbox.authorisations.map_or(0, |l| l.len()),
+            )
         } else {
             None
         };

@@ -46,6 +46,7 @@ pub mod activity;
 pub mod address;
 pub mod alerts;
 mod approvals;
+mod authorisations;
 mod breaches;
 pub mod clock;
 pub mod config;

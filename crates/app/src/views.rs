@@ -11,7 +11,7 @@ use jiff::{Timestamp, ToSpan as _};
 use serde::Serialize;
 
 use charter_store::{
-    Account, Acknowledgement, Actor, Alert, AuditRow, Device, Incident, IncidentKind,
+    Account, Acknowledgement, Actor, Alert, AuditRow, Authorisation, Device, Incident, IncidentKind,
     MediaAuthorisation, Notice, Person, Record, SocialAccount, SoftwareRequest, UsageDay,
     VerifyReport,
 };
@@ -45,6 +45,9 @@ pub enum Register {
     Leavers,
     /// Authorisations asked for and decided (access, continues past warnings).
     Approvals,
+    /// General authorisation requests (website terms, social media, mass mail, hardware,
+    /// out-of-hours VPN).
+    Authorisations,
     /// Every alert, whoever it is routed to.
     Alerts,
     /// Policy acknowledgements.
@@ -53,7 +56,7 @@ pub enum Register {
 
 impl Register {
     /// Every register, in the order the dashboard lists them.
-    pub const ALL: [Register; 13] = [
+    pub const ALL: [Register; 14] = [
         Register::People,
         Register::Accounts,
         Register::Devices,
@@ -65,6 +68,7 @@ impl Register {
         Register::SubjectRequests,
         Register::Leavers,
         Register::Approvals,
+        Register::Authorisations,
         Register::Alerts,
         Register::Acknowledgements,
     ];
@@ -83,6 +87,7 @@ impl Register {
             Register::SubjectRequests => "subject-requests",
             Register::Leavers => "leavers",
             Register::Approvals => "approvals",
+            Register::Authorisations => "authorisations",
             Register::Alerts => "alerts",
             Register::Acknowledgements => "acknowledgements",
         }
@@ -101,7 +106,8 @@ impl Register {
             Register::Breaches => "Breaches (72-hour clock)",
             Register::SubjectRequests => "Subject requests (one-month clock)",
             Register::Leavers => "Leavers",
-            Register::Approvals => "Authorisations",
+            Register::Approvals => "Access requests and passes",
+            Register::Authorisations => "Authorisation requests",
             Register::Alerts => "All alerts",
             Register::Acknowledgements => "Acknowledgements",
         }
@@ -129,6 +135,7 @@ pub enum Rows {
     SubjectRequests(Vec<RequestView>),
     Leavers(Vec<LeaverView>),
     Approvals(Vec<ApprovalView>),
+    Authorisations(Vec<Authorisation>),
     Alerts(Vec<Alert>),
     Acknowledgements(Vec<Acknowledgement>),
 }
@@ -196,8 +203,10 @@ pub struct Myself {
     pub devices: Vec<Device>,
     /// Their software requests.
     pub software_requests: Vec<SoftwareRequest>,
-    /// Their authorisation requests and passes.
+    /// Their access requests and passes.
     pub approvals: Vec<ApprovalView>,
+    /// Their general authorisation requests.
+    pub authorisations: Vec<Authorisation>,
     /// Incidents they reported.
     pub incidents: Vec<Incident>,
     /// Notices to them (each time someone read their monitoring records).
@@ -211,6 +220,7 @@ impl App {
     fn readers_of(&self, r: Register) -> Vec<String> {
         let g = self.governance();
         let safeguarding = self.safeguarding_roles();
+        let authorisers = self.all_authorisers();
         let all: &[&[String]] = match r {
             Register::People | Register::Accounts => &[
                 &g.register_roles,
@@ -236,6 +246,7 @@ impl App {
                 &[&g.register_roles, &g.compliance_roles]
             }
             Register::Approvals => &[&g.access_approvers, &g.compliance_roles],
+            Register::Authorisations => &[&authorisers, &g.compliance_roles],
             Register::Alerts => &[&g.compliance_roles],
         };
         let mut lists = all.to_vec();
@@ -294,6 +305,7 @@ impl App {
             Register::SubjectRequests => Rows::SubjectRequests(self.subject_requests(now).await?),
             Register::Leavers => Rows::Leavers(self.leavers(now).await?),
             Register::Approvals => Rows::Approvals(self.approvals(now).await?),
+            Register::Authorisations => Rows::Authorisations(self.authorisations().await?),
             Register::Alerts => {
                 Rows::Alerts(self.read(async |tx| Ok(tx.alerts(None, 1_000).await?)).await?)
             }
@@ -477,6 +489,7 @@ impl App {
                 devices: tx.devices_of(id).await?,
                 software_requests: tx.software_requests_of(id).await?,
                 incidents: tx.incidents_reported_by(id).await?,
+                authorisations: tx.authorisations_of(id).await?,
                 notices: tx.notices_of(id).await?,
                 approvals,
                 person: me,

@@ -14,7 +14,7 @@ use dashboard_support::*;
 use jiff::Timestamp;
 use serde_json::Value;
 
-const REGISTERS: [&str; 13] = [
+const REGISTERS: [&str; 14] = [
     "people",
     "accounts",
     "devices",
@@ -26,6 +26,7 @@ const REGISTERS: [&str; 13] = [
     "subject-requests",
     "leavers",
     "approvals",
+    "authorisations",
     "alerts",
     "acknowledgements",
 ];
@@ -461,4 +462,94 @@ both!(every_page_answers_for_the_compliance_role, |s| {
     let rules = s.api("GET", "/api/policy/rules", &cat.token, None, None).await;
     assert_eq!(rules.status, 200);
     assert!(json(&rules).is_array());
+});
+
+both!(authorisation_requests_go_to_the_roles_that_decide_their_kind, |s| {
+    let ann = session(s, "Ann", &["staff"], "ann").await;
+    let ivy = session(s, "Ivy", &["staff", "it"], "ivy").await;
+    let hal = session(s, "Hal", &["staff", "hr"], "hal").await;
+    let ask = |kind: &str, details: &str| {
+        serde_json::json!({"kind": kind, "details": details}).to_string()
+    };
+    let vpn = s
+        .api(
+            "POST",
+            "/api/authorisations",
+            &ann.token,
+            Some(&ann.csrf),
+            Some(&ask("out_of_hours_vpn", "Saturday mornings to finish marking")),
+        )
+        .await;
+    assert_eq!(vpn.status, 200, "{}", vpn.body);
+    let vpn = json(&vpn)["id"].as_i64().unwrap();
+    let mail = s
+        .post(
+            "/me/authorisation",
+            Some(&ann.token),
+            &format!("csrf={}&kind=mass_mail&details=Newsletter+to+400+learners", ann.csrf),
+        )
+        .await;
+    assert_eq!(mail.status, 303, "{}", mail.body);
+    let bad = s
+        .api("POST", "/api/authorisations", &ann.token, Some(&ann.csrf), Some(&ask("pony", "x")))
+        .await;
+    assert_eq!(bad.status, 422);
+
+    // IT decides the VPN, HR the mailing; each sees only their kind.
+    let it = json(&s.api("GET", "/api/inbox", &ivy.token, None, None).await);
+    let kinds: Vec<&str> = it["authorisations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["out_of_hours_vpn"]);
+    let hr = json(&s.api("GET", "/api/inbox", &hal.token, None, None).await);
+    assert_eq!(hr["authorisations"][0]["kind"], "mass_mail");
+    let page = s.get("/approvals", Some(&hal.token)).await;
+    assert!(page.body.contains("Newsletter to 400 learners"), "{}", page.body);
+
+    let wrong = s
+        .api(
+            "POST",
+            &format!("/api/authorisations/{vpn}/approve"),
+            &hal.token,
+            Some(&hal.csrf),
+            Some("{}"),
+        )
+        .await;
+    assert_eq!(wrong.status, 403, "HR does not decide VPN hours: {}", wrong.body);
+    let own = s
+        .api(
+            "POST",
+            &format!("/api/authorisations/{vpn}/approve"),
+            &ann.token,
+            Some(&ann.csrf),
+            Some("{}"),
+        )
+        .await;
+    assert_eq!(own.status, 403, "staff decide nothing: {}", own.body);
+    let ok = s
+        .api(
+            "POST",
+            &format!("/api/authorisations/{vpn}/approve"),
+            &ivy.token,
+            Some(&ivy.csrf),
+            Some(r#"{"note":"agreed with the manager"}"#),
+        )
+        .await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    assert_eq!(json(&ok)["status"], "approved");
+    let again = s
+        .api(
+            "POST",
+            &format!("/api/authorisations/{vpn}/refuse"),
+            &ivy.token,
+            Some(&ivy.csrf),
+            Some("{}"),
+        )
+        .await;
+    assert_eq!(again.status, 409, "decided already");
+    let mine = json(&s.api("GET", "/api/me/data", &ann.token, None, None).await);
+    assert_eq!(mine["authorisations"].as_array().unwrap().len(), 2);
 });

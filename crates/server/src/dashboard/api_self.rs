@@ -172,3 +172,35 @@ pub(crate) async fn ask_access(
         .map(Json)
         .map_err(fail)
 }
+
+/// `POST /api/authorisations`: ask for an authorisation the policy requires.
+#[derive(Debug, Deserialize, ToSchema)]
+pub(crate) struct AskAuthorisation {
+    /// `website_terms`, `social_media_account`, `mass_mail`, `third_party_hardware` or
+    /// `out_of_hours_vpn`.
+    pub kind: String,
+    /// What exactly: the site and its terms, the account, the mailing, the device, the hours.
+    pub details: String,
+}
+
+/// Asks for `r` as the signed-in person.
+pub(crate) async fn ask(
+    dash: &Dashboard,
+    signed: &Signed,
+    r: &AskAuthorisation,
+) -> Result<charter_store::Authorisation, ApiError> {
+    let kind: charter_store::AuthorisationKind =
+        r.kind.parse().map_err(|e| fail(Error::Store(e)))?;
+    Ok(app(dash)?
+        .ask_authorisation(&signed.who.actor, kind, &r.details)
+        .await?)
+}
+
+#[utoipa::path(post, path = "/api/authorisations", tag = "self-service", description = "Ask for an authorisation the policy requires: a website's licence or contract terms, a new social media account or blog, a mass mailing, third-party hardware, VPN outside the agreed hours", request_body = AskAuthorisation, security(("session" = [], "csrf" = [])), responses((status = 200, description = "The request", content_type = "application/json"), (status = 401, description = "Not signed in"), (status = 403, description = "Forged", body = Problem), (status = 422, description = "Bad input", body = Problem)))]
+pub(crate) async fn ask_authorisation(
+    State(dash): State<Arc<Dashboard>>,
+    signed: Signed,
+    Json(body): Json<AskAuthorisation>,
+) -> Answer<charter_store::Authorisation> {
+    ask(&dash, &signed, &body).await.map(Json)
+}

@@ -202,7 +202,7 @@ pub(crate) async fn policy_lint(
         .map_err(fail)
 }
 
-#[utoipa::path(get, path = "/api/inbox", tag = "approvals", description = "What waits for the signed-in person's decision: access requests (access approvers) and software requests (software approvers), never their own; a kind they do not decide is null", security(("session" = [])), responses((status = 200, description = "The inbox", content_type = "application/json"), (status = 401, description = "Not signed in")))]
+#[utoipa::path(get, path = "/api/inbox", tag = "approvals", description = "What waits for the signed-in person's decision: access requests (access approvers), software requests (software approvers) and general authorisations (the roles that decide each kind), never their own; a kind they do not decide is null", security(("session" = [])), responses((status = 200, description = "The inbox", content_type = "application/json"), (status = 401, description = "Not signed in")))]
 pub(crate) async fn inbox(State(dash): State<Arc<Dashboard>>, signed: Signed) -> Answer<Inbox> {
     app(&dash)?
         .inbox(&signed.who.actor, Timestamp::now())
@@ -234,6 +234,34 @@ pub(crate) async fn refuse_software(
 ) -> Answer<charter_store::SoftwareRequest> {
     app(&dash)?
         .decide_software(&signed.who.actor, id, false, &body.note)
+        .await
+        .map(Json)
+        .map_err(fail)
+}
+
+#[utoipa::path(post, path = "/api/authorisations/{id}/approve", tag = "approvals", description = "Approve an authorisation request (the roles that decide its kind; never one's own)", params(("id" = i64, Path, description = "The id")), request_body = Note, security(("session" = [], "csrf" = [])), responses((status = 200, description = "Done", content_type = "application/json"), (status = 401, description = "Not signed in"), (status = 403, description = "Not authorised, or forged", body = Problem), (status = 404, description = "No such request", body = Problem), (status = 409, description = "Already decided", body = Problem), (status = 422, description = "One's own request", body = Problem)))]
+pub(crate) async fn approve_authorisation(
+    State(dash): State<Arc<Dashboard>>,
+    signed: Signed,
+    Path(id): Path<i64>,
+    Json(body): Json<Note>,
+) -> Answer<charter_store::Authorisation> {
+    app(&dash)?
+        .decide_authorisation(&signed.who.actor, id, true, &body.note)
+        .await
+        .map(Json)
+        .map_err(fail)
+}
+
+#[utoipa::path(post, path = "/api/authorisations/{id}/refuse", tag = "approvals", description = "Refuse an authorisation request (the roles that decide its kind; never one's own)", params(("id" = i64, Path, description = "The id")), request_body = Note, security(("session" = [], "csrf" = [])), responses((status = 200, description = "Done", content_type = "application/json"), (status = 401, description = "Not signed in"), (status = 403, description = "Not authorised, or forged", body = Problem), (status = 404, description = "No such request", body = Problem), (status = 409, description = "Already decided", body = Problem), (status = 422, description = "One's own request", body = Problem)))]
+pub(crate) async fn refuse_authorisation(
+    State(dash): State<Arc<Dashboard>>,
+    signed: Signed,
+    Path(id): Path<i64>,
+    Json(body): Json<Note>,
+) -> Answer<charter_store::Authorisation> {
+    app(&dash)?
+        .decide_authorisation(&signed.who.actor, id, false, &body.note)
         .await
         .map(Json)
         .map_err(fail)

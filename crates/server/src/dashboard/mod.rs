@@ -94,6 +94,11 @@ pub fn router(dash: Arc<Dashboard>) -> Router {
         .route("/me/devices/{id}/lost", post(pages_self::lost))
         .route("/me/software", post(pages_self::software))
         .route("/me/access", post(pages_self::access))
+        .route("/me/authorisation", post(pages_self::authorisation))
+        .route(
+            "/approvals/authorisations/{id}/{action}",
+            post(pages::decide_authorisation),
+        )
         .route("/assets/htmx.min.js", get(pages::htmx))
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/login/code", get(auth::code_form).post(auth::code))
@@ -132,6 +137,15 @@ pub fn router(dash: Arc<Dashboard>) -> Router {
         .route("/api/incidents", post(api_self::report_incident))
         .route("/api/devices/{id}/lost", post(api_self::report_lost))
         .route("/api/access", post(api_self::ask_access))
+        .route("/api/authorisations", post(api_self::ask_authorisation))
+        .route(
+            "/api/authorisations/{id}/approve",
+            post(api_views::approve_authorisation),
+        )
+        .route(
+            "/api/authorisations/{id}/refuse",
+            post(api_views::refuse_authorisation),
+        )
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
         .layer(axum::middleware::from_fn(crate::pages::time_limit))
         .with_state(dash)

@@ -49,6 +49,9 @@ use super::{api, api_self, api_views};
         api_self::report_lost,
         api_self::ask_software,
         api_self::ask_access,
+        api_self::ask_authorisation,
+        api_views::approve_authorisation,
+        api_views::refuse_authorisation,
     ),
     modifiers(&Security)
 )]

@@ -559,7 +559,7 @@ pub(crate) async fn approvals(
                     esc(names.name(r.person_id)),
                     esc(&r.software),
                     esc(&r.reason),
-                    super::pages_views::software_buttons(&who.csrf, r.id)
+                    decision_buttons(&who.csrf, "software", "software request", r.id)
                 )
             })
             .collect();
@@ -569,7 +569,72 @@ pub(crate) async fn approvals(
             &rows,
         ));
     }
+    if let Some(list) = &inbox.authorisations {
+        let names = app.names().await?;
+        let rows: Vec<String> = list
+            .iter()
+            .map(|a| {
+                format!(
+                    "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
+                    a.id,
+                    esc(names.name(a.person_id)),
+                    esc(&a.kind.as_str().replace('_', " ")),
+                    esc(&a.details),
+                    decision_buttons(&who.csrf, "authorisations", "authorisation request", a.id)
+                )
+            })
+            .collect();
+        body.push_str(&table(
+            "Authorisation requests waiting for you",
+            &["#", "Who", "For", "What", "Decide"],
+            &rows,
+        ));
+    }
     Ok(layout(who, &Nav::of(&o), "Approvals", &body))
+}
+
+/// `approve` is true, `refuse` false; anything else is no action.
+fn approving(action: &str) -> Option<bool> {
+    match action {
+        "approve" => Some(true),
+        "refuse" => Some(false),
+        _ => None,
+    }
+}
+
+/// Approve and refuse forms, each with its reason, for request `id` of `kind` (a path
+/// segment under `/approvals/`), named for screen readers by `what` and the id.
+pub(crate) fn decision_buttons(csrf: &str, kind: &str, what: &str, id: i64) -> String {
+    let form = |action: &str, label: &str| {
+        let field = format!("{kind}-{action}-{id}");
+        let note = format!(
+            "<label for=\"{field}\">Reason</label> <input id=\"{field}\" name=\"note\">"
+        );
+        button(
+            &format!("/approvals/{kind}/{id}/{action}"),
+            csrf,
+            &format!("{label} {what} {id}"),
+            &note,
+        )
+    };
+    format!("{} {}", form("approve", "Approve"), form("refuse", "Refuse"))
+}
+
+/// `POST /approvals/authorisations/{id}/{approve|refuse}`.
+pub(crate) async fn decide_authorisation(
+    State(dash): State<Arc<Dashboard>>,
+    signed: Signed,
+    Path((id, action)): Path<(i64, String)>,
+    Form(form): Form<NoteForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&signed.who.csrf, Some(&form.csrf))?;
+    let Some(approve) = approving(&action) else {
+        return Ok(StatusCode::NOT_FOUND.into_response());
+    };
+    dash.app()?
+        .decide_authorisation(&signed.who.actor, id, approve, &form.note)
+        .await?;
+    Ok(Redirect::to("/approvals").into_response())
 }
 
 /// `POST /approvals/software/{id}/{approve|refuse}`.
@@ -580,10 +645,8 @@ pub(crate) async fn decide_software(
     Form(form): Form<NoteForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&signed.who.csrf, Some(&form.csrf))?;
-    let approve = match action.as_str() {
-        "approve" => true,
-        "refuse" => false,
-        _ => return Ok(StatusCode::NOT_FOUND.into_response()),
+    let Some(approve) = approving(&action) else {
+        return Ok(StatusCode::NOT_FOUND.into_response());
     };
     dash.app()?
         .decide_software(&signed.who.actor, id, approve, &form.note)
@@ -599,10 +662,8 @@ pub(crate) async fn decide(
     Form(form): Form<NoteForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&signed.who.csrf, Some(&form.csrf))?;
-    let approve = match action.as_str() {
-        "approve" => true,
-        "refuse" => false,
-        _ => return Ok(StatusCode::NOT_FOUND.into_response()),
+    let Some(approve) = approving(&action) else {
+        return Ok(StatusCode::NOT_FOUND.into_response());
     };
     dash.app()?
         .decide_access(

@@ -13,11 +13,11 @@ use serde::Deserialize;
 use charter_app::{Myself, Stopped};
 use charter_engine::text::escape_html as esc;
 use charter_policy::Verdict;
-use charter_store::{DeviceStatus, IncidentKind};
+use charter_store::{AuthorisationKind, DeviceStatus, IncidentKind};
 
 use super::Dashboard;
 use super::api::ApiError;
-use super::api_self::{ReportIncident, export_of_me, report};
+use super::api_self::{AskAuthorisation, ReportIncident, ask, export_of_me, report};
 use super::pages::{Nav, PageError, button, layout, overview_of, table};
 use super::session::{Signed, check_csrf};
 
@@ -105,6 +105,23 @@ fn held(me: &Myself, csrf: &str) -> String {
         &["Kind", "Site", "Now"],
         &approvals,
     ));
+    let asked: Vec<String> = me
+        .authorisations
+        .iter()
+        .map(|a| {
+            format!(
+                "<td>{}</td><td>{}</td><td>{}</td>",
+                esc(&a.kind.as_str().replace('_', " ")),
+                esc(&a.details),
+                esc(&a.status.to_string())
+            )
+        })
+        .collect();
+    body.push_str(&table(
+        "My authorisation requests",
+        &["For", "What", "Decision"],
+        &asked,
+    ));
     let incidents: Vec<String> = me
         .incidents
         .iter()
@@ -138,6 +155,17 @@ fn held(me: &Myself, csrf: &str) -> String {
     body
 }
 
+/// What a kind of authorisation is for, in words.
+fn authorisation_label(kind: AuthorisationKind) -> &'static str {
+    match kind {
+        AuthorisationKind::WebsiteTerms => "Accepting a website's licence or contract terms",
+        AuthorisationKind::SocialMediaAccount => "A new social media account or blog",
+        AuthorisationKind::MassMail => "A mass mailing",
+        AuthorisationKind::ThirdPartyHardware => "Connecting third-party hardware",
+        AuthorisationKind::OutOfHoursVpn => "VPN access outside the agreed hours",
+    }
+}
+
 fn forms(csrf: &str, holds: &[&str]) -> String {
     let csrf = esc(csrf);
     let mut kinds = String::new();
@@ -145,6 +173,14 @@ fn forms(csrf: &str, holds: &[&str]) -> String {
         if *k != IncidentKind::Disciplinary {
             let _ = write!(kinds, "<option value=\"{k}\">{}</option>", k.as_str().replace('_', " "));
         }
+    }
+    let mut authorisations = String::new();
+    for k in AuthorisationKind::ALL {
+        let _ = write!(
+            authorisations,
+            "<option value=\"{k}\">{}</option>",
+            authorisation_label(*k)
+        );
     }
     let mut rules = String::new();
     for r in holds {
@@ -161,6 +197,11 @@ fn forms(csrf: &str, holds: &[&str]) -> String {
          <p><label for=\"software-name\">Software</label> <input id=\"software-name\" name=\"software\" required></p>\n\
          <p><label for=\"software-reason\">Why you need it</label> <input id=\"software-reason\" name=\"reason\"></p>\n\
          <button type=\"submit\" id=\"ask-software\">Ask for the software</button></form></section>\n\
+         <section aria-labelledby=\"authorisation-heading\"><h2 id=\"authorisation-heading\">Ask for an authorisation</h2>\n\
+         <form method=\"post\" action=\"/me/authorisation\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\n\
+         <p><label for=\"authorisation-kind\">What for</label> <select id=\"authorisation-kind\" name=\"kind\">{authorisations}</select></p>\n\
+         <p><label for=\"authorisation-details\">Details (the site and its terms, the account, the mailing, the device, the hours)</label><br><textarea id=\"authorisation-details\" name=\"details\" rows=\"3\" cols=\"60\" required></textarea></p>\n\
+         <button type=\"submit\" id=\"ask-authorisation\">Ask for the authorisation</button></form></section>\n\
          <section aria-labelledby=\"access-heading\"><h2 id=\"access-heading\">Ask for access to a held site</h2>\n\
          <form method=\"post\" action=\"/me/access\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\n\
          <p><label for=\"access-site\">Site</label> <input id=\"access-site\" name=\"site\" placeholder=\"example.com\" required></p>\n\
@@ -300,5 +341,30 @@ pub(crate) async fn access(
     dash.app()?
         .ask_for_access(&signed.who.actor, stopped, &form.reason)
         .await?;
+    Ok(Redirect::to("/me").into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct AuthorisationForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    details: String,
+}
+
+/// `POST /me/authorisation`.
+pub(crate) async fn authorisation(
+    State(dash): State<Arc<Dashboard>>,
+    signed: Signed,
+    Form(form): Form<AuthorisationForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&signed.who.csrf, Some(&form.csrf))?;
+    let r = AskAuthorisation {
+        kind: form.kind,
+        details: form.details,
+    };
+    ask(&dash, &signed, &r).await?;
     Ok(Redirect::to("/me").into_response())
 }

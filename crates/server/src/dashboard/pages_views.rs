@@ -17,7 +17,7 @@ use charter_store::Record;
 
 use super::Dashboard;
 use super::api_views::{AuditQuery, Reason, record_view};
-use super::pages::{Nav, PageError, button, layout, overview_of, table};
+use super::pages::{Nav, PageError, layout, overview_of, table};
 use super::session::{Signed, check_csrf};
 
 /// A JSON value as the text of a cell: a clock as its time left (OVERDUE in red), a list
@@ -336,20 +336,4 @@ pub(crate) async fn audit(
         ));
     }
     Ok(layout(who, &Nav::of(&o), "Audit log", &body))
-}
-
-/// A decision form for a software request.
-pub(crate) fn software_buttons(csrf: &str, id: i64) -> String {
-    let form = |what: &str, label: &str| {
-        let note = format!(
-            "<label for=\"software-{what}-{id}\">Reason</label> <input id=\"software-{what}-{id}\" name=\"note\">"
-        );
-        button(
-            &format!("/approvals/software/{id}/{what}"),
-            csrf,
-            &format!("{label} software request {id}"),
-            &note,
-        )
-    };
-    format!("{} {}", form("approve", "Approve"), form("refuse", "Refuse"))
 }

@@ -9,7 +9,7 @@ use jiff::{Timestamp, ToSpan as _};
 use charter_app::App;
 use charter_app::users::generate_password;
 use charter_store::{
-    AckKind, Actor, IncidentKind, NewBreach, NewDevice, NewPerson, NewSocial, RequestKind,
+    AckKind, Actor, AuthorisationKind, IncidentKind, NewBreach, NewDevice, NewPerson, NewSocial, RequestKind,
 };
 
 /// One person: first and last name, department, roles, line manager (an index into
@@ -304,6 +304,28 @@ pub(crate) async fn workflows(app: &App, people: &[Someone], now: Timestamp) -> 
         (14, "TeamViewer", "Helping a learner with their set-up"),
     ] {
         app.request_software(&as_person(id(who)), id(who), what, why)
+            .await?;
+    }
+
+    // Authorisations the policy requires, waiting for HR and IT.
+    for (who, kind, what) in [
+        (
+            9,
+            AuthorisationKind::SocialMediaAccount,
+            "A TikTok account for course highlights, @demotraining",
+        ),
+        (
+            SAFEGUARDING,
+            AuthorisationKind::OutOfHoursVpn,
+            "VPN until 22:00 on weekdays during the marking period",
+        ),
+        (
+            10,
+            AuthorisationKind::MassMail,
+            "The spring newsletter to 400 past learners",
+        ),
+    ] {
+        app.ask_authorisation(&as_person(id(who)), kind, what)
             .await?;
     }
 
