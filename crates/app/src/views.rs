@@ -335,7 +335,7 @@ impl App {
         let from = to.checked_sub(SUMMARY_DAYS.days()).unwrap_or(to);
         let mut days = Vec::new();
         for n in &names {
-            days.extend(self.store.usage_days(Some(n), from, to).await?);
+            days.extend(self.store.usage_days(Some(n.as_str()), from, to).await?);
         }
         days.sort_by(|a, b| (&a.day, &a.category).cmp(&(&b.day, &b.category)));
         let summary = UsageSummary {

@@ -124,6 +124,7 @@ pub(crate) async fn timeline(
 
 /// Which audit rows.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct AuditQuery {
     /// From this sequence number (default 1).
     from: Option<i64>,

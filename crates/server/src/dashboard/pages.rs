@@ -442,13 +442,23 @@ pub(crate) async fn alerts(
         .iter()
         .map(|a| {
             let actions = if a.status == AlertStatus::Open {
-                let path = |what: &str| format!("/alerts/{}/{what}", a.id);
-                let note = "<label>Note <input name=\"note\"></label>";
+                let id = a.id;
+                let form = |what: &str, label: String| {
+                    let note = format!(
+                        "<label for=\"alert-{what}-{id}\">Note</label> <input id=\"alert-{what}-{id}\" name=\"note\">"
+                    );
+                    button(
+                        &format!("/alerts/{id}/{what}"),
+                        &who.csrf,
+                        &label,
+                        &note,
+                    )
+                };
                 format!(
                     "{} {} {}",
-                    button(&path("confirm"), &who.csrf, "Confirm", note),
-                    button(&path("dismiss"), &who.csrf, "Dismiss", note),
-                    button(&path("refer"), &who.csrf, "Refer to disciplinary", note)
+                    form("confirm", format!("Confirm alert {id}")),
+                    form("dismiss", format!("Dismiss alert {id}")),
+                    form("refer", format!("Refer alert {id} to disciplinary"))
                 )
             } else {
                 esc(&a.status.to_string())
@@ -520,7 +530,7 @@ pub(crate) async fn approvals(
             .iter()
             .map(|a| {
                 let id = a.approval.id;
-                let form = |what: &str, label: &str| {
+                let form = |what: &str, label: String| {
                     let note = format!(
                         "<label for=\"access-{what}-{id}\">Reason</label> <input id=\"access-{what}-{id}\" name=\"note\">"
                     );

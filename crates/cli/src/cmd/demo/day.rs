@@ -15,7 +15,7 @@ use charter_store::{Actor, NewRecord, Source, Store};
 use crate::decision::parse_at;
 use crate::exit::{CmdResult, Outcome};
 
-use super::{DEMO_PACK, DemoArgs, demo_pack};
+use super::{DemoArgs, demo_pack};
 
 /// A working day of web requests at the demo organisation.
 const DEMO_WEB: &str = include_str!("../../../demo/web-requests.txt");
@@ -351,7 +351,7 @@ mod tests {
 
     #[test]
     fn demo_pack_loads() {
-        charter_policy::parse(DEMO_PACK, "policies/demo.toml").unwrap();
+        demo_pack().unwrap();
     }
 
     #[test]
