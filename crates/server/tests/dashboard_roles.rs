@@ -411,6 +411,16 @@ both!(staff_see_only_their_own_and_ask_through_self_service, |s| {
             .await;
         assert_eq!(r.status, 303, "{path}: {}", r.body);
     }
+    let held = s
+        .api(
+            "POST",
+            "/api/access",
+            &ann.token,
+            Some(&ann.csrf),
+            Some(r#"{"site":"example.com","rule":"no.such-rule","reason":"work"}"#),
+        )
+        .await;
+    assert_eq!(held.status, 422, "only a hold rule's site: {}", held.body);
     let forged = s.post("/me/software", Some(&ann.token), "software=x").await;
     assert_eq!(forged.status, 403, "no CSRF token");
 });

@@ -530,7 +530,7 @@ pub(crate) async fn approvals(
             .iter()
             .map(|a| {
                 let id = a.approval.id;
-                let form = |what: &str, label: String| {
+                let form = |what: &str, label: &str| {
                     let note = format!(
                         "<label for=\"access-{what}-{id}\">Reason</label> <input id=\"access-{what}-{id}\" name=\"note\">"
                     );

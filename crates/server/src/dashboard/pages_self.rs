@@ -186,7 +186,7 @@ fn forms(csrf: &str, holds: &[&str]) -> String {
     for r in holds {
         let _ = write!(rules, "<option value=\"{0}\">{0}</option>", esc(r));
     }
-    format!(
+    let out = format!(
         "<section aria-labelledby=\"report-heading\"><h2 id=\"report-heading\">Report an incident</h2>\n\
          <form method=\"post\" action=\"/me/incident\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\n\
          <p><label for=\"incident-kind\">Kind</label> <select id=\"incident-kind\" name=\"kind\">{kinds}</select></p>\n\
@@ -201,8 +201,13 @@ fn forms(csrf: &str, holds: &[&str]) -> String {
          <form method=\"post\" action=\"/me/authorisation\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\n\
          <p><label for=\"authorisation-kind\">What for</label> <select id=\"authorisation-kind\" name=\"kind\">{authorisations}</select></p>\n\
          <p><label for=\"authorisation-details\">Details (the site and its terms, the account, the mailing, the device, the hours)</label><br><textarea id=\"authorisation-details\" name=\"details\" rows=\"3\" cols=\"60\" required></textarea></p>\n\
-         <button type=\"submit\" id=\"ask-authorisation\">Ask for the authorisation</button></form></section>\n\
-         <section aria-labelledby=\"access-heading\"><h2 id=\"access-heading\">Ask for access to a held site</h2>\n\
+         <button type=\"submit\" id=\"ask-authorisation\">Ask for the authorisation</button></form></section>\n"
+    );
+    if holds.is_empty() {
+        return out;
+    }
+    out + &format!(
+        "<section aria-labelledby=\"access-heading\"><h2 id=\"access-heading\">Ask for access to a held site</h2>\n\
          <form method=\"post\" action=\"/me/access\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\n\
          <p><label for=\"access-site\">Site</label> <input id=\"access-site\" name=\"site\" placeholder=\"example.com\" required></p>\n\
          <p><label for=\"access-rule\">The rule that holds it</label> <select id=\"access-rule\" name=\"rule\">{rules}</select></p>\n\
