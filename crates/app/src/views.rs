@@ -331,7 +331,7 @@ impl App {
         let (person, names) = self
             .read(async |tx| Ok((tx.person(person_id).await?, tx.record_names(person_id).await?)))
             .await?;
-        let to = now.to_zoned(self.time_zone().clone()).date();
+        let to = now.to_zoned_datetime(self.time_zone().clone()).date();
         let from = to.checked_sub(SUMMARY_DAYS.days()).unwrap_or(to);
         let mut days = Vec::new();
         for n in &names {
@@ -447,7 +447,7 @@ impl App {
         self.reader(actor, "read the policy's lint", May::AnyPerson)
             .await?;
         let file = self.pack().file.clone();
-        let today = now.to_zoned(self.time_zone().clone()).date();
+        let today = now.to_zoned_datetime(self.time_zone().clone()).date();
         let report = match charter_policy::read_pack_text(std::path::Path::new(&file)) {
             Ok(text) => charter_policy::lint::lint(&text, &file, today),
             Err(e) => {

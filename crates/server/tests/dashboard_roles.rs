@@ -76,7 +76,7 @@ async fn report(s: &Server, first: &str, manager: i64, user: &str) -> i64 {
         .id;
     s.app.add_account(&system, id, "login", user).await.unwrap();
     let today = Timestamp::now()
-        .to_zoned(s.app.time_zone().clone())
+        .to_zoned_datetime(s.app.time_zone().clone())
         .date();
     s.app
         .store()

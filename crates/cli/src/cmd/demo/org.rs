@@ -237,7 +237,7 @@ pub(crate) async fn reset_logins(app: &App) -> anyhow::Result<Vec<Login>> {
 pub(crate) async fn workflows(app: &App, people: &[Someone], now: Timestamp) -> anyhow::Result<()> {
     let id = |i: usize| people[i].id;
     let tz = app.time_zone().clone();
-    let today = now.to_zoned(tz.clone()).date();
+    let today = now.to_zoned_datetime(tz.clone()).date();
 
     // The written policy, published by HR; everyone but five has signed it.
     let version = app

@@ -87,14 +87,14 @@ pub(crate) struct Made {
 
 fn at(tz: &jiff::tz::TimeZone, day: Date, hour: i8, minute: i8, second: i64) -> Option<Timestamp> {
     let t = Time::new(hour, minute, 0, 0).ok()?;
-    let z = day.to_datetime(t).to_zoned(tz.clone()).ok()?;
+    let z = day.to_datetime(t).to_zoned_datetime(tz.clone()).ok()?;
     Some(z.timestamp() + second.seconds())
 }
 
 /// Generates the month up to `now`, day by day.
 pub(crate) async fn month(app: &App, people: &[Someone], now: Timestamp) -> anyhow::Result<Made> {
     let tz = app.time_zone().clone();
-    let today = now.to_zoned(tz.clone()).date();
+    let today = now.to_zoned_datetime(tz.clone()).date();
     let monitor = Monitor::new(Arc::clone(app.engine()), &UsageConfig::default(), None, None);
     let actor = Actor::System("demo".into());
     let mut dice = Dice(0x00C4_A27E_2026);
@@ -211,7 +211,7 @@ fn mail_day(app: &App, people: &[Someone], day: Date, dice: &mut Dice) -> anyhow
             continue;
         };
         let from = format!("{}@{DOMAIN}", p.user);
-        let date = when.to_zoned(tz.clone()).strftime("%a, %d %b %Y %H:%M:%S %z");
+        let date = when.to_zoned_datetime(tz.clone()).strftime("%a, %d %b %Y %H:%M:%S %z");
         let raw = format!(
             "From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\nDate: {date}\r\nMessage-ID: <{}.{m}@{DOMAIN}>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n",
             when.as_second()
