@@ -76,9 +76,8 @@ fn cookie(head: &str) -> String {
                 .starts_with("set-cookie: charter_session=")
                 .then(|| l["set-cookie: charter_session=".len()..].to_string())
         })
-        .and_then(|v| v.split(';').next())
+        .and_then(|v| v.split(';').next().map(str::to_string))
         .unwrap()
-        .to_string()
 }
 
 fn post(addr: &str, path: &str, cookie: Option<&str>, form: &str) -> (u16, String, String) {
