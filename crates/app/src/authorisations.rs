@@ -59,20 +59,25 @@ impl App {
                 "say what is to be authorised (1 to {MAX_DETAILS} characters)"
             )));
         }
-        self.act(actor, "ask for authorisation", May::AnyPerson, async |tx, who| {
-            let me = who.person("ask for authorisation")?.id;
-            let a = tx.insert_authorisation(me, kind, details).await?;
-            Ok(Done::new(
-                a.clone(),
-                entry(
-                    "authorisation.request",
-                    "authorisation",
-                    a.id,
-                    me,
-                    json!({"kind": kind.as_str()}),
-                ),
-            ))
-        })
+        self.act(
+            actor,
+            "ask for authorisation",
+            May::AnyPerson,
+            async |tx, who| {
+                let me = who.person("ask for authorisation")?.id;
+                let a = tx.insert_authorisation(me, kind, details).await?;
+                Ok(Done::new(
+                    a.clone(),
+                    entry(
+                        "authorisation.request",
+                        "authorisation",
+                        a.id,
+                        me,
+                        json!({"kind": kind.as_str()}),
+                    ),
+                ))
+            },
+        )
         .await
     }
 
@@ -85,34 +90,51 @@ impl App {
         approve: bool,
         reason: &str,
     ) -> Result<Authorisation> {
-        self.act(actor, "decide authorisations", May::AnyPerson, async |tx, who| {
-            let me = who.person("decide authorisations")?;
-            let a = tx.authorisation(id).await?;
-            let deciders = self.authorisers(a.kind);
-            if !me.has_any_role(&deciders) {
-                return Err(not_authorised(me.label(), "decide this kind of authorisation", &deciders));
-            }
-            if a.person_id == me.id {
-                return Err(Error::Refused(format!(
-                    "authorisation {id} is {}'s own request: someone else decides it",
-                    me.label()
-                )));
-            }
-            if a.status != ApprovalStatus::Requested {
-                return Err(Error::state(format!("authorisation {id}"), a.status, "decide it again"));
-            }
-            let decided = tx.decide_authorisation(id, me.id, approve, reason).await?;
-            Ok(Done::new(
-                decided.clone(),
-                entry(
-                    if approve { "authorisation.approve" } else { "authorisation.refuse" },
-                    "authorisation",
-                    id,
-                    a.person_id,
-                    json!({"kind": a.kind.as_str(), "reason": reason}),
-                ),
-            ))
-        })
+        self.act(
+            actor,
+            "decide authorisations",
+            May::AnyPerson,
+            async |tx, who| {
+                let me = who.person("decide authorisations")?;
+                let a = tx.authorisation(id).await?;
+                let deciders = self.authorisers(a.kind);
+                if !me.has_any_role(&deciders) {
+                    return Err(not_authorised(
+                        me.label(),
+                        "decide this kind of authorisation",
+                        &deciders,
+                    ));
+                }
+                if a.person_id == me.id {
+                    return Err(Error::Refused(format!(
+                        "authorisation {id} is {}'s own request: someone else decides it",
+                        me.label()
+                    )));
+                }
+                if a.status != ApprovalStatus::Requested {
+                    return Err(Error::state(
+                        format!("authorisation {id}"),
+                        a.status,
+                        "decide it again",
+                    ));
+                }
+                let decided = tx.decide_authorisation(id, me.id, approve, reason).await?;
+                Ok(Done::new(
+                    decided.clone(),
+                    entry(
+                        if approve {
+                            "authorisation.approve"
+                        } else {
+                            "authorisation.refuse"
+                        },
+                        "authorisation",
+                        id,
+                        a.person_id,
+                        json!({"kind": a.kind.as_str(), "reason": reason}),
+                    ),
+                ))
+            },
+        )
         .await
     }
 

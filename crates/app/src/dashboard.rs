@@ -109,7 +109,13 @@ impl App {
         let mut tx = self.store.begin().await?;
         let acting = authorise(&mut tx, actor, action, may).await?;
         if Self::holds(&acting, &self.governance().auditor_roles) {
-            let read = entry("dashboard.read", "dashboard", None, None, json!({"read": action}));
+            let read = entry(
+                "dashboard.read",
+                "dashboard",
+                None,
+                None,
+                json!({"read": action}),
+            );
             tx.audit(actor, read).await?;
         }
         tx.commit().await?;

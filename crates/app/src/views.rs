@@ -11,9 +11,9 @@ use jiff::{Timestamp, ToSpan as _};
 use serde::Serialize;
 
 use charter_store::{
-    Account, Acknowledgement, Actor, Alert, AuditRow, Authorisation, Device, Incident, IncidentKind,
-    MediaAuthorisation, Notice, Person, Record, SocialAccount, SoftwareRequest, UsageDay,
-    VerifyReport,
+    Account, Acknowledgement, Actor, Alert, AuditRow, Authorisation, Device, Incident,
+    IncidentKind, MediaAuthorisation, Notice, Person, Record, SocialAccount, SoftwareRequest,
+    UsageDay, VerifyReport,
 };
 
 use crate::act::{May, not_authorised};
@@ -277,7 +277,9 @@ impl App {
             .await?;
         Ok(match register {
             Register::People => Rows::People(self.people().await?),
-            Register::Accounts => Rows::Accounts(self.read(async |tx| Ok(tx.accounts().await?)).await?),
+            Register::Accounts => {
+                Rows::Accounts(self.read(async |tx| Ok(tx.accounts().await?)).await?)
+            }
             Register::Devices => Rows::Devices(self.devices().await?),
             Register::Media => Rows::Media(self.media_authorisations().await?),
             Register::Software => Rows::Software(self.software_requests().await?),
@@ -306,12 +308,14 @@ impl App {
             Register::Leavers => Rows::Leavers(self.leavers(now).await?),
             Register::Approvals => Rows::Approvals(self.approvals(now).await?),
             Register::Authorisations => Rows::Authorisations(self.authorisations().await?),
-            Register::Alerts => {
-                Rows::Alerts(self.read(async |tx| Ok(tx.alerts(None, 1_000).await?)).await?)
-            }
-            Register::Acknowledgements => {
-                Rows::Acknowledgements(self.read(async |tx| Ok(tx.acknowledgements().await?)).await?)
-            }
+            Register::Alerts => Rows::Alerts(
+                self.read(async |tx| Ok(tx.alerts(None, 1_000).await?))
+                    .await?,
+            ),
+            Register::Acknowledgements => Rows::Acknowledgements(
+                self.read(async |tx| Ok(tx.acknowledgements().await?))
+                    .await?,
+            ),
         })
     }
 
@@ -327,9 +331,18 @@ impl App {
     }
 
     /// Personal-use totals of `person_id` over the last 30 days.
-    async fn usage_summary(&self, person_id: i64, now: Timestamp) -> Result<(UsageSummary, Vec<UsageDay>)> {
+    async fn usage_summary(
+        &self,
+        person_id: i64,
+        now: Timestamp,
+    ) -> Result<(UsageSummary, Vec<UsageDay>)> {
         let (person, names) = self
-            .read(async |tx| Ok((tx.person(person_id).await?, tx.record_names(person_id).await?)))
+            .read(async |tx| {
+                Ok((
+                    tx.person(person_id).await?,
+                    tx.record_names(person_id).await?,
+                ))
+            })
             .await?;
         let to = now.to_zoned_datetime(self.time_zone().clone()).date();
         let from = to.checked_sub(SUMMARY_DAYS.days()).unwrap_or(to);
@@ -381,7 +394,9 @@ impl App {
         let g = self.governance();
         let overseers = roles(&[&g.compliance_roles, &g.auditor_roles]);
         if me.id != person_id && !me.has_any_role(&overseers) {
-            let subject = self.read(async |tx| Ok(tx.person(person_id).await?)).await?;
+            let subject = self
+                .read(async |tx| Ok(tx.person(person_id).await?))
+                .await?;
             if subject.line_manager != Some(me.id) {
                 return Err(not_authorised(
                     me.label(),
@@ -426,7 +441,12 @@ impl App {
 
     /// The audit log from `from_seq`, at most `limit` rows, with the whole chain verified:
     /// for data protection, compliance and the auditor.
-    pub async fn audit_log_for(&self, actor: &Actor, from_seq: i64, limit: i64) -> Result<AuditLog> {
+    pub async fn audit_log_for(
+        &self,
+        actor: &Actor,
+        from_seq: i64,
+        limit: i64,
+    ) -> Result<AuditLog> {
         let g = self.governance();
         let readers = roles(&[
             &g.data_protection_roles,
@@ -436,7 +456,9 @@ impl App {
         self.reader(actor, "read the audit log", May::Roles(&readers))
             .await?;
         Ok(AuditLog {
-            rows: self.audit_rows(from_seq.max(1), limit.clamp(1, 1_000)).await?,
+            rows: self
+                .audit_rows(from_seq.max(1), limit.clamp(1, 1_000))
+                .await?,
             verify: self.audit_verify().await?,
         })
     }

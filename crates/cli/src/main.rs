@@ -21,7 +21,8 @@ struct Cli {
 enum Command {
     /// Run Charter's main job on the embedded default: the dashboard on 127.0.0.1:8080 over a
     /// SQLite file with 30 days of demo activity, and a login per role.
-    #[command(after_help = r#"The first run fills the store (30 days of web, mail, VPN and USB activity at Demo
+    #[command(
+        after_help = r#"The first run fills the store (30 days of web, mail, VPN and USB activity at Demo
 Training Ltd, 25 people, alerts, a breach, a subject request, a leaver) and prints a
 login per role with its password and TOTP secret (kept 0600 beside the store); later
 runs reuse both. Sign in, then give the six-digit code an authenticator app (or
@@ -30,7 +31,8 @@ runs reuse both. Sign in, then give the six-digit code an authenticator app (or
 Examples:
   charter demo                                    # the dashboard on http://127.0.0.1:8080/
   charter demo --listen 127.0.0.1:9090 --store sqlite:///tmp/demo.db
-  charter demo --once                             # one day decided and stored, printed, no server"#)]
+  charter demo --once                             # one day decided and stored, printed, no server"#
+    )]
     Demo(cmd::demo::DemoArgs),
     /// Policy packs: lint them, show them.
     #[command(subcommand)]

@@ -81,7 +81,9 @@ fn cookie(head: &str) -> String {
 }
 
 fn post(addr: &str, path: &str, cookie: Option<&str>, form: &str) -> (u16, String, String) {
-    let cookie = cookie.map_or(String::new(), |c| format!("Cookie: charter_session={c}\r\n"));
+    let cookie = cookie.map_or(String::new(), |c| {
+        format!("Cookie: charter_session={c}\r\n")
+    });
     http(
         addr,
         &format!(
@@ -183,7 +185,9 @@ fn demo_serves_the_dashboard_over_a_month_of_activity_and_reuses_its_store() {
     assert!(demo.said.contains("Filling"), "{}", demo.said);
     for role in ["hr", "it", "safeguarding", "manager", "auditor", "staff"] {
         assert!(
-            demo.said.lines().any(|l| l.starts_with(&format!("{role} "))),
+            demo.said
+                .lines()
+                .any(|l| l.starts_with(&format!("{role} "))),
             "no `{role}` login in:\n{}",
             demo.said
         );
@@ -194,7 +198,12 @@ fn demo_serves_the_dashboard_over_a_month_of_activity_and_reuses_its_store() {
     let overview: serde_json::Value = serde_json::from_str(&overview).unwrap();
     assert_eq!(overview["breaches"].as_array().unwrap().len(), 1);
     assert_eq!(overview["subject_requests"].as_array().unwrap().len(), 1);
-    assert!(!overview["acknowledgements_due"].as_array().unwrap().is_empty());
+    assert!(
+        !overview["acknowledgements_due"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
     let (_, _, alerts) = get(&demo.addr, "/api/registers/alerts", &session);
     let alerts: serde_json::Value = serde_json::from_str(&alerts).unwrap();
     assert!(alerts.as_array().unwrap().len() > 5, "{alerts}");

@@ -130,8 +130,14 @@ pub fn router(dash: Arc<Dashboard>) -> Router {
         .route("/api/policy/lint", get(api_views::policy_lint))
         .route("/api/inbox", get(api_views::inbox))
         .route("/api/software", post(api_self::ask_software))
-        .route("/api/software/{id}/approve", post(api_views::approve_software))
-        .route("/api/software/{id}/refuse", post(api_views::refuse_software))
+        .route(
+            "/api/software/{id}/approve",
+            post(api_views::approve_software),
+        )
+        .route(
+            "/api/software/{id}/refuse",
+            post(api_views::refuse_software),
+        )
         .route("/api/me/data", get(api_self::my_data))
         .route("/api/me/export", get(api_self::my_export))
         .route("/api/incidents", post(api_self::report_incident))

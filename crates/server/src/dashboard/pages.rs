@@ -617,9 +617,8 @@ fn approving(action: &str) -> Option<bool> {
 pub(crate) fn decision_buttons(csrf: &str, kind: &str, what: &str, id: i64) -> String {
     let form = |action: &str, label: &str| {
         let field = format!("{kind}-{action}-{id}");
-        let note = format!(
-            "<label for=\"{field}\">Reason</label> <input id=\"{field}\" name=\"note\">"
-        );
+        let note =
+            format!("<label for=\"{field}\">Reason</label> <input id=\"{field}\" name=\"note\">");
         button(
             &format!("/approvals/{kind}/{id}/{action}"),
             csrf,
@@ -627,7 +626,11 @@ pub(crate) fn decision_buttons(csrf: &str, kind: &str, what: &str, id: i64) -> S
             &note,
         )
     };
-    format!("{} {}", form("approve", "Approve"), form("refuse", "Refuse"))
+    format!(
+        "{} {}",
+        form("approve", "Approve"),
+        form("refuse", "Refuse")
+    )
 }
 
 /// `POST /approvals/authorisations/{id}/{approve|refuse}`.

@@ -70,7 +70,11 @@ fn held(me: &Myself, csrf: &str) -> String {
             )
         })
         .collect();
-    body.push_str(&table("My devices", &["#", "Device", "Lost or stolen?"], &devices));
+    body.push_str(&table(
+        "My devices",
+        &["#", "Device", "Lost or stolen?"],
+        &devices,
+    ));
     let software: Vec<String> = me
         .software_requests
         .iter()
@@ -171,7 +175,11 @@ fn forms(csrf: &str, holds: &[&str]) -> String {
     let mut kinds = String::new();
     for k in IncidentKind::ALL {
         if *k != IncidentKind::Disciplinary {
-            let _ = write!(kinds, "<option value=\"{k}\">{}</option>", k.as_str().replace('_', " "));
+            let _ = write!(
+                kinds,
+                "<option value=\"{k}\">{}</option>",
+                k.as_str().replace('_', " ")
+            );
         }
     }
     let mut authorisations = String::new();

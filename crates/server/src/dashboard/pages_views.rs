@@ -248,7 +248,13 @@ fn timeline_body(t: &Timeline) -> String {
         .collect();
     body.push_str(&table(
         "Personal use by day",
-        &["Day", "Category", "Inside the windows", "Outside", "Requests"],
+        &[
+            "Day",
+            "Category",
+            "Inside the windows",
+            "Outside",
+            "Requests",
+        ],
         &usage,
     ));
     let blocked: Vec<String> = t.blocked.iter().map(record_row).collect();
@@ -273,7 +279,12 @@ pub(crate) async fn timeline(
     };
     let t = dash
         .app()?
-        .timeline(&who.actor, form.person, record_view(&reason), Timestamp::now())
+        .timeline(
+            &who.actor,
+            form.person,
+            record_view(&reason),
+            Timestamp::now(),
+        )
         .await?;
     let title = format!("Monitoring of {}", t.summary.name);
     Ok(layout(who, &Nav::of(&o), &title, &timeline_body(&t)))
@@ -305,7 +316,11 @@ pub(crate) async fn audit(
             .collect();
         format!(
             "<p class=\"overdue\" role=\"alert\">The audit chain is broken.</p>\n{}",
-            table("Where the chain breaks", &["Row", "What is wrong"], &problems)
+            table(
+                "Where the chain breaks",
+                &["Row", "What is wrong"],
+                &problems
+            )
         )
     };
     let rows: Vec<String> = log

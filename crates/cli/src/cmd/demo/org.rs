@@ -9,7 +9,8 @@ use jiff::{Timestamp, ToSpan as _};
 use charter_app::App;
 use charter_app::users::generate_password;
 use charter_store::{
-    AckKind, Actor, AuthorisationKind, IncidentKind, NewBreach, NewDevice, NewPerson, NewSocial, RequestKind,
+    AckKind, Actor, AuthorisationKind, IncidentKind, NewBreach, NewDevice, NewPerson, NewSocial,
+    RequestKind,
 };
 
 /// One person: first and last name, department, roles, line manager (an index into
@@ -61,7 +62,13 @@ const LEAVER: usize = 24;
 /// marketing; the Company Secretary is the policy owner, data protection and compliance.
 const PEOPLE: [Member; 25] = [
     with_login(
-        member("Sam", "Reed", "Office", &["management", "company_secretary"], None),
+        member(
+            "Sam",
+            "Reed",
+            "Office",
+            &["management", "company_secretary"],
+            None,
+        ),
         "secretary",
         "policy owner: data protection and compliance (reads records with a reason)",
     ),
@@ -110,11 +117,23 @@ const PEOPLE: [Member; 25] = [
         "auditor: reads everything, changes nothing",
     ),
     with_login(
-        member("Ann", "Smith", "Training", &["staff", "trainer"], Some(MANAGER)),
+        member(
+            "Ann",
+            "Smith",
+            "Training",
+            &["staff", "trainer"],
+            Some(MANAGER),
+        ),
         "staff",
         "staff: self-service",
     ),
-    member("Dev", "Patel", "Training", &["staff", "trainer"], Some(MANAGER)),
+    member(
+        "Dev",
+        "Patel",
+        "Training",
+        &["staff", "trainer"],
+        Some(MANAGER),
+    ),
     member(
         "Ben",
         "Jones",
@@ -122,21 +141,105 @@ const PEOPLE: [Member; 25] = [
         &["staff", "social_media_manager"],
         Some(5),
     ),
-    member("Emma", "Brown", "Marketing", &["staff", "marketing"], Some(5)),
-    member("Fatima", "Khan", "Training", &["staff", "trainer"], Some(MANAGER)),
-    member("George", "Wilson", "Training", &["staff", "trainer"], Some(MANAGER)),
-    member("Isla", "Campbell", "Training", &["staff", "trainer"], Some(MANAGER)),
-    member("Jack", "Taylor", "Customer service", &["staff", "customer_service"], Some(5)),
-    member("Kate", "Evans", "Customer service", &["staff", "customer_service"], Some(5)),
-    member("Liam", "Murphy", "Customer service", &["staff", "customer_service"], Some(5)),
-    member("Mia", "Roberts", "Customer service", &["staff", "customer_service"], Some(5)),
-    member("Noah", "Walker", "Training", &["staff", "trainer"], Some(MANAGER)),
-    member("Olivia", "Green", "Marketing", &["staff", "marketing"], Some(5)),
+    member(
+        "Emma",
+        "Brown",
+        "Marketing",
+        &["staff", "marketing"],
+        Some(5),
+    ),
+    member(
+        "Fatima",
+        "Khan",
+        "Training",
+        &["staff", "trainer"],
+        Some(MANAGER),
+    ),
+    member(
+        "George",
+        "Wilson",
+        "Training",
+        &["staff", "trainer"],
+        Some(MANAGER),
+    ),
+    member(
+        "Isla",
+        "Campbell",
+        "Training",
+        &["staff", "trainer"],
+        Some(MANAGER),
+    ),
+    member(
+        "Jack",
+        "Taylor",
+        "Customer service",
+        &["staff", "customer_service"],
+        Some(5),
+    ),
+    member(
+        "Kate",
+        "Evans",
+        "Customer service",
+        &["staff", "customer_service"],
+        Some(5),
+    ),
+    member(
+        "Liam",
+        "Murphy",
+        "Customer service",
+        &["staff", "customer_service"],
+        Some(5),
+    ),
+    member(
+        "Mia",
+        "Roberts",
+        "Customer service",
+        &["staff", "customer_service"],
+        Some(5),
+    ),
+    member(
+        "Noah",
+        "Walker",
+        "Training",
+        &["staff", "trainer"],
+        Some(MANAGER),
+    ),
+    member(
+        "Olivia",
+        "Green",
+        "Marketing",
+        &["staff", "marketing"],
+        Some(5),
+    ),
     member("Priya", "Shah", "IT", &["staff", "it"], Some(IT)),
-    member("Quinn", "Hall", "Training", &["staff", "trainer"], Some(MANAGER)),
-    member("Ruby", "Clarke", "Customer service", &["staff", "customer_service"], Some(5)),
-    member("Sean", "Byrne", "Customer service", &["staff", "customer_service"], Some(5)),
-    member("Tara", "Lewis", "Training", &["staff", "trainer"], Some(MANAGER)),
+    member(
+        "Quinn",
+        "Hall",
+        "Training",
+        &["staff", "trainer"],
+        Some(MANAGER),
+    ),
+    member(
+        "Ruby",
+        "Clarke",
+        "Customer service",
+        &["staff", "customer_service"],
+        Some(5),
+    ),
+    member(
+        "Sean",
+        "Byrne",
+        "Customer service",
+        &["staff", "customer_service"],
+        Some(5),
+    ),
+    member(
+        "Tara",
+        "Lewis",
+        "Training",
+        &["staff", "trainer"],
+        Some(MANAGER),
+    ),
 ];
 
 /// The mail domain of the demo organisation.
@@ -294,7 +397,12 @@ pub(crate) async fn workflows(app: &App, people: &[Someone], now: Timestamp) -> 
 
     // Software: one approved, three waiting.
     let zoom = app
-        .request_software(&as_person(id(11)), id(11), "Zoom", "Online courses with a client")
+        .request_software(
+            &as_person(id(11)),
+            id(11),
+            "Zoom",
+            "Online courses with a client",
+        )
         .await?;
     app.decide_software(&it, zoom.id, true, "On the approved list")
         .await?;
@@ -363,7 +471,9 @@ pub(crate) async fn workflows(app: &App, people: &[Someone], now: Timestamp) -> 
     app.log_breach(
         &secretary,
         NewBreach {
-            description: "A spreadsheet of 40 learners' names and results was emailed to the wrong venue.".into(),
+            description:
+                "A spreadsheet of 40 learners' names and results was emailed to the wrong venue."
+                    .into(),
             data_categories: "names, course results".into(),
             approx_people: Some(40),
             approx_records: Some(40),
@@ -387,8 +497,12 @@ pub(crate) async fn workflows(app: &App, people: &[Someone], now: Timestamp) -> 
     .await?;
 
     // Tara Lewis leaves in 10 days.
-    app.open_leaver(&as_person(id(HR)), id(LEAVER), today.checked_add(10.days())?)
-        .await?;
+    app.open_leaver(
+        &as_person(id(HR)),
+        id(LEAVER),
+        today.checked_add(10.days())?,
+    )
+    .await?;
     Ok(())
 }
 

@@ -95,7 +95,12 @@ fn at(tz: &jiff::tz::TimeZone, day: Date, hour: i8, minute: i8, second: i64) -> 
 pub(crate) async fn month(app: &App, people: &[Someone], now: Timestamp) -> anyhow::Result<Made> {
     let tz = app.time_zone().clone();
     let today = now.to_zoned_datetime(tz.clone()).date();
-    let monitor = Monitor::new(Arc::clone(app.engine()), &UsageConfig::default(), None, None);
+    let monitor = Monitor::new(
+        Arc::clone(app.engine()),
+        &UsageConfig::default(),
+        None,
+        None,
+    );
     let actor = Actor::System("demo".into());
     let mut dice = Dice(0x00C4_A27E_2026);
     let mut made = Made::default();
@@ -122,7 +127,12 @@ pub(crate) async fn month(app: &App, people: &[Someone], now: Timestamp) -> anyh
     Ok(made)
 }
 
-fn web_day(app: &App, people: &[Someone], day: Date, dice: &mut Dice) -> anyhow::Result<Vec<NewRecord>> {
+fn web_day(
+    app: &App,
+    people: &[Someone],
+    day: Date,
+    dice: &mut Dice,
+) -> anyhow::Result<Vec<NewRecord>> {
     let tz = app.time_zone();
     let engine = app.engine();
     let source = Builtin::new();
@@ -172,7 +182,12 @@ fn web_day(app: &App, people: &[Someone], day: Date, dice: &mut Dice) -> anyhow:
 
 /// A few messages each working day: replies to enquiries, now and then one marked
 /// personal (headers only are kept), a bank-details change, a staff list in To.
-fn mail_day(app: &App, people: &[Someone], day: Date, dice: &mut Dice) -> anyhow::Result<Vec<NewRecord>> {
+fn mail_day(
+    app: &App,
+    people: &[Someone],
+    day: Date,
+    dice: &mut Dice,
+) -> anyhow::Result<Vec<NewRecord>> {
     const KINDS: &[(&str, &str, &str)] = &[
         (
             "enquiries@example.com",
@@ -211,7 +226,9 @@ fn mail_day(app: &App, people: &[Someone], day: Date, dice: &mut Dice) -> anyhow
             continue;
         };
         let from = format!("{}@{DOMAIN}", p.user);
-        let date = when.to_zoned_datetime(tz.clone()).strftime("%a, %d %b %Y %H:%M:%S %z");
+        let date = when
+            .to_zoned_datetime(tz.clone())
+            .strftime("%a, %d %b %Y %H:%M:%S %z");
         let raw = format!(
             "From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\nDate: {date}\r\nMessage-ID: <{}.{m}@{DOMAIN}>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n",
             when.as_second()
