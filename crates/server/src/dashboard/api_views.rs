@@ -133,7 +133,7 @@ pub(crate) struct AuditQuery {
 }
 
 impl AuditQuery {
-    pub(crate) fn from_seq(&self) -> i64 {
+    pub(crate) fn first_seq(&self) -> i64 {
         self.from.unwrap_or(1)
     }
 
@@ -149,7 +149,7 @@ pub(crate) async fn audit(
     Query(q): Query<AuditQuery>,
 ) -> Answer<AuditLog> {
     app(&dash)?
-        .audit_log_for(&signed.who.actor, q.from_seq(), q.limit_or(200))
+        .audit_log_for(&signed.who.actor, q.first_seq(), q.limit_or(200))
         .await
         .map(Json)
         .map_err(fail)

@@ -300,7 +300,7 @@ pub(crate) async fn audit(
     let o = overview_of(&dash, who).await?;
     let log = dash
         .app()?
-        .audit_log_for(&who.actor, q.from_seq(), q.limit_or(200))
+        .audit_log_for(&who.actor, q.first_seq(), q.limit_or(200))
         .await?;
     let mut body = if log.verify.ok() {
         crate::html::para(&format!(
