@@ -227,7 +227,12 @@ impl App {
     pub fn second_factor_roles(&self) -> Vec<String> {
         let g = self.governance();
         let safeguarding: Vec<String> = g.safeguarding_role.iter().cloned().collect();
-        roles(&[&g.compliance_roles, &g.data_protection_roles, &safeguarding])
+        roles(&[
+            &g.compliance_roles,
+            &g.data_protection_roles,
+            &safeguarding,
+            &g.auditor_roles,
+        ])
     }
 
     fn needs_second_factor(&self, person: &Person) -> bool {

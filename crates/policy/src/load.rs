@@ -313,6 +313,9 @@ impl Cx<'_> {
         if let Some(list) = &g.access_approvers {
             self.declared_roles(list, declared, "access_approvers");
         }
+        if let Some(list) = &g.auditor_roles {
+            self.declared_roles(list, declared, "auditor_roles");
+        }
         if let Some(role) = &g.safeguarding_role {
             self.declared_roles(std::slice::from_ref(role), declared, "safeguarding_role");
         }
@@ -464,6 +467,9 @@ impl Cx<'_> {
             register_roles: Self::roles_or(g.register_roles, REGISTER_ROLE),
             data_protection_roles: Self::roles_or(g.data_protection_roles, DATA_PROTECTION_ROLE),
             compliance_roles: Self::roles_or(g.compliance_roles, COMPLIANCE_ROLE),
+            // A pack need not have an auditor: the default names a role nobody may hold
+            // unless the pack declares it, so it is not refused as undeclared.
+            auditor_roles: Self::roles_or(g.auditor_roles, AUDITOR_ROLE),
             breach_contact: g.breach_contact.map(Spanned::into_inner),
             subject_request_contact: g.subject_request_contact.map(Spanned::into_inner),
             report_to: g.report_to.map(Spanned::into_inner),
@@ -950,6 +956,7 @@ const REGISTER_ROLE: &str = "hr";
 const DATA_PROTECTION_ROLE: &str = "dpo";
 /// `[governance] compliance_roles` when a pack names none.
 const COMPLIANCE_ROLE: &str = "compliance";
+const AUDITOR_ROLE: &str = "auditor";
 
 /// Personal webmail services, used when a pack does not list its own.
 const DEFAULT_WEBMAIL: &[&str] = &[

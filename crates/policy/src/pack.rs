@@ -275,6 +275,9 @@ pub struct Governance {
     /// Roles that may read people's monitoring records, with a stated reason. Default:
     /// `compliance`.
     pub compliance_roles: Vec<String>,
+    /// Roles that read everything on the dashboard and change nothing, every view logged
+    /// (DESIGN section 1). Default: `auditor`.
+    pub auditor_roles: Vec<String>,
     /// Who is told of a data breach.
     pub breach_contact: Option<String>,
     /// Who handles data subject requests.

@@ -42,6 +42,7 @@
 mod alerts;
 mod approvals;
 mod audit;
+mod authorisations;
 mod cases;
 mod db;
 mod dsar;
@@ -61,6 +62,7 @@ mod users;
 pub use alerts::{Alert, NewAlert};
 pub use approvals::{Approval, NewApproval, PassRow};
 pub use audit::{Actor, AuditRow, ChainProblem, VerifyReport};
+pub use authorisations::Authorisation;
 pub use db::{CONNECT_TIMEOUT, Engine, redact_url};
 pub use dsar::Holdings;
 pub use error::{Error, Result};

@@ -24,8 +24,10 @@ timezone = "Europe/London"
 [organisation]
 name = "Acme Ltd"
 domains = ["acme.test"]
-roles = ["staff", "hr", "compliance"]
+roles = ["staff", "hr", "compliance", "it", "safeguarding_lead", "auditor"]
 [governance]
+software_approvers = ["it"]
+device_approvers = ["it"]
 register_roles = ["hr"]
 compliance_roles = ["compliance"]
 data_protection_roles = ["compliance"]
