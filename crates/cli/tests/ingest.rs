@@ -539,6 +539,50 @@ fn people_with_the_same_roles_share_a_decision_but_the_unidentified_do_not() {
     );
 }
 
+#[test]
+fn requests_on_one_host_share_a_decision_unless_its_paths_matter() {
+    // The demo pack blocks gambling whatever the path, and reads Google's searches.
+    let site = Site::sqlite();
+    let log = site.path("access.log");
+    let urls = [
+        "http://www.bet365.com/a",
+        "http://www.bet365.com/b?x=1",
+        "http://www.bet365.com",
+        "http://www.google.com/search?q=weather",
+        "http://www.google.com/search?q=how+to+k1ll+myself",
+        "http://www.google.com/search?q=weather+tomorrow",
+        "http://www.bet365.com/a",
+    ];
+    let text: String = urls
+        .iter()
+        .enumerate()
+        .map(|(i, url)| {
+            format!(
+                "{}.000 5 10.0.0.5 TCP_MISS/200 900 GET {url} ann HIER_DIRECT/1.2.3.4 text/html\n",
+                1_796_000_000 + i
+            )
+        })
+        .collect();
+    std::fs::write(&log, text).unwrap();
+    site.ingest_json(&["squid", log.to_str().unwrap()]);
+    let got: Vec<(String, Option<String>)> =
+        site.records().into_iter().map(|r| (r.0, r.2)).collect();
+    let gambling = Some("internet.prohibited-content".to_string());
+    let search = Some("internet.safeguarding-searches".to_string());
+    assert_eq!(
+        got,
+        [
+            (urls[0].to_string(), gambling.clone()),
+            (urls[1].to_string(), gambling.clone()),
+            (urls[2].to_string(), gambling.clone()),
+            (urls[3].to_string(), None),
+            (urls[4].to_string(), search),
+            (urls[5].to_string(), None),
+            (urls[6].to_string(), gambling),
+        ]
+    );
+}
+
 /// `(user, rule, routes)` of every alert.
 fn alerts(site: &Site) -> Vec<(String, String, String)> {
     use sqlx::Connection as _;
