@@ -980,7 +980,8 @@ impl CategorySource for CategoryIndex {
     }
 
     fn may_list_paths(&self, target: &Target) -> bool {
-        self.prefilter(target.host().as_bytes(), target.is_ip_literal()).1
+        self.prefilter(target.host().as_bytes(), target.is_ip_literal())
+            .1
     }
 }
 

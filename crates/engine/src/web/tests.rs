@@ -145,6 +145,9 @@ fn a_host_is_decided_by_its_host_alone_unless_a_list_or_a_search_reads_its_paths
     assert!(by_host("http://extreme.example/a"));
     assert!(by_host("https://www.bet365.com/x"));
     assert!(!by_host("http://www.forum.example/board/"), "a URL entry");
-    assert!(!by_host("https://www.kiddle.co/s.php?q=x"), "the pack's search page");
+    assert!(
+        !by_host("https://www.kiddle.co/s.php?q=x"),
+        "the pack's search page"
+    );
     assert!(!by_host("https://www.google.com/"), "a known search engine");
 }
