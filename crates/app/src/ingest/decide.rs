@@ -10,7 +10,6 @@ use std::fmt::Write as _;
 
 use jiff::Timestamp;
 
-use charter_engine::web::Target;
 use charter_engine::{Decision, Privacy};
 use charter_gateways::web::{Roles, WebDecider};
 use charter_proto::logs::{DeviceAction, EventKind, LogEvent, LoginSystem};
@@ -96,20 +95,14 @@ pub struct Decider<'a> {
 /// engine's answer about a request depends on its URL, the person's roles, whether the
 /// person is known at all, and which windows are open (ingest holds no passes), never on the
 /// name: so within one stretch a request for the same URL by someone with the same roles is
-/// answered the same. Proxy logs repeat themselves (`CONNECT host:443` all day), and on most
-/// hosts the path does not matter either ([`Engine::decides_by_host`]): then the answer is
-/// kept for the URL's host part, and only hosts with URL list entries or search pages are
-/// kept URL by URL.
-///
-/// [`Engine::decides_by_host`]: charter_engine::Engine::decides_by_host
+/// answered the same. Proxy logs repeat themselves (`CONNECT host:443` all day).
 #[derive(Debug, Default)]
 struct WebCache {
     /// The stretch: from this instant until the next window edge.
     from: Option<Timestamp>,
     until: Option<Timestamp>,
-    /// `roles NUL host part` → the record's parts for every URL on the host, or `None`
-    /// when the host's paths matter; `roles SOH url` → the record's parts for that URL.
-    parts: Map<Box<str>, Option<Parts>>,
+    /// `roles NUL url` → the record's parts.
+    parts: Map<Box<str>, Parts>,
     /// Each person's name, shared by their records, and their roles as a short key (their
     /// number among the distinct role sets).
     people: Map<Text, (Text, u32)>,
@@ -257,9 +250,8 @@ impl<'a> Decider<'a> {
         record
     }
 
-    /// A web request's record, from the cache when someone with this person's roles asked
-    /// for this URL, or for one on the same host when its paths do not matter, earlier in
-    /// the same stretch between window edges.
+    /// A web request's record, from the cache when this person asked for this URL earlier
+    /// in the same stretch between window edges.
     fn web_record(&mut self, event: &LogEvent, url: &str) -> Option<NewRecord> {
         let at = Timestamp::from_microsecond(event.at_us).ok()?;
         let cache = &mut self.cache;
@@ -287,34 +279,13 @@ impl<'a> Decider<'a> {
                 }
             },
         };
-        let host_part = Target::host_part(url);
-        cache.set_key(roles, KeyKind::Host, host_part);
-        let by_host = match cache.parts.get(cache.key.as_str()) {
-            Some(Some(parts)) => {
-                // The same URL again (`CONNECT host:443`) shares its subject too.
-                let subject = if *parts.subject == *url {
-                    parts.subject.clone()
-                } else {
-                    url.into()
-                };
-                return Some(parts.record(at, user, subject));
-            }
-            Some(None) => false,
-            None => {
-                let by_host = Target::parse(url)
-                    .is_ok_and(|t| self.engine.decides_by_host(&t, self.web.source));
-                if !by_host {
-                    cache.parts.insert(cache.key.as_str().into(), None);
-                }
-                by_host
-            }
-        };
-        if !by_host {
-            cache.set_key(roles, KeyKind::Url, url);
-        }
+        cache.key.clear();
+        let _ = write!(cache.key, "{roles}");
+        cache.key.push('\0');
+        cache.key.push_str(url);
         let parts = match cache.parts.get(cache.key.as_str()) {
-            Some(Some(parts)) => parts.clone(),
-            _ => {
+            Some(parts) => parts.clone(),
+            None => {
                 let d = self.decide(event)?;
                 let r =
                     NewRecord::from_decision(d.at, None, d.source, d.subject, None, &d.decision);
@@ -346,55 +317,24 @@ impl<'a> Decider<'a> {
                         r.findings
                     },
                 };
-                cache
-                    .parts
-                    .insert(cache.key.as_str().into(), Some(parts.clone()));
+                cache.parts.insert(cache.key.as_str().into(), parts.clone());
                 parts
             }
         };
-        let subject = parts.subject.clone();
-        Some(parts.record(at, user, subject))
-    }
-}
-
-/// Which table of [`WebCache::parts`] a key is for.
-#[derive(Clone, Copy)]
-enum KeyKind {
-    Host,
-    Url,
-}
-
-impl WebCache {
-    /// Makes `key` the lookup key of `text` (a host part or a URL) for people with the role
-    /// set numbered `roles`.
-    fn set_key(&mut self, roles: u32, kind: KeyKind, text: &str) {
-        self.key.clear();
-        let _ = write!(self.key, "{roles}");
-        self.key.push(match kind {
-            KeyKind::Host => '\0',
-            KeyKind::Url => '\u{1}',
-        });
-        self.key.push_str(text);
-    }
-}
-
-impl Parts {
-    /// The record of a request at `at` by `user` for `subject` decided so.
-    fn record(&self, at: Timestamp, user: Option<Text>, subject: Text) -> NewRecord {
-        NewRecord {
+        Some(NewRecord {
             at,
             user,
             source: Source::Web,
-            subject,
-            verdict: self.verdict.clone(),
-            rule: self.rule.clone(),
-            check: self.check.clone(),
-            severity: self.severity.clone(),
-            categories: self.categories.clone(),
-            privacy: self.privacy,
+            subject: parts.subject,
+            verdict: parts.verdict,
+            rule: parts.rule,
+            check: parts.check,
+            severity: parts.severity,
+            categories: parts.categories,
+            privacy: parts.privacy,
             detail: None,
-            findings: self.findings.clone(),
-        }
+            findings: parts.findings,
+        })
     }
 }
 

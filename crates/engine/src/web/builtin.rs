@@ -205,10 +205,6 @@ impl CategorySource for Builtin {
             url_lists: Vec::new(),
         }
     }
-
-    fn may_list_paths(&self, _: &Target) -> bool {
-        false
-    }
 }
 
 #[cfg(test)]

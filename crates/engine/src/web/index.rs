@@ -978,11 +978,6 @@ impl CategorySource for CategoryIndex {
     fn version(&self) -> String {
         self.meta.version.clone()
     }
-
-    fn may_list_paths(&self, target: &Target) -> bool {
-        self.prefilter(target.host().as_bytes(), target.is_ip_literal())
-            .1
-    }
 }
 
 #[cfg(test)]
@@ -1191,10 +1186,6 @@ mod tests {
                     .fold(CategorySet::EMPTY, |acc, m| acc.union(m.categories));
                 assert_eq!(filtered, walked, "{url}");
                 checked += usize::from(!walked.is_empty());
-                // A host with URL entries is never said to have none.
-                if index.explain(&t).iter().any(|m| m.kind == EntryKind::Url) {
-                    assert!(index.may_list_paths(&t), "{url}");
-                }
             }
         }
         assert!(checked > 3000, "{checked}");

@@ -58,14 +58,6 @@ impl PackLists {
             .fold(CategorySet::EMPTY, |all, set| all.union(*set))
     }
 
-    /// Whether a URL entry names `target`'s host, so that its path matters.
-    pub fn lists_paths_on(&self, target: &Target) -> bool {
-        let host = without_www(target.host());
-        self.urls
-            .iter()
-            .any(|(entry_host, _, _)| entry_host == host)
-    }
-
     /// The categories the pack's lists give `target`: domain entries match the host and its
     /// subdomains, URL entries the same host and a path prefix ending at `/`, `?` or the end.
     pub fn classify(&self, target: &Target) -> CategorySet {

@@ -79,13 +79,6 @@ pub trait CategorySource {
     fn version(&self) -> String {
         "builtin".to_string()
     }
-
-    /// Whether a URL entry may name `target`'s host, so that its path may matter; `false`
-    /// only when none does. Sources that cannot say answer `true`.
-    fn may_list_paths(&self, target: &Target) -> bool {
-        let _ = target;
-        true
-    }
 }
 
 /// How a list entry matched.
@@ -132,9 +125,6 @@ impl<T: CategorySource + ?Sized> CategorySource for Box<T> {
     fn classify(&self, target: &Target) -> Classification {
         (**self).classify(target)
     }
-    fn may_list_paths(&self, target: &Target) -> bool {
-        (**self).may_list_paths(target)
-    }
     fn explain(&self, target: &Target) -> Vec<Match> {
         (**self).explain(target)
     }
@@ -146,9 +136,6 @@ impl<T: CategorySource + ?Sized> CategorySource for Box<T> {
 impl<T: CategorySource + ?Sized> CategorySource for std::sync::Arc<T> {
     fn classify(&self, target: &Target) -> Classification {
         (**self).classify(target)
-    }
-    fn may_list_paths(&self, target: &Target) -> bool {
-        (**self).may_list_paths(target)
     }
     fn explain(&self, target: &Target) -> Vec<Match> {
         (**self).explain(target)
@@ -195,18 +182,6 @@ impl Engine {
             .map(|t| source.classify(t))
             .unwrap_or_default();
         self.decide_classified_web(ctx, request, target.as_ref(), &classification)
-    }
-
-    /// Whether every request for `target`'s host is decided alike, whatever its path: no
-    /// URL list entry of `source` or of the pack names the host, and no search page the
-    /// pack's rules read is on it. Then two URLs that begin with the same
-    /// [`Target::host_part`], asked for by people with the same roles at times with the same
-    /// window states (and no passes, sizes or bodies), get the same decision; a cache may
-    /// key on that part rather than the whole URL.
-    pub fn decides_by_host(&self, target: &Target, source: &dyn CategorySource) -> bool {
-        !source.may_list_paths(target)
-            && !self.web.lists.lists_paths_on(target)
-            && !(self.web.reads_searches && self.web.search.on_engine_host(target))
     }
 
     /// `classification` with the categories the pack's own lists give `target`.

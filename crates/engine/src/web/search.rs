@@ -116,12 +116,6 @@ impl SearchEngines {
         engines
     }
 
-    /// Whether `target`'s host is a known engine's, whose paths [`SearchEngines::query`]
-    /// reads.
-    pub fn on_engine_host(&self, target: &Target) -> bool {
-        !target.is_ip_literal() && self.pages.iter().any(|p| p.host.matches(target.host()))
-    }
-
     /// The query `target` carries, when it is a search on a known engine with a non-empty
     /// query.
     pub fn query(&self, target: &Target) -> Option<SearchQuery> {

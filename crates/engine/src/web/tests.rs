@@ -136,18 +136,3 @@ fn pack_lists_categorise_on_top_of_the_source() {
     );
     assert!(decide("https://notextreme.example/").findings.is_empty());
 }
-
-#[test]
-fn a_host_is_decided_by_its_host_alone_unless_a_list_or_a_search_reads_its_paths() {
-    let engine = Engine::new(charter_policy::parse(PACK, "school.toml").unwrap());
-    let by_host =
-        |url: &str| engine.decides_by_host(&super::Target::parse(url).unwrap(), &Builtin::new());
-    assert!(by_host("http://extreme.example/a"));
-    assert!(by_host("https://www.bet365.com/x"));
-    assert!(!by_host("http://www.forum.example/board/"), "a URL entry");
-    assert!(
-        !by_host("https://www.kiddle.co/s.php?q=x"),
-        "the pack's search page"
-    );
-    assert!(!by_host("https://www.google.com/"), "a known search engine");
-}
