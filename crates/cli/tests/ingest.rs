@@ -210,22 +210,20 @@ fn syslog_sign_ins_are_decided_by_the_activity_rules() {
             .iter()
             .any(|r| r.0.starts_with("ssh sign-in failed") && r.3.as_deref() == Some("mallory"))
     );
-    assert!(
-        records
-            .iter()
-            .any(|r| r.0.starts_with("vpn sign-in succeeded with a second factor from 127.0.0.1"))
-    );
+    assert!(records.iter().any(|r| {
+        r.0.starts_with("vpn sign-in succeeded with a second factor from 127.0.0.1")
+    }));
 }
 
 #[test]
 fn an_openvpn_password_alone_is_a_sign_in_without_a_second_factor() {
     let site = Site::sqlite();
-    let v = site.ingest_json(&[
-        "syslog",
-        fixture("openvpn-factors.log").to_str().unwrap(),
-    ]);
+    let v = site.ingest_json(&["syslog", fixture("openvpn-factors.log").to_str().unwrap()]);
     assert_eq!(
-        (file_report(&v)["bad"].as_u64(), file_report(&v)["events"].as_u64()),
+        (
+            file_report(&v)["bad"].as_u64(),
+            file_report(&v)["events"].as_u64()
+        ),
         (Some(0), Some(7))
     );
     // Each successful sign-in's subject and whether `login_without_mfa` fired on it.
@@ -253,7 +251,10 @@ fn an_openvpn_password_alone_is_a_sign_in_without_a_second_factor() {
         "certificate and password: {sign_ins:?}"
     );
     assert!(of("bob", "with one factor"), "password alone: {sign_ins:?}");
-    assert!(of("ann", "with one factor"), "certificate alone: {sign_ins:?}");
+    assert!(
+        of("ann", "with one factor"),
+        "certificate alone: {sign_ins:?}"
+    );
 }
 
 #[test]

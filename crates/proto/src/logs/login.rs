@@ -625,7 +625,13 @@ mod tests {
         // Certificate and password: two factors; a sign-in whose earlier lines were not
         // seen: unknown.
         assert!(vpn(&mut l, "10.0.0.7:9 VERIFY OK: depth=0, CN=cat").is_none());
-        assert!(vpn(&mut l, "10.0.0.7:9 TLS: Username/Password authentication succeeded for username 'cat' ").is_none());
+        assert!(
+            vpn(
+                &mut l,
+                "10.0.0.7:9 TLS: Username/Password authentication succeeded for username 'cat' "
+            )
+            .is_none()
+        );
         let e = vpn(
             &mut l,
             "10.0.0.7:9 [cat] Peer Connection Initiated with [AF_INET]10.0.0.7:9",
