@@ -12,8 +12,8 @@
 //!   certificate (`VERIFY OK: depth=0`, possession) and accepted its user name and password
 //!   (`auth-user-pass-verify` or a plugin, knowledge), one when it logged only one of them,
 //!   unknown when it logged neither before the sign-in (the lines were read from the middle).
-//! - strongSwan: the remote identity and address of an IKE SA, success or failure; an EAP
-//!   round after a certificate or key counts as a second factor.
+//! - strongSwan: the remote identity and address of an IKE SA, success or failure; the
+//!   second factor is unknown (the lines read do not say which authentication rounds ran).
 //! - Dovecot: user, remote address, success or `auth failed`; no second factor.
 //! - Postfix: the SASL user and client address of a successful sign-in, the failures with
 //!   their address (and user, where Postfix names it); no second factor.
