@@ -193,6 +193,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "dashboard",
         include_str!("../migrations/sqlite/0011_dashboard.sql"),
     ),
+    (
+        17,
+        "model_alerts",
+        include_str!("../migrations/sqlite/0017_model_alerts.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -244,6 +249,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         11,
         "dashboard",
         include_str!("../migrations/postgres/0011_dashboard.sql"),
+    ),
+    (
+        17,
+        "model_alerts",
+        include_str!("../migrations/postgres/0017_model_alerts.sql"),
     ),
 ];
 
