@@ -43,7 +43,7 @@ fn model() -> Arc<SiteModel> {
     static MODEL: OnceLock<Arc<SiteModel>> = OnceLock::new();
     Arc::clone(MODEL.get_or_init(|| {
         let mut hosts = Vec::new();
-        for i in 0..200 {
+        for i in 0..300 {
             let gambling = CategorySet::of(Category::Gambling);
             hosts.push((format!("casino{i}bet.com"), gambling));
             hosts.push((format!("poker{i}slots.net"), gambling));
@@ -67,7 +67,7 @@ fn decide(url: &str, threshold: &str) -> Decision {
 
 #[test]
 fn an_unlisted_gambling_host_gets_a_finding_with_the_score() {
-    let d = decide("https://www.mega-casino-bets.example/", "");
+    let d = decide("https://www.royalcasinobet.com/", "");
     assert_eq!(d.verdict, Verdict::Warn, "{d:?}");
     assert_eq!(d.findings.len(), 1, "{d:?}");
     let f = &d.findings[0];
@@ -76,7 +76,7 @@ fn an_unlisted_gambling_host_gets_a_finding_with_the_score() {
     let version = model().version();
     assert!(
         f.message.starts_with(&format!(
-            "unlisted site www.mega-casino-bets.example: model site-classifier {version} says gambling, score 0."
+            "unlisted site www.royalcasinobet.com: model site-classifier {version} says gambling, score 0."
         )) && f.message.ends_with("(threshold 0.90)"),
         "{}",
         f.message
@@ -87,7 +87,7 @@ fn an_unlisted_gambling_host_gets_a_finding_with_the_score() {
 
 #[test]
 fn a_plain_unlisted_host_gets_none() {
-    let d = decide("https://www.plumbing-town-supplies.co.uk/", "");
+    let d = decide("https://www.plumbingtownsupplies.co.uk/", "");
     assert!(d.findings.is_empty(), "{d:?}");
 }
 
@@ -104,7 +104,7 @@ fn a_listed_host_is_decided_by_the_lists_alone() {
 #[test]
 fn the_rule_threshold_decides() {
     // A host the model is unsure of, so that a threshold either side of its score exists.
-    let (host, score) = ["pokerjobs.example", "betplumbing.example", "slotsbakery.example", "casino.example"]
+    let (host, score) = ["pokerjobs.org", "betplumbing.co.uk", "slotsbakery.com", "casino.org", "jobsbet.com"]
         .into_iter()
         .map(|h| (h, model().guess(h).score(Category::Gambling)))
         .find(|(_, s)| *s > 0.2 && *s < 0.999)
@@ -119,9 +119,9 @@ fn the_rule_threshold_decides() {
 #[test]
 fn a_job_site_is_not_gambling() {
     // The model scores it high for jobsearch, a category the rule does not name.
-    let guess = model().guess("bestjobscareers.example");
+    let guess = model().guess("bestjobscareers.org");
     assert!(guess.score(Category::Jobsearch) > 0.9, "{guess:?}");
-    assert!(decide("https://bestjobscareers.example/", "").findings.is_empty());
+    assert!(decide("https://bestjobscareers.org/", "").findings.is_empty());
 }
 
 #[test]
@@ -142,8 +142,9 @@ fn the_file_round_trips_and_damage_is_refused() {
     assert_eq!(back.guess("casino-royal.example"), model.guess("casino-royal.example"));
     assert!(SiteModel::from_bytes(&bytes[..bytes.len() - 1]).is_err());
     assert!(SiteModel::from_bytes(b"CHRTIDX4 not a model").is_err());
+    // The first bias, just after the header, made not a number.
+    let header = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize;
     let mut bad = bytes.clone();
-    let last = bad.len() - 4;
-    bad[last..].copy_from_slice(&f32::NAN.to_le_bytes());
+    bad[12 + header..16 + header].copy_from_slice(&f32::NAN.to_le_bytes());
     assert!(SiteModel::from_bytes(&bad).is_err());
 }

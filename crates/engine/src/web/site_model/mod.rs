@@ -5,8 +5,9 @@
 //! Features are the character 3-, 4- and 5-grams of the host (a leading `www.` dropped,
 //! `^` and `$` marking its ends), hashed into 2^17 buckets; each category has its own
 //! logistic regression over them (one against the rest, so a host may score high for two).
-//! A bucket keeps the weights of every category side by side, so scoring a host reads one
-//! short row per n-gram. The model is data like the lists: it lives in a file the site
+//! A bucket keeps the weights of every category side by side, one byte each (trained in
+//! `f32`, then stored in units of one scale), so scoring a host reads one short row per
+//! n-gram and the whole table, 3 MB for UT1, stays in the processor's cache. The model is data like the lists: it lives in a file the site
 //! builds, and nothing is downloaded.
 //!
 //! The score is evidence for a person, never a list entry: only the `unclassified_site`
@@ -35,7 +36,7 @@ pub const MAX_MODEL_BYTES: u64 = 20_000_000;
 /// because a finding about a site nobody listed should rarely be wrong (docs/classifiers.md).
 pub const DEFAULT_THRESHOLD: f64 = 0.9;
 
-/// Hash buckets: 2^17 rows of one weight per category, 12.6 MB for 24 categories.
+/// Hash buckets: 2^17 rows of one byte per category, 3 MB for 23 categories.
 const BITS: u32 = 17;
 
 /// The shortest and longest n-grams.
@@ -118,8 +119,10 @@ impl SiteGuess {
 pub struct SiteModel {
     categories: Vec<Category>,
     bias: Vec<f32>,
-    /// `2^BITS` rows of `categories.len()` weights.
-    weights: Vec<f32>,
+    /// What one unit of a stored weight is worth.
+    scale: f32,
+    /// `2^BITS` rows of `categories.len()` weights, in units of `scale`.
+    weights: Vec<i8>,
     version: u64,
     trained_from: String,
 }
@@ -136,6 +139,7 @@ impl fmt::Debug for SiteModel {
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Header {
     bits: u32,
+    scale: f32,
     categories: Vec<Category>,
     trained_from: String,
 }
@@ -172,16 +176,30 @@ fn sigmoid(z: f32) -> f32 {
 }
 
 impl SiteModel {
-    /// A model of these categories with every weight zero (training starts here).
-    fn zeroed(categories: Vec<Category>, trained_from: String) -> SiteModel {
-        let k = categories.len();
-        SiteModel {
-            bias: vec![0.0; k],
-            weights: vec![0.0; k << BITS],
+    /// A model from trained `f32` weights (`2^BITS` rows of one per category), each stored
+    /// as a byte in units of the largest weight's 127th.
+    fn quantised(
+        categories: Vec<Category>,
+        bias: Vec<f32>,
+        weights: &[f32],
+        trained_from: String,
+    ) -> SiteModel {
+        let largest = weights.iter().fold(0f32, |m, w| m.max(w.abs()));
+        let scale = if largest > 0.0 { largest / 127.0 } else { 1.0 };
+        let weights = weights
+            .iter()
+            .map(|w| (w / scale).round().clamp(-127.0, 127.0) as i8)
+            .collect();
+        let mut model = SiteModel {
             categories,
+            bias,
+            scale,
+            weights,
             version: 0,
             trained_from,
-        }
+        };
+        model.version = version_of(scale, &model.weight_bytes());
+        model
     }
 
     /// The categories it scores.
@@ -202,16 +220,16 @@ impl SiteModel {
     /// Adds each category's raw score (before the sigmoid) for `host` into `z`.
     fn logits(&self, host: &str, z: &mut [f32; CATEGORIES]) {
         let k = self.categories.len();
-        let mut sums = [0f32; CATEGORIES];
+        let mut sums = [0i32; CATEGORIES];
         let n = for_each_bucket(host, |bucket| {
             let row = &self.weights[bucket * k..bucket * k + k];
             for (s, w) in sums.iter_mut().zip(row) {
-                *s += w;
+                *s += i32::from(*w);
             }
         });
-        let scale = 1.0 / (n.max(1) as f32).sqrt();
+        let unit = self.scale / (n.max(1) as f32).sqrt();
         for ((z, s), b) in z.iter_mut().zip(&sums).zip(&self.bias) {
-            *z = b + s * scale;
+            *z = b + *s as f32 * unit;
         }
     }
 
@@ -229,19 +247,19 @@ impl SiteModel {
         }
     }
 
-    /// The biases and the weights as little-endian `f32`.
+    /// The biases as little-endian `f32`, then the weights a byte each.
     fn weight_bytes(&self) -> Vec<u8> {
-        self.bias
-            .iter()
-            .chain(&self.weights)
-            .flat_map(|w| w.to_le_bytes())
-            .collect()
+        let mut out: Vec<u8> = self.bias.iter().flat_map(|b| b.to_le_bytes()).collect();
+        out.extend(self.weights.iter().map(|w| w.to_le_bytes()[0]));
+        out
     }
 
-    /// The file bytes: magic, header length and JSON header, then [`Self::weight_bytes`].
+    /// The file bytes: magic, header length and JSON header (with the scale), then
+    /// [`Self::weight_bytes`].
     pub fn to_bytes(&self) -> Vec<u8> {
         let header = serde_json::to_vec(&Header {
             bits: BITS,
+            scale: self.scale,
             categories: self.categories.clone(),
             trained_from: self.trained_from.clone(),
         })
@@ -274,21 +292,28 @@ impl SiteModel {
         if k == 0 || k > CATEGORIES {
             return Err(format!("it has {k} categories"));
         }
-        if rest.len() != 4 * (k + (k << BITS)) {
-            return Err("its weights are cut short or too long".into());
+        if !(header.scale.is_finite() && header.scale > 0.0) {
+            return Err("its scale is not a positive number".into());
         }
-        let numbers: Vec<f32> = rest
+        let (bias, weights) = rest
+            .split_at_checked(4 * k)
+            .filter(|(_, w)| w.len() == k << BITS)
+            .ok_or("its weights are cut short or too long")?;
+        let bias: Vec<f32> = bias
             .chunks_exact(4)
             .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
             .collect();
-        if numbers.iter().any(|w| !w.is_finite()) {
+        if bias.iter().any(|b| !b.is_finite()) {
             return Err("a weight is not a number".into());
         }
-        let mut model = SiteModel::zeroed(header.categories, header.trained_from);
-        model.bias.copy_from_slice(&numbers[..k]);
-        model.weights.copy_from_slice(&numbers[k..]);
-        model.version = version_of(rest);
-        Ok(model)
+        Ok(SiteModel {
+            categories: header.categories,
+            bias,
+            scale: header.scale,
+            weights: weights.iter().map(|b| i8::from_le_bytes([*b])).collect(),
+            version: version_of(header.scale, rest),
+            trained_from: header.trained_from,
+        })
     }
 
     /// Reads a model file, refusing one over [`MAX_MODEL_BYTES`].
@@ -310,11 +335,6 @@ impl SiteModel {
             reason,
         })
     }
-
-    /// Sets the version from the weights (after training).
-    fn seal(&mut self) {
-        self.version = version_of(&self.weight_bytes());
-    }
 }
 
 /// FNV-1a, for versions and the held-out split; not for security.
@@ -327,9 +347,11 @@ fn fnv(bytes: &[u8]) -> u64 {
     h
 }
 
-/// The first 48 bits of the weights' hash.
-fn version_of(weights: &[u8]) -> u64 {
-    fnv(weights) >> 16
+/// The first 48 bits of the hash of the scale and the weights.
+fn version_of(scale: f32, weights: &[u8]) -> u64 {
+    let mut bytes = scale.to_le_bytes().to_vec();
+    bytes.extend_from_slice(weights);
+    fnv(&bytes) >> 16
 }
 
 /// A category source with the site model behind it: hosts the lists know are classified by
@@ -337,6 +359,14 @@ fn version_of(weights: &[u8]) -> u64 {
 pub struct WithSiteModel<S> {
     lists: S,
     model: Arc<SiteModel>,
+}
+
+impl<S> fmt::Debug for WithSiteModel<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WithSiteModel")
+            .field("model", &self.model)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<S> WithSiteModel<S> {

@@ -8,7 +8,9 @@ use std::path::Path;
 
 use charter_policy::{Category, CategorySet};
 
-use super::{CATEGORIES, MAX_PADDED, SiteModel, fnv, for_each_bucket, sigmoid};
+use super::{
+    BITS, CATEGORIES, MAX_GRAM, MAX_PADDED, MIN_GRAM, SiteModel, fnv, for_each_bucket, sigmoid,
+};
 use crate::web::index::{IndexError, entry_host, list_category, split_entry};
 use crate::web::site_of;
 
@@ -143,15 +145,12 @@ pub fn train(hosts: &[&(String, CategorySet)], set: &TrainingSet) -> SiteModel {
         .copied()
         .filter(|c| hosts.iter().filter(|(_, labels)| labels.contains(*c)).count() >= MIN_HOSTS)
         .collect();
-    let mut model = SiteModel::zeroed(categories, set.from.clone());
-    let k = model.categories.len();
-    if k == 0 {
-        model.seal();
-        return model;
-    }
+    let k = categories.len();
+    let mut bias = vec![0f32; k];
+    let mut weights = vec![0f32; k << BITS];
     let mut order: Vec<usize> = (0..hosts.len()).collect();
     let mut shuffler = Shuffler(0x9e37_79b9_7f4a_7c15);
-    let mut buckets = [0usize; MAX_PADDED * 3];
+    let mut buckets = [0usize; MAX_PADDED * (MAX_GRAM - MIN_GRAM + 1)];
     for epoch in 0..EPOCHS {
         shuffler.shuffle(&mut order);
         let rate = LEARNING_RATE / (1.0 + epoch as f32);
@@ -162,25 +161,29 @@ pub fn train(hosts: &[&(String, CategorySet)], set: &TrainingSet) -> SiteModel {
                 buckets[n] = b;
                 n += 1;
             });
+            let buckets = &buckets[..n];
             let scale = 1.0 / (n.max(1) as f32).sqrt();
             let mut z = [0f32; CATEGORIES];
-            model.logits(host, &mut z);
+            z[..k].copy_from_slice(&bias);
+            for &b in buckets {
+                for (z, w) in z.iter_mut().zip(&weights[b * k..b * k + k]) {
+                    *z += w * scale;
+                }
+            }
             let mut step = [0f32; CATEGORIES];
-            for (j, category) in model.categories.iter().enumerate() {
+            for (j, category) in categories.iter().enumerate() {
                 let y = if labels.contains(*category) { 1.0 } else { 0.0 };
                 step[j] = rate * (sigmoid(z[j]) - y);
-                model.bias[j] -= step[j];
+                bias[j] -= step[j];
             }
-            for &b in &buckets[..n] {
-                let row = &mut model.weights[b * k..b * k + k];
-                for (w, s) in row.iter_mut().zip(&step) {
+            for &b in buckets {
+                for (w, s) in weights[b * k..b * k + k].iter_mut().zip(&step) {
                     *w -= s * scale;
                 }
             }
         }
     }
-    model.seal();
-    model
+    SiteModel::quantised(categories, bias, &weights, set.from.clone())
 }
 
 /// How the model did on one category of the held-out hosts.
