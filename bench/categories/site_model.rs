@@ -40,7 +40,10 @@ fn rate<T>(name: &str, hosts: &[T], work: impl Fn(&T) -> u64) {
     let wall = start.elapsed().as_secs_f64();
     let cpu = cpu_seconds().zip(cpu0).map(|(b, a)| b - a);
     black_box(sum);
-    print!("{name}: {:.0} hosts/s (wall, one thread)", done as f64 / wall);
+    print!(
+        "{name}: {:.0} hosts/s (wall, one thread)",
+        done as f64 / wall
+    );
     match cpu {
         Some(c) if c > 0.0 => println!(", {:.0} hosts per CPU-second", done as f64 / c),
         _ => println!(),
@@ -92,7 +95,9 @@ fn main() {
     rate("site model, held-out hosts", &hosts, |h| {
         u64::from(model.guess(h).best(Default::default()).is_some())
     });
-    rate("category index lookup, same hosts (parsed)", &targets, |t| {
-        index.classify(t).categories.iter().count() as u64
-    });
+    rate(
+        "category index lookup, same hosts (parsed)",
+        &targets,
+        |t| index.classify(t).categories.iter().count() as u64,
+    );
 }

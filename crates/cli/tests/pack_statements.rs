@@ -1778,8 +1778,14 @@ fn site_model() -> std::sync::Arc<charter_engine::web::SiteModel> {
     use charter_policy::{Category, CategorySet};
     let hosts = (0..200).flat_map(|i| {
         [
-            (format!("casino{i}bet.com"), CategorySet::of(Category::Gambling)),
-            (format!("poker{i}slots.net"), CategorySet::of(Category::Gambling)),
+            (
+                format!("casino{i}bet.com"),
+                CategorySet::of(Category::Gambling),
+            ),
+            (
+                format!("poker{i}slots.net"),
+                CategorySet::of(Category::Gambling),
+            ),
             (format!("plumbing{i}supplies.co.uk"), CategorySet::EMPTY),
             (format!("bakery{i}town.com"), CategorySet::EMPTY),
         ]
@@ -1794,11 +1800,15 @@ fn demo_unlisted_sites_the_model_takes_for_gambling_go_to_it() {
     use charter_engine::web::{Builtin, WithSiteModel};
     let e = engine("demo");
     let source = WithSiteModel::new(Builtin::new(), site_model());
-    let decide = |url: &str| e.decide_web(&context("pat", &[], TEN), &WebRequest::new(url), &source);
+    let decide =
+        |url: &str| e.decide_web(&context("pat", &[], TEN), &WebRequest::new(url), &source);
     let unlisted = decide("https://www.royal-casino-bets.example/");
     assert_decides(&unlisted, "internet.unlisted-prohibited", Verdict::Log);
     assert!(e.pack().rule("internet.unlisted-prohibited").unwrap().alert == ["it"]);
-    assert_quiet(&decide("https://www.town-plumbing.example/"), "internet.unlisted-prohibited");
+    assert_quiet(
+        &decide("https://www.town-plumbing.example/"),
+        "internet.unlisted-prohibited",
+    );
     // A listed gambling site is blocked by the list rule, and the model is not asked.
     let listed = decide("https://www.bet365.com/");
     assert_decides(&listed, "internet.prohibited-content", Verdict::Block);

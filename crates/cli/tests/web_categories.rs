@@ -358,14 +358,25 @@ fn train_measures_a_held_out_tenth_and_check_url_uses_the_model() {
     let again = dir.path().join("again.model").display().to_string();
     let (ok, _) = charter(&["categories", "train", "--from", &lists, "-o", &again]);
     assert!(ok);
-    assert_eq!(std::fs::read(&model).unwrap(), std::fs::read(&again).unwrap());
+    assert_eq!(
+        std::fs::read(&model).unwrap(),
+        std::fs::read(&again).unwrap()
+    );
 
     // A gambling site in no list: the demo pack's rule for unlisted sites logs it, with the
     // model, its version and score; the lists' rule does not fire on a guess.
     let check = |url: &str| {
         charter(&[
-            "check", "url", url, "--policy", &demo(), "--categories", &lists, "--site-model",
-            &model, "--json",
+            "check",
+            "url",
+            url,
+            "--policy",
+            &demo(),
+            "--categories",
+            &lists,
+            "--site-model",
+            &model,
+            "--json",
         ])
     };
     let (ok, text) = check("https://www.royal-casino-bets.example/");

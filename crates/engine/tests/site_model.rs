@@ -47,7 +47,10 @@ fn model() -> Arc<SiteModel> {
             let gambling = CategorySet::of(Category::Gambling);
             hosts.push((format!("casino{i}bet.com"), gambling));
             hosts.push((format!("poker{i}slots.net"), gambling));
-            hosts.push((format!("jobs{i}careers.org"), CategorySet::of(Category::Jobsearch)));
+            hosts.push((
+                format!("jobs{i}careers.org"),
+                CategorySet::of(Category::Jobsearch),
+            ));
             hosts.push((format!("plumbing{i}supplies.co.uk"), CategorySet::EMPTY));
             hosts.push((format!("bakery{i}town.com"), CategorySet::EMPTY));
         }
@@ -60,7 +63,11 @@ fn model() -> Arc<SiteModel> {
 fn decide(url: &str, threshold: &str) -> Decision {
     let pack = PACK.replace("THRESHOLD", threshold);
     let engine = Engine::new(charter_policy::parse(&pack, "t.toml").unwrap());
-    let ctx = Context::new(Some("ann".into()), vec![], "2026-06-15T09:00:00Z".parse().unwrap());
+    let ctx = Context::new(
+        Some("ann".into()),
+        vec![],
+        "2026-06-15T09:00:00Z".parse().unwrap(),
+    );
     let source = WithSiteModel::new(Builtin::new(), model());
     engine.decide_web(&ctx, &WebRequest::new(url), &source)
 }
@@ -104,11 +111,17 @@ fn a_listed_host_is_decided_by_the_lists_alone() {
 #[test]
 fn the_rule_threshold_decides() {
     // A host the model is unsure of, so that a threshold either side of its score exists.
-    let (host, score) = ["pokerjobs.org", "betplumbing.co.uk", "slotsbakery.com", "casino.org", "jobsbet.com"]
-        .into_iter()
-        .map(|h| (h, model().guess(h).score(Category::Gambling)))
-        .find(|(_, s)| *s > 0.2 && *s < 0.999)
-        .expect("a host with a middling gambling score");
+    let (host, score) = [
+        "pokerjobs.org",
+        "betplumbing.co.uk",
+        "slotsbakery.com",
+        "casino.org",
+        "jobsbet.com",
+    ]
+    .into_iter()
+    .map(|h| (h, model().guess(h).score(Category::Gambling)))
+    .find(|(_, s)| *s > 0.2 && *s < 0.999)
+    .expect("a host with a middling gambling score");
     let url = format!("https://{host}/");
     let above = format!("model_threshold = {:.4}", score + 0.0001);
     assert!(decide(&url, &above).findings.is_empty(), "{score}");
@@ -121,7 +134,11 @@ fn a_job_site_is_not_gambling() {
     // The model scores it high for jobsearch, a category the rule does not name.
     let guess = model().guess("bestjobscareers.org");
     assert!(guess.score(Category::Jobsearch) > 0.9, "{guess:?}");
-    assert!(decide("https://bestjobscareers.org/", "").findings.is_empty());
+    assert!(
+        decide("https://bestjobscareers.org/", "")
+            .findings
+            .is_empty()
+    );
 }
 
 #[test]
@@ -139,7 +156,10 @@ fn the_file_round_trips_and_damage_is_refused() {
     let back = SiteModel::from_bytes(&bytes).unwrap();
     assert_eq!(back.version(), model.version());
     assert_eq!(back.categories(), model.categories());
-    assert_eq!(back.guess("casino-royal.example"), model.guess("casino-royal.example"));
+    assert_eq!(
+        back.guess("casino-royal.example"),
+        model.guess("casino-royal.example")
+    );
     assert!(SiteModel::from_bytes(&bytes[..bytes.len() - 1]).is_err());
     assert!(SiteModel::from_bytes(b"CHRTIDX4 not a model").is_err());
     // The first bias, just after the header, made not a number.

@@ -206,11 +206,12 @@ impl Cx<'_> {
         let value = raw.model_threshold.as_ref()?;
         let at = self.at(value.span());
         let v = *value.get_ref();
-        if !raw
-            .checks
-            .iter()
-            .any(|c| matches!(c.get_ref().as_str(), "abusive_language" | "unclassified_site"))
-        {
+        if !raw.checks.iter().any(|c| {
+            matches!(
+                c.get_ref().as_str(),
+                "abusive_language" | "unclassified_site"
+            )
+        }) {
             self.error(
                 "key_check",
                 at,

@@ -253,18 +253,23 @@ impl App {
     /// agreement`). Counts only, no one's alerts: any person may see them; the look is
     /// audited (`alert.agreement`).
     pub async fn model_agreement(&self, actor: &Actor) -> Result<Vec<ModelAgreementRate>> {
-        self.act(actor, "see model agreement", May::AnyPerson, async |tx, _| {
-            let rows: Vec<ModelAgreementRate> = tx
-                .model_agreement()
-                .await?
-                .into_iter()
-                .map(ModelAgreementRate::from)
-                .collect();
-            Ok(Done::new(
-                rows,
-                entry("alert.agreement", "alert", None, None, json!({})),
-            ))
-        })
+        self.act(
+            actor,
+            "see model agreement",
+            May::AnyPerson,
+            async |tx, _| {
+                let rows: Vec<ModelAgreementRate> = tx
+                    .model_agreement()
+                    .await?
+                    .into_iter()
+                    .map(ModelAgreementRate::from)
+                    .collect();
+                Ok(Done::new(
+                    rows,
+                    entry("alert.agreement", "alert", None, None, json!({})),
+                ))
+            },
+        )
         .await
     }
 

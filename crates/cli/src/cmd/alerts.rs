@@ -89,10 +89,12 @@ Example:
     },
     /// How often the people triaging each model's alerts agreed with it (confirmed: agreed;
     /// dismissed: did not).
-    #[command(after_help = r#"Who may: any person (--by); counts only. The look is audited.
+    #[command(
+        after_help = r#"Who may: any person (--by); counts only. The look is audited.
 
 Example:
-  charter alerts agreement --by "Sam Safe" --config charter.toml"#)]
+  charter alerts agreement --by "Sam Safe" --config charter.toml"#
+    )]
     Agreement,
     /// The daily digest of alerts not yet delivered; `--send` mails it now through
     /// [alerts] smtp (serve sends it daily at [alerts] digest_at).
@@ -213,9 +215,10 @@ impl AlertsCmd {
                         }
                         rows.iter()
                             .map(|r| {
-                                let rate = r
-                                    .rate
-                                    .map_or_else(|| "-".to_string(), |x| format!("{:.0}%", x * 100.0));
+                                let rate = r.rate.map_or_else(
+                                    || "-".to_string(),
+                                    |x| format!("{:.0}%", x * 100.0),
+                                );
                                 format!(
                                     "model {} {}: {} reviewed, {} agreed ({rate}), {} open\n",
                                     r.counts.model,

@@ -27,7 +27,8 @@ pub enum CategoriesCommand {
     Lookup(LookupArgs),
     /// Train the model that scores hosts in no list (`unclassified_site`) from the same
     /// lists, and print its precision and recall per category on a held-out tenth of them.
-    #[command(after_help = r#"Every tenth registrable domain is held out of training and scored
+    #[command(
+        after_help = r#"Every tenth registrable domain is held out of training and scored
 afterwards; the table says, per category, how many held-out hosts the lists hold and the
 model's precision and recall at --threshold. The model is deterministic: the same lists
 give the same file and version. Load it with `check url --site-model`, `squid-helper
@@ -35,7 +36,8 @@ give the same file and version. Load it with `check url --site-model`, `squid-he
 
 Example:
   charter categories train --from ../shared/categories/ut1 -o sites.model
-  charter categories train --from /var/lib/charter/ut1 --map sports=other -o sites.model --threshold 0.8"#)]
+  charter categories train --from /var/lib/charter/ut1 --map sports=other -o sites.model --threshold 0.8"#
+    )]
     Train(TrainArgs),
 }
 
@@ -203,6 +205,13 @@ fn train(args: &TrainArgs) -> CmdResult {
         .with_context(|| format!("cannot read `{}`", args.from.display()))?;
     let (training, held_out) = set.split();
     let model = site_model::train(&training, &set);
+    if model.categories().is_empty() {
+        anyhow::bail!(
+            "no Charter category has {} or more domains in `{}` to learn from",
+            site_model::train::MIN_HOSTS,
+            args.from.display()
+        );
+    }
     let bytes = model.to_bytes();
     std::fs::write(&args.output, &bytes)
         .with_context(|| format!("cannot write `{}`", args.output.display()))?;
@@ -241,7 +250,10 @@ fn train(args: &TrainArgs) -> CmdResult {
         held_out.len(),
         eval.threshold
     );
-    println!("{:<16} {:>7} {:>9} {:>7}", "category", "hosts", "precision", "recall");
+    println!(
+        "{:<16} {:>7} {:>9} {:>7}",
+        "category", "hosts", "precision", "recall"
+    );
     for f in &eval.categories {
         println!(
             "{:<16} {:>7} {:>9.3} {:>7.3}",

@@ -114,10 +114,8 @@ fn serve(args: SquidHelperArgs, mode: Mode) -> CmdResult {
     let engine = Arc::new(Engine::new(load_pack_for_gateway(&args.policy)?));
     let clock = clock_from(args.at.as_deref(), engine.pack().windows.time_zone())?;
     announce_fixed_clock("charter squid-helper", &clock);
-    let source = crate::cmd::check::open_categories(
-        Some(&args.categories),
-        args.site_model.as_deref(),
-    )?;
+    let source =
+        crate::cmd::check::open_categories(Some(&args.categories), args.site_model.as_deref())?;
     let roles = match &args.user_roles {
         Some(path) => Roles::parse(
             &std::fs::read_to_string(path)

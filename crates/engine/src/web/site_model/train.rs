@@ -56,7 +56,8 @@ impl TrainingSet {
         }
         let mut hosts: BTreeMap<String, CategorySet> = BTreeMap::new();
         for name in names {
-            let categories = list_category(&name, extra).map_or(CategorySet::EMPTY, CategorySet::of);
+            let categories =
+                list_category(&name, extra).map_or(CategorySet::EMPTY, CategorySet::of);
             let path = dir.join(&name).join("domains");
             let bytes = std::fs::read(&path).map_err(io(&path))?;
             for line in String::from_utf8_lossy(&bytes).lines() {
@@ -114,7 +115,9 @@ impl TrainingSet {
 
     /// The nine tenths to train on and the tenth held out to measure.
     pub fn split(&self) -> (Vec<&(String, CategorySet)>, Vec<&(String, CategorySet)>) {
-        self.hosts.iter().partition(|(host, _)| !Self::held_out(host))
+        self.hosts
+            .iter()
+            .partition(|(host, _)| !Self::held_out(host))
     }
 }
 
@@ -143,7 +146,13 @@ pub fn train(hosts: &[&(String, CategorySet)], set: &TrainingSet) -> SiteModel {
     let categories: Vec<Category> = Category::ALL
         .iter()
         .copied()
-        .filter(|c| hosts.iter().filter(|(_, labels)| labels.contains(*c)).count() >= MIN_HOSTS)
+        .filter(|c| {
+            hosts
+                .iter()
+                .filter(|(_, labels)| labels.contains(*c))
+                .count()
+                >= MIN_HOSTS
+        })
         .collect();
     let k = categories.len();
     let mut bias = vec![0f32; k];
@@ -232,7 +241,11 @@ pub struct Evaluation {
 
 /// Scores every held-out host: a host is put in each category it scores at least `threshold`
 /// for, as the `unclassified_site` check does.
-pub fn evaluate(model: &SiteModel, held_out: &[&(String, CategorySet)], threshold: f64) -> Evaluation {
+pub fn evaluate(
+    model: &SiteModel,
+    held_out: &[&(String, CategorySet)],
+    threshold: f64,
+) -> Evaluation {
     let mut figures: Vec<CategoryFigures> = model
         .categories
         .iter()
@@ -277,9 +290,18 @@ mod tests {
     fn set() -> TrainingSet {
         let mut hosts = Vec::new();
         for i in 0..300 {
-            hosts.push((format!("casino{i}bet.com"), CategorySet::of(Category::Gambling)));
-            hosts.push((format!("poker{i}slots.net"), CategorySet::of(Category::Gambling)));
-            hosts.push((format!("jobs{i}careers.org"), CategorySet::of(Category::Jobsearch)));
+            hosts.push((
+                format!("casino{i}bet.com"),
+                CategorySet::of(Category::Gambling),
+            ));
+            hosts.push((
+                format!("poker{i}slots.net"),
+                CategorySet::of(Category::Gambling),
+            ));
+            hosts.push((
+                format!("jobs{i}careers.org"),
+                CategorySet::of(Category::Jobsearch),
+            ));
             hosts.push((format!("plumbing{i}supplies.co.uk"), CategorySet::EMPTY));
         }
         TrainingSet::from_hosts(hosts, "test")
@@ -291,14 +313,22 @@ mod tests {
         let (training, held_out) = set.split();
         assert!(!held_out.is_empty() && training.len() > held_out.len() * 5);
         let model = train(&training, &set);
-        assert_eq!(model.categories(), [Category::Gambling, Category::Jobsearch]);
+        assert_eq!(
+            model.categories(),
+            [Category::Gambling, Category::Jobsearch]
+        );
         let guess = model.guess("mega-casino-bet.xyz");
         assert!(guess.score(Category::Gambling) > 0.9, "{guess:?}");
         assert!(guess.score(Category::Jobsearch) < 0.1, "{guess:?}");
         let plain = model.guess("plumbing-supplies.co.uk");
         assert!(plain.score(Category::Gambling) < 0.1, "{plain:?}");
         let e = evaluate(&model, &held_out, 0.5);
-        assert!(e.categories.iter().all(|f| f.precision() > 0.9 && f.recall() > 0.9), "{e:?}");
+        assert!(
+            e.categories
+                .iter()
+                .all(|f| f.precision() > 0.9 && f.recall() > 0.9),
+            "{e:?}"
+        );
         assert_eq!(e.uncategorised_flagged, 0);
     }
 
@@ -306,13 +336,21 @@ mod tests {
     fn training_is_deterministic() {
         let set = set();
         let (training, _) = set.split();
-        assert_eq!(train(&training, &set).version(), train(&training, &set).version());
+        assert_eq!(
+            train(&training, &set).version(),
+            train(&training, &set).version()
+        );
     }
 
     #[test]
     fn rare_categories_are_left_out() {
         let mut hosts: Vec<_> = (0..40)
-            .map(|i| (format!("casino{i}.com"), CategorySet::of(Category::Gambling)))
+            .map(|i| {
+                (
+                    format!("casino{i}.com"),
+                    CategorySet::of(Category::Gambling),
+                )
+            })
             .collect();
         hosts.push(("onlyone.com".into(), CategorySet::of(Category::Cults)));
         let set = TrainingSet::from_hosts(hosts, "test");
