@@ -24,12 +24,15 @@ const EPOCHS: usize = 6;
 /// The first pass's step; pass `e` takes `LEARNING_RATE / (1 + e)`.
 const LEARNING_RATE: f32 = 0.5;
 
+/// A host and the categories its lists give it (none: an example of no category).
+pub type LabelledHost = (String, CategorySet);
+
 /// The hosts of a set of lists and the categories each is listed under; hosts of lists with
 /// no Charter category (UT1's `sports`, `liste_blanche`, ...) are kept with no category, as
 /// examples of what a category is not.
 #[derive(Debug, Clone, Default)]
 pub struct TrainingSet {
-    hosts: Vec<(String, CategorySet)>,
+    hosts: Vec<LabelledHost>,
     from: String,
 }
 
@@ -110,11 +113,11 @@ impl TrainingSet {
     /// Whether a host is in the held-out tenth: chosen by its registrable domain, so that
     /// `a.example.com` and `b.example.com` never sit on both sides.
     fn held_out(host: &str) -> bool {
-        fnv(site_of(host).as_bytes()) % 10 == 0
+        fnv(site_of(host).as_bytes()).is_multiple_of(10)
     }
 
     /// The nine tenths to train on and the tenth held out to measure.
-    pub fn split(&self) -> (Vec<&(String, CategorySet)>, Vec<&(String, CategorySet)>) {
+    pub fn split(&self) -> (Vec<&LabelledHost>, Vec<&LabelledHost>) {
         self.hosts
             .iter()
             .partition(|(host, _)| !Self::held_out(host))
@@ -142,7 +145,7 @@ impl Shuffler {
 
 /// Trains a model on `hosts` (the training side of [`TrainingSet::split`]), with a category
 /// for each Charter category that at least [`MIN_HOSTS`] of them carry.
-pub fn train(hosts: &[&(String, CategorySet)], set: &TrainingSet) -> SiteModel {
+pub fn train(hosts: &[&LabelledHost], set: &TrainingSet) -> SiteModel {
     let categories: Vec<Category> = Category::ALL
         .iter()
         .copied()
@@ -243,7 +246,7 @@ pub struct Evaluation {
 /// for, as the `unclassified_site` check does.
 pub fn evaluate(
     model: &SiteModel,
-    held_out: &[&(String, CategorySet)],
+    held_out: &[&LabelledHost],
     threshold: f64,
 ) -> Evaluation {
     let mut figures: Vec<CategoryFigures> = model
