@@ -1776,7 +1776,7 @@ fn demo_prohibited_content_and_the_iwf_list_are_blocked() {
 fn site_model() -> std::sync::Arc<charter_engine::web::SiteModel> {
     use charter_engine::web::site_model::{TrainingSet, train};
     use charter_policy::{Category, CategorySet};
-    let hosts = (0..200).flat_map(|i| {
+    let hosts = (0..300).flat_map(|i| {
         [
             (
                 format!("casino{i}bet.com"),
@@ -1802,11 +1802,11 @@ fn demo_unlisted_sites_the_model_takes_for_gambling_go_to_it() {
     let source = WithSiteModel::new(Builtin::new(), site_model());
     let decide =
         |url: &str| e.decide_web(&context("pat", &[], TEN), &WebRequest::new(url), &source);
-    let unlisted = decide("https://www.royal-casino-bets.example/");
+    let unlisted = decide("https://www.royalcasinobet.com/");
     assert_decides(&unlisted, "internet.unlisted-prohibited", Verdict::Log);
     assert!(e.pack().rule("internet.unlisted-prohibited").unwrap().alert == ["it"]);
     assert_quiet(
-        &decide("https://www.town-plumbing.example/"),
+        &decide("https://www.plumbingtownsupplies.co.uk/"),
         "internet.unlisted-prohibited",
     );
     // A listed gambling site is blocked by the list rule, and the model is not asked.

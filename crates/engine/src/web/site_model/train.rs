@@ -244,11 +244,7 @@ pub struct Evaluation {
 
 /// Scores every held-out host: a host is put in each category it scores at least `threshold`
 /// for, as the `unclassified_site` check does.
-pub fn evaluate(
-    model: &SiteModel,
-    held_out: &[&LabelledHost],
-    threshold: f64,
-) -> Evaluation {
+pub fn evaluate(model: &SiteModel, held_out: &[&LabelledHost], threshold: f64) -> Evaluation {
     let mut figures: Vec<CategoryFigures> = model
         .categories
         .iter()
