@@ -200,16 +200,22 @@ impl Cx<'_> {
         }
     }
 
-    /// `model_threshold`: a score above 0 and at most 1, on a rule with `abusive_language`.
+    /// `model_threshold`: a score above 0 and at most 1, on a rule with a check that a model
+    /// scores (`abusive_language`, `unclassified_site`).
     fn model_threshold(&mut self, id: &str, raw: &RawRule) -> Option<f64> {
         let value = raw.model_threshold.as_ref()?;
         let at = self.at(value.span());
         let v = *value.get_ref();
-        if !raw.checks.iter().any(|c| c.get_ref() == "abusive_language") {
+        if !raw.checks.iter().any(|c| {
+            matches!(
+                c.get_ref().as_str(),
+                "abusive_language" | "unclassified_site"
+            )
+        }) {
             self.error(
                 "key_check",
                 at,
-                format!("`model_threshold` applies only to rules with the `abusive_language` check, and rule `{id}` has none"),
+                format!("`model_threshold` applies only to rules with the `abusive_language` or `unclassified_site` check, and rule `{id}` has neither"),
             );
             return None;
         }

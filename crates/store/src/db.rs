@@ -198,6 +198,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "authorisations",
         include_str!("../migrations/sqlite/0013_authorisations.sql"),
     ),
+    (
+        17,
+        "model_alerts",
+        include_str!("../migrations/sqlite/0017_model_alerts.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -254,6 +259,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         13,
         "authorisations",
         include_str!("../migrations/postgres/0013_authorisations.sql"),
+    ),
+    (
+        17,
+        "model_alerts",
+        include_str!("../migrations/postgres/0017_model_alerts.sql"),
     ),
 ];
 

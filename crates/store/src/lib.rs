@@ -59,7 +59,7 @@ mod txn;
 mod usage;
 mod users;
 
-pub use alerts::{Alert, NewAlert};
+pub use alerts::{Alert, AlertDecision, AlertModel, ModelAgreement, NewAlert};
 pub use approvals::{Approval, NewApproval, PassRow};
 pub use audit::{Actor, AuditRow, ChainProblem, VerifyReport};
 pub use authorisations::Authorisation;
