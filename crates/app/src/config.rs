@@ -3,6 +3,7 @@
 //! ```toml
 //! policy = "policies/demo.toml"        # the pack
 //! categories = "categories.idx"        # optional: index from `charter categories build`
+//! site_model = "sites.model"           # optional: model from `charter categories train`
 //! domains = ["allsorts.org.uk"]        # optional: mail domains, for packs that name none
 //!
 //! [store]
@@ -34,6 +35,9 @@ pub struct Config {
     pub policy: PathBuf,
     /// A category index or squidGuard directory, relative to the config file.
     pub categories: Option<PathBuf>,
+    /// A site model from `charter categories train`, relative to the config file: hosts in
+    /// no list are scored by it for `unclassified_site` rules.
+    pub site_model: Option<PathBuf>,
     /// The organisation's mail domains, for a pack that names none; without them `serve` and
     /// `check mail --config` take the domains of the email accounts in the people register.
     #[serde(default)]
@@ -217,6 +221,7 @@ impl Config {
         let base = path.parent().unwrap_or(Path::new("."));
         config.policy = base.join(&config.policy);
         config.categories = config.categories.map(|c| base.join(c));
+        config.site_model = config.site_model.map(|m| base.join(m));
         config.spool.dir = base.join(&config.spool.dir);
         for leases in &mut config.identity.leases {
             *leases = base.join(&*leases);
@@ -231,6 +236,9 @@ impl Config {
         refuse_world_writable(&config.policy, "pack")?;
         if let Some(categories) = &config.categories {
             refuse_world_writable(categories, "category index")?;
+        }
+        if let Some(model) = &config.site_model {
+            refuse_world_writable(model, "site model")?;
         }
         Ok(config)
     }

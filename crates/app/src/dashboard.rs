@@ -3,18 +3,21 @@
 //! roles see the breach log and subject requests; register keepers, data protection and
 //! compliance see the people register; access approvers see the access requests waiting for
 //! them (never their own); everyone sees their own acknowledgements; alerts are triaged by
-//! the routes they name (`alerts::triage`). The overview holds only the sections the person
-//! may see.
+//! the routes they name (`alerts::triage`); the auditor reads what every one of those reads,
+//! and each of the auditor's reads is logged. The overview holds only the sections the
+//! person may see. The other reads (registers, team summaries, monitoring, the audit log,
+//! self-service) are in `views.rs`.
 
 use jiff::Timestamp;
 use serde::Serialize;
+use serde_json::json;
 
 use charter_store::{
-    Actor, AlertStatus, ApprovalKind, ApprovalStatus, BreachState, Person, PolicyVersion,
-    RequestStatus,
+    Actor, AlertStatus, ApprovalKind, ApprovalStatus, Authorisation, AuthorisationKind,
+    BreachState, Person, PolicyVersion, RequestStatus, SoftwareRequest, SoftwareStatus,
 };
 
-use crate::act::{Acting, May, authorise};
+use crate::act::{Acting, May, authorise, entry};
 use crate::alerts::AlertFilter;
 use crate::error::Result;
 use crate::{AckDue, App, ApprovalView, BreachView, LeaverView, RequestView, Review, roles};
@@ -35,8 +38,28 @@ pub struct Overview {
     pub leavers: Option<Vec<LeaverView>>,
     /// Open alerts routed to the person.
     pub open_alerts: usize,
-    /// Access requests waiting for the person's decision.
+    /// Requests waiting for the person's decision (access, software).
     pub approvals_waiting: Option<usize>,
+    /// The registers the person may read (their path names).
+    pub registers: Vec<&'static str>,
+    /// Whether the person may read monitoring records (with a reason).
+    pub may_read_records: bool,
+    /// Whether the person may read the audit log.
+    pub may_read_audit: bool,
+    /// Whether the person manages anyone (their team's summaries).
+    pub manages: bool,
+}
+
+/// `GET /api/inbox`: what waits for the person's decision, each kind only for its
+/// approvers (absent otherwise), never their own.
+#[derive(Debug, Clone, Serialize)]
+pub struct Inbox {
+    /// Requests for access to a site a `hold` rule holds.
+    pub access: Option<Vec<ApprovalView>>,
+    /// Software requests.
+    pub software: Option<Vec<SoftwareRequest>>,
+    /// General authorisation requests of the kinds the person decides.
+    pub authorisations: Option<Vec<Authorisation>>,
 }
 
 /// `GET /api/acknowledgements`: the policy to read and where the person stands.
@@ -53,7 +76,11 @@ pub struct MyAcknowledgements {
 impl App {
     fn case_readers(&self) -> Vec<String> {
         let g = self.governance();
-        roles(&[&g.data_protection_roles, &g.compliance_roles])
+        roles(&[
+            &g.data_protection_roles,
+            &g.compliance_roles,
+            &g.auditor_roles,
+        ])
     }
 
     fn register_readers(&self) -> Vec<String> {
@@ -62,23 +89,40 @@ impl App {
             &g.register_roles,
             &g.data_protection_roles,
             &g.compliance_roles,
+            &g.auditor_roles,
         ])
     }
 
     fn everyone_due_readers(&self) -> Vec<String> {
         let g = self.governance();
-        roles(&[&g.register_roles, &g.compliance_roles])
+        roles(&[&g.register_roles, &g.compliance_roles, &g.auditor_roles])
     }
 
     /// Who is acting, if `actor` may do a read needing `may`.
-    async fn reader(&self, actor: &Actor, action: &'static str, may: May<'_>) -> Result<Acting> {
+    /// The auditor's reads are logged (`dashboard.read`, naming what was read).
+    pub(crate) async fn reader(
+        &self,
+        actor: &Actor,
+        action: &'static str,
+        may: May<'_>,
+    ) -> Result<Acting> {
         let mut tx = self.store.begin().await?;
         let acting = authorise(&mut tx, actor, action, may).await?;
+        if Self::holds(&acting, &self.governance().auditor_roles) {
+            let read = entry(
+                "dashboard.read",
+                "dashboard",
+                None,
+                None,
+                json!({"read": action}),
+            );
+            tx.audit(actor, read).await?;
+        }
         tx.commit().await?;
         Ok(acting)
     }
 
-    fn holds(acting: &Acting, roles: &[String]) -> bool {
+    pub(crate) fn holds(acting: &Acting, roles: &[String]) -> bool {
         acting
             .person
             .as_ref()
@@ -130,6 +174,64 @@ impl App {
                     && Some(a.approval.person_id) != me
             })
             .collect())
+    }
+
+    fn deciders(&self) -> Vec<String> {
+        let g = self.governance();
+        roles(&[
+            &g.access_approvers,
+            &g.software_approvers,
+            &self.all_authorisers(),
+        ])
+    }
+
+    /// Everything waiting for `actor`'s decision: access requests for access approvers,
+    /// software requests for software approvers, general authorisations for those who decide
+    /// their kind; never their own.
+    pub async fn inbox(&self, actor: &Actor, at: Timestamp) -> Result<Inbox> {
+        let deciders = self.deciders();
+        let acting = self
+            .reader(actor, "decide requests", May::Roles(&deciders))
+            .await?;
+        let me = acting.id();
+        let g = self.governance();
+        let access = if Self::holds(&acting, &g.access_approvers) {
+            Some(self.approvals_inbox(actor, at).await?)
+        } else {
+            None
+        };
+        let software = if Self::holds(&acting, &g.software_approvers) {
+            Some(
+                self.software_requests()
+                    .await?
+                    .into_iter()
+                    .filter(|r| r.status == SoftwareStatus::Requested && Some(r.person_id) != me)
+                    .collect(),
+            )
+        } else {
+            None
+        };
+        let mine = |kind| Self::holds(&acting, &self.authorisers(kind));
+        let authorisations = if AuthorisationKind::ALL.iter().any(|k| mine(*k)) {
+            Some(
+                self.authorisations()
+                    .await?
+                    .into_iter()
+                    .filter(|a| {
+                        a.status == ApprovalStatus::Requested
+                            && Some(a.person_id) != me
+                            && mine(a.kind)
+                    })
+                    .collect(),
+            )
+        } else {
+            None
+        };
+        Ok(Inbox {
+            access,
+            software,
+            authorisations,
+        })
     }
 
     /// The policy to read and what `actor` (a person) owes.
@@ -205,7 +307,8 @@ impl App {
             .into_iter()
             .filter(|d| everyone || d.person_id == me)
             .collect();
-        let keepers = self.governance().register_roles.clone();
+        let g = self.governance();
+        let keepers = roles(&[&g.register_roles, &g.auditor_roles]);
         let leavers = if Self::holds(&acting, &keepers) {
             Some(
                 self.leavers(now)
@@ -227,12 +330,33 @@ impl App {
             )
             .await?
             .len();
-        let approvers = self.governance().access_approvers.clone();
-        let approvals_waiting = if Self::holds(&acting, &approvers) {
-            Some(self.approvals_inbox(actor, now).await?.len())
+        let approvals_waiting = if Self::holds(&acting, &self.deciders()) {
+            let inbox = self.inbox(actor, now).await?;
+            Some(
+                inbox.access.map_or(0, |l| l.len())
+                    + inbox.software.map_or(0, |l| l.len())
+                    + inbox.authorisations.map_or(0, |l| l.len()),
+            )
         } else {
             None
         };
+        let registers = self
+            .registers_for(actor)
+            .await?
+            .into_iter()
+            .map(crate::Register::name)
+            .collect();
+        let g = self.governance();
+        let audit_readers = roles(&[
+            &g.data_protection_roles,
+            &g.compliance_roles,
+            &g.auditor_roles,
+        ]);
+        let manages = self
+            .people()
+            .await?
+            .iter()
+            .any(|p| p.line_manager == Some(me));
         Ok(Overview {
             breaches,
             subject_requests,
@@ -241,6 +365,10 @@ impl App {
             leavers,
             open_alerts,
             approvals_waiting,
+            registers,
+            may_read_records: Self::holds(&acting, &self.record_readers()),
+            may_read_audit: Self::holds(&acting, &audit_readers),
+            manages,
         })
     }
 }

@@ -175,10 +175,20 @@ impl App {
     /// and is logged like any other.
     pub async fn subject_export(&self, actor: &Actor, person_id: i64) -> Result<SubjectExport> {
         let roles = self.data_protection();
+        self.export_of(actor, person_id, May::Roles(&roles)).await
+    }
+
+    /// [`App::subject_export`] for those `may` allows.
+    pub(crate) async fn export_of(
+        &self,
+        actor: &Actor,
+        person_id: i64,
+        may: May<'_>,
+    ) -> Result<SubjectExport> {
         self.act(
             actor,
             "export what is held about a person",
-            May::Roles(&roles),
+            may,
             async |tx, _| {
                 let person = tx.person(person_id).await?;
                 let monitoring_records = tx

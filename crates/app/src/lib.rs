@@ -46,6 +46,7 @@ pub mod activity;
 pub mod address;
 pub mod alerts;
 mod approvals;
+mod authorisations;
 mod breaches;
 pub mod clock;
 pub mod config;
@@ -72,10 +73,11 @@ mod social;
 mod software;
 pub mod time;
 pub mod users;
+mod views;
 
 pub use approvals::{ApprovalView, DEFAULT_APPROVAL, Stopped};
 pub use breaches::BreachView;
-pub use dashboard::{MyAcknowledgements, Overview};
+pub use dashboard::{Inbox, MyAcknowledgements, Overview};
 pub use dsar::{ErasureItem, ErasurePlan, SubjectExport};
 pub use error::{Error, Result};
 pub use incidents::route_incident;
@@ -85,6 +87,7 @@ pub use people::PersonAdded;
 pub use policy::{AckDue, Review};
 pub use records::RecordView;
 pub use requests::RequestView;
+pub use views::{AuditLog, LintLine, Myself, Register, Rows, Timeline, UsageSummary};
 
 /// The application: the pack, the engine built from it, and the store.
 #[derive(Debug, Clone)]

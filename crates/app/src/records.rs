@@ -36,7 +36,8 @@ pub struct RecordView {
 const MAX_REASON: usize = 2_000;
 
 impl App {
-    /// Reads `person_id`'s monitoring records for the reason given. The audit row names the
+    /// Reads `person_id`'s monitoring records for the reason given (the compliance roles
+    /// and the auditor). The audit row names the
     /// reader, the person, the reason and whether it is confidential; unless it is, the
     /// person gets a notice saying who looked, when and why.
     pub async fn view_records(
@@ -56,7 +57,7 @@ impl App {
                 "the reason is too long (at most {MAX_REASON} characters)"
             )));
         }
-        let roles = self.governance().compliance_roles.clone();
+        let roles = self.record_readers();
         let tz = self.time_zone().clone();
         self.act(actor, "read monitoring records", May::Roles(&roles), async |tx, reader| {
             let subject = tx.person(person_id).await?;

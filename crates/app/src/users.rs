@@ -150,7 +150,7 @@ fn random(buf: &mut [u8]) -> Result<()> {
 fn token() -> Result<String> {
     let mut bytes = [0u8; 32];
     random(&mut bytes)?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(charter_proto::hex::encode(&bytes))
 }
 
 /// A password to hand over when the administrator does not choose one: 20 characters from
@@ -227,7 +227,12 @@ impl App {
     pub fn second_factor_roles(&self) -> Vec<String> {
         let g = self.governance();
         let safeguarding: Vec<String> = g.safeguarding_role.iter().cloned().collect();
-        roles(&[&g.compliance_roles, &g.data_protection_roles, &safeguarding])
+        roles(&[
+            &g.compliance_roles,
+            &g.data_protection_roles,
+            &safeguarding,
+            &g.auditor_roles,
+        ])
     }
 
     fn needs_second_factor(&self, person: &Person) -> bool {

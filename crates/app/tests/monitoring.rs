@@ -446,6 +446,138 @@ both!(personal_mail_alerts_never_carry_the_body, |app| {
     assert!(!text.contains("BODY-SECRET"), "{text}");
 });
 
+/// An `abusive_language` record whose finding the abusive-language model made.
+fn model_finding(app: &App, user: &str, at: Timestamp, score: f64) -> NewRecord {
+    let rule = app.pack().rule("mail.abusive").unwrap();
+    let f = Finding::of(
+        rule,
+        Check::AbusiveLanguage,
+        "abusive language: model".into(),
+    )
+    .with_model(Some(charter_engine::ModelScore {
+        name: "alt-profanity-check".into(),
+        version: "1.9.1".into(),
+        score,
+    }));
+    let d = Decision::from_findings(vec![f], Privacy::Full, None);
+    NewRecord::from_decision(
+        at,
+        Some(user.into()),
+        Source::Mail,
+        "From: bob@test.example".into(),
+        None,
+        &d,
+    )
+}
+
+both!(
+    a_model_alert_is_referred_only_once_a_person_confirms_it,
+    |app| {
+        let app = with_rules(app);
+        let m = monitor(&app);
+        let hana = person(&app, "Hana", &["hr"], "hana", None).await;
+        person(&app, "Bob", &["staff"], "bob", None).await;
+        let records: Vec<NewRecord> = [0, 61, 122]
+            .into_iter()
+            .map(|mins| {
+                model_finding(
+                    &app,
+                    "bob",
+                    monday() + SignedDuration::from_mins(mins),
+                    0.8731,
+                )
+            })
+            .collect();
+        written(&app, &m, &records).await;
+        let mut alerts = app
+            .list_alerts(&by(&hana), AlertFilter::default())
+            .await
+            .unwrap();
+        alerts.sort_by_key(|a| a.id);
+        assert_eq!(alerts.len(), 3);
+        let model = alerts[0].model.clone().unwrap();
+        assert_eq!(
+            (model.name.as_str(), model.version.as_str(), model.score),
+            ("alt-profanity-check", "1.9.1", 0.8731)
+        );
+        assert_eq!(alerts[0].reviewer_agreed, None);
+        let (first, second, third) = (alerts[0].id, alerts[1].id, alerts[2].id);
+        // Straight from the model to a disciplinary referral: refused, saying what is needed.
+        let e = app.refer_alert(&by(&hana), first, None).await.unwrap_err();
+        assert!(
+            matches!(&e, Error::Refused(m) if m.contains("a person must confirm it") && m.contains("alt-profanity-check 1.9.1 (score 0.87)")),
+            "{e}"
+        );
+        // Confirmed by a person (who agrees with the model), then referred.
+        let a = app.confirm_alert(&by(&hana), first, None).await.unwrap();
+        assert_eq!(a.reviewer_agreed, Some(true));
+        let (a, incident) = app
+            .refer_alert(&by(&hana), first, Some("seen the message"))
+            .await
+            .unwrap();
+        assert_eq!(
+            (a.status, a.incident_id, a.reviewer_agreed),
+            (AlertStatus::Referred, Some(incident.id), Some(true))
+        );
+        // Dismissed: the person disagreed with the model.
+        let a = app
+            .dismiss_alert(&by(&hana), second, "a quoted film line")
+            .await
+            .unwrap();
+        assert_eq!(a.reviewer_agreed, Some(false));
+        // One agreed, one not, one still open.
+        let rates = app.model_agreement(&by(&hana)).await.unwrap();
+        assert_eq!(rates.len(), 1, "{rates:?}");
+        let r = &rates[0];
+        assert_eq!(
+            (
+                r.counts.model.as_str(),
+                r.counts.version.as_str(),
+                r.counts.reviewed,
+                r.counts.agreed,
+                r.counts.open
+            ),
+            ("alt-profanity-check", "1.9.1", 2, 1, 1)
+        );
+        assert_eq!(r.rate, Some(0.5));
+        let open = app.show_alert(&by(&hana), third).await.unwrap();
+        assert_eq!(open.alert.status, AlertStatus::Open);
+        assert!(
+            audit_actions(&app)
+                .await
+                .contains(&"alert.agreement".to_string())
+        );
+    }
+);
+
+both!(alerts_without_a_model_have_no_agreement_rate, |app| {
+    let app = with_rules(app);
+    let m = monitor(&app);
+    let sam = person(&app, "Sam", &["safeguarding_lead"], "sam", None).await;
+    person(&app, "Bob", &["staff"], "bob", None).await;
+    let r = finding(
+        &app,
+        "web.extremism",
+        Check::ProhibitedCategory,
+        "bob",
+        monday(),
+        "http://bad.example/",
+        Privacy::Full,
+    );
+    written(&app, &m, &[r]).await;
+    let alerts = app
+        .list_alerts(&by(&sam), AlertFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(alerts[0].model, None);
+    let a = app
+        .confirm_alert(&by(&sam), alerts[0].id, None)
+        .await
+        .unwrap();
+    assert_eq!(a.reviewer_agreed, None);
+    assert!(app.model_agreement(&by(&sam)).await.unwrap().is_empty());
+});
+
 both!(triage_confirm_dismiss_refer, |app| {
     let app = with_rules(app);
     let m = monitor(&app);

@@ -19,9 +19,20 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run Charter's main job on the embedded default: the demo pack and a day of demo traffic.
-    #[command(after_help = r#"Example:
-  charter demo --store sqlite://charter-demo.db"#)]
+    /// Run Charter's main job on the embedded default: the dashboard on 127.0.0.1:8080 over a
+    /// SQLite file with 30 days of demo activity, and a login per role.
+    #[command(
+        after_help = r#"The first run fills the store (30 days of web, mail, VPN and USB activity at Demo
+Training Ltd, 25 people, alerts, a breach, a subject request, a leaver) and prints a
+login per role with its password and TOTP secret (kept 0600 beside the store); later
+runs reuse both. Sign in, then give the six-digit code an authenticator app (or
+`oathtool --totp -b SECRET`) shows for the secret.
+
+Examples:
+  charter demo                                    # the dashboard on http://127.0.0.1:8080/
+  charter demo --listen 127.0.0.1:9090 --store sqlite:///tmp/demo.db
+  charter demo --once                             # one day decided and stored, printed, no server"#
+    )]
     Demo(cmd::demo::DemoArgs),
     /// Policy packs: lint them, show them.
     #[command(subcommand)]

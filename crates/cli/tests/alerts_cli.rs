@@ -283,4 +283,15 @@ fn alerts_are_mailed_digested_and_triaged() {
         ],
     );
     assert!(ids(&open).is_empty(), "{open}");
+
+    // agreement: no alert here came from a model (crates/app/tests/monitoring.rs has those).
+    let agreement = ok(&cfg, &["alerts", "agreement", "--by", "Hana Hr"]);
+    assert!(
+        agreement.contains("no alert has been raised by a model"),
+        "{agreement}"
+    );
+    assert_eq!(
+        ok(&cfg, &["alerts", "agreement", "--by", "Hana Hr", "--json"]).trim(),
+        "[]"
+    );
 }

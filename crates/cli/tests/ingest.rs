@@ -91,6 +91,22 @@ impl Site {
                 }
             })
     }
+
+    /// `(subject, user, findings as JSON)` of every record, oldest first.
+    fn findings(&self) -> Vec<(String, Option<String>, Option<String>)> {
+        use sqlx::Connection as _;
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(async {
+                let mut c = sqlx::SqliteConnection::connect(&self.url).await.unwrap();
+                sqlx::query_as("SELECT subject, user_name, findings FROM decisions ORDER BY at, id")
+                    .fetch_all(&mut c)
+                    .await
+                    .unwrap()
+            })
+    }
 }
 
 /// How many records there are, 0 while the store is not created yet.
@@ -194,10 +210,50 @@ fn syslog_sign_ins_are_decided_by_the_activity_rules() {
             .iter()
             .any(|r| r.0.starts_with("ssh sign-in failed") && r.3.as_deref() == Some("mallory"))
     );
-    assert!(
-        records
+    assert!(records.iter().any(|r| {
+        r.0.starts_with("vpn sign-in succeeded with a second factor from 127.0.0.1")
+    }));
+}
+
+#[test]
+fn an_openvpn_password_alone_is_a_sign_in_without_a_second_factor() {
+    let site = Site::sqlite();
+    let v = site.ingest_json(&["syslog", fixture("openvpn-factors.log").to_str().unwrap()]);
+    assert_eq!(
+        (
+            file_report(&v)["bad"].as_u64(),
+            file_report(&v)["events"].as_u64()
+        ),
+        (Some(0), Some(7))
+    );
+    // Each successful sign-in's subject and whether `login_without_mfa` fired on it.
+    let sign_ins: Vec<(String, Option<String>, bool)> = site
+        .findings()
+        .into_iter()
+        .filter(|(subject, ..)| subject.starts_with("vpn sign-in succeeded"))
+        .map(|(subject, user, findings)| {
+            let fired = findings
+                .unwrap_or_default()
+                .contains("\"rule\":\"remote.two-factor\"");
+            (subject, user, fired)
+        })
+        .collect();
+    let of = |user: &str, how: &str| {
+        sign_ins
             .iter()
-            .any(|r| r.0.starts_with("vpn sign-in succeeded from 127.0.0.1"))
+            .find(|(s, u, _)| u.as_deref() == Some(user) && s.contains(how))
+            .unwrap_or_else(|| panic!("no sign-in by {user} {how}: {sign_ins:?}"))
+            .2
+    };
+    assert_eq!(sign_ins.len(), 3, "{sign_ins:?}");
+    assert!(
+        !of("ann", "with a second factor"),
+        "certificate and password: {sign_ins:?}"
+    );
+    assert!(of("bob", "with one factor"), "password alone: {sign_ins:?}");
+    assert!(
+        of("ann", "with one factor"),
+        "certificate alone: {sign_ins:?}"
     );
 }
 

@@ -1772,6 +1772,49 @@ fn demo_prohibited_content_and_the_iwf_list_are_blocked() {
     );
 }
 
+/// A site model trained on made-up lists: gambling words and plain businesses.
+fn site_model() -> std::sync::Arc<charter_engine::web::SiteModel> {
+    use charter_engine::web::site_model::{TrainingSet, train};
+    use charter_policy::{Category, CategorySet};
+    let hosts = (0..300).flat_map(|i| {
+        [
+            (
+                format!("casino{i}bet.com"),
+                CategorySet::of(Category::Gambling),
+            ),
+            (
+                format!("poker{i}slots.net"),
+                CategorySet::of(Category::Gambling),
+            ),
+            (format!("plumbing{i}supplies.co.uk"), CategorySet::EMPTY),
+            (format!("bakery{i}town.com"), CategorySet::EMPTY),
+        ]
+    });
+    let set = TrainingSet::from_hosts(hosts, "test lists");
+    let (training, _) = set.split();
+    std::sync::Arc::new(train(&training, &set))
+}
+
+#[test]
+fn demo_unlisted_sites_the_model_takes_for_gambling_go_to_it() {
+    use charter_engine::web::{Builtin, WithSiteModel};
+    let e = engine("demo");
+    let source = WithSiteModel::new(Builtin::new(), site_model());
+    let decide =
+        |url: &str| e.decide_web(&context("pat", &[], TEN), &WebRequest::new(url), &source);
+    let unlisted = decide("https://www.royalcasinobet.com/");
+    assert_decides(&unlisted, "internet.unlisted-prohibited", Verdict::Log);
+    assert!(e.pack().rule("internet.unlisted-prohibited").unwrap().alert == ["it"]);
+    assert_quiet(
+        &decide("https://www.plumbingtownsupplies.co.uk/"),
+        "internet.unlisted-prohibited",
+    );
+    // A listed gambling site is blocked by the list rule, and the model is not asked.
+    let listed = decide("https://www.bet365.com/");
+    assert_decides(&listed, "internet.prohibited-content", Verdict::Block);
+    assert_quiet(&listed, "internet.unlisted-prohibited");
+}
+
 #[test]
 fn demo_safeguarding_searches_go_to_the_lead() {
     assert_safeguarding_searches(&engine("demo"), "internet.safeguarding-searches");

@@ -3,15 +3,12 @@
 //! computed here, and reads `/api/me` as its person.
 #![allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test")]
 
+mod dashboard_site;
 mod ports;
 
 use std::io::{Read as _, Write as _};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 
-use ports::{Bind, await_listening, on_a_free_port};
-
-const CHARTER: &str = env!("CARGO_BIN_EXE_charter");
+use dashboard_site::DashboardSite;
 
 const PACK: &str = r#"
 [policy]
@@ -28,40 +25,6 @@ register_roles = ["hr"]
 compliance_roles = ["compliance"]
 data_protection_roles = ["compliance"]
 "#;
-
-struct Serve(Child);
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn charter(cfg: &Path, args: &[&str], stdin: &str) -> String {
-    let mut child = Command::new(CHARTER)
-        .args(args)
-        .arg("--config")
-        .arg(cfg)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 /// One HTTP/1.1 exchange on loopback; `(status, head, body)`.
 fn http(port: u16, request: &str) -> (u16, String, String) {
@@ -113,65 +76,10 @@ fn get(port: u16, path: &str, cookie: &str) -> (u16, String, String) {
 
 #[test]
 fn serve_signs_a_cli_made_login_in_on_the_pages_listener() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("pack.toml"), PACK).unwrap();
-    let log_path = dir.path().join("serve.log");
-    let mut cfg = PathBuf::new();
-    let (_serve, port) = on_a_free_port("charter serve", |port| {
-        cfg = dir.path().join("charter.toml");
-        std::fs::write(
-            &cfg,
-            format!(
-                "policy = \"pack.toml\"\n[store]\nurl = \"sqlite://charter.db\"\n[server]\nlisten = \"127.0.0.1:{port}\"\npublic_url = \"http://127.0.0.1:{port}\"\n"
-            ),
-        )
-        .unwrap();
-        let mut child = Command::new(CHARTER)
-            .args(["serve", "--config"])
-            .arg(&cfg)
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log_path).unwrap())
-            .spawn()
-            .unwrap();
-        match await_listening(
-            &mut child,
-            &log_path,
-            "Warn and hold pages started.",
-            "serve",
-        ) {
-            Bind::Listening(()) => Bind::Listening((Serve(child), port)),
-            Bind::PortTaken => Bind::PortTaken,
-        }
-    });
-    charter(
-        &cfg,
-        &[
-            "people",
-            "add",
-            "--first",
-            "Cat",
-            "--last",
-            "Test",
-            "--roles",
-            "staff,compliance",
-        ],
-        "",
-    );
-    let made: serde_json::Value = serde_json::from_str(&charter(
-        &cfg,
-        &[
-            "users",
-            "add",
-            "Cat Test",
-            "--login",
-            "cat",
-            "--password-stdin",
-            "--json",
-        ],
-        "correct horse battery\n",
-    ))
-    .unwrap();
-    let secret = made["totp_secret"].as_str().unwrap();
+    let site = DashboardSite::start(PACK);
+    let port = site.port;
+    site.person("Cat", "Test", "staff,compliance");
+    let secret = site.user("Cat Test", "cat");
 
     let (status, head, _) = post(
         port,
@@ -186,7 +94,7 @@ fn serve_signs_a_cli_made_login_in_on_the_pages_listener() {
     let marker = "name=\"csrf\" value=\"";
     let start = form.find(marker).unwrap() + marker.len();
     let csrf = form[start..].split('"').next().unwrap();
-    let code = charter_app::users::totp_code(secret, jiff::Timestamp::now()).unwrap();
+    let code = charter_app::users::totp_code(&secret, jiff::Timestamp::now()).unwrap();
     let (status, head, _) = post(
         port,
         "/login/code",

@@ -302,3 +302,118 @@ fn a_bad_category_list_is_a_usage_error() {
         .unwrap();
     assert_eq!(result.status.code(), Some(2));
 }
+
+/// Lists a model can learn from: gambling and job-site words, and a list with no Charter
+/// category (UT1's `sports`) as hosts of neither.
+fn lists_to_learn(dir: &TempDir) -> String {
+    let names = |f: &dyn Fn(usize) -> String| (0..300).map(f).collect::<Vec<_>>().join("\n");
+    dir.write(
+        "learn/gambling/domains",
+        &names(&|i| format!("casino{i}bet.com\npoker{i}slots.net")),
+    );
+    dir.write(
+        "learn/jobsearch/domains",
+        &names(&|i| format!("jobs{i}careers.org")),
+    );
+    dir.write(
+        "learn/sports/domains",
+        &names(&|i| format!("plumbing{i}supplies.co.uk\nbakery{i}town.com")),
+    );
+    dir.path().join("learn").display().to_string()
+}
+
+fn demo() -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../policies/demo.toml")
+        .display()
+        .to_string()
+}
+
+#[test]
+fn train_measures_a_held_out_tenth_and_check_url_uses_the_model() {
+    let dir = TempDir::new("train");
+    let lists = lists_to_learn(&dir);
+    let model = dir.path().join("sites.model").display().to_string();
+    let (ok, text) = charter(&["categories", "train", "--from", &lists, "-o", &model]);
+    assert!(ok, "{text}");
+    assert!(text.contains("2 categories"), "{text}");
+    assert!(text.contains("held out:"), "{text}");
+    let row = |name: &str| {
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("no {name} row: {text}"))
+            .split_whitespace()
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    // category, held-out hosts, precision, recall: these made-up lists are easy.
+    let gambling = row("gambling");
+    assert!(gambling[1].parse::<usize>().unwrap() > 0, "{text}");
+    assert!(gambling[2].parse::<f64>().unwrap() > 0.9, "{text}");
+    assert!(gambling[3].parse::<f64>().unwrap() > 0.9, "{text}");
+    assert!(row("jobsearch")[3].parse::<f64>().unwrap() > 0.9, "{text}");
+    assert!(text.contains("of which the model put 0 in one"), "{text}");
+
+    // The same lists give the same model.
+    let again = dir.path().join("again.model").display().to_string();
+    let (ok, _) = charter(&["categories", "train", "--from", &lists, "-o", &again]);
+    assert!(ok);
+    assert_eq!(
+        std::fs::read(&model).unwrap(),
+        std::fs::read(&again).unwrap()
+    );
+
+    // A gambling site in no list: the demo pack's rule for unlisted sites logs it, with the
+    // model, its version and score; the lists' rule does not fire on a guess.
+    let check = |url: &str| {
+        charter(&[
+            "check",
+            "url",
+            url,
+            "--policy",
+            &demo(),
+            "--categories",
+            &lists,
+            "--site-model",
+            &model,
+            "--json",
+        ])
+    };
+    let (ok, text) = check("https://www.royalcasinobet.com/");
+    assert!(ok, "{text}");
+    let d: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let f = &d["findings"][0];
+    assert_eq!(f["check"], "unclassified_site", "{text}");
+    assert_eq!(f["rule"], "internet.unlisted-prohibited", "{text}");
+    assert_eq!(f["model"]["name"], "site-classifier", "{text}");
+    assert!(f["model"]["score"].as_f64().unwrap() >= 0.9, "{text}");
+    assert_eq!(d["verdict"], "log", "{text}");
+    let (ok, text) = check("https://www.plumbingtownsupplies.co.uk/");
+    assert!(ok, "{text}");
+    assert!(!text.contains("unclassified_site"), "{text}");
+    // A listed host is the lists' alone.
+    let (_, text) = check("https://casino1bet.com/");
+    assert!(text.contains("prohibited_category"), "{text}");
+    assert!(!text.contains("unclassified_site"), "{text}");
+}
+
+#[test]
+fn a_damaged_site_model_is_a_clear_error() {
+    let dir = TempDir::new("badmodel");
+    let bad = dir.write("bad.model", "CHRTSIT1 cut short");
+    let result = Command::new(CHARTER)
+        .args([
+            "check",
+            "url",
+            "https://a.example/",
+            "--policy",
+            &demo(),
+            "--site-model",
+            &bad.display().to_string(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(result.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&result.stderr);
+    assert!(text.contains("is not a usable site model"), "{text}");
+}

@@ -15,15 +15,9 @@ use charter_engine::text::eval::parse_eval_set;
 
 const SET: &str = include_str!("../tests/data/text_eval.tsv");
 
-/// This process's CPU time (user + system) so far, from /proc/self/stat (Linux), in seconds.
-fn cpu_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    let rest = &stat[stat.rfind(')')? + 2..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let utime: f64 = fields.get(11)?.parse().ok()?;
-    let stime: f64 = fields.get(12)?.parse().ok()?;
-    Some((utime + stime) / 100.0)
-}
+#[path = "../../../bench/support/cpu_time.rs"]
+mod cpu_time;
+use cpu_time::cpu_seconds;
 
 fn rate(name: &str, texts: &[String], work: impl Fn(&str) -> f64) {
     let min = Duration::from_secs(3);

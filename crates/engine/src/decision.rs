@@ -15,6 +15,22 @@ pub enum Privacy {
     HeadersOnly,
 }
 
+/// The model behind a classifier finding and its score: such a finding is evidence for a
+/// person to weigh, never a decision by itself (issue 14 item 5).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelScore {
+    /// The model (`alt-profanity-check`, `site-classifier`).
+    pub name: String,
+    /// Its version.
+    pub version: String,
+    /// Its score, 0 to 1.
+    pub score: f64,
+}
+
+// INVARIANT: scores are finite (models refuse weights that are not numbers), so equality is
+// total.
+impl Eq for ModelScore {}
+
 /// One rule that matched, and why. Every finding names its rule and clause so that it can be
 /// traced to the written policy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -31,6 +47,9 @@ pub struct Finding {
     pub action: Verdict,
     /// One line for people: what was found, where.
     pub message: String,
+    /// The model that made the finding, when a classifier did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<ModelScore>,
 }
 
 impl Finding {
@@ -43,7 +62,13 @@ impl Finding {
             severity: rule.severity,
             action: rule.action,
             message: rule.message.clone().unwrap_or(message),
+            model: None,
         }
+    }
+
+    /// This finding, made by `model` when it is one.
+    pub fn with_model(self, model: Option<ModelScore>) -> Finding {
+        Finding { model, ..self }
     }
 }
 

@@ -40,5 +40,5 @@ pub mod usage;
 pub mod web;
 
 pub use context::{Context, Pass, PassKind};
-pub use decision::{Decision, Finding, Privacy};
+pub use decision::{Decision, Finding, ModelScore, Privacy};
 pub use engine::Engine;

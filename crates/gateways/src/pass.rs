@@ -17,6 +17,7 @@ use jiff::Timestamp;
 use sha2::Sha256;
 
 use charter_engine::Pass;
+use charter_proto::hex;
 
 /// The passes in force, by user name (proxy login). Clones share one table, replaced whole
 /// by a fresh read of the store, or added to at once when the pages record a pass.
@@ -210,7 +211,11 @@ impl PageToken {
         let mut mac = key.mac();
         mac.update(payload.as_bytes());
         let sig = mac.finalize().into_bytes();
-        Some(format!("{}.{}", hex(payload.as_bytes()), hex(&sig)))
+        Some(format!(
+            "{}.{}",
+            hex::encode(payload.as_bytes()),
+            hex::encode(&sig)
+        ))
     }
 
     /// The token in `text`, if its MAC checks under `key` (compared in constant time) and it
@@ -220,8 +225,8 @@ impl PageToken {
             return Err(TokenError::Malformed);
         }
         let (payload, sig) = text.split_once('.').ok_or(TokenError::Malformed)?;
-        let payload = unhex(payload).ok_or(TokenError::Malformed)?;
-        let sig = unhex(sig).ok_or(TokenError::Malformed)?;
+        let payload = hex::decode(payload).ok_or(TokenError::Malformed)?;
+        let sig = hex::decode(sig).ok_or(TokenError::Malformed)?;
         let mut mac = key.mac();
         mac.update(&payload);
         mac.verify_slice(&sig).map_err(|_| TokenError::Forged)?;
@@ -250,29 +255,6 @@ impl PageToken {
             expires,
         })
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 15)]));
-    }
-    out
-}
-
-fn unhex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
-        return None;
-    }
-    text.as_bytes()
-        .chunks(2)
-        .map(|pair| {
-            let digit = |c: u8| char::from(c).to_digit(16);
-            Some((digit(pair[0])? * 16 + digit(pair[1])?) as u8)
-        })
-        .collect()
 }
 
 /// What the gateways need to send people to the pages: the key, where the pages are, and

@@ -200,16 +200,22 @@ impl Cx<'_> {
         }
     }
 
-    /// `model_threshold`: a score above 0 and at most 1, on a rule with `abusive_language`.
+    /// `model_threshold`: a score above 0 and at most 1, on a rule with a check that a model
+    /// scores (`abusive_language`, `unclassified_site`).
     fn model_threshold(&mut self, id: &str, raw: &RawRule) -> Option<f64> {
         let value = raw.model_threshold.as_ref()?;
         let at = self.at(value.span());
         let v = *value.get_ref();
-        if !raw.checks.iter().any(|c| c.get_ref() == "abusive_language") {
+        if !raw.checks.iter().any(|c| {
+            matches!(
+                c.get_ref().as_str(),
+                "abusive_language" | "unclassified_site"
+            )
+        }) {
             self.error(
                 "key_check",
                 at,
-                format!("`model_threshold` applies only to rules with the `abusive_language` check, and rule `{id}` has none"),
+                format!("`model_threshold` applies only to rules with the `abusive_language` or `unclassified_site` check, and rule `{id}` has neither"),
             );
             return None;
         }
@@ -312,6 +318,9 @@ impl Cx<'_> {
         }
         if let Some(list) = &g.access_approvers {
             self.declared_roles(list, declared, "access_approvers");
+        }
+        if let Some(list) = &g.auditor_roles {
+            self.declared_roles(list, declared, "auditor_roles");
         }
         if let Some(role) = &g.safeguarding_role {
             self.declared_roles(std::slice::from_ref(role), declared, "safeguarding_role");
@@ -464,6 +473,9 @@ impl Cx<'_> {
             register_roles: Self::roles_or(g.register_roles, REGISTER_ROLE),
             data_protection_roles: Self::roles_or(g.data_protection_roles, DATA_PROTECTION_ROLE),
             compliance_roles: Self::roles_or(g.compliance_roles, COMPLIANCE_ROLE),
+            // A pack need not have an auditor: the default names a role nobody may hold
+            // unless the pack declares it, so it is not refused as undeclared.
+            auditor_roles: Self::roles_or(g.auditor_roles, AUDITOR_ROLE),
             breach_contact: g.breach_contact.map(Spanned::into_inner),
             subject_request_contact: g.subject_request_contact.map(Spanned::into_inner),
             report_to: g.report_to.map(Spanned::into_inner),
@@ -950,6 +962,7 @@ const REGISTER_ROLE: &str = "hr";
 const DATA_PROTECTION_ROLE: &str = "dpo";
 /// `[governance] compliance_roles` when a pack names none.
 const COMPLIANCE_ROLE: &str = "compliance";
+const AUDITOR_ROLE: &str = "auditor";
 
 /// Personal webmail services, used when a pack does not list its own.
 const DEFAULT_WEBMAIL: &[&str] = &[

@@ -275,6 +275,9 @@ pub struct Governance {
     /// Roles that may read people's monitoring records, with a stated reason. Default:
     /// `compliance`.
     pub compliance_roles: Vec<String>,
+    /// Roles that read everything on the dashboard and change nothing, every view logged
+    /// (DESIGN section 1). Default: `auditor`.
+    pub auditor_roles: Vec<String>,
     /// Who is told of a data breach.
     pub breach_contact: Option<String>,
     /// Who handles data subject requests.
@@ -328,8 +331,9 @@ pub struct Rule {
     /// Daily threshold of personal-marked messages for `excessive_personal_use` (IMPRESS:
     /// "an excessive number of personal communications").
     pub max_messages_per_day: Option<u32>,
-    /// Score (above 0, at most 1) at or above which the abusive-language model makes
-    /// `abusive_language` match; unset: the engine's default.
+    /// Score (above 0, at most 1) at or above which a model makes its check match: the
+    /// abusive-language model for `abusive_language`, the site model for `unclassified_site`;
+    /// unset: the engine's default for that model.
     pub model_threshold: Option<f64>,
     /// The networks a laptop may join, for `unknown_network` (SSIDs, VPN profiles, subnets as
     /// the network lines name them, compared without regard to case).

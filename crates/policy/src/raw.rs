@@ -212,6 +212,7 @@ pub struct RawGovernance {
     pub register_roles: Option<Vec<Text>>,
     pub data_protection_roles: Option<Vec<Text>>,
     pub compliance_roles: Option<Vec<Text>>,
+    pub auditor_roles: Option<Vec<Text>>,
     pub breach_contact: Option<Text>,
     pub subject_request_contact: Option<Text>,
     pub report_to: Option<Text>,

@@ -166,6 +166,7 @@ vocabulary! {
         UnknownUser => "unknown_user",
         SensitiveUpload => "sensitive_upload",
         SearchTerm => "search_term",
+        UnclassifiedSite => "unclassified_site",
         // Activity.
         AccessOutsideHours => "access_outside_hours",
         LoginWithoutMfa => "login_without_mfa",
@@ -247,7 +248,8 @@ impl Check {
             | LargeDownload
             | UnknownUser
             | SensitiveUpload
-            | SearchTerm => Area::Web,
+            | SearchTerm
+            | UnclassifiedSite => Area::Web,
             AccessOutsideHours
             | LoginWithoutMfa
             | ConcurrentSessions

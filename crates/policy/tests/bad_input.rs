@@ -361,7 +361,7 @@ fn pack_lists_are_keyed_by_category() {
 }
 
 #[test]
-fn model_threshold_needs_the_abusive_language_check() {
+fn model_threshold_needs_a_check_a_model_scores() {
     let e = error(
         "action = \"block\"",
         "model_threshold = 0.7\naction = \"block\"",
@@ -369,7 +369,7 @@ fn model_threshold_needs_the_abusive_language_check() {
     assert!(
         e.starts_with("bad.toml:22:19:")
             && e.contains(
-                "`model_threshold` applies only to rules with the `abusive_language` check"
+                "`model_threshold` applies only to rules with the `abusive_language` or `unclassified_site` check"
             ),
         "{e}"
     );

@@ -46,6 +46,7 @@ const ROLES: &[&str] = &[
     "board",
     "dpo",
     "compliance",
+    "auditor",
 ];
 
 /// Whom rules may alert.

@@ -3,6 +3,7 @@
 #![deny(missing_docs)]
 
 pub mod body;
+pub mod hex;
 pub mod icap;
 pub mod leases;
 pub mod logs;

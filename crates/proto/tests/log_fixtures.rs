@@ -1,5 +1,5 @@
 //! The log parsers on the fixtures of tests/fixtures/logs, which the real programs wrote
-//! (make.sh, make-squid.sh) except where a file's first line says it is hand-written.
+//! (make.sh, make-squid.sh, make-openvpn.sh) except where a file's first line says it is hand-written.
 
 use charter_proto::logs::login::Logins;
 use charter_proto::logs::syslog::{self, FixedOffset};
@@ -81,7 +81,7 @@ fn openvpn_server_sign_in_refusal_and_exit() {
     assert_eq!(
         summary(&events),
         [
-            "login ann from 127.0.0.1 ok mfa=None",
+            "login ann from 127.0.0.1 ok mfa=Some(true)",
             "login ann from 127.0.0.1 failed mfa=None",
             "logout ann",
         ]
@@ -96,6 +96,25 @@ fn openvpn_server_sign_in_refusal_and_exit() {
             ..
         }
     )));
+}
+
+#[test]
+fn openvpn_certificate_and_password_are_two_factors_either_alone_one() {
+    assert_eq!(
+        summary(&syslog_events("openvpn-factors.log")),
+        [
+            // verify-client-cert require and auth-user-pass-verify
+            "login ann from 127.0.0.1 ok mfa=Some(true)",
+            "login ann from 127.0.0.1 failed mfa=None",
+            "logout ann",
+            // verify-client-cert none: the password alone
+            "login bob from 127.0.0.1 ok mfa=Some(false)",
+            // no password check: the certificate alone
+            "login ann from 127.0.0.1 ok mfa=Some(false)",
+            "logout bob",
+            "logout ann",
+        ]
+    );
 }
 
 #[test]

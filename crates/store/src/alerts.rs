@@ -39,6 +39,55 @@ pub struct NewAlert {
     pub subject: String,
     /// `full` or `headers_only`.
     pub privacy: String,
+    /// The model that made the finding, when a classifier did.
+    pub model: Option<AlertModel>,
+}
+
+/// The model behind a classifier's alert.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AlertModel {
+    /// Its name (`alt-profanity-check`, `site-classifier`).
+    pub name: String,
+    /// Its version.
+    pub version: String,
+    /// Its score, 0 to 1 (kept to four decimals).
+    pub score: f64,
+}
+
+// INVARIANT: scores are finite, so equality is total.
+impl Eq for AlertModel {}
+
+/// How a triager decided an alert.
+#[derive(Debug, Clone, Copy)]
+pub struct AlertDecision<'a> {
+    /// The state it moves to.
+    pub status: AlertStatus,
+    /// The state it must be in (another triager may have got there first).
+    pub from: AlertStatus,
+    /// Who decided.
+    pub by: Option<i64>,
+    /// Their note.
+    pub note: Option<&'a str>,
+    /// For a referral, the incident it opened.
+    pub incident: Option<i64>,
+    /// For a model's alert, whether the triager agreed with the model (`None` keeps what
+    /// was recorded).
+    pub agreed: Option<bool>,
+}
+
+/// How often the people triaging one model's alerts agreed with it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ModelAgreement {
+    /// The model.
+    pub model: String,
+    /// Its version.
+    pub version: String,
+    /// Its alerts triaged (confirmed, dismissed, or confirmed and referred).
+    pub reviewed: i64,
+    /// Of those, how many the triager agreed with.
+    pub agreed: i64,
+    /// Its alerts still open.
+    pub open: i64,
 }
 
 /// A raised alert.
@@ -90,6 +139,10 @@ pub struct Alert {
     pub mailed_at: Option<String>,
     /// When it went out in a digest.
     pub digested_at: Option<String>,
+    /// The model that made the finding, when a classifier did.
+    pub model: Option<AlertModel>,
+    /// For a model's alert, whether the triager agreed with the model.
+    pub reviewer_agreed: Option<bool>,
 }
 
 impl Alert {
@@ -123,9 +176,21 @@ impl Alert {
             incident_id: r.opt_i64("incident_id")?,
             mailed_at: r.opt_i64("mailed_at")?.map(show_us),
             digested_at: r.opt_i64("digested_at")?.map(show_us),
+            model: match r.opt_text("model")? {
+                Some(name) => Some(AlertModel {
+                    name,
+                    version: r.opt_text("model_version")?.unwrap_or_default(),
+                    score: r.opt_i64("model_score")?.unwrap_or(0) as f64 / SCORE_UNITS,
+                }),
+                None => None,
+            },
+            reviewer_agreed: r.opt_bool("reviewer_agreed")?,
         })
     }
 }
+
+/// Model scores are stored in ten-thousandths, an exact integer on both engines.
+const SCORE_UNITS: f64 = 10_000.0;
 
 /// The hour an alert is de-duplicated in: its event's time cut to the hour (UTC).
 fn hour_us(at: Timestamp) -> i64 {
@@ -143,12 +208,20 @@ impl Txn {
         for r in &a.routes {
             check_text("route", r, SHORT)?;
         }
+        if let Some(m) = &a.model {
+            check_text("model", &m.name, SHORT)?;
+            check_text("model version", &m.version, SHORT)?;
+        }
+        let score = a
+            .model
+            .as_ref()
+            .map(|m| (m.score.clamp(0.0, 1.0) * SCORE_UNITS).round() as i64);
         let row = self.tx
             .row(
-                "INSERT INTO alerts (raised_at, at, hour_us, user_name, person_id, rule, check_name, severity, routes, clause, message, source, subject, privacy, status) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
+                "INSERT INTO alerts (raised_at, at, hour_us, user_name, person_id, rule, check_name, severity, routes, clause, message, source, subject, privacy, status, model, model_version, model_score) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
                  ON CONFLICT (user_name, rule, hour_us) DO NOTHING RETURNING id",
-                &[now_us().into(), to_us(a.at).into(), hour_us(a.at).into(), a.user.as_str().into(), a.person_id.into(), a.rule.as_str().into(), a.check.clone().into(), a.severity.as_str().into(), a.routes.join(",").into(), a.clause.clone().into(), a.message.as_str().into(), a.source.as_str().into(), a.subject.as_str().into(), a.privacy.as_str().into(), AlertStatus::Open.into()],
+                &[now_us().into(), to_us(a.at).into(), hour_us(a.at).into(), a.user.as_str().into(), a.person_id.into(), a.rule.as_str().into(), a.check.clone().into(), a.severity.as_str().into(), a.routes.join(",").into(), a.clause.clone().into(), a.message.as_str().into(), a.source.as_str().into(), a.subject.as_str().into(), a.privacy.as_str().into(), AlertStatus::Open.into(), a.model.as_ref().map(|m| m.name.clone()).into(), a.model.as_ref().map(|m| m.version.clone()).into(), score.into()],
             )
             .await?;
         match row {
@@ -178,27 +251,47 @@ impl Txn {
         .await
     }
 
-    /// Triages an `open` alert: confirmed, dismissed or referred, by `by`, with a note, and
-    /// for a referral the incident it opened.
-    pub async fn decide_alert(
-        &mut self,
-        id: i64,
-        status: AlertStatus,
-        by: Option<i64>,
-        note: Option<&str>,
-        incident: Option<i64>,
-    ) -> Result<Alert> {
-        if let Some(n) = note {
+    /// Triages an alert in `d.from`: confirmed, dismissed or referred, by `d.by`, with a
+    /// note, for a referral the incident it opened, and for a model's alert whether the
+    /// triager agreed with the model.
+    pub async fn decide_alert(&mut self, id: i64, d: AlertDecision<'_>) -> Result<Alert> {
+        if let Some(n) = d.note {
             check_len("note", n, LONG)?;
         }
         let n = self.tx
             .exec(
-                "UPDATE alerts SET status = $2, decided_by = $3, decided_at = $4, note = $5, incident_id = $6 WHERE id = $1 AND status = $7",
-                &[id.into(), status.into(), by.into(), now_us().into(), note.into(), incident.into(), AlertStatus::Open.into()],
+                "UPDATE alerts SET status = $2, decided_by = $3, decided_at = $4, note = $5, incident_id = $6, \
+                 reviewer_agreed = CASE WHEN model IS NULL THEN NULL ELSE COALESCE($8, reviewer_agreed) END \
+                 WHERE id = $1 AND status = $7",
+                &[id.into(), d.status.into(), d.by.into(), now_us().into(), d.note.into(), d.incident.into(), d.from.into(), d.agreed.into()],
             )
             .await?;
         Txn::changed(n, "alert", id)?;
         self.alert(id).await
+    }
+
+    /// Per model and version, how many of its alerts were triaged and how many of those the
+    /// triager agreed with, most alerts first.
+    pub async fn model_agreement(&mut self) -> Result<Vec<ModelAgreement>> {
+        self.all(
+            "SELECT model, COALESCE(model_version, '') AS version, \
+             SUM(CASE WHEN reviewer_agreed IS NULL THEN 0 ELSE 1 END) AS reviewed, \
+             SUM(CASE WHEN reviewer_agreed THEN 1 ELSE 0 END) AS agreed, \
+             SUM(CASE WHEN status = 'open' THEN 1 ELSE 0 END) AS open_count \
+             FROM alerts WHERE model IS NOT NULL GROUP BY model, COALESCE(model_version, '') \
+             ORDER BY COUNT(*) DESC, model, version",
+            &[],
+            |r| {
+                Ok(ModelAgreement {
+                    model: r.text("model")?,
+                    version: r.text("version")?,
+                    reviewed: r.i64("reviewed")?,
+                    agreed: r.i64("agreed")?,
+                    open: r.i64("open_count")?,
+                })
+            },
+        )
+        .await
     }
 
     /// Alerts not yet mailed nor put in a digest, oldest first.

@@ -136,7 +136,7 @@ fn row_hash(
         h.update((part.len() as u64).to_le_bytes());
         h.update(part.as_bytes());
     }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    charter_proto::hex::encode(&h.finalize())
 }
 
 /// Appends one row inside `tx`; the row commits or rolls back with the change it records.

@@ -198,6 +198,16 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "report",
         include_str!("../migrations/sqlite/0012_report.sql"),
     ),
+    (
+        13,
+        "authorisations",
+        include_str!("../migrations/sqlite/0013_authorisations.sql"),
+    ),
+    (
+        17,
+        "model_alerts",
+        include_str!("../migrations/sqlite/0017_model_alerts.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -254,6 +264,16 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         12,
         "report",
         include_str!("../migrations/postgres/0012_report.sql"),
+    ),
+    (
+        13,
+        "authorisations",
+        include_str!("../migrations/postgres/0013_authorisations.sql"),
+    ),
+    (
+        17,
+        "model_alerts",
+        include_str!("../migrations/postgres/0017_model_alerts.sql"),
     ),
 ];
 

@@ -42,6 +42,7 @@
 mod alerts;
 mod approvals;
 mod audit;
+mod authorisations;
 mod cases;
 mod db;
 mod dsar;
@@ -59,9 +60,10 @@ mod txn;
 mod usage;
 mod users;
 
-pub use alerts::{Alert, NewAlert};
+pub use alerts::{Alert, AlertDecision, AlertModel, ModelAgreement, NewAlert};
 pub use approvals::{Approval, NewApproval, PassRow};
 pub use audit::{Actor, AuditRow, ChainProblem, VerifyReport};
+pub use authorisations::Authorisation;
 pub use db::{CONNECT_TIMEOUT, Engine, redact_url};
 pub use dsar::Holdings;
 pub use error::{Error, Result};

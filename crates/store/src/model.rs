@@ -154,6 +154,22 @@ words!(
 );
 
 words!(
+    /// What a general authorisation request is for (the seed policies name each).
+    AuthorisationKind, "kind" {
+        /// Accepting a website's licence or contract terms (IMPRESS).
+        WebsiteTerms = "website_terms",
+        /// A new social media account or blog.
+        SocialMediaAccount = "social_media_account",
+        /// A mass mailing.
+        MassMail = "mass_mail",
+        /// Connecting third-party hardware.
+        ThirdPartyHardware = "third_party_hardware",
+        /// VPN or remote access outside the agreed hours.
+        OutOfHoursVpn = "out_of_hours_vpn",
+    }
+);
+
+words!(
     /// Where an authorisation request stands.
     ApprovalStatus, "status" {
         /// Waiting for an approver.

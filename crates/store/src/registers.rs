@@ -83,10 +83,7 @@ pub fn text_hash(text: &str) -> String {
 
 /// SHA-256 of bytes, hex (a log file's first bytes, to tell it from its rotated successor).
 pub fn bytes_hash(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    charter_proto::hex::encode(&Sha256::digest(bytes))
 }
 
 impl Store {

@@ -14,14 +14,14 @@ use serde::Deserialize;
 use serde_json::json;
 
 use charter_policy::Governance;
-use charter_store::{Actor, Alert, NewAlert, NewRecord, Person, Txn};
+use charter_store::{Actor, Alert, AlertModel, NewAlert, NewRecord, Person, Txn};
 
 use crate::App;
 use crate::act::entry;
 use crate::error::Result;
 
 pub use mail::{AlertsConfig, Delivery, Digest, MailError};
-pub use triage::AlertFilter;
+pub use triage::{AlertFilter, ModelAgreementRate};
 
 /// The route that is mailed at once.
 pub const SAFEGUARDING: &str = "safeguarding";
@@ -62,6 +62,16 @@ struct StoredFinding {
     clause: Option<String>,
     severity: Option<String>,
     message: Option<String>,
+    /// The classifier that made it (`charter_engine::ModelScore`).
+    model: Option<StoredModel>,
+}
+
+/// A classifier finding's model as a record stores it.
+#[derive(Debug, Deserialize)]
+struct StoredModel {
+    name: String,
+    version: String,
+    score: f64,
 }
 
 /// What an alert says happened. Personal-marked mail keeps headers only, so its alert names
@@ -100,6 +110,7 @@ impl App {
                             r.check.as_deref().unwrap_or("rule matched:"),
                             r.subject
                         )),
+                        model: None,
                     }],
                     None => continue,
                 },
@@ -130,6 +141,15 @@ impl App {
                         charter_engine::Privacy::Full => "full".into(),
                         charter_engine::Privacy::HeadersOnly => "headers_only".into(),
                     },
+                    model: f
+                        .model
+                        .as_ref()
+                        .filter(|m| m.score.is_finite())
+                        .map(|m| AlertModel {
+                            name: m.name.clone(),
+                            version: m.version.clone(),
+                            score: m.score,
+                        }),
                 });
             }
         }

@@ -2,11 +2,19 @@
 //! record, a look the audit chain keeps like any view of records), and confirm it, dismiss
 //! it with a note saying why, or refer it, which opens a disciplinary incident with the
 //! rule's severity.
+//!
+//! A classifier's alert (one whose finding a model made) is evidence for a person, never a
+//! decision by itself: it is referred only once a person has confirmed it, and confirming or
+//! dismissing it records whether that person agreed with the model, from which
+//! [`App::model_agreement`] gives each model's agreement rate.
 
 use serde::Serialize;
 use serde_json::json;
 
-use charter_store::{Actor, Alert, AlertStatus, Incident, IncidentKind, NewIncident, Record, Txn};
+use charter_store::{
+    Actor, Alert, AlertDecision, AlertStatus, Incident, IncidentKind, ModelAgreement, NewIncident,
+    Record, Txn,
+};
 
 use super::{may_handle, route_roles};
 use crate::App;
@@ -32,6 +40,23 @@ pub struct AlertDetail {
     pub quote: Option<String>,
     /// The monitoring record it was raised from, while retention keeps it.
     pub records: Vec<Record>,
+}
+
+/// One model's agreement with the people who triaged its alerts.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ModelAgreementRate {
+    /// The counts.
+    #[serde(flatten)]
+    pub counts: ModelAgreement,
+    /// `agreed / reviewed`, when any were reviewed.
+    pub rate: Option<f64>,
+}
+
+impl From<ModelAgreement> for ModelAgreementRate {
+    fn from(counts: ModelAgreement) -> Self {
+        let rate = (counts.reviewed > 0).then(|| counts.agreed as f64 / counts.reviewed as f64);
+        ModelAgreementRate { counts, rate }
+    }
 }
 
 /// Longest note kept.
@@ -191,7 +216,24 @@ impl App {
             if alert.status != AlertStatus::Open {
                 return Err(Error::state(format!("alert {id}"), alert.status, action));
             }
-            let done = tx.decide_alert(id, status, who.id(), note, None).await?;
+            // Confirming a model's alert agrees with the model; dismissing it does not.
+            let agreed = alert
+                .model
+                .as_ref()
+                .map(|_| status == AlertStatus::Confirmed);
+            let done = tx
+                .decide_alert(
+                    id,
+                    AlertDecision {
+                        status,
+                        from: AlertStatus::Open,
+                        by: who.id(),
+                        note,
+                        incident: None,
+                        agreed,
+                    },
+                )
+                .await?;
             Ok(Done::new(
                 done.clone(),
                 entry(
@@ -199,15 +241,41 @@ impl App {
                     "alert",
                     id,
                     done.person_id,
-                    json!({"status": status.as_str(), "note": note}),
+                    json!({"status": status.as_str(), "note": note, "agreed_with_model": agreed}),
                 ),
             ))
         })
         .await
     }
 
-    /// Refers an open alert: opens a disciplinary incident carrying the rule's severity,
-    /// routed to the pack's register (HR) roles, and marks the alert referred to it.
+    /// Per model and version, how many of its alerts people triaged and how many of those
+    /// they agreed with (for the dashboard, the monthly report and `charter alerts
+    /// agreement`). Counts only, no one's alerts: any person may see them; the look is
+    /// audited (`alert.agreement`).
+    pub async fn model_agreement(&self, actor: &Actor) -> Result<Vec<ModelAgreementRate>> {
+        self.act(
+            actor,
+            "see model agreement",
+            May::AnyPerson,
+            async |tx, _| {
+                let rows: Vec<ModelAgreementRate> = tx
+                    .model_agreement()
+                    .await?
+                    .into_iter()
+                    .map(ModelAgreementRate::from)
+                    .collect();
+                Ok(Done::new(
+                    rows,
+                    entry("alert.agreement", "alert", None, None, json!({})),
+                ))
+            },
+        )
+        .await
+    }
+
+    /// Refers an alert: opens a disciplinary incident carrying the rule's severity, routed
+    /// to the pack's register (HR) roles, and marks the alert referred to it. An alert a
+    /// person made is referred while open; a model's alert only once a person confirmed it.
     pub async fn refer_alert(
         &self,
         actor: &Actor,
@@ -224,7 +292,17 @@ impl App {
             .unwrap_or_else(|| "hr".into());
         self.act(actor, "refer alerts", May::AnyPerson, async |tx, who| {
             let alert = self.handled(tx, who, id, "refer alerts").await?;
-            if alert.status != AlertStatus::Open {
+            let from = match &alert.model {
+                None => AlertStatus::Open,
+                Some(model) if alert.status == AlertStatus::Open => {
+                    return Err(Error::Refused(format!(
+                        "alert {id} was raised by the model {} {} (score {:.2}): a person must confirm it (`charter alerts confirm {id}`) before it is referred",
+                        model.name, model.version, model.score
+                    )));
+                }
+                Some(_) => AlertStatus::Confirmed,
+            };
+            if alert.status != from {
                 return Err(Error::state(format!("alert {id}"), alert.status, "refer alerts"));
             }
             let referrer = who.person("refer alerts")?.id;
@@ -253,7 +331,17 @@ impl App {
                 .await?;
             tx.set_incident_severity(incident.id, &alert.severity).await?;
             let done = tx
-                .decide_alert(id, AlertStatus::Referred, Some(referrer), note, Some(incident.id))
+                .decide_alert(
+                    id,
+                    AlertDecision {
+                        status: AlertStatus::Referred,
+                        from,
+                        by: Some(referrer),
+                        note,
+                        incident: Some(incident.id),
+                        agreed: None,
+                    },
+                )
                 .await?;
             Ok(Done::many(
                 (done.clone(), incident.clone()),

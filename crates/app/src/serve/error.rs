@@ -29,6 +29,9 @@ pub enum ServeError {
         /// Why.
         cause: charter_engine::web::IndexError,
     },
+    /// The site model cannot be opened.
+    #[error(transparent)]
+    SiteModel(#[from] charter_engine::web::site_model::ModelError),
     /// The `[icap] user_roles` file cannot be read.
     #[error("cannot read user roles `{path}`: {cause}")]
     UserRoles {

@@ -97,17 +97,18 @@ impl Serve {
         let engine = Arc::new(Engine::new(load_pack_for_gateway(&config.policy)?));
         let clock = clock_from(at, engine.pack().windows.time_zone())?;
         announce_fixed_clock("charter serve", &clock);
-        let source: Arc<dyn CategorySource + Send + Sync> = match &config.categories {
-            Some(path) => {
-                Arc::from(charter_engine::web::open_categories(path).map_err(|cause| {
-                    ServeError::Categories {
-                        path: path.clone(),
-                        cause,
-                    }
-                })?)
-            }
-            None => Arc::new(Builtin::new()),
+        let lists: Box<dyn CategorySource + Send + Sync> = match &config.categories {
+            Some(path) => charter_engine::web::open_categories(path).map_err(|cause| {
+                ServeError::Categories {
+                    path: path.clone(),
+                    cause,
+                }
+            })?,
+            None => Box::new(Builtin::new()),
         };
+        let source: Arc<dyn CategorySource + Send + Sync> = Arc::from(
+            charter_engine::web::site_model::behind(lists, config.site_model.as_deref())?,
+        );
         let overrides = match config.icap.as_ref().and_then(|i| i.user_roles.as_ref()) {
             Some(path) => Roles::parse(&std::fs::read_to_string(path).map_err(|cause| {
                 ServeError::UserRoles {

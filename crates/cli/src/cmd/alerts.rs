@@ -1,6 +1,8 @@
-//! `charter alerts list|show|confirm|dismiss|refer|digest`: alerts raised by rules that name
-//! `alert = [...]` routes. The people the routes reach (by the pack's [governance] roles, or
-//! as the person's line manager) see and triage them; every look is audited.
+//! `charter alerts list|show|confirm|dismiss|refer|digest|agreement`: alerts raised by rules
+//! that name `alert = [...]` routes. The people the routes reach (by the pack's [governance]
+//! roles, or as the person's line manager) see and triage them; every look is audited. A
+//! classifier's alert names its model, version and score, is referred only once a person has
+//! confirmed it, and `agreement` says how often people agreed with each model.
 
 use clap::{Args, Subcommand};
 
@@ -72,7 +74,8 @@ Example:
         #[arg(long)]
         note: String,
     },
-    /// Refer an open alert: opens a disciplinary incident with the rule's severity.
+    /// Refer an alert: opens a disciplinary incident with the rule's severity. A classifier's
+    /// alert (one that names a model) must be confirmed by a person first.
     #[command(after_help = r#"Who may: as for confirm.
 
 Example:
@@ -84,6 +87,15 @@ Example:
         #[arg(long)]
         note: Option<String>,
     },
+    /// How often the people triaging each model's alerts agreed with it (confirmed: agreed;
+    /// dismissed: did not).
+    #[command(
+        after_help = r#"Who may: any person (--by); counts only. The look is audited.
+
+Example:
+  charter alerts agreement --by "Sam Safe" --config charter.toml"#
+    )]
+    Agreement,
     /// The daily digest of alerts not yet delivered; `--send` mails it now through
     /// [alerts] smtp (serve sends it daily at [alerts] digest_at).
     #[command(
@@ -101,7 +113,7 @@ Example:
 }
 
 fn line(a: &Alert) -> String {
-    format!(
+    let mut out = format!(
         "alert {} {} {} rule {} ({}) routes {} user {} at {}: {}",
         a.id,
         a.status,
@@ -112,7 +124,21 @@ fn line(a: &Alert) -> String {
         a.user,
         a.at,
         a.message
-    )
+    );
+    if let Some(m) = &a.model {
+        out.push_str(&format!(
+            " [model {} {} score {:.2}{}]",
+            m.name,
+            m.version,
+            m.score,
+            match a.reviewer_agreed {
+                Some(true) => ", reviewer agreed",
+                Some(false) => ", reviewer disagreed",
+                None => "",
+            }
+        ));
+    }
+    out
 }
 
 impl AlertsCmd {
@@ -179,6 +205,30 @@ impl AlertsCmd {
                             "alert {} referred: disciplinary incident {} ({}) routed to {}",
                             a.id, i.id, a.severity, i.routed_to
                         )
+                    })?;
+                }
+                Alerts::Agreement => {
+                    let rows = app.model_agreement(&ctx.actor).await?;
+                    ctx.emit(&rows, |rows| {
+                        if rows.is_empty() {
+                            return "no alert has been raised by a model\n".to_string();
+                        }
+                        rows.iter()
+                            .map(|r| {
+                                let rate = r.rate.map_or_else(
+                                    || "-".to_string(),
+                                    |x| format!("{:.0}%", x * 100.0),
+                                );
+                                format!(
+                                    "model {} {}: {} reviewed, {} agreed ({rate}), {} open\n",
+                                    r.counts.model,
+                                    r.counts.version,
+                                    r.counts.reviewed,
+                                    r.counts.agreed,
+                                    r.counts.open
+                                )
+                            })
+                            .collect()
                     })?;
                 }
                 Alerts::Digest { send } => {

@@ -1,5 +1,5 @@
-//! `charter categories build|lookup`: compile squidGuard/UT1 lists into an index, and say
-//! which list entry a host or URL matches.
+//! `charter categories build|lookup|train`: compile squidGuard/UT1 lists into an index, say
+//! which list entry a host or URL matches, and train the model for hosts in no list.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -7,6 +7,7 @@ use std::time::Instant;
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
 
+use charter_engine::web::site_model::{self, TrainingSet};
 use charter_engine::web::{CategoryIndex, EntryKind, IndexBuilder, index::SourceKind};
 use charter_policy::Category;
 
@@ -24,6 +25,40 @@ pub enum CategoriesCommand {
     #[command(after_help = r#"Example:
   charter categories lookup www.bet365.com --categories categories.idx"#)]
     Lookup(LookupArgs),
+    /// Train the model that scores hosts in no list (`unclassified_site`) from the same
+    /// lists, and print its precision and recall per category on a held-out tenth of them.
+    #[command(
+        after_help = r#"Every tenth registrable domain is held out of training and scored
+afterwards; the table says, per category, how many held-out hosts the lists hold and the
+model's precision and recall at --threshold. The model is deterministic: the same lists
+give the same file and version. Load it with `check url --site-model`, `squid-helper
+--site-model` or charter.toml's `site_model`.
+
+Example:
+  charter categories train --from ../shared/categories/ut1 -o sites.model
+  charter categories train --from /var/lib/charter/ut1 --map sports=other -o sites.model --threshold 0.8"#
+    )]
+    Train(TrainArgs),
+}
+
+/// `charter categories train`
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// The directory in the squidGuard/UT1 layout.
+    #[arg(long, value_name = "DIR")]
+    from: PathBuf,
+    /// Where to write the model.
+    #[arg(short = 'o', long = "output", value_name = "MODEL")]
+    output: PathBuf,
+    /// Map a list as `categories build --map` does: LIST=CATEGORY. Repeatable.
+    #[arg(long = "map", value_name = "LIST=CATEGORY")]
+    map: Vec<String>,
+    /// The score the held-out table counts as a match (a rule's `model_threshold`).
+    #[arg(long, value_name = "SCORE", default_value_t = site_model::DEFAULT_THRESHOLD)]
+    threshold: f64,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 /// `charter categories build`
@@ -69,6 +104,7 @@ impl CategoriesCommand {
         match self {
             CategoriesCommand::Build(args) => build(&args),
             CategoriesCommand::Lookup(args) => lookup(&args),
+            CategoriesCommand::Train(args) => train(&args),
         }
     }
 }
@@ -79,14 +115,20 @@ fn split_pair<'a>(text: &'a str, flag: &str) -> anyhow::Result<(&'a str, &'a str
         .ok_or_else(|| anyhow::anyhow!("bad {flag} `{text}`, expected NAME=VALUE"))
 }
 
-fn build(args: &BuildArgs) -> CmdResult {
-    let started = Instant::now();
+/// `--map LIST=CATEGORY` pairs.
+fn list_map(map: &[String]) -> anyhow::Result<Vec<(String, Category)>> {
     let mut extra = Vec::new();
-    for pair in &args.map {
+    for pair in map {
         let (list, category) = split_pair(pair, "--map")?;
         let category: Category = category.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
         extra.push((list.to_string(), category));
     }
+    Ok(extra)
+}
+
+fn build(args: &BuildArgs) -> CmdResult {
+    let started = Instant::now();
+    let extra = list_map(&args.map)?;
     let mut builder = IndexBuilder::new();
     builder
         .add_squidguard_dir(&args.from, &extra)
@@ -148,6 +190,83 @@ fn build(args: &BuildArgs) -> CmdResult {
             println!("  {}: `{}`: {}", s.origin, s.line, s.reason);
         }
     }
+    Ok(Outcome::Success)
+}
+
+fn train(args: &TrainArgs) -> CmdResult {
+    if !(args.threshold > 0.0 && args.threshold <= 1.0) {
+        anyhow::bail!(
+            "bad --threshold {}: expected a score above 0 and at most 1",
+            args.threshold
+        );
+    }
+    let started = Instant::now();
+    let set = TrainingSet::from_squidguard_dir(&args.from, &list_map(&args.map)?)
+        .with_context(|| format!("cannot read `{}`", args.from.display()))?;
+    let (training, held_out) = set.split();
+    let model = site_model::train(&training, &set);
+    if model.categories().is_empty() {
+        anyhow::bail!(
+            "no Charter category has {} or more domains in `{}` to learn from",
+            site_model::train::MIN_HOSTS,
+            args.from.display()
+        );
+    }
+    let bytes = model.to_bytes();
+    std::fs::write(&args.output, &bytes)
+        .with_context(|| format!("cannot write `{}`", args.output.display()))?;
+    let seconds = started.elapsed().as_secs_f64();
+    let eval = site_model::evaluate(&model, &held_out, args.threshold);
+    if args.json {
+        let doc = serde_json::json!({
+            "model": args.output,
+            "version": model.version(),
+            "bytes": bytes.len(),
+            "trained_on": training.len(),
+            "held_out": held_out.len(),
+            "threshold": eval.threshold,
+            "categories": eval.categories.iter().map(|f| serde_json::json!({
+                "category": f.category,
+                "hosts": f.hosts,
+                "precision": f.precision(),
+                "recall": f.recall(),
+            })).collect::<Vec<_>>(),
+            "uncategorised": eval.uncategorised,
+            "uncategorised_flagged": eval.uncategorised_flagged,
+        });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+        return Ok(Outcome::Success);
+    }
+    println!(
+        "wrote {}: version {}, {} categories, {:.1} MB, trained on {} hosts in {seconds:.1} s",
+        args.output.display(),
+        model.version(),
+        model.categories().len(),
+        bytes.len() as f64 / 1e6,
+        training.len(),
+    );
+    println!(
+        "held out: {} hosts (every tenth registrable domain); a host counts as put in a category at score >= {:.2}",
+        held_out.len(),
+        eval.threshold
+    );
+    println!(
+        "{:<16} {:>7} {:>9} {:>7}",
+        "category", "hosts", "precision", "recall"
+    );
+    for f in &eval.categories {
+        println!(
+            "{:<16} {:>7} {:>9.3} {:>7.3}",
+            f.category.as_str(),
+            f.hosts,
+            f.precision(),
+            f.recall()
+        );
+    }
+    println!(
+        "hosts in no modelled category: {}, of which the model put {} in one",
+        eval.uncategorised, eval.uncategorised_flagged
+    );
     Ok(Outcome::Success)
 }
 

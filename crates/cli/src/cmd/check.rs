@@ -15,7 +15,8 @@ use crate::exit::{CmdResult, Outcome};
 pub enum CheckCommand {
     /// Decide one web request: its categories, the rules that match and the verdict.
     #[command(after_help = r#"Example:
-  charter check url https://www.bet365.com/ --policy policies/iimts.toml --at 2026-06-15T10:00:00+01:00"#)]
+  charter check url https://www.bet365.com/ --policy policies/iimts.toml --at 2026-06-15T10:00:00+01:00
+  charter check url new-casino-bets.example --policy policies/demo.toml --categories categories.idx --site-model sites.model"#)]
     Url(UrlArgs),
     /// Decide one mail message: every mail check the pack applies, and the verdict.
     #[command(after_help = r#"Example:
@@ -46,6 +47,10 @@ pub struct UrlArgs {
     /// Without it a small built-in list of well-known domains is used.
     #[arg(long, value_name = "DIR|INDEX")]
     categories: Option<PathBuf>,
+    /// A model from `charter categories train`: a host in no list is scored by it, for
+    /// `unclassified_site` rules.
+    #[arg(long, value_name = "MODEL")]
+    site_model: Option<PathBuf>,
     /// The user making the request.
     #[arg(long, value_name = "U")]
     user: Option<String>,
@@ -73,13 +78,18 @@ impl CheckCommand {
     }
 }
 
-/// Opens `--categories`, or the built-in list when it is not given.
-pub fn open_categories(path: Option<&Path>) -> anyhow::Result<Box<dyn CategorySource>> {
-    match path {
-        None => Ok(Box::new(Builtin::new())),
-        Some(path) => Ok(charter_engine::web::open_categories(path)
-            .with_context(|| format!("cannot open categories `{}`", path.display()))?),
-    }
+/// Opens `--categories`, or the built-in list when it is not given, with `--site-model`
+/// behind it when given.
+pub fn open_categories(
+    path: Option<&Path>,
+    site_model: Option<&Path>,
+) -> anyhow::Result<Box<dyn CategorySource + Send + Sync>> {
+    let lists: Box<dyn CategorySource + Send + Sync> = match path {
+        None => Box::new(Builtin::new()),
+        Some(path) => charter_engine::web::open_categories(path)
+            .with_context(|| format!("cannot open categories `{}`", path.display()))?,
+    };
+    Ok(charter_engine::web::site_model::behind(lists, site_model)?)
 }
 
 fn check_url(args: &UrlArgs) -> CmdResult {
@@ -89,7 +99,7 @@ fn check_url(args: &UrlArgs) -> CmdResult {
     let engine = load_engine(&args.policy)?;
     engine.pack().check_roles(&args.roles)?;
     let at = parse_at(args.at.as_deref(), engine.pack().windows.time_zone())?;
-    let source = open_categories(args.categories.as_deref())?;
+    let source = open_categories(args.categories.as_deref(), args.site_model.as_deref())?;
     let ctx = Context::new(args.user.clone(), args.roles.clone(), at);
     let decision = engine.decide_web(&ctx, &WebRequest::new(&args.url), source.as_ref());
     print_decision(&decision, &args.url, args.json)?;

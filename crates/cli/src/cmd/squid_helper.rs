@@ -36,6 +36,10 @@ pub struct SquidHelperArgs {
     /// directory (compiled at start).
     #[arg(long, value_name = "DIR|INDEX")]
     categories: PathBuf,
+    /// A model from `charter categories train`, for `unclassified_site` rules: a host in no
+    /// list is scored by it.
+    #[arg(long, value_name = "MODEL")]
+    site_model: Option<PathBuf>,
     /// The helper interface.
     #[arg(long, value_enum, default_value = "external-acl")]
     mode: HelperMode,
@@ -110,8 +114,8 @@ fn serve(args: SquidHelperArgs, mode: Mode) -> CmdResult {
     let engine = Arc::new(Engine::new(load_pack_for_gateway(&args.policy)?));
     let clock = clock_from(args.at.as_deref(), engine.pack().windows.time_zone())?;
     announce_fixed_clock("charter squid-helper", &clock);
-    let source = charter_engine::web::open_categories(&args.categories)
-        .with_context(|| format!("cannot open categories `{}`", args.categories.display()))?;
+    let source =
+        crate::cmd::check::open_categories(Some(&args.categories), args.site_model.as_deref())?;
     let roles = match &args.user_roles {
         Some(path) => Roles::parse(
             &std::fs::read_to_string(path)

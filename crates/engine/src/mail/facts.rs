@@ -592,6 +592,13 @@ impl Facts {
         text
     }
 
+    /// The abusive-language model and its score when it made `rule`'s `abusive_language`
+    /// finding (scored again: only for a message that fired).
+    pub fn abuse_model(&self, rule: &Rule) -> Option<crate::ModelScore> {
+        text::assess::assess_with_signals(self.signals.clone(), &self.text, rule.model_threshold)
+            .model_note()
+    }
+
     /// The finding message when `check` fires for `rule`; `None` when it does not.
     pub fn fires(&self, pack: &Pack, rule: &Rule, check: Check) -> Option<String> {
         let mail = &pack.mail;

@@ -159,7 +159,12 @@ impl Engine {
                 rule.checks.iter().filter_map(|check| {
                     facts
                         .fires_with_directory(self.pack(), rule, *check, input.directory)
-                        .map(|message| Finding::of(rule, *check, message))
+                        .map(|message| {
+                            let model = (*check == Check::AbusiveLanguage)
+                                .then(|| facts.abuse_model(rule))
+                                .flatten();
+                            Finding::of(rule, *check, message).with_model(model)
+                        })
                 })
             })
             .collect();

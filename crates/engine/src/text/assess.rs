@@ -2,7 +2,7 @@
 //! abusive-language model and the safeguarding phrase lists. `charter check text`, the mail
 //! `abusive_language` check and the evaluation (`tests/text_eval.rs`) all decide through here.
 
-use super::classifier::{self, DEFAULT_THRESHOLD, MODEL_NAME};
+use super::classifier::{self, DEFAULT_THRESHOLD, MODEL, MODEL_NAME, MODEL_VERSION};
 use super::safeguarding::{Concern, search_concerns};
 use super::{TextSignals, normalise_into, signals};
 
@@ -75,6 +75,17 @@ impl TextAssessment {
     /// Whether a safeguarding phrase list fired.
     pub fn safeguarding(&self) -> bool {
         !self.concerns.is_empty()
+    }
+
+    /// The model and its score when the model called the text abusive, for the finding.
+    pub fn model_note(&self) -> Option<crate::ModelScore> {
+        self.model_score
+            .filter(|_| self.abusive_by_model())
+            .map(|score| crate::ModelScore {
+                name: MODEL.to_string(),
+                version: MODEL_VERSION.to_string(),
+                score,
+            })
     }
 
     /// The `abusive_language` message, naming which detector fired and the model's score, or

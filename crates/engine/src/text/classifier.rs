@@ -15,8 +15,14 @@ use std::sync::OnceLock;
 
 use foldhash::fast::FixedState;
 
-/// The model's version, named in findings.
+/// The model's name and version, named in findings.
 pub const MODEL_NAME: &str = "alt-profanity-check 1.9.1";
+
+/// The model alone, as alerts keep it ([`crate::ModelScore::name`]).
+pub const MODEL: &str = "alt-profanity-check";
+
+/// Its version ([`crate::ModelScore::version`]).
+pub const MODEL_VERSION: &str = "1.9.1";
 
 /// Score at or above which the model calls a text abusive when the pack sets no threshold.
 /// Tuned on the even lines of `tests/data/text_eval.tsv`, measured on the odd ones.

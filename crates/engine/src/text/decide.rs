@@ -28,14 +28,18 @@ impl Engine {
                 .rules_in_force(area, ctx)
                 .filter(|r| r.checks.contains(&check))
             {
+                let mut model = None;
                 let message = match check {
-                    Check::AbusiveLanguage => TextAssessment {
-                        threshold: rule
-                            .model_threshold
-                            .unwrap_or(super::classifier::DEFAULT_THRESHOLD),
-                        ..base.clone()
+                    Check::AbusiveLanguage => {
+                        let a = TextAssessment {
+                            threshold: rule
+                                .model_threshold
+                                .unwrap_or(super::classifier::DEFAULT_THRESHOLD),
+                            ..base.clone()
+                        };
+                        model = a.model_note();
+                        a.abuse_message()
                     }
-                    .abuse_message(),
                     Check::ChainLetter => base
                         .signals
                         .is_chain_letter()
@@ -58,7 +62,7 @@ impl Engine {
                         }),
                 };
                 if let Some(message) = message {
-                    findings.push(Finding::of(rule, check, message));
+                    findings.push(Finding::of(rule, check, message).with_model(model));
                 }
             }
         }

@@ -203,6 +203,7 @@ impl CategorySource for Builtin {
         Classification {
             categories,
             url_lists: Vec::new(),
+            guess: None,
         }
     }
 }

@@ -82,6 +82,21 @@ pub const UT1_MAP: &[(&str, Category)] = &[
     ("blog", Category::Blog),
 ];
 
+/// The category a squidGuard/UT1 list is imported as: `extra`'s mapping (`--map`), else
+/// [`UT1_MAP`]'s; `None` for a list neither names.
+pub fn list_category(name: &str, extra: &[(String, Category)]) -> Option<Category> {
+    extra
+        .iter()
+        .find(|(list, _)| *list == name)
+        .map(|(_, c)| *c)
+        .or_else(|| {
+            UT1_MAP
+                .iter()
+                .find(|(list, _)| *list == name)
+                .map(|(_, c)| *c)
+        })
+}
+
 /// At most this many source lists in one index (the palette keys are 128-bit sets).
 pub const MAX_SOURCES: usize = 128;
 
@@ -326,17 +341,7 @@ impl IndexBuilder {
         names.sort();
         let before = self.report.lists.len();
         for name in names {
-            let category = extra
-                .iter()
-                .find(|(list, _)| *list == name)
-                .map(|(_, c)| *c)
-                .or_else(|| {
-                    UT1_MAP
-                        .iter()
-                        .find(|(list, _)| *list == name)
-                        .map(|(_, c)| *c)
-                });
-            let Some(category) = category else {
+            let Some(category) = list_category(&name, extra) else {
                 self.report.ignored_lists.push(name);
                 continue;
             };

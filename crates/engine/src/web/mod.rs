@@ -7,6 +7,7 @@ pub mod index;
 mod lists;
 pub mod search;
 mod site;
+pub mod site_model;
 mod target;
 mod upload;
 
@@ -17,6 +18,7 @@ pub use index::{CategoryIndex, IndexBuilder, IndexError};
 pub use lists::PackLists;
 pub use search::{SearchEngines, SearchQuery};
 pub use site::site_of;
+pub use site_model::{SiteGuess, SiteModel, WithSiteModel};
 pub use target::{Target, TargetError, normalise_host};
 pub use upload::{UPLOAD_CATEGORIES, Upload, UploadFacts, upload_category};
 
@@ -60,6 +62,9 @@ pub struct Classification {
     pub categories: CategorySet,
     /// The names of the URL lists that match the URL.
     pub url_lists: Vec<String>,
+    /// The site model's scores, for a host in no list when a model is loaded
+    /// ([`WithSiteModel`]); only `unclassified_site` reads them.
+    pub guess: Option<SiteGuess>,
 }
 
 /// Something that classifies hosts and URLs: the built-in list, or an index built from
@@ -197,6 +202,7 @@ impl Engine {
         std::borrow::Cow::Owned(Classification {
             categories: classification.categories.union(own),
             url_lists: classification.url_lists.clone(),
+            guess: classification.guess,
         })
     }
 
@@ -334,6 +340,9 @@ fn web_finding(
     classification: &Classification,
     seen: Seen<'_>,
 ) -> Option<Finding> {
+    if rule.checks.contains(&Check::UnclassifiedSite) {
+        return site_model::finding(rule, host, classification);
+    }
     if !in_scope(rule, classification) {
         return None;
     }

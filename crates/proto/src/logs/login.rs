@@ -8,10 +8,12 @@
 //!   `AuthenticationMethods` list made the first method `Partial` before the `Accepted` one
 //!   (`publickey,keyboard-interactive`), one factor otherwise; session closed by process id.
 //! - OpenVPN: the certificate's common name or the `auth-user-pass` user name, the real
-//!   address, success or failure; a second factor only when the server's challenge plugin
-//!   reports one (`static challenge` response lines), else unknown.
-//! - strongSwan: the remote identity and address of an IKE SA, success or failure; an EAP
-//!   round after a certificate or key counts as a second factor.
+//!   address, success or failure; two factors when the server both verified the client's
+//!   certificate (`VERIFY OK: depth=0`, possession) and accepted its user name and password
+//!   (`auth-user-pass-verify` or a plugin, knowledge), one when it logged only one of them,
+//!   unknown when it logged neither before the sign-in (the lines were read from the middle).
+//! - strongSwan: the remote identity and address of an IKE SA, success or failure; the
+//!   second factor is unknown (the lines read do not say which authentication rounds ran).
 //! - Dovecot: user, remote address, success or `auth failed`; no second factor.
 //! - Postfix: the SASL user and client address of a successful sign-in, the failures with
 //!   their address (and user, where Postfix names it); no second factor.
@@ -212,12 +214,17 @@ impl Logins {
                 return None;
             }
             let user = peer.user.as_deref().unwrap_or(name);
+            let mfa = match (peer.cn.is_some(), peer.user.is_some()) {
+                (true, true) => Some(true),
+                (false, false) => None,
+                _ => Some(false),
+            };
             return Some(login(
                 LoginSystem::Vpn,
                 Some(user),
                 Some(ip),
                 true,
-                None,
+                mfa,
                 Some(addr),
             ));
         }
@@ -588,7 +595,11 @@ mod tests {
             "10.0.0.5:50000 [ann] Peer Connection Initiated with [AF_INET]10.0.0.5:50000",
         )
         .unwrap();
-        assert_eq!(login_of(&e), (Some("ann"), Some("10.0.0.5"), true, None));
+        assert_eq!(
+            login_of(&e),
+            (Some("ann"), Some("10.0.0.5"), true, Some(false)),
+            "a certificate alone is one factor"
+        );
         let e = vpn(
             &mut l,
             "ann/10.0.0.5:50000 SIGTERM[soft,remote-exit] received, client-instance exiting",
@@ -611,5 +622,27 @@ mod tests {
             .is_none()
         );
         assert!(vpn(&mut l, "Initialization Sequence Completed").is_none());
+        // Certificate and password: two factors; a sign-in whose earlier lines were not
+        // seen: unknown.
+        assert!(vpn(&mut l, "10.0.0.7:9 VERIFY OK: depth=0, CN=cat").is_none());
+        assert!(
+            vpn(
+                &mut l,
+                "10.0.0.7:9 TLS: Username/Password authentication succeeded for username 'cat' "
+            )
+            .is_none()
+        );
+        let e = vpn(
+            &mut l,
+            "10.0.0.7:9 [cat] Peer Connection Initiated with [AF_INET]10.0.0.7:9",
+        )
+        .unwrap();
+        assert_eq!(login_of(&e).3, Some(true));
+        let e = vpn(
+            &mut l,
+            "10.0.0.8:9 [dan] Peer Connection Initiated with [AF_INET]10.0.0.8:9",
+        )
+        .unwrap();
+        assert_eq!(login_of(&e).3, None);
     }
 }

@@ -26,6 +26,8 @@ pub(crate) enum ApiError {
     Denied(Denied),
     /// The app refused or failed.
     App(Error),
+    /// The path names nothing (`what`).
+    NoSuch(String),
 }
 
 impl From<Error> for ApiError {
@@ -46,6 +48,10 @@ impl IntoResponse for ApiError {
         let e = match self {
             ApiError::Denied(d) => return d.into_response(),
             ApiError::App(e) => e,
+            ApiError::NoSuch(what) => {
+                let error = format!("there is no {what}");
+                return (StatusCode::NOT_FOUND, Json(Problem { error })).into_response();
+            }
         };
         let status = match &e {
             Error::NotAuthorised { .. } => StatusCode::FORBIDDEN,
@@ -74,11 +80,11 @@ impl IntoResponse for ApiError {
 /// What a handler returns.
 pub(crate) type Answer<T> = Result<Json<T>, ApiError>;
 
-fn fail(e: Error) -> ApiError {
+pub(crate) fn fail(e: Error) -> ApiError {
     ApiError::App(e)
 }
 
-fn app(dash: &Dashboard) -> Result<&charter_app::App, ApiError> {
+pub(crate) fn app(dash: &Dashboard) -> Result<&charter_app::App, ApiError> {
     dash.app().map_err(ApiError::Denied)
 }
 
@@ -260,7 +266,7 @@ pub(crate) async fn approvals(
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub(crate) struct Note {
     #[serde(default)]
-    note: String,
+    pub note: String,
 }
 
 async fn decide(

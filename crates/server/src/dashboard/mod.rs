@@ -7,12 +7,17 @@
 //! cookie.
 
 mod api;
+mod api_self;
+mod api_views;
 mod auth;
 mod limit;
 mod openapi;
 mod pages;
+mod pages_self;
+mod pages_views;
 mod report;
 mod session;
+mod timeline;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
@@ -74,6 +79,29 @@ pub fn router(dash: Arc<Dashboard>) -> Router {
         .route("/approvals", get(pages::approvals))
         .route("/approvals/{id}/{action}", post(pages::decide))
         .route("/report", get(report::report))
+        .route(
+            "/approvals/software/{id}/{action}",
+            post(pages::decide_software),
+        )
+        .route("/registers", get(pages_views::registers))
+        .route("/registers/{name}", get(pages_views::register))
+        .route("/team", get(pages_views::team))
+        .route(
+            "/monitoring",
+            get(pages_views::monitoring).post(pages_views::timeline),
+        )
+        .route("/audit", get(pages_views::audit))
+        .route("/me", get(pages_self::me))
+        .route("/me/export", get(pages_self::export))
+        .route("/me/incident", post(pages_self::incident))
+        .route("/me/devices/{id}/lost", post(pages_self::lost))
+        .route("/me/software", post(pages_self::software))
+        .route("/me/access", post(pages_self::access))
+        .route("/me/authorisation", post(pages_self::authorisation))
+        .route(
+            "/approvals/authorisations/{id}/{action}",
+            post(pages::decide_authorisation),
+        )
         .route("/assets/htmx.min.js", get(pages::htmx))
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/login/code", get(auth::code_form).post(auth::code))
@@ -82,6 +110,7 @@ pub fn router(dash: Arc<Dashboard>) -> Router {
         .route("/api/me", get(api::me))
         .route("/api/overview", get(api::overview))
         .route("/api/people", get(api::people))
+        .route("/api/people/{id}/records", get(timeline::records))
         .route(
             "/api/acknowledgements",
             get(api::acknowledgements).post(api::acknowledge),
@@ -95,6 +124,38 @@ pub fn router(dash: Arc<Dashboard>) -> Router {
         .route("/api/alerts/{id}/confirm", post(api::confirm_alert))
         .route("/api/alerts/{id}/dismiss", post(api::dismiss_alert))
         .route("/api/alerts/{id}/refer", post(api::refer_alert))
+        .route("/api/registers", get(api_views::registers))
+        .route("/api/registers/{name}", get(api_views::register))
+        .route("/api/team", get(api_views::team))
+        .route("/api/people/{id}/summary", get(api_views::summary))
+        .route("/api/people/{id}/timeline", post(api_views::timeline))
+        .route("/api/audit", get(api_views::audit))
+        .route("/api/policy/rules", get(api_views::policy_rules))
+        .route("/api/policy/lint", get(api_views::policy_lint))
+        .route("/api/inbox", get(api_views::inbox))
+        .route("/api/software", post(api_self::ask_software))
+        .route(
+            "/api/software/{id}/approve",
+            post(api_views::approve_software),
+        )
+        .route(
+            "/api/software/{id}/refuse",
+            post(api_views::refuse_software),
+        )
+        .route("/api/me/data", get(api_self::my_data))
+        .route("/api/me/export", get(api_self::my_export))
+        .route("/api/incidents", post(api_self::report_incident))
+        .route("/api/devices/{id}/lost", post(api_self::report_lost))
+        .route("/api/access", post(api_self::ask_access))
+        .route("/api/authorisations", post(api_self::ask_authorisation))
+        .route(
+            "/api/authorisations/{id}/approve",
+            post(api_views::approve_authorisation),
+        )
+        .route(
+            "/api/authorisations/{id}/refuse",
+            post(api_views::refuse_authorisation),
+        )
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
         .layer(axum::middleware::from_fn(crate::pages::time_limit))
         .with_state(dash)
@@ -102,6 +163,27 @@ pub fn router(dash: Arc<Dashboard>) -> Router {
             "/api/openapi.json",
             <openapi::ApiDoc as utoipa::OpenApi>::openapi(),
         ))
+}
+
+/// Serves the dashboard alone over `app` on `listener`, at `public_url`, until `shutdown`
+/// completes (`charter demo`; `charter serve` merges [`router`] with the warn and hold
+/// pages).
+pub async fn serve_alone(
+    listener: tokio::net::TcpListener,
+    app: App,
+    public_url: &str,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let cell = Arc::new(OnceLock::new());
+    // A fresh cell: setting it cannot fail.
+    let _ = cell.set(app);
+    let routes = router(Arc::new(Dashboard::new(cell, public_url)));
+    axum::serve(
+        listener,
+        routes.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// The peer's address, when the listener recorded it.

@@ -6,7 +6,7 @@
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::api;
+use super::{api, api_self, api_views, timeline};
 
 #[derive(Debug, OpenApi)]
 #[openapi(
@@ -20,6 +20,7 @@ use super::api;
         api::me,
         api::overview,
         api::people,
+        timeline::records,
         api::acknowledgements,
         api::acknowledge,
         api::breaches,
@@ -32,6 +33,26 @@ use super::api;
         api::confirm_alert,
         api::dismiss_alert,
         api::refer_alert,
+        api_views::registers,
+        api_views::register,
+        api_views::team,
+        api_views::summary,
+        api_views::timeline,
+        api_views::audit,
+        api_views::policy_rules,
+        api_views::policy_lint,
+        api_views::inbox,
+        api_views::approve_software,
+        api_views::refuse_software,
+        api_self::my_data,
+        api_self::my_export,
+        api_self::report_incident,
+        api_self::report_lost,
+        api_self::ask_software,
+        api_self::ask_access,
+        api_self::ask_authorisation,
+        api_views::approve_authorisation,
+        api_views::refuse_authorisation,
     ),
     modifiers(&Security)
 )]

@@ -28,7 +28,7 @@ const HTMX: &str = include_str!("../../assets/htmx.min.js");
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:60rem;margin:0 auto;padding:1rem;line-height:1.4}\
 nav a{margin-right:1rem}table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ccc;padding:.3rem;text-align:left}\
-.overdue{color:#a00;font-weight:bold}form.inline{display:inline}header{display:flex;justify-content:space-between;flex-wrap:wrap}";
+.overdue{color:#a00;font-weight:bold}label{margin-right:.5rem}fieldset{margin:1rem 0}form.inline{display:inline}header{display:flex;justify-content:space-between;flex-wrap:wrap}";
 
 pub(crate) async fn htmx() -> Response {
     (
@@ -42,13 +42,23 @@ pub(crate) async fn htmx() -> Response {
 }
 
 /// A page in the layout: the navigation `nav` allows, who is signed in, logout.
-fn layout(who: &SignedIn, nav: &Nav, title: &str, body: &str) -> Response {
+pub(crate) fn layout(who: &SignedIn, nav: &Nav, title: &str, body: &str) -> Response {
     let mut links = String::from(
         "<a href=\"/\">Overview</a><a href=\"/policy\">Policy</a><a href=\"/alerts\">Alerts</a>",
     );
-    if nav.approvals {
-        links.push_str("<a href=\"/approvals\">Approvals</a>");
+    let optional = [
+        (nav.approvals, "/approvals", "Approvals"),
+        (nav.registers, "/registers", "Registers"),
+        (nav.team, "/team", "My team"),
+        (nav.monitoring, "/monitoring", "Monitoring"),
+        (nav.audit, "/audit", "Audit log"),
+    ];
+    for (shown, href, label) in optional {
+        if shown {
+            links.push_str(&format!("<a href=\"{href}\">{label}</a>"));
+        }
     }
+    links.push_str("<a href=\"/me\">My data</a>");
     let html = format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width\"><title>{title} · Charter</title>\
@@ -75,7 +85,7 @@ fn layout(who: &SignedIn, nav: &Nav, title: &str, body: &str) -> Response {
 }
 
 /// A form of one button (and `fields`) posting the CSRF token to `action`.
-fn button(action: &str, csrf: &str, label: &str, fields: &str) -> String {
+pub(crate) fn button(action: &str, csrf: &str, label: &str, fields: &str) -> String {
     format!(
         "<form class=\"inline\" method=\"post\" action=\"{}\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">{fields}<button type=\"submit\">{}</button></form>",
         esc(action),
@@ -86,14 +96,22 @@ fn button(action: &str, csrf: &str, label: &str, fields: &str) -> String {
 
 /// Which sections the navigation offers, from what the overview let the person see.
 #[derive(Debug, Default)]
-struct Nav {
+pub(crate) struct Nav {
     approvals: bool,
+    registers: bool,
+    team: bool,
+    monitoring: bool,
+    audit: bool,
 }
 
 impl Nav {
-    fn of(o: &Overview) -> Nav {
+    pub(crate) fn of(o: &Overview) -> Nav {
         Nav {
             approvals: o.approvals_waiting.is_some(),
+            registers: !o.registers.is_empty(),
+            team: o.manages,
+            monitoring: o.may_read_records,
+            audit: o.may_read_audit,
         }
     }
 }
@@ -103,6 +121,8 @@ impl Nav {
 pub(crate) enum PageError {
     Denied(Denied),
     App(Error),
+    /// The path names nothing (`what`).
+    NoSuch(String),
 }
 
 impl From<Denied> for PageError {
@@ -121,6 +141,15 @@ impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         match self {
             PageError::Denied(d) => d.into_response(),
+            PageError::NoSuch(what) => (
+                StatusCode::NOT_FOUND,
+                [(header::CACHE_CONTROL, "no-store")],
+                Html(crate::html::page(
+                    "Charter",
+                    &crate::html::para(&format!("There is no {what}.")),
+                )),
+            )
+                .into_response(),
             PageError::App(e) => {
                 let status = match &e {
                     Error::NotAuthorised { .. } => StatusCode::FORBIDDEN,
@@ -144,7 +173,7 @@ impl IntoResponse for PageError {
     }
 }
 
-fn clock(c: &Clock) -> String {
+pub(crate) fn clock(c: &Clock) -> String {
     format!(
         "<td>{}</td><td{}>{}</td>",
         esc(&c.deadline_local),
@@ -153,7 +182,7 @@ fn clock(c: &Clock) -> String {
     )
 }
 
-fn table(caption: &str, head: &[&str], rows: &[String]) -> String {
+pub(crate) fn table(caption: &str, head: &[&str], rows: &[String]) -> String {
     let mut out = format!("<section><h2>{}</h2>\n", esc(caption));
     if rows.is_empty() {
         out.push_str("<p>Nothing.</p></section>\n");
@@ -265,7 +294,7 @@ fn overview_body(o: &Overview) -> String {
     body
 }
 
-async fn overview_of(dash: &Dashboard, who: &SignedIn) -> Result<Overview, PageError> {
+pub(crate) async fn overview_of(dash: &Dashboard, who: &SignedIn) -> Result<Overview, PageError> {
     Ok(dash.app()?.overview(&who.actor, Timestamp::now()).await?)
 }
 
@@ -327,13 +356,38 @@ pub(crate) async fn policy(
         .iter()
         .map(|r| {
             format!(
-                "<td>{}</td><td>{}</td>",
+                "<td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
+                esc(&r.id),
                 esc(r.clause.as_deref().unwrap_or("")),
-                esc(r.quote.as_deref().unwrap_or(""))
+                esc(r.quote.as_deref().unwrap_or("")),
+                esc(&r.action.to_string())
             )
         })
         .collect();
-    body.push_str(&table("The rules", &["Clause", "What it says"], &rows));
+    body.push_str(&table(
+        "The rules",
+        &["Rule", "Clause", "What it says", "What Charter does"],
+        &rows,
+    ));
+    let lint: Vec<String> = app
+        .policy_lint(&who.actor, Timestamp::now())
+        .await?
+        .iter()
+        .map(|l| {
+            format!(
+                "<td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
+                esc(&format!("{:?}", l.level).to_lowercase()),
+                esc(l.code),
+                l.line,
+                esc(&l.message)
+            )
+        })
+        .collect();
+    body.push_str(&table(
+        "Lint: errors, warnings and inert rules",
+        &["Level", "Code", "Line", "Finding"],
+        &lint,
+    ));
     Ok(layout(who, &Nav::of(&o), "The policy", &body))
 }
 
@@ -388,13 +442,23 @@ pub(crate) async fn alerts(
         .iter()
         .map(|a| {
             let actions = if a.status == AlertStatus::Open {
-                let path = |what: &str| format!("/alerts/{}/{what}", a.id);
-                let note = "<label>Note <input name=\"note\"></label>";
+                let id = a.id;
+                let form = |what: &str, label: String| {
+                    let note = format!(
+                        "<label for=\"alert-{what}-{id}\">Note</label> <input id=\"alert-{what}-{id}\" name=\"note\">"
+                    );
+                    button(
+                        &format!("/alerts/{id}/{what}"),
+                        &who.csrf,
+                        &label,
+                        &note,
+                    )
+                };
                 format!(
                     "{} {} {}",
-                    button(&path("confirm"), &who.csrf, "Confirm", note),
-                    button(&path("dismiss"), &who.csrf, "Dismiss", note),
-                    button(&path("refer"), &who.csrf, "Refer to disciplinary", note)
+                    form("confirm", format!("Confirm alert {id}")),
+                    form("dismiss", format!("Dismiss alert {id}")),
+                    form("refer", format!("Refer alert {id} to disciplinary"))
                 )
             } else {
                 esc(&a.status.to_string())
@@ -451,39 +515,156 @@ pub(crate) async fn triage(
     Ok(Redirect::to("/alerts").into_response())
 }
 
-/// `GET /approvals`: access requests waiting for the approver.
+/// `GET /approvals`: what waits for the person's decision, each kind they decide.
 pub(crate) async fn approvals(
     State(dash): State<Arc<Dashboard>>,
     signed: Signed,
 ) -> Result<Response, PageError> {
     let who = &signed.who;
     let o = overview_of(&dash, who).await?;
-    let inbox = dash
-        .app()?
-        .approvals_inbox(&who.actor, Timestamp::now())
-        .await?;
-    let rows: Vec<String> = inbox
-        .iter()
-        .map(|a| {
-            let note = "<label>Reason <input name=\"note\"></label>";
-            let path = |what: &str| format!("/approvals/{}/{what}", a.approval.id);
-            format!(
-                "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} {}</td>",
-                a.approval.id,
-                esc(&a.person_name),
-                esc(&a.approval.site),
-                esc(&a.approval.rule),
-                button(&path("approve"), &who.csrf, "Approve for a week", note),
-                button(&path("refuse"), &who.csrf, "Refuse", note)
-            )
-        })
-        .collect();
-    let body = table(
-        "Access requests waiting for you",
-        &["#", "Who", "Site", "Rule", "Decide"],
-        &rows,
-    );
+    let app = dash.app()?;
+    let inbox = app.inbox(&who.actor, Timestamp::now()).await?;
+    let mut body = String::new();
+    if let Some(access) = &inbox.access {
+        let rows: Vec<String> = access
+            .iter()
+            .map(|a| {
+                let id = a.approval.id;
+                let form = |what: &str, label: &str| {
+                    let note = format!(
+                        "<label for=\"access-{what}-{id}\">Reason</label> <input id=\"access-{what}-{id}\" name=\"note\">"
+                    );
+                    button(
+                        &format!("/approvals/{id}/{what}"),
+                        &who.csrf,
+                        &format!("{label} access request {id}"),
+                        &note,
+                    )
+                };
+                format!(
+                    "<td>{id}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} {}</td>",
+                    esc(&a.person_name),
+                    esc(&a.approval.site),
+                    esc(&a.approval.rule),
+                    esc(&a.approval.reason),
+                    form("approve", "Approve for a week"),
+                    form("refuse", "Refuse")
+                )
+            })
+            .collect();
+        body.push_str(&table(
+            "Access requests waiting for you",
+            &["#", "Who", "Site", "Rule", "Why", "Decide"],
+            &rows,
+        ));
+    }
+    if let Some(software) = &inbox.software {
+        let names = app.names().await?;
+        let rows: Vec<String> = software
+            .iter()
+            .map(|r| {
+                format!(
+                    "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
+                    r.id,
+                    esc(names.name(r.person_id)),
+                    esc(&r.software),
+                    esc(&r.reason),
+                    decision_buttons(&who.csrf, "software", "software request", r.id)
+                )
+            })
+            .collect();
+        body.push_str(&table(
+            "Software requests waiting for you",
+            &["#", "Who", "Software", "Why", "Decide"],
+            &rows,
+        ));
+    }
+    if let Some(list) = &inbox.authorisations {
+        let names = app.names().await?;
+        let rows: Vec<String> = list
+            .iter()
+            .map(|a| {
+                format!(
+                    "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
+                    a.id,
+                    esc(names.name(a.person_id)),
+                    esc(&a.kind.as_str().replace('_', " ")),
+                    esc(&a.details),
+                    decision_buttons(&who.csrf, "authorisations", "authorisation request", a.id)
+                )
+            })
+            .collect();
+        body.push_str(&table(
+            "Authorisation requests waiting for you",
+            &["#", "Who", "For", "What", "Decide"],
+            &rows,
+        ));
+    }
     Ok(layout(who, &Nav::of(&o), "Approvals", &body))
+}
+
+/// `approve` is true, `refuse` false; anything else is no action.
+fn approving(action: &str) -> Option<bool> {
+    match action {
+        "approve" => Some(true),
+        "refuse" => Some(false),
+        _ => None,
+    }
+}
+
+/// Approve and refuse forms, each with its reason, for request `id` of `kind` (a path
+/// segment under `/approvals/`), named for screen readers by `what` and the id.
+pub(crate) fn decision_buttons(csrf: &str, kind: &str, what: &str, id: i64) -> String {
+    let form = |action: &str, label: &str| {
+        let field = format!("{kind}-{action}-{id}");
+        let note =
+            format!("<label for=\"{field}\">Reason</label> <input id=\"{field}\" name=\"note\">");
+        button(
+            &format!("/approvals/{kind}/{id}/{action}"),
+            csrf,
+            &format!("{label} {what} {id}"),
+            &note,
+        )
+    };
+    format!(
+        "{} {}",
+        form("approve", "Approve"),
+        form("refuse", "Refuse")
+    )
+}
+
+/// `POST /approvals/authorisations/{id}/{approve|refuse}`.
+pub(crate) async fn decide_authorisation(
+    State(dash): State<Arc<Dashboard>>,
+    signed: Signed,
+    Path((id, action)): Path<(i64, String)>,
+    Form(form): Form<NoteForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&signed.who.csrf, Some(&form.csrf))?;
+    let Some(approve) = approving(&action) else {
+        return Ok(StatusCode::NOT_FOUND.into_response());
+    };
+    dash.app()?
+        .decide_authorisation(&signed.who.actor, id, approve, &form.note)
+        .await?;
+    Ok(Redirect::to("/approvals").into_response())
+}
+
+/// `POST /approvals/software/{id}/{approve|refuse}`.
+pub(crate) async fn decide_software(
+    State(dash): State<Arc<Dashboard>>,
+    signed: Signed,
+    Path((id, action)): Path<(i64, String)>,
+    Form(form): Form<NoteForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&signed.who.csrf, Some(&form.csrf))?;
+    let Some(approve) = approving(&action) else {
+        return Ok(StatusCode::NOT_FOUND.into_response());
+    };
+    dash.app()?
+        .decide_software(&signed.who.actor, id, approve, &form.note)
+        .await?;
+    Ok(Redirect::to("/approvals").into_response())
 }
 
 /// `POST /approvals/{id}/{approve|refuse}`.
@@ -494,10 +675,8 @@ pub(crate) async fn decide(
     Form(form): Form<NoteForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&signed.who.csrf, Some(&form.csrf))?;
-    let approve = match action.as_str() {
-        "approve" => true,
-        "refuse" => false,
-        _ => return Ok(StatusCode::NOT_FOUND.into_response()),
+    let Some(approve) = approving(&action) else {
+        return Ok(StatusCode::NOT_FOUND.into_response());
     };
     dash.app()?
         .decide_access(

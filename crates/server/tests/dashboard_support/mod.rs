@@ -24,8 +24,10 @@ timezone = "Europe/London"
 [organisation]
 name = "Acme Ltd"
 domains = ["acme.test"]
-roles = ["staff", "hr", "compliance"]
+roles = ["staff", "hr", "compliance", "it", "safeguarding_lead", "auditor"]
 [governance]
+software_approvers = ["it"]
+device_approvers = ["it"]
 register_roles = ["hr"]
 compliance_roles = ["compliance"]
 data_protection_roles = ["compliance"]
@@ -42,7 +44,12 @@ pub struct Server {
 
 impl Server {
     pub async fn start(store: charter_store::Store) -> Server {
-        let pack = charter_policy::parse(PACK, "dash.toml").unwrap();
+        Server::start_with(PACK, store).await
+    }
+
+    /// A dashboard over `pack` (TOML).
+    pub async fn start_with(pack: &str, store: charter_store::Store) -> Server {
+        let pack = charter_policy::parse(pack, "dash.toml").unwrap();
         let app = App::new(pack, store);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -245,22 +252,27 @@ pub fn hidden(body: &str, name: &str) -> String {
     body[start..].split('"').next().unwrap().to_string()
 }
 
+/// Runs a test body on a dashboard over SQLite and over PostgreSQL, with [`PACK`] or the pack
+/// given after the name.
 #[macro_export]
 macro_rules! both {
     ($name:ident, |$s:ident| $body:block) => {
+        both!($name, PACK, |$s| $body);
+    };
+    ($name:ident, $pack:expr, |$s:ident| $body:block) => {
         mod $name {
             use super::*;
             async fn run($s: &Server) $body
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
                 let db = store_db::sqlite().await;
-                run(&Server::start(db.store.clone()).await).await;
+                run(&Server::start_with(&$pack, db.store.clone()).await).await;
                 db.drop_db().await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
                 let db = store_db::postgres().await;
-                run(&Server::start(db.store.clone()).await).await;
+                run(&Server::start_with(&$pack, db.store.clone()).await).await;
                 db.drop_db().await;
             }
         }

@@ -235,7 +235,7 @@ fn spool_id(dir: &Path) -> Result<String, SpoolError> {
     File::open("/dev/urandom")
         .and_then(|mut f| f.read_exact(&mut random))
         .map_err(io_at(Path::new("/dev/urandom")))?;
-    let id: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    let id = charter_proto::hex::encode(&random);
     let mut file = private_file(
         &path,
         OpenOptions::new().create(true).truncate(true).write(true),

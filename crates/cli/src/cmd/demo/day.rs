@@ -1,11 +1,10 @@
-//! `charter demo`: Charter's main job on the embedded default — the demo pack, a day of demo
-//! web and mail traffic decided by the engine, and the monitoring records written to a SQLite
-//! file with their audit chain, as an officer would see them.
+//! `charter demo --once`: a day of demo web and mail traffic decided by the engine under the
+//! demo pack, and the monitoring records written to the store with their audit chain, as
+//! an officer would see them.
 
 use std::collections::BTreeMap;
 
 use anyhow::Context as _;
-use clap::Args;
 
 use charter_engine::mail::{Envelope, MailInput};
 use charter_engine::web::{Builtin, WebRequest};
@@ -16,55 +15,43 @@ use charter_store::{Actor, NewRecord, Source, Store};
 use crate::decision::parse_at;
 use crate::exit::{CmdResult, Outcome};
 
-/// The demo pack, as shipped in `policies/demo.toml`.
-const DEMO_PACK: &str = include_str!("../../../../policies/demo.toml");
+use super::{DemoArgs, demo_pack};
+
 /// A working day of web requests at the demo organisation.
-const DEMO_WEB: &str = include_str!("../../demo/web-requests.txt");
+const DEMO_WEB: &str = include_str!("../../../demo/web-requests.txt");
 /// The same day's mail: name, sender's roles and the message.
 const DEMO_MAIL: &[(&str, &str, &[u8])] = &[
     (
         "invoice with an executable",
         "staff",
-        include_bytes!("../../demo/mail/01-invoice-exe.eml"),
+        include_bytes!("../../../demo/mail/01-invoice-exe.eml"),
     ),
     (
         "bank details change",
         "staff",
-        include_bytes!("../../demo/mail/02-bank-details.eml"),
+        include_bytes!("../../../demo/mail/02-bank-details.eml"),
     ),
     (
         "staff list in To",
         "staff",
-        include_bytes!("../../demo/mail/03-staff-in-to.eml"),
+        include_bytes!("../../../demo/mail/03-staff-in-to.eml"),
     ),
     (
         "personal message",
         "staff",
-        include_bytes!("../../demo/mail/04-personal.eml"),
+        include_bytes!("../../../demo/mail/04-personal.eml"),
     ),
     (
         "learner data to a venue",
         "staff",
-        include_bytes!("../../demo/mail/05-learner-data.eml"),
+        include_bytes!("../../../demo/mail/05-learner-data.eml"),
     ),
     (
         "reply to an enquiry",
         "staff",
-        include_bytes!("../../demo/mail/06-clean.eml"),
+        include_bytes!("../../../demo/mail/06-clean.eml"),
     ),
 ];
-
-/// `charter demo`
-#[derive(Debug, Args)]
-pub struct DemoArgs {
-    /// Where to keep the monitoring records: a SQLite file (created when missing) or a
-    /// PostgreSQL URL.
-    #[arg(long, value_name = "URL", default_value = "sqlite://charter-demo.db")]
-    store: String,
-    /// Print every decision as JSON lines instead of a table.
-    #[arg(long)]
-    json: bool,
-}
 
 /// One demo request, parsed from `demo/web-requests.txt`.
 struct DemoRequest<'a> {
@@ -94,10 +81,9 @@ fn demo_requests() -> anyhow::Result<Vec<DemoRequest<'static>>> {
         .collect()
 }
 
-/// Runs the demo.
+/// Runs the day.
 pub fn run(args: &DemoArgs) -> CmdResult {
-    let pack = charter_policy::parse(DEMO_PACK, "policies/demo.toml")
-        .context("the embedded demo pack does not load")?;
+    let pack = demo_pack()?;
     let engine = Engine::new(pack);
     let web = decide_web_day(&engine)?;
     let mail = decide_mail_day(&engine)?;
@@ -365,7 +351,7 @@ mod tests {
 
     #[test]
     fn demo_pack_loads() {
-        charter_policy::parse(DEMO_PACK, "policies/demo.toml").unwrap();
+        demo_pack().unwrap();
     }
 
     #[test]
