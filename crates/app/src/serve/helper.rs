@@ -25,10 +25,10 @@ use tokio::task::JoinSet;
 use charter_gateways::identity::Identities;
 use charter_gateways::record::{Journal, Recorded};
 use charter_gateways::web::Roles;
+use charter_store::redact_url;
 use charter_store::spool::{
     Counters, Position, Spool, SpoolError, read_stats, sync_newest, write_stats,
 };
-use charter_store::redact_url;
 
 use super::identity::{read_leases, watch_leases};
 use super::register::{Register, read_register, refresh};

@@ -436,7 +436,11 @@ mod tests {
         .unwrap();
         assert_eq!(back.categories.as_deref(), Some("gambling,social_media"));
         assert_eq!(back.rule.as_deref(), Some("no-gambling"));
-        assert!(back.findings.contains(r#"gambling site \"bet365.com\""#), "{}", back.findings);
+        assert!(
+            back.findings.contains(r#"gambling site \"bet365.com\""#),
+            "{}",
+            back.findings
+        );
     }
 
     #[test]

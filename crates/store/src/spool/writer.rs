@@ -6,8 +6,8 @@ use std::fs::{File, OpenOptions};
 use std::os::unix::fs::FileExt as _;
 use std::path::{Path, PathBuf};
 
-use super::segment::{self, FIRST, FRAME_HEAD, MAGIC, MAX_FRAME};
 use super::codec::Spooled;
+use super::segment::{self, FIRST, FRAME_HEAD, MAGIC, MAX_FRAME};
 use super::{Position, SpoolError, io_at, private_file};
 
 /// A new segment is started once the current one holds this many bytes.
