@@ -25,14 +25,14 @@ use tokio::task::JoinSet;
 use charter_gateways::identity::Identities;
 use charter_gateways::record::{Journal, Recorded};
 use charter_gateways::web::Roles;
+use charter_store::redact_url;
 use charter_store::spool::{
     Counters, Position, Spool, SpoolError, read_stats, sync_newest, write_stats,
 };
-use charter_store::{NewRecord, redact_url};
 
 use super::identity::{read_leases, watch_leases};
 use super::register::{Register, read_register, refresh};
-use super::spool::{Appender, to_record};
+use super::spool::Appender;
 use super::{ServeError, first_failure, monitor, records, waiting};
 use crate::config::{Config, refuse_world_writable};
 use crate::monitor::Monitor;
@@ -170,7 +170,6 @@ impl Slot {
         let (end_tx, end) = watch::channel(writer.end());
         let journal = SpoolJournal {
             appender: Appender::new(WHO, writer, Arc::clone(&counters), end_tx),
-            records: Vec::new(),
         };
         Ok((
             Slot {
@@ -201,13 +200,11 @@ fn claim_slot(base: &Path) -> Result<Spool, ServeError> {
 /// Appends each read's decisions to the slot, on the answering thread.
 struct SpoolJournal {
     appender: Appender,
-    records: Vec<NewRecord>,
 }
 
 impl Journal for SpoolJournal {
     fn write(&mut self, batch: &mut Vec<Recorded>) {
-        self.records.extend(batch.drain(..).map(to_record));
-        self.appender.append(&mut self.records);
+        self.appender.append(batch);
     }
 }
 

@@ -15,8 +15,8 @@ use tokio::sync::watch;
 
 use charter_gateways::record::{Recorded, Recorder};
 use charter_policy::Area;
-use charter_store::spool::{Counters, Position, Spool, SpoolWriter, write_stats};
-use charter_store::{NewRecord, Source};
+use charter_store::Source;
+use charter_store::spool::{Counters, Decided, Position, Spool, SpoolWriter, write_stats};
 
 use super::ServeError;
 
@@ -125,15 +125,16 @@ impl Appender {
         }
     }
 
-    /// Appends `batch` in one write and empties it; a failed write is counted as dropped.
-    pub(super) fn append(&mut self, batch: &mut Vec<NewRecord>) {
+    /// Appends `batch` in one write, each decision encoded straight from the engine's, and
+    /// empties it; a failed write is counted as dropped.
+    pub(super) fn append(&mut self, batch: &mut Vec<Recorded>) {
         if batch.is_empty() {
             return;
         }
         let who = self.who;
         let n = batch.len() as u64;
         self.counters.received.fetch_add(n, Ordering::Relaxed);
-        match self.writer.append(batch.iter()) {
+        match self.writer.append(batch.iter().map(decided)) {
             Ok(done) => {
                 self.counters
                     .spooled
@@ -188,7 +189,7 @@ impl Feed {
                 // What was offered before the stop is written; the queue is bounded, so this
                 // ends even if a connection still being served keeps deciding.
                 while let Ok(next) = self.queue.try_recv() {
-                    batch.push(to_record(next));
+                    batch.push(next);
                     if batch.len() == PER_WRITE {
                         self.write(&mut batch);
                     }
@@ -198,11 +199,11 @@ impl Feed {
             }
             match self.queue.recv_timeout(TICK) {
                 Ok(first) => {
-                    batch.push(to_record(first));
+                    batch.push(first);
                     while batch.len() < PER_WRITE
                         && let Ok(next) = self.queue.try_recv()
                     {
-                        batch.push(to_record(next));
+                        batch.push(next);
                     }
                     let full = batch.len() == PER_WRITE;
                     self.write(&mut batch);
@@ -221,7 +222,7 @@ impl Feed {
         self.tick();
     }
 
-    fn write(&mut self, batch: &mut Vec<NewRecord>) {
+    fn write(&mut self, batch: &mut Vec<Recorded>) {
         self.appender.append(batch);
     }
 
@@ -249,18 +250,18 @@ impl Feed {
     }
 }
 
-pub(super) fn to_record(decided: Recorded) -> NewRecord {
-    let source = match decided.source {
-        Area::Web => Source::Web,
-        Area::Mail => Source::Mail,
-        Area::Activity => Source::Activity,
-    };
-    NewRecord::from_decision(
-        decided.at,
-        decided.user,
-        source,
-        decided.subject,
-        None,
-        &decided.decision,
-    )
+/// The spool's view of a gateway's decision.
+fn decided(r: &Recorded) -> Decided<'_> {
+    Decided {
+        at: r.at,
+        user: r.user.as_deref(),
+        source: match r.source {
+            Area::Web => Source::Web,
+            Area::Mail => Source::Mail,
+            Area::Activity => Source::Activity,
+        },
+        subject: &r.subject,
+        detail: None,
+        decision: &r.decision,
+    }
 }

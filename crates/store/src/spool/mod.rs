@@ -26,6 +26,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use codec::{Decided, Spooled};
 pub use commit::Committed;
 pub use reader::{Batch, SpoolReader};
 pub use stats::{Counters, Stats, StoreState, read_stats, write_stats};

@@ -128,7 +128,7 @@ fn a_torn_frame_at_the_end_of_a_segment_is_skipped_and_counted() {
     drop(w);
     // What a kill in the middle of a write leaves: the first bytes of a frame.
     let mut torn = Vec::new();
-    codec::encode(&record(99), &mut torn, segment::MAX_FRAME);
+    (&record(99)).encode(&mut torn, segment::MAX_FRAME);
     let frame = segment::framed(&torn);
     {
         use std::io::Write as _;

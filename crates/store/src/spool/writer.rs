@@ -6,9 +6,9 @@ use std::fs::{File, OpenOptions};
 use std::os::unix::fs::FileExt as _;
 use std::path::{Path, PathBuf};
 
+use super::codec::Spooled;
 use super::segment::{self, FIRST, FRAME_HEAD, MAGIC, MAX_FRAME};
-use super::{Position, SpoolError, codec, io_at, private_file};
-use crate::records::NewRecord;
+use super::{Position, SpoolError, io_at, private_file};
 
 /// A new segment is started once the current one holds this many bytes.
 const SEGMENT_BYTES: u64 = 64 << 20;
@@ -56,18 +56,19 @@ impl SpoolWriter {
         }
     }
 
-    /// Appends `records` in one write. On an error (a full disk) nothing of this call is
-    /// left in the segment, so what follows is still read correctly.
-    pub fn append<'a>(
+    /// Appends `records` (stored records, or decisions as gateways made them) in one write.
+    /// On an error (a full disk) nothing of this call is left in the segment, so what follows
+    /// is still read correctly.
+    pub fn append<R: Spooled>(
         &mut self,
-        records: impl IntoIterator<Item = &'a NewRecord>,
+        records: impl IntoIterator<Item = R>,
     ) -> Result<Appended, SpoolError> {
         let mut done = Appended::default();
         self.buf.clear();
         for record in records {
             let start = self.buf.len();
             self.buf.extend_from_slice(&[0; FRAME_HEAD]);
-            if codec::encode(record, &mut self.buf, MAX_FRAME) {
+            if record.encode(&mut self.buf, MAX_FRAME) {
                 segment::seal(&mut self.buf[start..]);
                 done.written += 1;
             } else {
