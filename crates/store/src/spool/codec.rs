@@ -15,7 +15,7 @@
 
 use std::str::FromStr;
 
-use charter_engine::{Decision, Finding, Privacy};
+use charter_engine::{Decision, Finding, ModelScore, Privacy};
 use jiff::Timestamp;
 
 use crate::records::{NewRecord, Source, Text};
@@ -87,6 +87,15 @@ impl Writer<'_> {
     fn count(&mut self, n: Option<usize>) {
         let n = n.map_or(NONE, |n| u32::try_from(n).unwrap_or(NONE - 1));
         self.out.extend_from_slice(&n.to_le_bytes());
+    }
+
+    /// The model behind a finding: its name (none when no model made it), version and score.
+    fn model(&mut self, model: Option<&ModelScore>) {
+        self.text(model.map(|m| m.name.as_str()));
+        if let Some(m) = model {
+            self.text(Some(&m.version));
+            self.out.extend_from_slice(&m.score.to_le_bytes());
+        }
     }
 }
 
@@ -165,6 +174,7 @@ impl Spooled for Decided<'_> {
                 w.text(Some(f.severity.as_str()));
                 w.text(Some(f.action.as_str()));
                 w.text(Some(&f.message));
+                w.model(f.model.as_ref());
             }
         })
     }
@@ -218,6 +228,7 @@ pub(crate) fn decode(bytes: &[u8]) -> Option<NewRecord> {
                         severity: r.word()?,
                         action: r.word()?,
                         message: r.str()??.to_string(),
+                        model: r.model()?,
                     })
                 })
                 .collect::<Option<Vec<_>>>()?;
@@ -281,6 +292,22 @@ impl<'a> Reader<'a> {
     /// A word of the fixed vocabulary (a verdict, category, check or severity).
     fn word<T: FromStr>(&mut self) -> Option<T> {
         self.str()??.parse().ok()
+    }
+
+    /// What [`Writer::model`] wrote: the outer `None` is damage, the inner one no model.
+    fn model(&mut self) -> Option<Option<ModelScore>> {
+        let Some(name) = self.str()? else {
+            return Some(None);
+        };
+        let version = self.str()??.to_string();
+        let score = f64::from_le_bytes(self.take(8)?.try_into().ok()?);
+        score.is_finite().then(|| {
+            Some(ModelScore {
+                name: name.to_string(),
+                version,
+                score,
+            })
+        })
     }
 }
 #[cfg(test)]
@@ -395,6 +422,7 @@ mod tests {
                     severity: Severity::GrossMisconduct,
                     action: Verdict::Block,
                     message: "gambling site \"bet365.com\"".into(),
+                    model: None,
                 },
                 Finding {
                     rule: "social".into(),
@@ -403,6 +431,11 @@ mod tests {
                     severity: Severity::Concern,
                     action: Verdict::Log,
                     message: "social media".into(),
+                    model: Some(ModelScore {
+                        name: "site-classifier".into(),
+                        version: "1".into(),
+                        score: 0.93,
+                    }),
                 },
             ],
         }
