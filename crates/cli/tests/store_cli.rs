@@ -387,7 +387,7 @@ fn reading_records_needs_the_compliance_role() {
         args.extend_from_slice(by);
         s.refused(
             &args,
-            "may not read monitoring records: it needs one of the roles company_secretary",
+            "may not read monitoring records: it needs one of the roles auditor, company_secretary",
         );
     }
     assert!(audit(&s).iter().all(|r| r["action"] != "records.view"));
