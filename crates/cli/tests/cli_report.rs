@@ -20,7 +20,7 @@ fn demo_site() -> Site {
     let site = Site::with_pack("demo");
     let store = format!("sqlite://{}", site.dir.path().join("charter.db").display());
     let out = Command::new(env!("CARGO_BIN_EXE_charter"))
-        .args(["demo", "--store", &store])
+        .args(["demo", "--once", "--store", &store])
         .output()
         .unwrap();
     assert!(
