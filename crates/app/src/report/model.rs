@@ -163,10 +163,9 @@ impl Figure {
 
 /// `n of d (p%)`, or `none due` when `d` is zero.
 pub fn rate(n: usize, d: usize) -> String {
-    if d == 0 {
-        "none due".to_string()
-    } else {
-        format!("{n} of {d} ({}%)", n * 100 / d)
+    match (n * 100).checked_div(d) {
+        Some(percent) => format!("{n} of {d} ({percent}%)"),
+        None => "none due".to_string(),
     }
 }
 
