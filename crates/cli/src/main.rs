@@ -28,10 +28,13 @@ login per role with its password and TOTP secret (kept 0600 beside the store); l
 runs reuse both. Sign in, then give the six-digit code an authenticator app (or
 `oathtool --totp -b SECRET`) shows for the secret.
 
+`charter demo --once` decides one day of demo traffic, stores and prints it, and serves
+nothing.
+
 Example:
-  charter demo                                    # the dashboard on http://127.0.0.1:8080/
+  charter demo
   charter demo --listen 127.0.0.1:9090 --store sqlite:///tmp/demo.db
-  charter demo --once                             # one day decided and stored, printed, no server"#
+  charter demo --once"#
     )]
     Demo(cmd::demo::DemoArgs),
     /// Policy packs: lint them, show them.
