@@ -119,7 +119,10 @@ export const scenarios = {
     assert.match(await row.innerText(), /remote-access-out-of-hours/);
     await row.getByLabel('Reason').first().fill('month-end close');
     await row.getByRole('button', { name: 'Approve for a week' }).click();
-    await page.getByText('Nothing.').waitFor();
+    const access = page.locator('section', {
+      has: page.getByRole('heading', { name: 'Access requests waiting for you' }),
+    });
+    await access.getByText('Nothing.').waitFor();
     const waiting = await (await page.request.get('/api/approvals')).json();
     assert.equal(waiting.length, 0, 'the inbox is empty once decided');
   },
