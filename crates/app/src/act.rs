@@ -179,8 +179,19 @@ impl App {
         Ok(done.value)
     }
 
-    /// Reads in one transaction.
+    /// Reads in one transaction, which writes nothing.
     pub(crate) async fn read<T>(&self, work: impl AsyncFnOnce(&mut Txn) -> Result<T>) -> Result<T> {
+        let mut tx = self.store.begin_read().await?;
+        let out = work(&mut tx).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Writes in one transaction, with no one's permission to check (the login's own state).
+    pub(crate) async fn write<T>(
+        &self,
+        work: impl AsyncFnOnce(&mut Txn) -> Result<T>,
+    ) -> Result<T> {
         let mut tx = self.store.begin().await?;
         let out = work(&mut tx).await?;
         tx.commit().await?;

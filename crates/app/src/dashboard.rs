@@ -13,12 +13,11 @@ use serde::Serialize;
 use serde_json::json;
 
 use charter_store::{
-    Actor, AlertStatus, ApprovalKind, ApprovalStatus, Authorisation, AuthorisationKind,
-    BreachState, Person, PolicyVersion, RequestStatus, SoftwareRequest, SoftwareStatus,
+    Actor, ApprovalKind, ApprovalStatus, Authorisation, AuthorisationKind, BreachState, Person,
+    PolicyVersion, RequestStatus, SoftwareRequest, SoftwareStatus,
 };
 
 use crate::act::{Acting, May, authorise, entry};
-use crate::alerts::AlertFilter;
 use crate::error::Result;
 use crate::{AckDue, App, ApprovalView, BreachView, LeaverView, RequestView, Review, roles};
 
@@ -46,6 +45,8 @@ pub struct Overview {
     pub may_read_records: bool,
     /// Whether the person may read the audit log.
     pub may_read_audit: bool,
+    /// Whether the person may make the monthly report.
+    pub may_make_report: bool,
     /// Whether the person manages anyone (their team's summaries).
     pub manages: bool,
 }
@@ -106,8 +107,9 @@ impl App {
         action: &'static str,
         may: May<'_>,
     ) -> Result<Acting> {
-        let mut tx = self.store.begin().await?;
-        let acting = authorise(&mut tx, actor, action, may).await?;
+        let acting = self
+            .read(async |tx| authorise(tx, actor, action, may).await)
+            .await?;
         if Self::holds(&acting, &self.governance().auditor_roles) {
             let read = entry(
                 "dashboard.read",
@@ -116,9 +118,9 @@ impl App {
                 None,
                 json!({"read": action}),
             );
-            tx.audit(actor, read).await?;
+            self.write(async |tx| Ok(tx.audit(actor, read).await?))
+                .await?;
         }
-        tx.commit().await?;
         Ok(acting)
     }
 
@@ -320,16 +322,7 @@ impl App {
         } else {
             None
         };
-        let open_alerts = self
-            .list_alerts(
-                actor,
-                AlertFilter {
-                    status: Some(AlertStatus::Open),
-                    limit: None,
-                },
-            )
-            .await?
-            .len();
+        let open_alerts = self.open_alert_count(actor).await?;
         let approvals_waiting = if Self::holds(&acting, &self.deciders()) {
             let inbox = self.inbox(actor, now).await?;
             Some(
@@ -368,6 +361,7 @@ impl App {
             registers,
             may_read_records: Self::holds(&acting, &self.record_readers()),
             may_read_audit: Self::holds(&acting, &audit_readers),
+            may_make_report: Self::holds(&acting, &self.report_readers()),
             manages,
         })
     }

@@ -412,7 +412,7 @@ impl App {
         let second = user.totp_secret.is_none();
         if second {
             // Signed in fully: the failures counted are no longer in a row.
-            self.read(async |tx| Ok(tx.clear_user_failures(user.id).await?))
+            self.write(async |tx| Ok(tx.clear_user_failures(user.id).await?))
                 .await?;
         }
         let lifetime = if second {
@@ -461,7 +461,7 @@ impl App {
             return Ok(Err(self.failed(&user).await?));
         };
         let taken = self
-            .read(async |tx| {
+            .write(async |tx| {
                 let taken = tx.take_totp_step(user.id, step).await?;
                 if taken {
                     tx.delete_login_session(&hash).await?;
@@ -497,7 +497,7 @@ impl App {
     async fn failed(&self, user: &User) -> Result<LoginRefused> {
         let at = micros(Timestamp::now());
         let locked = self
-            .read(async |tx| {
+            .write(async |tx| {
                 let failed = tx.count_user_failure(user.id).await?;
                 if failed < MAX_FAILED {
                     return Ok(false);
@@ -541,7 +541,7 @@ impl App {
             second_factor,
             expires_us: micros(at.saturating_add(lifetime).unwrap_or(at)),
         };
-        self.read(async |tx| Ok(tx.insert_login_session(&session, micros(at)).await?))
+        self.write(async |tx| Ok(tx.insert_login_session(&session, micros(at)).await?))
             .await?;
         Ok(token)
     }
@@ -556,16 +556,22 @@ impl App {
                     return Ok(None);
                 };
                 if s.expires_us <= micros(at) {
-                    tx.delete_login_session(&hash).await?;
-                    return Ok(None);
+                    return Ok(Some(Err(())));
                 }
                 let user = tx.user(s.user_id).await?;
                 let person = tx.person(user.person_id).await?;
-                Ok(Some((s, user, person)))
+                Ok(Some(Ok((s, user, person))))
             })
             .await?;
-        let Some((s, user, person)) = found else {
-            return Ok(None);
+        let (s, user, person) = match found {
+            None => return Ok(None),
+            Some(Err(())) => {
+                // Expired: gone for good (a write, so outside the read).
+                self.write(async |tx| Ok(tx.delete_login_session(&hash).await?))
+                    .await?;
+                return Ok(None);
+            }
+            Some(Ok(found)) => found,
         };
         if user.disabled_at.is_some()
             || user.locked_at.is_some()
@@ -600,14 +606,14 @@ impl App {
     /// Ends the session `token`.
     pub async fn logout(&self, token: &str) -> Result<()> {
         let hash = text_hash(token);
-        self.read(async |tx| Ok(tx.delete_login_session(&hash).await?))
+        self.write(async |tx| Ok(tx.delete_login_session(&hash).await?))
             .await
     }
 
     /// Ends every session of the login that `token` belongs to; how many.
     pub async fn logout_everywhere(&self, token: &str) -> Result<u64> {
         let hash = text_hash(token);
-        self.read(async |tx| {
+        self.write(async |tx| {
             let Some(s) = tx.login_session(&hash).await? else {
                 return Ok(0);
             };

@@ -13,6 +13,7 @@ use charter_app::monitor::{Monitor, UsageConfig, VpnLogin};
 use charter_app::{App, Error};
 use charter_engine::{Decision, Finding, Privacy};
 use charter_policy::Check;
+use charter_policy::lint::Site;
 use charter_store::*;
 use jiff::{SignedDuration, Timestamp};
 
@@ -540,6 +541,32 @@ both!(
             ("alt-profanity-check", "1.9.1", 2, 1, 1)
         );
         assert_eq!(r.rate, Some(0.5));
+        // The month's report shows the same in the alerts section; the month before has none.
+        let table = |month: &'static str| {
+            let app = &app;
+            let hana = &hana;
+            async move {
+                let report = app
+                    .monthly_report(&by(hana), month, Site::default(), Timestamp::now())
+                    .await
+                    .unwrap();
+                report
+                    .sections
+                    .into_iter()
+                    .find(|s| s.title == "Alerts by severity and outcome")
+                    .and_then(|s| s.table)
+            }
+        };
+        let june = table("2026-06").await.expect("an agreement table");
+        assert_eq!(
+            june.head,
+            ["Model", "Alerts still open", "Reviewers agreed"]
+        );
+        assert_eq!(
+            june.rows,
+            [["alt-profanity-check 1.9.1", "1", "1 of 2 (50%)"]]
+        );
+        assert!(table("2026-05").await.is_none());
         let open = app.show_alert(&by(&hana), third).await.unwrap();
         assert_eq!(open.alert.status, AlertStatus::Open);
         assert!(

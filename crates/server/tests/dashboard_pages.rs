@@ -5,7 +5,7 @@
 
 mod dashboard_support;
 
-use charter_store::{Actor, NewBreach};
+use charter_store::{Actor, AlertModel, NewAlert, NewBreach};
 use dashboard_support::*;
 use jiff::{SignedDuration, Timestamp};
 
@@ -133,4 +133,73 @@ both!(pages_need_a_signed_in_session_and_htmx_is_built_in, |s| {
     let page = s.get("/alerts", Some(&token)).await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("<script src=\"/assets/htmx.min.js\""));
+});
+
+async fn model_alert(s: &Server, minute: i64) -> i64 {
+    let mut tx = s.app.store().begin().await.unwrap();
+    let alert = tx
+        .insert_alert(&NewAlert {
+            at: Timestamp::now() - SignedDuration::from_mins(minute * 61),
+            user: "bob".into(),
+            person_id: None,
+            rule: "mail.abuse".into(),
+            check: Some("abusive_language".into()),
+            severity: "misconduct".into(),
+            routes: vec!["compliance".into()],
+            clause: None,
+            message: "abusive language: model".into(),
+            source: "mail".into(),
+            subject: "From: bob@acme.test".into(),
+            privacy: "full".into(),
+            model: Some(AlertModel {
+                name: "alt-profanity-check".into(),
+                version: "1.9.1".into(),
+                score: 0.8731,
+            }),
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    tx.commit().await.unwrap();
+    alert.id
+}
+
+both!(alerts_show_the_model_and_how_often_reviewers_agreed, |s| {
+    let token = signed(s, "Cat", &["staff", "compliance"], "cat").await;
+    let page = s.get("/alerts", Some(&token)).await;
+    assert!(
+        page.body
+            .contains("How often reviewers agreed with each model</h2>\n<p>Nothing.")
+    );
+    let first = model_alert(s, 1).await;
+    model_alert(s, 2).await;
+    let me: serde_json::Value =
+        serde_json::from_str(&s.api("GET", "/api/me", &token, None, None).await.body).unwrap();
+    let cat = Actor::Person(me["person_id"].as_i64().unwrap());
+    s.app
+        .dismiss_alert(&cat, first, "a quoted film line")
+        .await
+        .unwrap();
+    let page = s.get("/alerts", Some(&token)).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body
+            .contains("<td>alt-profanity-check 1.9.1 (score 0.87)</td>"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains(
+            "<td>alt-profanity-check 1.9.1</td><td>1</td><td>1</td><td>0</td><td>0%</td>"
+        ),
+        "one open, one reviewed, none agreed: {}",
+        page.body
+    );
+    assert!(page.body.contains("href=\"/report\""), "a report maker");
+    let staff = signed(s, "Ann", &["staff"], "ann").await;
+    let page = s.get("/", Some(&staff)).await;
+    assert!(
+        !page.body.contains("href=\"/report\""),
+        "staff make no report"
+    );
 });

@@ -271,16 +271,22 @@ impl Txn {
     }
 
     /// Per model and version, how many of its alerts were triaged and how many of those the
-    /// triager agreed with, most alerts first.
-    pub async fn model_agreement(&mut self) -> Result<Vec<ModelAgreement>> {
+    /// triager agreed with, most alerts first: all alerts, or those about events from `from`
+    /// (inclusive) to `to` (exclusive).
+    pub async fn model_agreement(
+        &mut self,
+        span: Option<(Timestamp, Timestamp)>,
+    ) -> Result<Vec<ModelAgreement>> {
+        let (from, to) = span.map_or((i64::MIN, i64::MAX), |(f, t)| (to_us(f), to_us(t)));
         self.all(
             "SELECT model, COALESCE(model_version, '') AS version, \
              SUM(CASE WHEN reviewer_agreed IS NULL THEN 0 ELSE 1 END) AS reviewed, \
              SUM(CASE WHEN reviewer_agreed THEN 1 ELSE 0 END) AS agreed, \
              SUM(CASE WHEN status = 'open' THEN 1 ELSE 0 END) AS open_count \
-             FROM alerts WHERE model IS NOT NULL GROUP BY model, COALESCE(model_version, '') \
+             FROM alerts WHERE model IS NOT NULL AND at >= $1 AND at < $2 \
+             GROUP BY model, COALESCE(model_version, '') \
              ORDER BY COUNT(*) DESC, model, version",
-            &[],
+            &[from.into(), to.into()],
             |r| {
                 Ok(ModelAgreement {
                     model: r.text("model")?,

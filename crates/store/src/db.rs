@@ -12,6 +12,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
 use sqlx::{AssertSqlSafe, PgPool, Postgres, Row as _, Sqlite, SqlitePool, Transaction};
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::error::{Error, Result};
 
@@ -31,7 +32,15 @@ pub(crate) struct Lite {
     pool: SqlitePool,
     bulk: SqlitePool,
     checkpointing: Arc<AtomicBool>,
+    /// The process's turn to write: SQLite has one writer at a time, and connections that
+    /// find the lock taken poll for it with sleeps that grow to 100 ms. Writers of this
+    /// process wait here instead, first come first served, and meet the busy handler only
+    /// when another process writes.
+    writer: Arc<Mutex<()>>,
 }
+
+/// How long a writer waits for its turn before giving up (as SQLite's busy timeout).
+const WRITE_WAIT: Duration = Duration::from_secs(10);
 
 /// Which engine a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -277,6 +286,14 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
 ];
 
+impl Lite {
+    async fn turn(&self) -> Result<OwnedMutexGuard<()>> {
+        tokio::time::timeout(WRITE_WAIT, self.writer.clone().lock_owned())
+            .await
+            .map_err(|_| Error::Database(sqlx::Error::PoolTimedOut))
+    }
+}
+
 impl Backend {
     /// Connects to `url` (`sqlite://PATH` or `postgres://...`), creating a SQLite file if
     /// needed, and brings the schema up to date.
@@ -294,7 +311,7 @@ impl Backend {
                 // WAL is written before commit returns); only a power cut can lose the
                 // last transactions, never corrupt the file.
                 .synchronous(SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(10))
+                .busy_timeout(WRITE_WAIT)
                 .foreign_keys(true)
                 // Bulk record writes touch three indexes: keep their pages in memory, keep
                 // statement journals off disk, and checkpoint the WAL less often (each
@@ -315,6 +332,7 @@ impl Backend {
                 pool,
                 bulk,
                 checkpointing: Arc::new(AtomicBool::new(false)),
+                writer: Arc::new(Mutex::new(())),
             })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options =
@@ -367,7 +385,7 @@ impl Backend {
                 continue;
             }
             let res = match &mut tx {
-                Tx::Sqlite(t) => sqlx::raw_sql(AssertSqlSafe(sql))
+                Tx::Sqlite(t, _) => sqlx::raw_sql(AssertSqlSafe(sql))
                     .execute(&mut **t)
                     .await
                     .map(|_| ()),
@@ -391,10 +409,14 @@ impl Backend {
     }
 
     /// A transaction that will write. SQLite takes the write lock at once (`BEGIN
-    /// IMMEDIATE`) so that a read followed by a write cannot fail on lock upgrade.
+    /// IMMEDIATE`), after the process's turn, so that a read followed by a write cannot fail
+    /// on lock upgrade.
     pub(crate) async fn begin_write(&self) -> Result<Tx> {
         Ok(match self {
-            Backend::Sqlite(l) => Tx::Sqlite(l.pool.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Sqlite(l) => {
+                let turn = l.turn().await?;
+                Tx::Sqlite(l.pool.begin_with("BEGIN IMMEDIATE").await?, Some(turn))
+            }
             Backend::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
@@ -402,7 +424,10 @@ impl Backend {
     /// A transaction for a bulk write of monitoring records.
     pub(crate) async fn begin_bulk(&self) -> Result<Tx> {
         Ok(match self {
-            Backend::Sqlite(l) => Tx::Sqlite(l.bulk.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Sqlite(l) => {
+                let turn = l.turn().await?;
+                Tx::Sqlite(l.bulk.begin_with("BEGIN IMMEDIATE").await?, Some(turn))
+            }
             Backend::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
@@ -426,12 +451,13 @@ impl Backend {
         });
     }
 
-    /// A transaction that reads (it may still append audit rows).
+    /// A transaction that only reads: on SQLite a deferred one, which sees one snapshot and
+    /// neither waits for writers nor holds them up. Nothing may be written in it.
     pub(crate) async fn begin_read(&self) -> Result<Tx> {
-        // Reads of monitoring records append an audit row, so they are writes too; plain
-        // register reads on SQLite could use a deferred transaction, but one path is simpler
-        // and the write lock is held for microseconds.
-        self.begin_write().await
+        Ok(match self {
+            Backend::Sqlite(l) => Tx::Sqlite(l.pool.begin().await?, None),
+            Backend::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
     }
 
     pub(crate) async fn close(&self) {
@@ -505,7 +531,8 @@ impl From<Option<&str>> for Arg {
 /// A transaction on either engine.
 #[derive(Debug)]
 pub(crate) enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
+    /// With the process's turn to write, unless it only reads.
+    Sqlite(Transaction<'static, Sqlite>, Option<OwnedMutexGuard<()>>),
     Postgres(Transaction<'static, Postgres>),
 }
 
@@ -527,7 +554,7 @@ impl Tx {
     /// Runs a statement; returns the number of rows it touched.
     pub(crate) async fn exec(&mut self, sql: &'static str, args: &[Arg]) -> Result<u64> {
         Ok(match self {
-            Tx::Sqlite(t) => bind_all!(sqlx::query(sql), args)
+            Tx::Sqlite(t, _) => bind_all!(sqlx::query(sql), args)
                 .execute(&mut **t)
                 .await?
                 .rows_affected(),
@@ -541,7 +568,7 @@ impl Tx {
     /// Runs a statement built at run time (only ever from fixed fragments, never from input).
     pub(crate) async fn exec_dyn(&mut self, sql: String, args: &[Arg]) -> Result<u64> {
         Ok(match self {
-            Tx::Sqlite(t) => bind_all!(sqlx::query(AssertSqlSafe(sql)), args)
+            Tx::Sqlite(t, _) => bind_all!(sqlx::query(AssertSqlSafe(sql)), args)
                 .execute(&mut **t)
                 .await?
                 .rows_affected(),
@@ -555,7 +582,7 @@ impl Tx {
     /// All rows of a query.
     pub(crate) async fn rows(&mut self, sql: &'static str, args: &[Arg]) -> Result<Vec<Row>> {
         Ok(match self {
-            Tx::Sqlite(t) => bind_all!(sqlx::query(sql), args)
+            Tx::Sqlite(t, _) => bind_all!(sqlx::query(sql), args)
                 .fetch_all(&mut **t)
                 .await?
                 .into_iter()
@@ -573,7 +600,7 @@ impl Tx {
     /// At most one row.
     pub(crate) async fn row(&mut self, sql: &'static str, args: &[Arg]) -> Result<Option<Row>> {
         Ok(match self {
-            Tx::Sqlite(t) => bind_all!(sqlx::query(sql), args)
+            Tx::Sqlite(t, _) => bind_all!(sqlx::query(sql), args)
                 .fetch_optional(&mut **t)
                 .await?
                 .map(Row::Sqlite),
@@ -598,7 +625,11 @@ impl Tx {
 
     pub(crate) async fn commit(self) -> Result<()> {
         match self {
-            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Sqlite(t, turn) => {
+                t.commit().await?;
+                // The next writer may begin only once this one's changes are durable.
+                drop(turn);
+            }
             Tx::Postgres(t) => t.commit().await?,
         }
         Ok(())

@@ -546,7 +546,7 @@ impl Store {
             return Ok(0);
         }
         match &mut tx {
-            Tx::Sqlite(t) => {
+            Tx::Sqlite(t, _) => {
                 // Bind the next statement's rows on this thread while SQLite's worker
                 // thread runs the current one: the two halves of the work overlap.
                 // Rows go in as given (normally in time order, which keeps the `at` index
@@ -616,7 +616,7 @@ impl Store {
         let c = to_us(cutoff);
         let (partitions_dropped, mut oldest, mut newest) = match &mut tx {
             Tx::Postgres(t) => crate::partitions::drop_before(t, c).await?,
-            Tx::Sqlite(_) => (Vec::new(), None, None),
+            Tx::Sqlite(..) => (Vec::new(), None, None),
         };
         let span = tx
             .one(

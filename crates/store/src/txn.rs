@@ -43,6 +43,14 @@ impl Store {
             tx: self.backend.begin_write().await?,
         })
     }
+
+    /// Starts a transaction that only reads: it sees one snapshot and, on SQLite, neither
+    /// waits for writers nor holds them up. A write in it fails.
+    pub async fn begin_read(&self) -> Result<Txn> {
+        Ok(Txn {
+            tx: self.backend.begin_read().await?,
+        })
+    }
 }
 
 impl Txn {

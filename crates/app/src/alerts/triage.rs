@@ -13,12 +13,12 @@ use serde_json::json;
 
 use charter_store::{
     Actor, Alert, AlertDecision, AlertStatus, Incident, IncidentKind, ModelAgreement, NewIncident,
-    Record, Txn,
+    Person, Record, Txn,
 };
 
 use super::{may_handle, route_roles};
 use crate::App;
-use crate::act::{Acting, Done, May, entry, not_authorised};
+use crate::act::{Acting, Done, May, authorise, entry, not_authorised};
 use crate::error::{Error, Result};
 
 /// Which alerts to list.
@@ -121,15 +121,7 @@ impl App {
         let limit = filter.limit.unwrap_or(200).clamp(1, 10_000);
         self.act(actor, "list alerts", May::AnyPerson, async |tx, who| {
             let person = who.person("list alerts")?.clone();
-            let mut out = Vec::new();
-            for alert in tx.alerts(filter.status, 100_000).await? {
-                if may_handle(tx, self.governance(), &person, &alert).await? {
-                    out.push(alert);
-                    if out.len() as i64 >= limit {
-                        break;
-                    }
-                }
-            }
+            let out = self.handleable(tx, &person, filter.status, limit).await?;
             let ids: Vec<i64> = out.iter().map(|a| a.id).collect();
             Ok(Done::new(
                 out,
@@ -143,6 +135,41 @@ impl App {
             ))
         })
         .await
+    }
+
+    /// How many open alerts `actor` may handle (the overview's count: no alert is shown, so
+    /// nothing is audited).
+    pub async fn open_alert_count(&self, actor: &Actor) -> Result<usize> {
+        self.read(async |tx| {
+            let who = authorise(tx, actor, "list alerts", May::AnyPerson).await?;
+            let person = who.person("list alerts")?.clone();
+            let open = self
+                .handleable(tx, &person, Some(AlertStatus::Open), i64::MAX)
+                .await?;
+            Ok(open.len())
+        })
+        .await
+    }
+
+    /// The alerts in `status` (any when `None`) that `person` may handle, newest first, at
+    /// most `limit`.
+    async fn handleable(
+        &self,
+        tx: &mut Txn,
+        person: &Person,
+        status: Option<AlertStatus>,
+        limit: i64,
+    ) -> Result<Vec<Alert>> {
+        let mut out = Vec::new();
+        for alert in tx.alerts(status, 100_000).await? {
+            if may_handle(tx, self.governance(), person, &alert).await? {
+                out.push(alert);
+                if out.len() as i64 >= limit {
+                    break;
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// One alert with its monitoring record: the look is audited (`alert.view`, and the
@@ -259,7 +286,7 @@ impl App {
             May::AnyPerson,
             async |tx, _| {
                 let rows: Vec<ModelAgreementRate> = tx
-                    .model_agreement()
+                    .model_agreement(None)
                     .await?
                     .into_iter()
                     .map(ModelAgreementRate::from)

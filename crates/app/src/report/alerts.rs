@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Bar, Chart, Figure, Gathered, Section};
+use super::{Bar, Chart, Figure, Gathered, Section, Table, rate};
 
 /// Severities from least to most serious (DESIGN section 4), then anything else.
 const SEVERITIES: &[&str] = &["info", "concern", "misconduct", "gross_misconduct"];
@@ -43,6 +43,7 @@ pub(super) fn section(g: &Gathered) -> Section {
             &format!("{source}, status = {o}"),
         ));
     }
+    let table = agreement(g, &source);
     Section {
         title: "Alerts by severity and outcome".into(),
         summary: "Alerts raised by rules that name alert routes, by the severity of the rule and where triage left them.".into(),
@@ -54,6 +55,34 @@ pub(super) fn section(g: &Gathered) -> Section {
             bars,
             source,
         }],
-        table: None,
+        table,
     }
+}
+
+/// How often the people who triaged a model's alerts agreed with it (issue 14: no decision
+/// rests on a model alone, so its record with reviewers is part of the report).
+fn agreement(g: &Gathered, source: &str) -> Option<Table> {
+    let rows: Vec<Vec<String>> = g
+        .agreement
+        .iter()
+        .map(|m| {
+            let reviewed = usize::try_from(m.reviewed).unwrap_or(0);
+            let agreed = usize::try_from(m.agreed).unwrap_or(0);
+            vec![
+                format!("{} {}", m.model, m.version),
+                m.open.to_string(),
+                match reviewed {
+                    0 => "none reviewed yet".to_string(),
+                    _ => rate(agreed, reviewed),
+                },
+            ]
+        })
+        .collect();
+    (!rows.is_empty()).then(|| Table {
+        head: ["Model", "Alerts still open", "Reviewers agreed"]
+            .map(String::from)
+            .to_vec(),
+        rows,
+        source: format!("{source}, model set; reviewer_agreed"),
+    })
 }

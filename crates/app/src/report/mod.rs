@@ -15,8 +15,8 @@ use serde_json::json;
 use charter_policy::Diagnostic;
 use charter_policy::lint::Site;
 use charter_store::{
-    Account, Actor, Approval, Breach, Device, Incident, Leaver, MediaAuthorisation, Person,
-    SocialAccount, SoftwareRequest, SubjectRequest, Tally, UsageTotal, User,
+    Account, Actor, Approval, Breach, Device, Incident, Leaver, MediaAuthorisation, ModelAgreement,
+    Person, SocialAccount, SoftwareRequest, SubjectRequest, Tally, UsageTotal, User,
 };
 
 use crate::act::{Done, May, entry};
@@ -141,6 +141,8 @@ pub(crate) struct Gathered {
     blocked: Vec<Tally>,
     flagged: Vec<Tally>,
     alerts: Vec<Tally>,
+    /// Per model, the month's alerts it raised that people triaged and agreed with.
+    agreement: Vec<ModelAgreement>,
     usage: Vec<UsageTotal>,
     /// Flagged records by verdict and check for each trend month, oldest first.
     history: Vec<(Month, Vec<Tally>)>,
@@ -164,7 +166,7 @@ impl Gathered {
 impl App {
     /// Who may make the monthly report: the policy owners (register keepers, data
     /// protection, compliance, which is where packs put an auditor), and the operator.
-    fn report_readers(&self) -> Vec<String> {
+    pub(crate) fn report_readers(&self) -> Vec<String> {
         let g = self.governance();
         roles(&[
             &g.register_roles,
@@ -222,7 +224,7 @@ impl App {
                 ))
             })
             .await?;
-        let (breaches, subject_requests, leavers, users, socials) = self
+        let (breaches, subject_requests, leavers, users, socials, agreement) = self
             .read(async |tx| {
                 Ok((
                     tx.breaches().await?,
@@ -230,6 +232,7 @@ impl App {
                     tx.leavers().await?,
                     tx.users().await?,
                     tx.socials().await?,
+                    tx.model_agreement(Some((month.from, month.to))).await?,
                 ))
             })
             .await?;
@@ -275,6 +278,7 @@ impl App {
             leavers,
             users,
             socials,
+            agreement,
         })
     }
 

@@ -52,6 +52,7 @@ pub(crate) fn layout(who: &SignedIn, nav: &Nav, title: &str, body: &str) -> Resp
         (nav.team, "/team", "My team"),
         (nav.monitoring, "/monitoring", "Monitoring"),
         (nav.audit, "/audit", "Audit log"),
+        (nav.report, "/report", "Monthly report"),
     ];
     for (shown, href, label) in optional {
         if shown {
@@ -102,6 +103,7 @@ pub(crate) struct Nav {
     team: bool,
     monitoring: bool,
     audit: bool,
+    report: bool,
 }
 
 impl Nav {
@@ -112,6 +114,7 @@ impl Nav {
             team: o.manages,
             monitoring: o.may_read_records,
             audit: o.may_read_audit,
+            report: o.may_make_report,
         }
     }
 }
@@ -428,8 +431,8 @@ pub(crate) async fn alerts(
 ) -> Result<Response, PageError> {
     let who = &signed.who;
     let o = overview_of(&dash, who).await?;
-    let list = dash
-        .app()?
+    let app = dash.app()?;
+    let list = app
         .list_alerts(
             &who.actor,
             AlertFilter {
@@ -463,8 +466,12 @@ pub(crate) async fn alerts(
             } else {
                 esc(&a.status.to_string())
             };
+            let model = a.model.as_ref().map_or_else(
+                || "rule".to_string(),
+                |m| format!("{} {} (score {:.2})", esc(&m.name), esc(&m.version), m.score),
+            );
             format!(
-                "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{actions}</td>",
+                "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{model}</td><td>{actions}</td>",
                 a.id,
                 esc(&a.at),
                 esc(&a.user),
@@ -473,11 +480,44 @@ pub(crate) async fn alerts(
             )
         })
         .collect();
-    let body = table(
+    let agreement: Vec<String> = app
+        .model_agreement(&who.actor)
+        .await?
+        .iter()
+        .map(|m| {
+            let c = &m.counts;
+            let rate = m.rate.map_or_else(
+                || "none reviewed yet".to_string(),
+                |r| format!("{:.0}%", r * 100.0),
+            );
+            format!(
+                "<td>{} {}</td><td>{}</td><td>{}</td><td>{}</td><td>{rate}</td>",
+                esc(&c.model),
+                esc(&c.version),
+                c.open,
+                c.reviewed,
+                c.agreed
+            )
+        })
+        .collect();
+    let mut body = table(
         "Alerts routed to you",
-        &["#", "When", "Who", "Severity", "What", "Triage"],
+        &[
+            "#",
+            "When",
+            "Who",
+            "Severity",
+            "What",
+            "Raised by",
+            "Triage",
+        ],
         &rows,
     );
+    body.push_str(&table(
+        "How often reviewers agreed with each model",
+        &["Model", "Open", "Reviewed", "Agreed", "Agreement"],
+        &agreement,
+    ));
     Ok(layout(who, &Nav::of(&o), "Alerts", &body))
 }
 
