@@ -22,8 +22,9 @@ end
 
 done = function(summary, latency, requests)
   local ms = function(p) return latency:percentile(p) / 1000 end
-  io.write(string.format("requests %d errors(status) %d errors(socket) %d\n", summary.requests,
-    summary.errors.status, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+  local e = summary.errors
+  io.write(string.format("requests %d errors(status) %d errors(socket) %d (timeouts over 2 s: %d)\n",
+    summary.requests, e.status, e.connect + e.read + e.write + e.timeout, e.timeout))
   io.write(string.format("p50 %.1f ms  p95 %.1f ms  p99 %.1f ms  max %.1f ms  rps %.0f\n",
     ms(50), ms(95), ms(99), latency.max / 1000, summary.requests / (summary.duration / 1000000)))
 end

@@ -13,6 +13,7 @@ use charter_store::{Actor, Approval, ApprovalKind, ApprovalStatus, NewApproval, 
 use crate::App;
 use crate::act::{Done, May, entry};
 use crate::error::{Error, Result};
+use crate::names::Names;
 
 /// How long an approval lasts when the approver names no end.
 pub const DEFAULT_APPROVAL: SignedDuration = SignedDuration::from_hours(7 * 24);
@@ -199,14 +200,7 @@ impl App {
         let all = self.read(async |tx| Ok(tx.approvals().await?)).await?;
         Ok(all
             .into_iter()
-            .map(|a| ApprovalView {
-                now: match a.status {
-                    ApprovalStatus::Approved if !a.in_force_at(at) => ApprovalStatus::Expired,
-                    s => s,
-                },
-                person_name: names.name(a.person_id).to_string(),
-                approval: a,
-            })
+            .map(|a| approval_view(a, &names, at))
             .collect())
     }
 
@@ -215,6 +209,18 @@ impl App {
         self.read(async |tx| tx.person_by_account(user).await.map_err(Error::from))
             .await?
             .ok_or_else(|| Error::NoSuchPerson(user.to_string()))
+    }
+}
+
+/// An approval with where it stands at `at`.
+pub(crate) fn approval_view(a: Approval, names: &Names, at: Timestamp) -> ApprovalView {
+    ApprovalView {
+        now: match a.status {
+            ApprovalStatus::Approved if !a.in_force_at(at) => ApprovalStatus::Expired,
+            s => s,
+        },
+        person_name: names.name(a.person_id).to_string(),
+        approval: a,
     }
 }
 

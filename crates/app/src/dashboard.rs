@@ -13,13 +13,17 @@ use serde::Serialize;
 use serde_json::json;
 
 use charter_store::{
-    Actor, ApprovalKind, ApprovalStatus, Authorisation, AuthorisationKind, BreachState, Person,
-    PolicyVersion, RequestStatus, SoftwareRequest, SoftwareStatus,
+    Actor, AlertStatus, ApprovalKind, ApprovalStatus, Authorisation, AuthorisationKind,
+    BreachState, Person, PolicyVersion, RequestStatus, SoftwareRequest, SoftwareStatus, Txn,
 };
 
 use crate::act::{Acting, May, authorise, entry};
+use crate::approvals::approval_view;
 use crate::error::Result;
-use crate::{AckDue, App, ApprovalView, BreachView, LeaverView, RequestView, Review, roles};
+use crate::names::Names;
+use crate::{
+    AckDue, App, ApprovalView, BreachView, LeaverView, Register, RequestView, Review, roles,
+};
 
 /// `GET /api/overview`: what needs doing now, each with its clock; a section the person may
 /// not see is absent (`null`), not empty.
@@ -110,7 +114,13 @@ impl App {
         let acting = self
             .read(async |tx| authorise(tx, actor, action, may).await)
             .await?;
-        if Self::holds(&acting, &self.governance().auditor_roles) {
+        self.log_auditor_read(&acting, action).await?;
+        Ok(acting)
+    }
+
+    /// Logs a read by an auditor (whose every read is on the record).
+    async fn log_auditor_read(&self, acting: &Acting, action: &'static str) -> Result<()> {
+        if Self::holds(acting, &self.governance().auditor_roles) {
             let read = entry(
                 "dashboard.read",
                 "dashboard",
@@ -118,10 +128,10 @@ impl App {
                 None,
                 json!({"read": action}),
             );
-            self.write(async |tx| Ok(tx.audit(actor, read).await?))
+            self.write(async |tx| Ok(tx.audit(&acting.actor, read).await?))
                 .await?;
         }
-        Ok(acting)
+        Ok(())
     }
 
     pub(crate) fn holds(acting: &Acting, roles: &[String]) -> bool {
@@ -165,17 +175,7 @@ impl App {
         let acting = self
             .reader(actor, "see access requests", May::Roles(&approvers))
             .await?;
-        let me = acting.id();
-        Ok(self
-            .approvals(at)
-            .await?
-            .into_iter()
-            .filter(|a| {
-                a.approval.kind == ApprovalKind::Access
-                    && a.now == ApprovalStatus::Requested
-                    && Some(a.approval.person_id) != me
-            })
-            .collect())
+        Ok(access_waiting(self.approvals(at).await?, acting.id()))
     }
 
     fn deciders(&self) -> Vec<String> {
@@ -195,16 +195,33 @@ impl App {
         let acting = self
             .reader(actor, "decide requests", May::Roles(&deciders))
             .await?;
+        self.read(async |tx| {
+            let names = Names::new(&tx.people().await?);
+            self.inbox_in(tx, &acting, &names, at).await
+        })
+        .await
+    }
+
+    /// What waits for `acting`'s decision, read in `tx`.
+    async fn inbox_in(
+        &self,
+        tx: &mut Txn,
+        acting: &Acting,
+        names: &Names,
+        at: Timestamp,
+    ) -> Result<Inbox> {
         let me = acting.id();
         let g = self.governance();
-        let access = if Self::holds(&acting, &g.access_approvers) {
-            Some(self.approvals_inbox(actor, at).await?)
+        let access = if Self::holds(acting, &g.access_approvers) {
+            let all = tx.approvals().await?;
+            let views = all.into_iter().map(|a| approval_view(a, names, at));
+            Some(access_waiting(views.collect(), me))
         } else {
             None
         };
-        let software = if Self::holds(&acting, &g.software_approvers) {
+        let software = if Self::holds(acting, &g.software_approvers) {
             Some(
-                self.software_requests()
+                tx.software_requests()
                     .await?
                     .into_iter()
                     .filter(|r| r.status == SoftwareStatus::Requested && Some(r.person_id) != me)
@@ -213,10 +230,10 @@ impl App {
         } else {
             None
         };
-        let mine = |kind| Self::holds(&acting, &self.authorisers(kind));
+        let mine = |kind| Self::holds(acting, &self.authorisers(kind));
         let authorisations = if AuthorisationKind::ALL.iter().any(|k| mine(*k)) {
             Some(
-                self.authorisations()
+                tx.authorisations()
                     .await?
                     .into_iter()
                     .filter(|a| {
@@ -270,61 +287,71 @@ impl App {
 
     /// What needs doing now, as far as `actor` may see.
     pub async fn overview(&self, actor: &Actor, now: Timestamp) -> Result<Overview> {
-        let acting = self
-            .reader(actor, "see the overview", May::AnyPerson)
+        // One transaction for the whole page: a dozen separate ones cost more than the reads.
+        let (acting, overview) = self
+            .read(async |tx| {
+                let acting = authorise(tx, actor, "see the overview", May::AnyPerson).await?;
+                let overview = self.overview_in(tx, &acting, now).await?;
+                Ok((acting, overview))
+            })
             .await?;
-        let me = acting.person("see the overview")?.id;
-        let cases = Self::holds(&acting, &self.case_readers());
+        self.log_auditor_read(&acting, "see the overview").await?;
+        Ok(overview)
+    }
+
+    async fn overview_in(&self, tx: &mut Txn, acting: &Acting, now: Timestamp) -> Result<Overview> {
+        let me = acting.person("see the overview")?;
+        let people = tx.people().await?;
+        let names = Names::new(&people);
+        let cases = Self::holds(acting, &self.case_readers());
         let breaches = if cases {
+            let open = tx.breaches().await?.into_iter();
+            let open = open.filter(|b| b.status != BreachState::Closed);
             Some(
-                self.breaches(now)
-                    .await?
-                    .into_iter()
-                    .filter(|b| b.breach.status != BreachState::Closed)
-                    .collect(),
+                open.map(|b| self.breach_view(b, &names, now))
+                    .collect::<Result<_>>()?,
             )
         } else {
             None
         };
         let subject_requests = if cases {
+            let running = tx.subject_requests().await?.into_iter();
+            let running =
+                running.filter(|r| matches!(r.status, RequestStatus::Open | RequestStatus::Paused));
             Some(
-                self.subject_requests(now)
-                    .await?
-                    .into_iter()
-                    .filter(|r| {
-                        matches!(
-                            r.request.status,
-                            RequestStatus::Open | RequestStatus::Paused
-                        )
-                    })
-                    .collect(),
+                running
+                    .map(|r| self.request_view(r, &names, now))
+                    .collect::<Result<_>>()?,
             )
         } else {
             None
         };
-        let everyone = Self::holds(&acting, &self.everyone_due_readers());
+        let everyone = Self::holds(acting, &self.everyone_due_readers());
+        let versions = tx.policy_versions().await?;
+        let acks = tx.acknowledgements().await?;
         let acknowledgements_due = self
-            .acknowledgements_due(now)
-            .await?
+            .dues(&people, &versions, &acks, now)
             .into_iter()
-            .filter(|d| everyone || d.person_id == me)
+            .filter(|d| everyone || d.person_id == me.id)
             .collect();
         let g = self.governance();
         let keepers = roles(&[&g.register_roles, &g.auditor_roles]);
-        let leavers = if Self::holds(&acting, &keepers) {
+        let leavers = if Self::holds(acting, &keepers) {
+            let open = tx.leavers().await?.into_iter();
+            let open = open.filter(|l| l.closed.is_none());
             Some(
-                self.leavers(now)
-                    .await?
-                    .into_iter()
-                    .filter(|l| l.leaver.closed.is_none())
-                    .collect(),
+                open.map(|l| self.leaver_view(l, &names, now))
+                    .collect::<Result<_>>()?,
             )
         } else {
             None
         };
-        let open_alerts = self.open_alert_count(actor).await?;
-        let approvals_waiting = if Self::holds(&acting, &self.deciders()) {
-            let inbox = self.inbox(actor, now).await?;
+        let open_alerts = self
+            .handleable(tx, me, Some(AlertStatus::Open), i64::MAX)
+            .await?
+            .len();
+        let approvals_waiting = if Self::holds(acting, &self.deciders()) {
+            let inbox = self.inbox_in(tx, acting, &names, now).await?;
             Some(
                 inbox.access.map_or(0, |l| l.len())
                     + inbox.software.map_or(0, |l| l.len())
@@ -333,23 +360,11 @@ impl App {
         } else {
             None
         };
-        let registers = self
-            .registers_for(actor)
-            .await?
-            .into_iter()
-            .map(crate::Register::name)
-            .collect();
-        let g = self.governance();
         let audit_readers = roles(&[
             &g.data_protection_roles,
             &g.compliance_roles,
             &g.auditor_roles,
         ]);
-        let manages = self
-            .people()
-            .await?
-            .iter()
-            .any(|p| p.line_manager == Some(me));
         Ok(Overview {
             breaches,
             subject_requests,
@@ -358,11 +373,27 @@ impl App {
             leavers,
             open_alerts,
             approvals_waiting,
-            registers,
-            may_read_records: Self::holds(&acting, &self.record_readers()),
-            may_read_audit: Self::holds(&acting, &audit_readers),
-            may_make_report: Self::holds(&acting, &self.report_readers()),
-            manages,
+            registers: self
+                .registers_of(acting)
+                .into_iter()
+                .map(Register::name)
+                .collect(),
+            may_read_records: Self::holds(acting, &self.record_readers()),
+            may_read_audit: Self::holds(acting, &audit_readers),
+            may_make_report: Self::holds(acting, &self.report_readers()),
+            manages: people.iter().any(|p| p.line_manager == Some(me.id)),
         })
     }
+}
+
+/// The access requests among `approvals` still waiting for a decision, without `me`'s own.
+fn access_waiting(approvals: Vec<ApprovalView>, me: Option<i64>) -> Vec<ApprovalView> {
+    approvals
+        .into_iter()
+        .filter(|a| {
+            a.approval.kind == ApprovalKind::Access
+                && a.now == ApprovalStatus::Requested
+                && Some(a.approval.person_id) != me
+        })
+        .collect()
 }

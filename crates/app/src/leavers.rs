@@ -48,7 +48,12 @@ impl App {
         }
     }
 
-    fn leaver_view(&self, l: Leaver, names: &Names, now: Timestamp) -> Result<LeaverView> {
+    pub(crate) fn leaver_view(
+        &self,
+        l: Leaver,
+        names: &Names,
+        now: Timestamp,
+    ) -> Result<LeaverView> {
         let tz = self.time_zone();
         let clock = match &l.closed {
             Some(t) => Clock::stopped(

@@ -145,8 +145,6 @@ impl App {
     /// it is owed when the pack says staff sign before using the facilities, else within a
     /// calendar month; an induction on the first day.
     pub async fn acknowledgements_due(&self, now: Timestamp) -> Result<Vec<AckDue>> {
-        let tz = self.time_zone().clone();
-        let g = self.governance().clone();
         let (people, versions, acks) = self
             .read(async |tx| {
                 Ok((
@@ -156,8 +154,21 @@ impl App {
                 ))
             })
             .await?;
-        let Some(required) = required_version(&versions) else {
-            return Ok(Vec::new());
+        Ok(self.dues(&people, &versions, &acks, now))
+    }
+
+    /// [`App::acknowledgements_due`] from the registers as read.
+    pub(crate) fn dues(
+        &self,
+        people: &[Person],
+        versions: &[PolicyVersion],
+        acks: &[Acknowledgement],
+        now: Timestamp,
+    ) -> Vec<AckDue> {
+        let tz = self.time_zone().clone();
+        let g = self.governance().clone();
+        let Some(required) = required_version(versions) else {
+            return Vec::new();
         };
         let published = local_day(&required.published_at, &tz)
             .unwrap_or_else(|| now.to_zoned_datetime(tz.clone()).date());
@@ -222,7 +233,7 @@ impl App {
                 }
             }
         }
-        Ok(due)
+        due
     }
 
     /// When the written policy is due for review, from `review_due`, or a year after

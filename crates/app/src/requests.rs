@@ -42,7 +42,7 @@ fn due(r: &SubjectRequest, today: Date) -> Result<Date> {
 }
 
 impl App {
-    fn request_view(
+    pub(crate) fn request_view(
         &self,
         r: SubjectRequest,
         names: &Names,

@@ -16,7 +16,7 @@ use charter_store::{
     UsageDay, VerifyReport,
 };
 
-use crate::act::{May, not_authorised};
+use crate::act::{Acting, May, not_authorised};
 use crate::error::Result;
 use crate::{App, ApprovalView, BreachView, LeaverView, RecordView, RequestView, roles};
 
@@ -324,10 +324,15 @@ impl App {
         let acting = self
             .reader(actor, "see the registers", May::AnyPerson)
             .await?;
-        Ok(Register::ALL
+        Ok(self.registers_of(&acting))
+    }
+
+    /// Which registers the person acting may read.
+    pub(crate) fn registers_of(&self, acting: &Acting) -> Vec<Register> {
+        Register::ALL
             .into_iter()
-            .filter(|r| Self::holds(&acting, &self.readers_of(*r)))
-            .collect())
+            .filter(|r| Self::holds(acting, &self.readers_of(*r)))
+            .collect()
     }
 
     /// Personal-use totals of `person_id` over the last 30 days.

@@ -18,7 +18,7 @@ use charter_store::{
 
 use super::{may_handle, route_roles};
 use crate::App;
-use crate::act::{Acting, Done, May, authorise, entry, not_authorised};
+use crate::act::{Acting, Done, May, entry, not_authorised};
 use crate::error::{Error, Result};
 
 /// Which alerts to list.
@@ -137,23 +137,9 @@ impl App {
         .await
     }
 
-    /// How many open alerts `actor` may handle (the overview's count: no alert is shown, so
-    /// nothing is audited).
-    pub async fn open_alert_count(&self, actor: &Actor) -> Result<usize> {
-        self.read(async |tx| {
-            let who = authorise(tx, actor, "list alerts", May::AnyPerson).await?;
-            let person = who.person("list alerts")?.clone();
-            let open = self
-                .handleable(tx, &person, Some(AlertStatus::Open), i64::MAX)
-                .await?;
-            Ok(open.len())
-        })
-        .await
-    }
-
     /// The alerts in `status` (any when `None`) that `person` may handle, newest first, at
     /// most `limit`.
-    async fn handleable(
+    pub(crate) async fn handleable(
         &self,
         tx: &mut Txn,
         person: &Person,
