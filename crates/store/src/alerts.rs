@@ -375,7 +375,7 @@ impl Txn {
             flagged_only: false,
         };
         let purpose = serde_json::json!({"alert": alert.id});
-        let mut out =
+        let (mut out, _) =
             crate::records::view(&mut self.tx, viewer, &filter, alert.person_id, purpose).await?;
         out.retain(|r| r.subject == alert.subject);
         Ok(out)

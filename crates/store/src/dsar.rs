@@ -65,31 +65,25 @@ impl Txn {
         purpose: serde_json::Value,
     ) -> Result<(Vec<Record>, i64)> {
         let users = self.record_names(person_id).await?;
-        let out = if users.is_empty() {
+        if users.is_empty() {
             // No account, so no records; an empty filter would read everyone's. The look is
             // still logged.
-            self.audit(
-                viewer,
-                AuditEntry {
-                    action: "records.view",
-                    entity: "decisions",
-                    entity_id: None,
-                    person_id: Some(person_id),
-                    detail: serde_json::json!({"users": [], "purpose": purpose, "count": 0}),
-                },
-            )
-            .await?;
-            Vec::new()
-        } else {
-            let filter = RecordFilter { users, ..filter };
-            records::view(&mut self.tx, viewer, &filter, Some(person_id), purpose).await?
-        };
-        let seq = self
-            .tx
-            .one("SELECT seq FROM audit_head WHERE id = 1", &[])
-            .await?
-            .i64("seq")?;
-        Ok((out, seq))
+            let seq = self
+                .audit(
+                    viewer,
+                    AuditEntry {
+                        action: "records.view",
+                        entity: "decisions",
+                        entity_id: None,
+                        person_id: Some(person_id),
+                        detail: serde_json::json!({"users": [], "purpose": purpose, "count": 0}),
+                    },
+                )
+                .await?;
+            return Ok((Vec::new(), seq));
+        }
+        let filter = RecordFilter { users, ..filter };
+        records::view(&mut self.tx, viewer, &filter, Some(person_id), purpose).await
     }
 
     /// Every monitoring record of a person, for subject access; the view is logged.

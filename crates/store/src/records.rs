@@ -603,7 +603,7 @@ impl Store {
     /// Reads records and logs the view (who looked at which records) in the audit chain.
     pub async fn view_records(&self, viewer: &Actor, filter: &RecordFilter) -> Result<Vec<Record>> {
         let mut tx = self.backend.begin_write().await?;
-        let out = view(&mut tx, viewer, filter, None, serde_json::Value::Null).await?;
+        let (out, _) = view(&mut tx, viewer, filter, None, serde_json::Value::Null).await?;
         tx.commit().await?;
         Ok(out)
     }
@@ -666,7 +666,7 @@ pub(crate) async fn view(
     filter: &RecordFilter,
     person: Option<i64>,
     purpose: serde_json::Value,
-) -> Result<Vec<Record>> {
+) -> Result<(Vec<Record>, i64)> {
     let limit = filter.limit.unwrap_or(1000).clamp(1, 1_000_000);
     let since = filter.since.map(to_us).unwrap_or(i64::MIN);
     let until = filter.until.map(to_us).unwrap_or(i64::MAX);
@@ -704,9 +704,9 @@ pub(crate) async fn view(
     // lists its first ids only; the filter still defines the whole set.
     const LISTED: usize = 10_000;
     let ids: Vec<i64> = out.iter().take(LISTED).map(|r| r.id).collect();
-    log(tx, viewer, "records.view", "decisions", None, person,
+    let seq = log(tx, viewer, "records.view", "decisions", None, person,
         json!({"users": filter.users, "purpose": purpose, "flagged_only": filter.flagged_only, "since": filter.since.map(|t| t.to_string()), "until": filter.until.map(|t| t.to_string()), "count": out.len(), "ids": ids, "ids_complete": out.len() <= LISTED})).await?;
-    Ok(out)
+    Ok((out, seq))
 }
 
 /// Makes sure a monthly partition exists for every month the batch touches, so that records
