@@ -198,6 +198,13 @@ fn hour_us(at: Timestamp) -> i64 {
     to_us(at).div_euclid(HOUR) * HOUR
 }
 
+impl NewAlert {
+    /// What makes two alerts one: the same user, rule and hour (the store keeps the first).
+    pub fn key(&self) -> (&str, &str, i64) {
+        (&self.user, &self.rule, hour_us(self.at))
+    }
+}
+
 impl Txn {
     /// Raises an alert, unless one for the same user, rule and hour exists: then `None`.
     pub async fn insert_alert(&mut self, a: &NewAlert) -> Result<Option<Alert>> {

@@ -10,6 +10,8 @@
 mod mail;
 mod triage;
 
+use std::collections::{HashMap, HashSet};
+
 use serde::Deserialize;
 use serde_json::json;
 
@@ -153,14 +155,29 @@ impl App {
                 });
             }
         }
+        // A batch repeats the same alert (a person's blocked requests in one hour); the store
+        // would keep only the first of each, so the rest are not sent to it.
+        let mut seen = HashSet::new();
+        wanted.retain(|a| {
+            let (user, rule, hour) = a.key();
+            seen.insert((user.to_string(), rule.to_string(), hour))
+        });
         if wanted.is_empty() {
             return Ok(Vec::new());
         }
         let mut tx = self.store().begin().await?;
         let mut raised = Vec::new();
+        let mut people: HashMap<String, Option<i64>> = HashMap::new();
         for mut a in wanted {
             if a.user != "-" {
-                a.person_id = tx.person_by_account(&a.user).await?;
+                a.person_id = match people.get(&a.user) {
+                    Some(id) => *id,
+                    None => {
+                        let id = tx.person_by_account(&a.user).await?;
+                        people.insert(a.user.clone(), id);
+                        id
+                    }
+                };
             }
             if let Some(alert) = tx.insert_alert(&a).await? {
                 tx.audit(
