@@ -125,6 +125,7 @@ PRAGMA synchronous = OFF;
 WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $records - 1)
 INSERT INTO decisions ($columns) SELECT $values FROM n;
 ANALYZE;
+.output /dev/null
 PRAGMA wal_checkpoint(TRUNCATE);
 SQL
 # The load measures the dashboard, not the kernel writing back the generated gigabyte.
