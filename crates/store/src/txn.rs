@@ -45,7 +45,8 @@ impl Store {
     }
 
     /// Starts a transaction that only reads: it sees one snapshot and, on SQLite, neither
-    /// waits for writers nor holds them up. A write in it fails.
+    /// waits for writers nor holds them up. Write nothing in it: nothing stops a write, but
+    /// on SQLite one would skip the process's turn to write and may fail as busy.
     pub async fn begin_read(&self) -> Result<Txn> {
         Ok(Txn {
             tx: self.backend.begin_read().await?,
