@@ -579,8 +579,13 @@ impl Tx {
         })
     }
 
-    /// All rows of a query.
-    pub(crate) async fn rows(&mut self, sql: &'static str, args: &[Arg]) -> Result<Vec<Row>> {
+    /// All rows of a query (a fixed string, or [`AssertSqlSafe`] over one built only from
+    /// fixed fragments, never from input).
+    pub(crate) async fn rows(
+        &mut self,
+        sql: impl sqlx::SqlSafeStr,
+        args: &[Arg],
+    ) -> Result<Vec<Row>> {
         Ok(match self {
             Tx::Sqlite(t, _) => bind_all!(sqlx::query(sql), args)
                 .fetch_all(&mut **t)
@@ -633,6 +638,25 @@ impl Tx {
             Tx::Postgres(t) => t.commit().await?,
         }
         Ok(())
+    }
+}
+
+/// Appends `count` comma-separated parameters, numbered from `before + 1`, to a statement
+/// being built: `?` on SQLite, where sqlx looks up the name of every numbered parameter
+/// (`$7`) by a walk of the statement's list of names, a cost that grows with the square of
+/// their number; `$7` on PostgreSQL, which has no other form.
+pub(crate) fn push_params(sql: &mut String, engine: Engine, before: usize, count: usize) {
+    use std::fmt::Write as _;
+    for i in 0..count {
+        if i > 0 {
+            sql.push(',');
+        }
+        match engine {
+            Engine::Sqlite => sql.push('?'),
+            Engine::Postgres => {
+                let _ = write!(sql, "${}", before + i + 1);
+            }
+        }
     }
 }
 

@@ -3,14 +3,21 @@
 //! are purged; and marks of what has been seen or fired once per person (`usage_marks`). The
 //! accounting itself is `charter-engine`'s (`usage`); when to fire is `charter-app`'s.
 
+use std::collections::HashMap;
+
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::Serialize;
+use sqlx::AssertSqlSafe;
 
 use crate::Store;
+use crate::db::push_params;
 use crate::error::{Result, check_text};
 use crate::registers::SHORT;
 use crate::time::to_us;
+
+/// Figures added by one statement: 700 parameters, well under both engines' limits.
+const USAGE_ROWS_PER_STATEMENT: usize = 100;
 
 /// Time and requests to add to one person's day, hour and category.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,23 +56,53 @@ pub struct UsageDay {
 }
 
 impl Store {
-    /// Adds figures, in one transaction; returns each row's seconds (inside and outside
-    /// together) after the addition, in the order given.
+    /// Adds figures, in one transaction; returns each figure's row total (seconds inside and
+    /// outside together) after the whole addition, in the order given (figures for the same
+    /// person, day, hour and category are added together first). Rows go in a hundred a
+    /// statement: a statement each cost a round trip to SQLite's worker thread per row.
     pub async fn add_usage(&self, adds: &[UsageAdd]) -> Result<Vec<i64>> {
-        let mut totals = Vec::with_capacity(adds.len());
         if adds.is_empty() {
-            return Ok(totals);
+            return Ok(Vec::new());
         }
-        let mut tx = self.backend.begin_write().await?;
+        type Key = (String, String, i64, String);
+        let key = |a: &UsageAdd| -> Key {
+            (
+                a.person.clone(),
+                a.day.to_string(),
+                i64::from(a.hour),
+                a.category.clone(),
+            )
+        };
+        let mut merged: Vec<UsageAdd> = Vec::with_capacity(adds.len());
+        let mut at: HashMap<Key, usize> = HashMap::with_capacity(adds.len());
         for a in adds {
             check_text("person", &a.person, SHORT)?;
             check_text("category", &a.category, SHORT)?;
-            let row = tx.one(
-                "INSERT INTO usage_daily (person, day, hour, category, seconds_inside, seconds_outside, requests) VALUES ($1, $2, $3, $4, $5, $6, $7) \
-                 ON CONFLICT (person, day, hour, category) DO UPDATE SET seconds_inside = usage_daily.seconds_inside + excluded.seconds_inside, \
-                 seconds_outside = usage_daily.seconds_outside + excluded.seconds_outside, requests = usage_daily.requests + excluded.requests \
-                 RETURNING seconds_inside + seconds_outside AS total",
-                &[
+            match at.get(&key(a)) {
+                Some(&i) => {
+                    merged[i].inside += a.inside;
+                    merged[i].outside += a.outside;
+                    merged[i].requests += a.requests;
+                }
+                None => {
+                    at.insert(key(a), merged.len());
+                    merged.push(a.clone());
+                }
+            }
+        }
+        let mut totals: HashMap<Key, i64> = HashMap::with_capacity(merged.len());
+        let engine = self.backend.engine();
+        let mut tx = self.backend.begin_write().await?;
+        for chunk in merged.chunks(USAGE_ROWS_PER_STATEMENT) {
+            let mut sql = String::from(
+                "INSERT INTO usage_daily (person, day, hour, category, seconds_inside, seconds_outside, requests) VALUES ",
+            );
+            let mut args = Vec::with_capacity(chunk.len() * 7);
+            for (i, a) in chunk.iter().enumerate() {
+                sql.push_str(if i == 0 { "(" } else { ",(" });
+                push_params(&mut sql, engine, i * 7, 7);
+                sql.push(')');
+                args.extend([
                     a.person.as_str().into(),
                     a.day.to_string().into(),
                     i64::from(a.hour).into(),
@@ -73,13 +110,34 @@ impl Store {
                     a.inside.into(),
                     a.outside.into(),
                     a.requests.into(),
-                ],
-            )
-            .await?;
-            totals.push(row.i64("total")?);
+                ]);
+            }
+            sql.push_str(
+                " ON CONFLICT (person, day, hour, category) DO UPDATE SET seconds_inside = usage_daily.seconds_inside + excluded.seconds_inside, \
+                 seconds_outside = usage_daily.seconds_outside + excluded.seconds_outside, requests = usage_daily.requests + excluded.requests \
+                 RETURNING person, day, CAST(hour AS BIGINT) AS hour, category, seconds_inside + seconds_outside AS total",
+            );
+            for row in tx.rows(AssertSqlSafe(sql), &args).await? {
+                let key = (
+                    row.text("person")?,
+                    row.text("day")?,
+                    row.i64("hour")?,
+                    row.text("category")?,
+                );
+                totals.insert(key, row.i64("total")?);
+            }
         }
         tx.commit().await?;
-        Ok(totals)
+        // RETURNING gives rows in no promised order: each is found again by its key.
+        Ok(adds
+            .iter()
+            .map(|a| {
+                totals
+                    .get(&key(a))
+                    .copied()
+                    .unwrap_or(a.inside + a.outside)
+            })
+            .collect())
     }
 
     /// One person's figures per category for the days `from` to `to` (inclusive), by day

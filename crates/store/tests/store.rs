@@ -690,3 +690,40 @@ async fn a_version_1_sqlite_store_migrates_keeping_its_rows() {
     tx.commit().await.unwrap();
     s.close().await;
 }
+
+both!(
+    usage_figures_add_up_across_statements_and_come_back_in_the_order_given,
+    |s, _db| {
+        // 250 figures: more than one statement's worth, so the totals of several statements
+        // must each find their own figure again.
+        let day: jiff::civil::Date = "2026-03-02".parse().unwrap();
+        let adds: Vec<UsageAdd> = (0..250)
+            .map(|i| UsageAdd {
+                person: format!("user{:03}", i % 50),
+                day,
+                hour: i8::try_from(i / 50).unwrap() + 9,
+                category: "shopping".into(),
+                inside: i64::from(i),
+                outside: 1,
+                requests: 1,
+            })
+            .collect();
+        let first = s.add_usage(&adds).await.unwrap();
+        let expected: Vec<i64> = adds.iter().map(|a| a.inside + a.outside).collect();
+        assert_eq!(first, expected);
+        // The same figures again, in reverse order: every total doubles.
+        let again: Vec<UsageAdd> = adds.iter().rev().cloned().collect();
+        let second = s.add_usage(&again).await.unwrap();
+        let doubled: Vec<i64> = again.iter().map(|a| 2 * (a.inside + a.outside)).collect();
+        assert_eq!(second, doubled);
+        let days = s.usage_days(Some("user007"), day, day).await.unwrap();
+        assert_eq!(days.len(), 1);
+        // user007 has figures 7, 57, 107, 157, 207 (hours 9 to 13), each added twice.
+        assert_eq!(days[0].seconds_inside, 2 * (7 + 57 + 107 + 157 + 207));
+        assert_eq!(days[0].requests, 10);
+        // The same hour twice in one call: added together, both given the row's total.
+        let twice = vec![adds[7].clone(), adds[7].clone()];
+        let third = s.add_usage(&twice).await.unwrap();
+        assert_eq!(third, vec![4 * (7 + 1), 4 * (7 + 1)]);
+    }
+);
