@@ -71,28 +71,50 @@ fn halves() -> (Vec<Scored>, Vec<Scored>) {
     (strip(tune), strip(held))
 }
 
+/// No example phrase of the embeddings is a sentence of the set or close to one: fewer than
+/// half of the words of any pair are shared (Jaccard index of the word sets under 0.5).
+/// The first draft of the examples had stock phrases in common with the set ("how to tie a
+/// noose"); they were rewritten before the figures in docs/classifiers.md were taken.
 #[test]
 fn no_example_phrase_is_a_sentence_of_the_set() {
-    let fold = |s: &str| {
-        let mut out = String::new();
-        normalise_into(&mut out, s, usize::MAX);
-        out.chars()
-            .filter(|c| c.is_alphanumeric() || *c == ' ')
-            .collect::<String>()
+    let words = |s: &str| {
+        let mut norm = String::new();
+        normalise_into(&mut norm, s, usize::MAX);
+        norm.replace('\'', "")
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect::<std::collections::BTreeSet<String>>()
     };
-    let set: Vec<String> = parse_eval_set(SET)
+    let set: Vec<(String, _)> = parse_eval_set(SET)
         .expect("parses")
-        .iter()
-        .map(|l| fold(&l.text))
+        .into_iter()
+        .map(|l| {
+            let w = words(&l.text);
+            (l.text, w)
+        })
         .collect();
+    let mut closest = (0.0, "", "");
     for e in examples().expect("the examples parse") {
-        let phrase = fold(e.phrase);
-        assert!(
-            !set.iter().any(|s| *s == phrase),
-            "example `{}` is a sentence of the evaluation set",
-            e.phrase
-        );
+        let phrase = words(e.phrase);
+        for (text, w) in &set {
+            let shared = phrase.intersection(w).count() as f64;
+            let jaccard = shared / phrase.union(w).count().max(1) as f64;
+            if jaccard > closest.0 {
+                closest = (jaccard, e.phrase, text.as_str());
+            }
+        }
     }
+    eprintln!(
+        "closest pair: `{}` and `{}`, Jaccard {:.2}",
+        closest.1, closest.2, closest.0
+    );
+    assert!(
+        closest.0 < 0.5,
+        "example `{}` is too close to the sentence `{}`",
+        closest.1,
+        closest.2
+    );
 }
 
 #[test]
