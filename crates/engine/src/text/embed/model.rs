@@ -161,3 +161,53 @@ impl Encoder {
         mean.broadcast_div(&norm).map_err(|e| e.to_string())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("charter-embed-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        dir
+    }
+
+    fn load_err(dir: &Path) -> String {
+        Embeddings::load(dir).expect_err("not a model").to_string()
+    }
+
+    #[test]
+    fn a_missing_directory_or_file_is_named() {
+        let dir = scratch("missing");
+        let msg = load_err(&dir.join("nowhere"));
+        assert!(msg.contains("nowhere") && msg.contains("no config.json"), "{msg}");
+        std::fs::write(dir.join("config.json"), "{}").expect("write");
+        std::fs::write(dir.join("tokenizer.json"), "{}").expect("write");
+        let msg = load_err(&dir);
+        assert!(msg.contains("no model.safetensors"), "{msg}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn damaged_files_are_errors_naming_the_file() {
+        let dir = scratch("damaged");
+        for file in MODEL_FILES {
+            std::fs::write(dir.join(file), "not what it should be").expect("write");
+        }
+        let msg = load_err(&dir);
+        assert!(msg.contains("config.json"), "{msg}");
+        std::fs::write(
+            dir.join("config.json"),
+            r#"{"vocab_size": 10, "hidden_size": 8, "num_hidden_layers": 1,
+                "num_attention_heads": 2, "intermediate_size": 8, "hidden_act": "gelu",
+                "hidden_dropout_prob": 0.1, "max_position_embeddings": 16,
+                "type_vocab_size": 2, "initializer_range": 0.02, "layer_norm_eps": 1e-12,
+                "pad_token_id": 0}"#,
+        )
+        .expect("write");
+        let msg = load_err(&dir);
+        assert!(msg.contains("tokenizer.json"), "{msg}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
