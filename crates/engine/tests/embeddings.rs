@@ -95,9 +95,8 @@ fn a_search_term_rule_names_the_model_and_the_example() {
     assert_eq!(model.name, MODEL_NAME);
     assert!(model.score >= DEFAULT_THRESHOLD);
 
-    let search = charter_engine::web::WebRequest::new(
-        "https://www.google.com/search?q=ways+to+end+it+all",
-    );
+    let search =
+        charter_engine::web::WebRequest::new("https://www.google.com/search?q=ways+to+end+it+all");
     let d = engine.decide_web(&ctx, &search, &charter_engine::web::Builtin::new());
     assert!(
         d.findings
@@ -105,5 +104,10 @@ fn a_search_term_rule_names_the_model_and_the_example() {
             .any(|f| f.check == Check::SearchTerm && f.model.is_some()),
         "{d:?}"
     );
-    assert!(engine.decide_text(&ctx, "kill the process").findings.is_empty());
+    assert!(
+        engine
+            .decide_text(&ctx, "kill the process")
+            .findings
+            .is_empty()
+    );
 }

@@ -207,7 +207,11 @@ fn embeddings_lift_the_combination_on_held_out_sentences() {
     let (tune, held) = halves();
     let tuned = tune_embeddings_thresholds(&tune, DEFAULT_THRESHOLD);
     eprintln!("embedding thresholds tuned on the even-numbered half: {tuned:?}");
-    assert_eq!(tuned, Thresholds::DEFAULT, "the defaults are not the tuned thresholds");
+    assert_eq!(
+        tuned,
+        Thresholds::DEFAULT,
+        "the defaults are not the tuned thresholds"
+    );
     for (name, part) in [("held out", &held[..]), ("whole set", all)] {
         for class in [Class::Safeguarding, Class::Abusive] {
             let with = Counts::of(part, class, |s| s.combined_with(class, tuned)).f1();

@@ -126,8 +126,7 @@ impl Scored {
     }
 
     fn embedded_concern(&self, threshold: f64) -> bool {
-        self.nearest
-            .is_some_and(|n| n.concern(threshold).is_some())
+        self.nearest.is_some_and(|n| n.concern(threshold).is_some())
     }
 
     fn embedded_abuse(&self, threshold: f64) -> bool {
@@ -178,8 +177,8 @@ impl Scored {
     /// [`TextAssessment::safeguarding`] decide.
     pub fn combined_with(&self, class: Class, t: Thresholds) -> bool {
         let safeguarding = self.safeguarding || self.embedded_concern(t.embeddings);
-        let abusive = self.combined(Class::Abusive, t.model)
-            || self.embedded_abuse(t.embeddings_abuse);
+        let abusive =
+            self.combined(Class::Abusive, t.model) || self.embedded_abuse(t.embeddings_abuse);
         match class {
             Class::Abusive => abusive,
             Class::Safeguarding => safeguarding,

@@ -389,8 +389,12 @@ fn web_finding(
                     &rule.phrase_lists,
                 )?;
                 special = Some(
-                    Finding::of(rule, *check, format!("{} search {message}", hit.query.engine))
-                        .with_model(model),
+                    Finding::of(
+                        rule,
+                        *check,
+                        format!("{} search {message}", hit.query.engine),
+                    )
+                    .with_model(model),
                 );
             }
             Check::UnknownUser => {

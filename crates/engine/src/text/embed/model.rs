@@ -76,8 +76,11 @@ impl Embeddings {
         let device = Device::Cpu;
         let tensors = candle_core::safetensors::load_buffer(&weights, &device)
             .map_err(|e| bad(dir.join(weights_file), e))?;
-        let model = BertModel::load(VarBuilder::from_tensors(tensors, DType::F32, &device), &config)
-            .map_err(|e| bad(dir.join(weights_file), format!("not a BERT model: {e}")))?;
+        let model = BertModel::load(
+            VarBuilder::from_tensors(tensors, DType::F32, &device),
+            &config,
+        )
+        .map_err(|e| bad(dir.join(weights_file), format!("not a BERT model: {e}")))?;
 
         let encoder = Encoder { model, tokenizer };
         let examples = examples().map_err(|e| bad(PathBuf::from("(built in)"), e))?;
@@ -110,10 +113,7 @@ impl Embeddings {
             .and_then(|s| s.squeeze(1))
             .and_then(|s| s.to_vec1())
             .ok()?;
-        let (i, similarity) = sims
-            .iter()
-            .enumerate()
-            .max_by(|a, b| a.1.total_cmp(b.1))?;
+        let (i, similarity) = sims.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1))?;
         Some(Nearest {
             example: *self.examples.get(i)?,
             similarity: f64::from(*similarity),
@@ -128,7 +128,6 @@ impl Embeddings {
 }
 
 impl Encoder {
-
     /// The unit-length embedding of `text` (its first [`MAX_EMBED_BYTES`], at most
     /// [`MAX_TOKENS`] tokens): the mean of the last layer's token vectors.
     fn embed(&self, text: &str) -> Result<Tensor, String> {
@@ -181,7 +180,10 @@ mod tests {
     fn a_missing_directory_or_file_is_named() {
         let dir = scratch("missing");
         let msg = load_err(&dir.join("nowhere"));
-        assert!(msg.contains("nowhere") && msg.contains("no config.json"), "{msg}");
+        assert!(
+            msg.contains("nowhere") && msg.contains("no config.json"),
+            "{msg}"
+        );
         std::fs::write(dir.join("config.json"), "{}").expect("write");
         std::fs::write(dir.join("tokenizer.json"), "{}").expect("write");
         let msg = load_err(&dir);
