@@ -25,7 +25,7 @@ pub const MODEL_NAME: &str = "all-MiniLM-L6-v2";
 
 /// The similarity at or above which the nearest safeguarding example fires, tuned on the
 /// even-numbered sentences of the evaluation set (`tests/text_eval.rs`).
-pub const DEFAULT_THRESHOLD: f64 = 0.42;
+pub const DEFAULT_THRESHOLD: f64 = 0.43;
 
 /// The similarity at or above which the nearest `abusive` example makes a text abusive, tuned
 /// on the same half after [`DEFAULT_THRESHOLD`].
