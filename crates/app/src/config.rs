@@ -4,6 +4,7 @@
 //! policy = "policies/demo.toml"        # the pack
 //! categories = "categories.idx"        # optional: index from `charter categories build`
 //! site_model = "sites.model"           # optional: model from `charter categories train`
+//! embeddings = "models/all-minilm-l6-v2" # optional: sentence embeddings (docs/classifiers.md)
 //! domains = ["allsorts.org.uk"]        # optional: mail domains, for packs that name none
 //!
 //! [store]
@@ -38,6 +39,10 @@ pub struct Config {
     /// A site model from `charter categories train`, relative to the config file: hosts in
     /// no list are scored by it for `unclassified_site` rules.
     pub site_model: Option<PathBuf>,
+    /// A sentence-embedding model directory (all-MiniLM-L6-v2, as .ci/setup/embeddings.sh
+    /// installs it), relative to the config file: search terms beyond the safeguarding
+    /// phrase lists. Needs a charter built with `--features embeddings`.
+    pub embeddings: Option<PathBuf>,
     /// The organisation's mail domains, for a pack that names none; without them `serve` and
     /// `check mail --config` take the domains of the email accounts in the people register.
     #[serde(default)]
@@ -222,6 +227,7 @@ impl Config {
         config.policy = base.join(&config.policy);
         config.categories = config.categories.map(|c| base.join(c));
         config.site_model = config.site_model.map(|m| base.join(m));
+        config.embeddings = config.embeddings.map(|m| base.join(m));
         config.spool.dir = base.join(&config.spool.dir);
         for leases in &mut config.identity.leases {
             *leases = base.join(&*leases);

@@ -5,7 +5,10 @@ use jiff::Timestamp;
 use charter_policy::window::WindowStates;
 use charter_policy::{Area, Pack, Rule, WindowCondition};
 
+use std::sync::Arc;
+
 use crate::Context;
+use crate::text::embed::Embeddings;
 use crate::web::WebExtras;
 
 /// A validated pack, ready to decide events. Cheap to share between threads by reference.
@@ -13,13 +16,30 @@ use crate::web::WebExtras;
 pub struct Engine {
     pack: Pack,
     pub(crate) web: WebExtras,
+    embeddings: Option<Arc<Embeddings>>,
 }
 
 impl Engine {
     /// An engine for `pack`.
     pub fn new(pack: Pack) -> Engine {
         let web = WebExtras::new(&pack);
-        Engine { pack, web }
+        Engine {
+            pack,
+            web,
+            embeddings: None,
+        }
+    }
+
+    /// This engine with a sentence-embedding model for search terms and text beyond the
+    /// phrase lists (`--embeddings`, charter.toml's `embeddings`), or without one.
+    pub fn with_embeddings(mut self, embeddings: Option<Arc<Embeddings>>) -> Engine {
+        self.embeddings = embeddings;
+        self
+    }
+
+    /// The sentence-embedding model, when one is loaded.
+    pub fn embeddings(&self) -> Option<&Embeddings> {
+        self.embeddings.as_deref()
     }
 
     /// The pack it decides by.

@@ -12,22 +12,109 @@
 //! the whole set. Issue 14 asks for 0.85: met on the tuning half and the whole set, NOT on
 //! the held-out half, so the test holds the held-out figure at its measured floor.
 //!
-//! Run with `cargo test -p charter-engine --test text_eval -- --nocapture` to see the tables.
+//! With `--features embeddings` the sentence embeddings (issue 14 item 3) join in: their two
+//! similarity thresholds are tuned on the even-numbered half too, and the tables gain rows for
+//! the embeddings alone and for everything together. Their example phrases
+//! (`data/safeguarding_examples.tsv`) were written before the set was scored and share no
+//! sentence with it (`no_example_phrase_is_a_sentence_of_the_set`).
+//!
+//! Run with `cargo test -p charter-engine --test text_eval -- --nocapture` to see the tables
+//! (add `--features embeddings` for the embeddings, installed by .ci/setup/embeddings.sh).
 
-use charter_engine::text::assess::{TextAssessment, assess};
+use std::sync::OnceLock;
+
+use charter_engine::text::assess::{TextAssessment, assess_embedded};
 use charter_engine::text::classifier::DEFAULT_THRESHOLD;
-use charter_engine::text::eval::{Class, Counts, Labelled, Scored, parse_eval_set};
+use charter_engine::text::embed::{Embeddings, examples};
+use charter_engine::text::eval::{
+    Class, Counts, Labelled, Scored, Thresholds, parse_eval_set, table, tune_embeddings_thresholds,
+    tune_threshold,
+};
+use charter_engine::text::normalise_into;
+
+#[cfg(feature = "embeddings")]
+#[path = "support/embeddings.rs"]
+mod embeddings;
 
 const SET: &str = include_str!("data/text_eval.tsv");
 
-fn scored() -> Vec<Scored> {
-    let set: Vec<Labelled> = parse_eval_set(SET).expect("the evaluation set parses");
-    set.into_iter()
+#[cfg(feature = "embeddings")]
+fn model() -> Option<Embeddings> {
+    embeddings::installed_model()
+}
+
+#[cfg(not(feature = "embeddings"))]
+fn model() -> Option<Embeddings> {
+    None
+}
+
+/// Every sentence scored once (the embeddings take seconds), by the embeddings too when the
+/// feature is on and the model installed.
+fn scored() -> &'static [Scored] {
+    static SCORED: OnceLock<Vec<Scored>> = OnceLock::new();
+    SCORED.get_or_init(|| {
+        let model = model();
+        let set: Vec<Labelled> = parse_eval_set(SET).expect("the evaluation set parses");
+        set.into_iter()
+            .map(|l| {
+                let a: TextAssessment = assess_embedded(&l.text, None, model.as_ref());
+                Scored::new(l.label, &a)
+            })
+            .collect()
+    })
+}
+
+/// The even-numbered sentences (tuning) and the odd-numbered ones (held out).
+fn halves() -> (Vec<Scored>, Vec<Scored>) {
+    let (tune, held): (Vec<_>, Vec<_>) = scored().iter().enumerate().partition(|(i, _)| i % 2 == 0);
+    let strip = |v: Vec<(usize, &Scored)>| v.into_iter().map(|(_, s)| s.clone()).collect();
+    (strip(tune), strip(held))
+}
+
+/// No example phrase of the embeddings is a sentence of the set or close to one: fewer than
+/// half of the words of any pair are shared (Jaccard index of the word sets under 0.5).
+/// The first draft of the examples had stock phrases in common with the set ("how to tie a
+/// noose"); they were rewritten before the figures in docs/classifiers.md were taken.
+#[test]
+fn no_example_phrase_is_a_sentence_of_the_set() {
+    let words = |s: &str| {
+        let mut norm = String::new();
+        normalise_into(&mut norm, s, usize::MAX);
+        norm.replace('\'', "")
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect::<std::collections::BTreeSet<String>>()
+    };
+    let set: Vec<(String, _)> = parse_eval_set(SET)
+        .expect("parses")
+        .into_iter()
         .map(|l| {
-            let a: TextAssessment = assess(&l.text, None);
-            Scored::new(l.label, &a)
+            let w = words(&l.text);
+            (l.text, w)
         })
-        .collect()
+        .collect();
+    let mut closest = (0.0, "", "");
+    for e in examples().expect("the examples parse") {
+        let phrase = words(e.phrase);
+        for (text, w) in &set {
+            let shared = phrase.intersection(w).count() as f64;
+            let jaccard = shared / phrase.union(w).count().max(1) as f64;
+            if jaccard > closest.0 {
+                closest = (jaccard, e.phrase, text.as_str());
+            }
+        }
+    }
+    eprintln!(
+        "closest pair: `{}` and `{}`, Jaccard {:.2}",
+        closest.1, closest.2, closest.0
+    );
+    assert!(
+        closest.0 < 0.5,
+        "example `{}` is too close to the sentence `{}`",
+        closest.1,
+        closest.2
+    );
 }
 
 #[test]
@@ -43,11 +130,9 @@ fn the_set_is_large_enough_and_balanced() {
 #[test]
 fn combination_beats_the_word_lists_on_held_out_sentences() {
     let all = scored();
-    let (tune, held): (Vec<_>, Vec<_>) = all.iter().enumerate().partition(|(i, _)| i % 2 == 0);
-    let tune: Vec<Scored> = tune.into_iter().map(|(_, s)| s.clone()).collect();
-    let held: Vec<Scored> = held.into_iter().map(|(_, s)| s.clone()).collect();
+    let (tune, held) = halves();
 
-    let tuned = charter_engine::text::eval::tune_threshold(&tune);
+    let tuned = tune_threshold(&tune);
     eprintln!(
         "threshold tuned on {} even-numbered sentences: {tuned:.2}",
         tune.len()
@@ -57,15 +142,19 @@ fn combination_beats_the_word_lists_on_held_out_sentences() {
         "the default threshold {DEFAULT_THRESHOLD} is not the tuned one {tuned}"
     );
 
+    let thresholds = Thresholds {
+        model: tuned,
+        ..Thresholds::DEFAULT
+    };
     for (name, part) in [
-        ("held out (odd-numbered)", &held),
-        ("tuning half", &tune),
-        ("whole set", &all),
+        ("held out (odd-numbered)", &held[..]),
+        ("tuning half", &tune[..]),
+        ("whole set", all),
     ] {
         eprintln!(
-            "\n{name}: {} sentences, threshold {tuned:.2}\n{}",
+            "\n{name}: {} sentences, thresholds {thresholds:?}\n{}",
             part.len(),
-            charter_engine::text::eval::table(part, tuned)
+            table(part, thresholds)
         );
     }
 
@@ -79,7 +168,7 @@ fn combination_beats_the_word_lists_on_held_out_sentences() {
         })
         .f1()
     };
-    for (name, part) in [("held out", &held), ("whole set", &all)] {
+    for (name, part) in [("held out", &held[..]), ("whole set", all)] {
         assert!(
             f1(part, true) > f1(part, false),
             "{name}: combination F1 {:.3} does not beat the word lists {:.3}",
@@ -93,9 +182,9 @@ fn combination_beats_the_word_lists_on_held_out_sentences() {
         f1(&tune, true)
     );
     assert!(
-        f1(&all, true) >= 0.85,
+        f1(all, true) >= 0.85,
         "whole set: abusive F1 {:.3}",
-        f1(&all, true)
+        f1(all, true)
     );
     // Below the issue's 0.85 (see the notes at the top): held at the measured floor.
     assert!(
@@ -103,4 +192,35 @@ fn combination_beats_the_word_lists_on_held_out_sentences() {
         "held out: abusive F1 {:.3}",
         f1(&held, true)
     );
+}
+
+/// The embeddings (issue 14 item 3): thresholds tuned on the even-numbered half are the
+/// defaults, and on the held-out half and the whole set the combination with them beats the
+/// combination without them, for safeguarding and for abuse.
+#[test]
+fn embeddings_lift_the_combination_on_held_out_sentences() {
+    let all = scored();
+    if !all.iter().any(Scored::embedded) {
+        eprintln!("NOTE: no embeddings in this build (--features embeddings): nothing to measure");
+        return;
+    }
+    let (tune, held) = halves();
+    let tuned = tune_embeddings_thresholds(&tune, DEFAULT_THRESHOLD);
+    eprintln!("embedding thresholds tuned on the even-numbered half: {tuned:?}");
+    assert_eq!(
+        tuned,
+        Thresholds::DEFAULT,
+        "the defaults are not the tuned thresholds"
+    );
+    for (name, part) in [("held out", &held[..]), ("whole set", all)] {
+        for class in [Class::Safeguarding, Class::Abusive] {
+            let with = Counts::of(part, class, |s| s.combined_with(class, tuned)).f1();
+            let without = Counts::of(part, class, |s| s.combined(class, DEFAULT_THRESHOLD)).f1();
+            eprintln!("{name}, {class:?}: F1 {without:.3} without embeddings, {with:.3} with");
+            assert!(
+                with > without,
+                "{name}, {class:?}: F1 {with:.3} with embeddings, {without:.3} without"
+            );
+        }
+    }
 }

@@ -32,6 +32,9 @@ pub enum ServeError {
     /// The site model cannot be opened.
     #[error(transparent)]
     SiteModel(#[from] charter_engine::web::site_model::ModelError),
+    /// The sentence-embedding model cannot be loaded.
+    #[error(transparent)]
+    Embeddings(#[from] charter_engine::text::embed::EmbedError),
     /// The `[icap] user_roles` file cannot be read.
     #[error("cannot read user roles `{path}`: {cause}")]
     UserRoles {

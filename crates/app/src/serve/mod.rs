@@ -94,7 +94,11 @@ impl Serve {
         }
         let url = config.store_url(path)?;
         refuse_world_writable(&config.spool.dir, "spool")?;
-        let engine = Arc::new(Engine::new(load_pack_for_gateway(&config.policy)?));
+        let engine = Arc::new(
+            Engine::new(load_pack_for_gateway(&config.policy)?).with_embeddings(
+                charter_engine::text::embed::load_from(config.embeddings.as_deref())?,
+            ),
+        );
         let clock = clock_from(at, engine.pack().windows.time_zone())?;
         announce_fixed_clock("charter serve", &clock);
         let lists: Box<dyn CategorySource + Send + Sync> = match &config.categories {

@@ -10,9 +10,10 @@ use anyhow::Context as _;
 use clap::Args;
 
 use charter_engine::Context;
-use charter_engine::text::assess::assess;
+use charter_engine::text::assess::assess_embedded;
 use charter_engine::text::classifier::DEFAULT_THRESHOLD;
-use charter_engine::text::eval::{Scored, parse_eval_set, table};
+use charter_engine::text::embed::{Embeddings, MODEL_NAME, load_from};
+use charter_engine::text::eval::{Scored, Thresholds, parse_eval_set, table};
 
 use crate::decision::{load_engine, parse_at, print_decision};
 use crate::exit::{CmdResult, Outcome};
@@ -49,6 +50,11 @@ pub struct CheckTextArgs {
     /// The model threshold for `--eval` (default 0.5).
     #[arg(long, value_name = "SCORE", requires = "eval")]
     pub threshold: Option<f64>,
+    /// A sentence-embedding model directory (all-MiniLM-L6-v2, as .ci/setup/embeddings.sh
+    /// installs it): safeguarding text beyond the phrase lists, and abuse beyond the word
+    /// lists and model. Needs a charter built with `--features embeddings`.
+    #[arg(long, value_name = "DIR")]
+    pub embeddings: Option<PathBuf>,
 }
 
 fn read_limited(mut from: impl std::io::Read, what: &str) -> anyhow::Result<String> {
@@ -65,13 +71,14 @@ fn read_limited(mut from: impl std::io::Read, what: &str) -> anyhow::Result<Stri
 
 /// Runs `charter check text`.
 pub fn check_text(args: &CheckTextArgs) -> CmdResult {
+    let embeddings = load_from(args.embeddings.as_deref())?;
     if let Some(path) = &args.eval {
-        return eval(path, args.threshold);
+        return eval(path, args.threshold, embeddings.as_deref());
     }
     let (Some(text), Some(policy)) = (&args.text, &args.policy) else {
         anyhow::bail!("give the text (or -) and --policy PACK");
     };
-    let engine = load_engine(policy)?;
+    let engine = load_engine(policy)?.with_embeddings(embeddings);
     engine.pack().check_roles(&args.roles)?;
     let at = parse_at(args.at.as_deref(), engine.pack().windows.time_zone())?;
     let text = if text == "-" {
@@ -85,7 +92,11 @@ pub fn check_text(args: &CheckTextArgs) -> CmdResult {
     Ok(Outcome::Success)
 }
 
-fn eval(path: &std::path::Path, threshold: Option<f64>) -> CmdResult {
+fn eval(
+    path: &std::path::Path,
+    threshold: Option<f64>,
+    embeddings: Option<&Embeddings>,
+) -> CmdResult {
     let threshold = threshold.unwrap_or(DEFAULT_THRESHOLD);
     if !(threshold > 0.0 && threshold <= 1.0) {
         anyhow::bail!("bad --threshold {threshold}: expected a score above 0 and at most 1");
@@ -96,9 +107,23 @@ fn eval(path: &std::path::Path, threshold: Option<f64>) -> CmdResult {
         parse_eval_set(&read_limited(file, &what)?).map_err(|e| anyhow::anyhow!("{what}: {e}"))?;
     let scored: Vec<Scored> = set
         .iter()
-        .map(|l| Scored::new(l.label, &assess(&l.text, Some(threshold))))
+        .map(|l| {
+            let a = assess_embedded(&l.text, Some(threshold), embeddings);
+            Scored::new(l.label, &a)
+        })
         .collect();
-    println!("{} sentences, model threshold {threshold:.2}", scored.len());
-    print!("{}", table(&scored, threshold));
+    let t = Thresholds {
+        model: threshold,
+        ..Thresholds::DEFAULT
+    };
+    print!("{} sentences, model threshold {threshold:.2}", scored.len());
+    if embeddings.is_some() {
+        print!(
+            ", embeddings {MODEL_NAME} thresholds {:.2} (safeguarding) and {:.2} (abusive)",
+            t.embeddings, t.embeddings_abuse
+        );
+    }
+    println!();
+    print!("{}", table(&scored, t));
     Ok(Outcome::Success)
 }

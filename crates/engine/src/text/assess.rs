@@ -1,10 +1,40 @@
 //! The text checks and classifiers together on one text: the abuse word lists, the
-//! abusive-language model and the safeguarding phrase lists. `charter check text`, the mail
-//! `abusive_language` check and the evaluation (`tests/text_eval.rs`) all decide through here.
+//! abusive-language model, the safeguarding phrase lists and, when loaded, the sentence
+//! embeddings. `charter check text`, the mail `abusive_language` check and the evaluation
+//! (`tests/text_eval.rs`) all decide through here.
+
+use charter_policy::PhraseList;
 
 use super::classifier::{self, DEFAULT_THRESHOLD, MODEL, MODEL_NAME, MODEL_VERSION};
+use super::embed::{self, Embeddings, Nearest};
 use super::safeguarding::{Concern, search_concerns};
 use super::{TextSignals, normalise_into, signals};
+
+/// What a `search_term` rule whose `phrase_lists` are `lists` (empty: all) finds: the first
+/// listed phrase on one of them, else the embeddings' nearest example when it is on one of
+/// them and near enough. The message goes after "text " or "Google search ": `matching the
+/// self_harm phrase list ("kill myself")`, or `near the self_harm examples: embeddings ...`
+/// with the model's score.
+pub fn safeguarding_match(
+    concerns: &[Concern],
+    nearest: Option<&Nearest>,
+    threshold: f64,
+    lists: &[PhraseList],
+) -> Option<(String, Option<crate::ModelScore>)> {
+    let wanted = |list: PhraseList| lists.is_empty() || lists.contains(&list);
+    if let Some(c) = concerns.iter().find(|c| wanted(c.list)) {
+        return Some((
+            format!("matching the {} phrase list (\"{}\")", c.list, c.phrase),
+            None,
+        ));
+    }
+    let n = nearest?;
+    let list = n.concern(threshold).filter(|l| wanted(*l))?;
+    Some((
+        format!("near the {list} examples: {}", n.explain(threshold)),
+        Some(n.model_score()),
+    ))
+}
 
 /// At most this many bytes of a text are normalised for the word lists.
 pub const MAX_TEXT_BYTES: usize = 64 * 1024;
@@ -20,14 +50,30 @@ pub struct TextAssessment {
     pub model_score: Option<f64>,
     /// The score at or above which the model calls the text abusive.
     pub threshold: f64,
+    /// The nearest example phrase by sentence embeddings, when a model is loaded
+    /// ([`TextAssessment::with_embeddings`]).
+    pub nearest: Option<Nearest>,
+    /// The similarity at or above which a safeguarding example fires.
+    pub embed_threshold: f64,
+    /// The similarity at or above which an abusive example makes the text abusive.
+    pub embed_abuse_threshold: f64,
 }
 
 /// Runs every text detector over `text` (raw; normalised here). `threshold` is the rule's
 /// `model_threshold`, `None` for the default.
 pub fn assess(text: &str, threshold: Option<f64>) -> TextAssessment {
+    assess_embedded(text, threshold, None)
+}
+
+/// [`assess`] with the sentence embeddings too, when a model is given.
+pub fn assess_embedded(
+    text: &str,
+    threshold: Option<f64>,
+    embeddings: Option<&Embeddings>,
+) -> TextAssessment {
     let mut norm = String::new();
     normalise_into(&mut norm, text, MAX_TEXT_BYTES);
-    assess_normalised(&norm, threshold)
+    assess_normalised(&norm, threshold).with_embeddings(embeddings, &norm)
 }
 
 /// [`assess`] on text already normalised by [`normalise_into`].
@@ -51,10 +97,20 @@ pub fn assess_with_signals(
             .flatten()
             .map(|m| m.score(norm)),
         threshold,
+        nearest: None,
+        embed_threshold: embed::DEFAULT_THRESHOLD,
+        embed_abuse_threshold: embed::ABUSE_THRESHOLD,
     }
 }
 
 impl TextAssessment {
+    /// This assessment with the example nearest to `norm` (the text it assessed) by
+    /// `embeddings`, when a model is loaded.
+    pub fn with_embeddings(mut self, embeddings: Option<&Embeddings>, norm: &str) -> Self {
+        self.nearest = embeddings.and_then(|e| e.nearest(norm));
+        self
+    }
+
     /// Whether the abuse word lists fired.
     pub fn abusive_by_list(&self) -> bool {
         self.signals.abusive_total() > 0
@@ -67,25 +123,43 @@ impl TextAssessment {
         self.concerns.is_empty() && self.model_score.is_some_and(|s| s >= self.threshold)
     }
 
-    /// Whether the text is abusive by either detector.
+    /// Whether the nearest example by the embeddings is an abusive one, near enough.
+    /// (A safeguarding concern does not silence this or the model: the embeddings'
+    /// categories overlap, and "immigrants are invaders" is both.)
+    pub fn abusive_by_embeddings(&self) -> bool {
+        self.nearest
+            .is_some_and(|n| n.abusive(self.embed_abuse_threshold))
+    }
+
+    /// Whether the text is abusive by any detector.
     pub fn abusive(&self) -> bool {
-        self.abusive_by_list() || self.abusive_by_model()
+        self.abusive_by_list() || self.abusive_by_model() || self.abusive_by_embeddings()
     }
 
-    /// Whether a safeguarding phrase list fired.
+    /// The safeguarding list whose example the embeddings found near enough, if any.
+    pub fn embedded_concern(&self) -> Option<PhraseList> {
+        self.nearest.and_then(|n| n.concern(self.embed_threshold))
+    }
+
+    /// Whether a safeguarding phrase list or the embeddings fired.
     pub fn safeguarding(&self) -> bool {
-        !self.concerns.is_empty()
+        !self.concerns.is_empty() || self.embedded_concern().is_some()
     }
 
-    /// The model and its score when the model called the text abusive, for the finding.
+    /// The model and its score when a model called the text abusive, for the finding: the
+    /// abusive-language model's, else the embeddings'.
     pub fn model_note(&self) -> Option<crate::ModelScore> {
-        self.model_score
-            .filter(|_| self.abusive_by_model())
-            .map(|score| crate::ModelScore {
+        match self.model_score.filter(|_| self.abusive_by_model()) {
+            Some(score) => Some(crate::ModelScore {
                 name: MODEL.to_string(),
                 version: MODEL_VERSION.to_string(),
                 score,
-            })
+            }),
+            None => self
+                .nearest
+                .filter(|_| self.abusive_by_embeddings())
+                .map(|n| n.model_score()),
+        }
     }
 
     /// The `abusive_language` message, naming which detector fired and the model's score, or
@@ -103,6 +177,9 @@ impl TextAssessment {
                 "model {MODEL_NAME} score {score:.2} (threshold {:.2})",
                 self.threshold
             ));
+        }
+        if let Some(n) = self.nearest.filter(|_| self.abusive_by_embeddings()) {
+            why.push(n.explain(self.embed_abuse_threshold));
         }
         Some(format!(
             "abusive or discriminatory language: {}",

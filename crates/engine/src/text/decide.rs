@@ -5,7 +5,7 @@
 
 use charter_policy::{Area, Check};
 
-use super::assess::{MAX_TEXT_BYTES, TextAssessment, assess_normalised};
+use super::assess::{MAX_TEXT_BYTES, TextAssessment, assess_normalised, safeguarding_match};
 use super::normalise_into;
 use crate::{Context, Decision, Engine, Finding, Privacy};
 
@@ -21,7 +21,7 @@ impl Engine {
     pub fn decide_text(&self, ctx: &Context, text: &str) -> Decision {
         let mut norm = String::new();
         normalise_into(&mut norm, text, MAX_TEXT_BYTES);
-        let base = assess_normalised(&norm, None);
+        let base = assess_normalised(&norm, None).with_embeddings(self.embeddings(), &norm);
         let mut findings = Vec::new();
         for (area, check) in TEXT_CHECKS {
             for rule in self
@@ -48,18 +48,16 @@ impl Engine {
                         .signals
                         .is_payment_change()
                         .then(|| "the text asks to change bank or payment details".to_string()),
-                    _ => base
-                        .concerns
-                        .iter()
-                        .find(|c| {
-                            rule.phrase_lists.is_empty() || rule.phrase_lists.contains(&c.list)
-                        })
-                        .map(|c| {
-                            format!(
-                                "text matching the {} phrase list (\"{}\")",
-                                c.list, c.phrase
-                            )
-                        }),
+                    _ => safeguarding_match(
+                        &base.concerns,
+                        base.nearest.as_ref(),
+                        base.embed_threshold,
+                        &rule.phrase_lists,
+                    )
+                    .map(|(message, score)| {
+                        model = score;
+                        format!("text {message}")
+                    }),
                 };
                 if let Some(message) = message {
                     findings.push(Finding::of(rule, check, message).with_model(model));

@@ -1,10 +1,12 @@
 //! Measuring the text detectors on a labelled set (`label<TAB>sentence` lines, `#` comments):
 //! precision, recall and F1 per class for the word lists alone, the abusive-language model
-//! alone and their combination. Used by `charter check text --eval` and `tests/text_eval.rs`.
+//! alone, the sentence embeddings alone (when loaded) and their combination. Used by
+//! `charter check text --eval` and `tests/text_eval.rs`.
 
 use std::fmt::Write as _;
 
 use super::assess::TextAssessment;
+use super::embed::{self, Nearest};
 
 /// A label of the evaluation set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,6 +84,28 @@ pub struct Scored {
     list_abuse: bool,
     safeguarding: bool,
     score: f64,
+    nearest: Option<Nearest>,
+}
+
+/// The thresholds a prediction uses: the abusive-language model's and the embeddings'.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Thresholds {
+    /// The model's score threshold.
+    pub model: f64,
+    /// The embeddings' similarity threshold for safeguarding examples.
+    pub embeddings: f64,
+    /// The embeddings' similarity threshold for abusive examples.
+    pub embeddings_abuse: f64,
+}
+
+impl Thresholds {
+    /// The defaults: [`DEFAULT_THRESHOLD`](super::classifier::DEFAULT_THRESHOLD) and the
+    /// embeddings' ([`embed::DEFAULT_THRESHOLD`], [`embed::ABUSE_THRESHOLD`]).
+    pub const DEFAULT: Thresholds = Thresholds {
+        model: super::classifier::DEFAULT_THRESHOLD,
+        embeddings: embed::DEFAULT_THRESHOLD,
+        embeddings_abuse: embed::ABUSE_THRESHOLD,
+    };
 }
 
 impl Scored {
@@ -90,8 +114,33 @@ impl Scored {
         Scored {
             label,
             list_abuse: a.abusive_by_list(),
-            safeguarding: a.safeguarding(),
+            safeguarding: !a.concerns.is_empty(),
             score: a.model_score.unwrap_or(0.0),
+            nearest: a.nearest,
+        }
+    }
+
+    /// Whether the embeddings were run on it.
+    pub fn embedded(&self) -> bool {
+        self.nearest.is_some()
+    }
+
+    fn embedded_concern(&self, threshold: f64) -> bool {
+        self.nearest.is_some_and(|n| n.concern(threshold).is_some())
+    }
+
+    fn embedded_abuse(&self, threshold: f64) -> bool {
+        self.nearest.is_some_and(|n| n.abusive(threshold))
+    }
+
+    /// The embeddings alone.
+    pub fn by_embeddings(&self, class: Class, t: Thresholds) -> bool {
+        let safeguarding = self.embedded_concern(t.embeddings);
+        let abusive = self.embedded_abuse(t.embeddings_abuse);
+        match class {
+            Class::Abusive => abusive,
+            Class::Safeguarding => safeguarding,
+            Class::Clean => !abusive && !safeguarding,
         }
     }
 
@@ -114,13 +163,26 @@ impl Scored {
         }
     }
 
-    /// Lists and model together, as [`TextAssessment::abusive`] decides.
+    /// Lists and model together, as [`TextAssessment::abusive`] decides without embeddings.
     pub fn combined(&self, class: Class, threshold: f64) -> bool {
         let abusive = self.list_abuse || (!self.safeguarding && self.score >= threshold);
         match class {
             Class::Abusive => abusive,
             Class::Safeguarding => self.safeguarding,
             Class::Clean => !abusive && !self.safeguarding,
+        }
+    }
+
+    /// Lists, model and embeddings together, as [`TextAssessment::abusive`] and
+    /// [`TextAssessment::safeguarding`] decide.
+    pub fn combined_with(&self, class: Class, t: Thresholds) -> bool {
+        let safeguarding = self.safeguarding || self.embedded_concern(t.embeddings);
+        let abusive =
+            self.combined(Class::Abusive, t.model) || self.embedded_abuse(t.embeddings_abuse);
+        match class {
+            Class::Abusive => abusive,
+            Class::Safeguarding => safeguarding,
+            Class::Clean => !abusive && !safeguarding,
         }
     }
 }
@@ -191,12 +253,50 @@ pub fn tune_threshold(set: &[Scored]) -> f64 {
     (best.1 * 100.0).round() / 100.0
 }
 
-/// The table of precision, recall and F1 per class and detector.
-pub fn table(set: &[Scored], threshold: f64) -> String {
+/// The embeddings' thresholds, each from 0.30 to 0.90 in steps of 0.01, that give the
+/// combination its best F1 on `set` (the lowest of equal ones), the model at `model`: first
+/// the safeguarding threshold for safeguarding F1, then the abuse threshold for abusive F1.
+pub fn tune_embeddings_thresholds(set: &[Scored], model: f64) -> Thresholds {
+    let best = |class: Class, with: &dyn Fn(f64) -> Thresholds| {
+        let mut best = (f64::MIN, 0.3);
+        for step in 30..=90 {
+            let t = f64::from(step) / 100.0;
+            let f1 = Counts::of(set, class, |s| s.combined_with(class, with(t))).f1();
+            if f1 > best.0 + 1e-12 {
+                best = (f1, t);
+            }
+        }
+        best.1
+    };
+    let off = Thresholds {
+        model,
+        embeddings: 1.1,
+        embeddings_abuse: 1.1,
+    };
+    let embeddings = best(Class::Safeguarding, &|t| Thresholds {
+        embeddings: t,
+        ..off
+    });
+    let embeddings_abuse = best(Class::Abusive, &|t| Thresholds {
+        embeddings,
+        embeddings_abuse: t,
+        ..off
+    });
+    Thresholds {
+        model,
+        embeddings,
+        embeddings_abuse,
+    }
+}
+
+/// The table of precision, recall and F1 per class and detector; with embeddings rows for
+/// them alone and for everything together when `set` was embedded.
+pub fn table(set: &[Scored], t: Thresholds) -> String {
+    let embedded = set.iter().any(Scored::embedded);
     let mut out =
         String::from("class         detector      precision  recall    F1   (tp/fp/fn)\n");
     for class in Class::ALL {
-        let rows: [(&str, Option<Counts>); 3] = [
+        let mut rows: Vec<(&str, Option<Counts>)> = vec![
             (
                 "word lists",
                 Some(Counts::of(set, class, |s| s.by_lists(class))),
@@ -204,13 +304,23 @@ pub fn table(set: &[Scored], threshold: f64) -> String {
             (
                 "model",
                 (class != Class::Safeguarding)
-                    .then(|| Counts::of(set, class, |s| s.by_model(class, threshold))),
+                    .then(|| Counts::of(set, class, |s| s.by_model(class, t.model))),
             ),
             (
                 "combination",
-                Some(Counts::of(set, class, |s| s.combined(class, threshold))),
+                Some(Counts::of(set, class, |s| s.combined(class, t.model))),
             ),
         ];
+        if embedded {
+            rows.push((
+                "embeddings",
+                Some(Counts::of(set, class, |s| s.by_embeddings(class, t))),
+            ));
+            rows.push((
+                "all + embed.",
+                Some(Counts::of(set, class, |s| s.combined_with(class, t))),
+            ));
+        }
         for (name, counts) in rows {
             match counts {
                 Some(c) => {

@@ -11,6 +11,7 @@
 pub mod assess;
 pub mod classifier;
 mod decide;
+pub mod embed;
 pub mod eval;
 pub mod marking;
 mod phrases;

@@ -24,6 +24,8 @@ pub use upload::{UPLOAD_CATEGORIES, Upload, UploadFacts, upload_category};
 
 use charter_policy::{Area, CategorySet, Check, Pack, Rule, Verdict};
 
+use crate::text::assess::safeguarding_match;
+use crate::text::embed::Nearest;
 use crate::text::safeguarding::{Concern, search_concerns};
 use crate::{Context, Decision, Engine, Finding, PassKind, Privacy};
 
@@ -48,11 +50,13 @@ impl WebExtras {
     }
 }
 
-/// A search query in a request and the safeguarding phrases in it.
+/// A search query in a request, the safeguarding phrases in it and the nearest example by
+/// the embeddings, when a model is loaded.
 #[derive(Debug)]
 struct SearchHit {
     query: SearchQuery,
     concerns: Vec<Concern>,
+    nearest: Option<Nearest>,
 }
 
 /// What a category source knows about one request.
@@ -255,6 +259,7 @@ impl Engine {
             .and_then(|t| self.web.search.query(t))
             .map(|query| SearchHit {
                 concerns: search_concerns(&query.query),
+                nearest: self.embeddings().and_then(|e| e.nearest(&query.query)),
                 query,
             });
         // Scanned once for every rule that asks, and only if one does.
@@ -377,17 +382,20 @@ fn web_finding(
             }
             Check::SearchTerm => {
                 let hit = seen.search?;
-                let concern = hit.concerns.iter().find(|c| {
-                    rule.phrase_lists.is_empty() || rule.phrase_lists.contains(&c.list)
-                })?;
-                special = Some(Finding::of(
-                    rule,
-                    *check,
-                    format!(
-                        "{} search matching the {} phrase list (\"{}\")",
-                        hit.query.engine, concern.list, concern.phrase
-                    ),
-                ));
+                let (message, model) = safeguarding_match(
+                    &hit.concerns,
+                    hit.nearest.as_ref(),
+                    crate::text::embed::DEFAULT_THRESHOLD,
+                    &rule.phrase_lists,
+                )?;
+                special = Some(
+                    Finding::of(
+                        rule,
+                        *check,
+                        format!("{} search {message}", hit.query.engine),
+                    )
+                    .with_model(model),
+                );
             }
             Check::UnknownUser => {
                 if !ctx.is_unidentified() {

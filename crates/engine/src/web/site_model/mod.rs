@@ -371,7 +371,7 @@ impl SiteModel {
 }
 
 /// FNV-1a, for versions and the held-out split; not for security.
-fn fnv(bytes: &[u8]) -> u64 {
+pub(crate) fn fnv(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in bytes {
         h ^= u64::from(*b);
