@@ -354,6 +354,12 @@ impl WebDecider<'_> {
         Some(Page { kind, token })
     }
 
+    /// Whether the path of `url` can change its decision ([`Engine::path_matters`]); `true`
+    /// for a URL that does not parse.
+    pub fn path_matters(&self, url: &str) -> bool {
+        Target::parse(url).map_or(true, |t| self.engine.path_matters(&t, self.source))
+    }
+
     /// The host of `url`, normalised, for messages.
     pub fn host_of(url: &str) -> String {
         Target::parse(url).map_or_else(|_| url.to_string(), |t| t.host().to_string())

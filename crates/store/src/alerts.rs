@@ -5,7 +5,9 @@
 use jiff::Timestamp;
 use serde::Serialize;
 
-use crate::db::Row;
+use sqlx::AssertSqlSafe;
+
+use crate::db::{Row, push_params};
 use crate::error::{Result, check_len, check_text};
 use crate::model::{AlertStatus, word};
 use crate::registers::{LONG, SHORT};
@@ -205,36 +207,81 @@ impl NewAlert {
     }
 }
 
+/// Alerts one statement raises: 720 parameters.
+const ALERTS_PER_STATEMENT: usize = 40;
+
 impl Txn {
-    /// Raises an alert, unless one for the same user, rule and hour exists: then `None`.
+    /// Raises an alert unless one for the same user, rule and hour exists; the new alert,
+    /// or `None` when it was a repeat.
     pub async fn insert_alert(&mut self, a: &NewAlert) -> Result<Option<Alert>> {
-        check_text("user", &a.user, SHORT)?;
-        check_text("rule", &a.rule, SHORT)?;
-        check_len("message", &a.message, LONG)?;
-        check_len("subject", &a.subject, crate::records::MAX_SUBJECT)?;
-        for r in &a.routes {
-            check_text("route", r, SHORT)?;
+        Ok(self
+            .insert_alerts(std::slice::from_ref(a))
+            .await?
+            .into_iter()
+            .next())
+    }
+
+    /// Raises each alert unless one for the same user, rule and hour exists (given or
+    /// stored), a few dozen a statement; the new alerts, in the order raised.
+    pub async fn insert_alerts(&mut self, alerts: &[NewAlert]) -> Result<Vec<Alert>> {
+        for a in alerts {
+            check_text("user", &a.user, SHORT)?;
+            check_text("rule", &a.rule, SHORT)?;
+            check_len("message", &a.message, LONG)?;
+            check_len("subject", &a.subject, crate::records::MAX_SUBJECT)?;
+            for r in &a.routes {
+                check_text("route", r, SHORT)?;
+            }
+            if let Some(m) = &a.model {
+                check_text("model", &m.name, SHORT)?;
+                check_text("model version", &m.version, SHORT)?;
+            }
         }
-        if let Some(m) = &a.model {
-            check_text("model", &m.name, SHORT)?;
-            check_text("model version", &m.version, SHORT)?;
+        let engine = self.tx.engine();
+        let raised_at = now_us();
+        let mut out = Vec::new();
+        for chunk in alerts.chunks(ALERTS_PER_STATEMENT) {
+            let mut sql = String::from(
+                "INSERT INTO alerts (raised_at, at, hour_us, user_name, person_id, rule, check_name, severity, routes, clause, message, source, subject, privacy, status, model, model_version, model_score) VALUES ",
+            );
+            let mut args = Vec::with_capacity(chunk.len() * 18);
+            for (i, a) in chunk.iter().enumerate() {
+                sql.push_str(if i == 0 { "(" } else { ",(" });
+                push_params(&mut sql, engine, i * 18, 18);
+                sql.push(')');
+                let score = a
+                    .model
+                    .as_ref()
+                    .map(|m| (m.score.clamp(0.0, 1.0) * SCORE_UNITS).round() as i64);
+                args.extend([
+                    raised_at.into(),
+                    to_us(a.at).into(),
+                    hour_us(a.at).into(),
+                    a.user.as_str().into(),
+                    a.person_id.into(),
+                    a.rule.as_str().into(),
+                    a.check.clone().into(),
+                    a.severity.as_str().into(),
+                    a.routes.join(",").into(),
+                    a.clause.clone().into(),
+                    a.message.as_str().into(),
+                    a.source.as_str().into(),
+                    a.subject.as_str().into(),
+                    a.privacy.as_str().into(),
+                    AlertStatus::Open.into(),
+                    a.model.as_ref().map(|m| m.name.clone()).into(),
+                    a.model.as_ref().map(|m| m.version.clone()).into(),
+                    score.into(),
+                ]);
+            }
+            sql.push_str(" ON CONFLICT (user_name, rule, hour_us) DO NOTHING RETURNING *");
+            for row in self.tx.rows(AssertSqlSafe(sql), &args).await? {
+                out.push(Alert::from_row(&row)?);
+            }
         }
-        let score = a
-            .model
-            .as_ref()
-            .map(|m| (m.score.clamp(0.0, 1.0) * SCORE_UNITS).round() as i64);
-        let row = self.tx
-            .row(
-                "INSERT INTO alerts (raised_at, at, hour_us, user_name, person_id, rule, check_name, severity, routes, clause, message, source, subject, privacy, status, model, model_version, model_score) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
-                 ON CONFLICT (user_name, rule, hour_us) DO NOTHING RETURNING id",
-                &[now_us().into(), to_us(a.at).into(), hour_us(a.at).into(), a.user.as_str().into(), a.person_id.into(), a.rule.as_str().into(), a.check.clone().into(), a.severity.as_str().into(), a.routes.join(",").into(), a.clause.clone().into(), a.message.as_str().into(), a.source.as_str().into(), a.subject.as_str().into(), a.privacy.as_str().into(), AlertStatus::Open.into(), a.model.as_ref().map(|m| m.name.clone()).into(), a.model.as_ref().map(|m| m.version.clone()).into(), score.into()],
-            )
-            .await?;
-        match row {
-            Some(r) => Ok(Some(self.alert(r.i64("id")?).await?)),
-            None => Ok(None),
-        }
+        // RETURNING promises no order; ids are in the order raised.
+        out.sort_by_key(|a| a.id);
+        Ok(out)
     }
 
     /// One alert.

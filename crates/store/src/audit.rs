@@ -7,11 +7,12 @@
 //! on both engines, so two writers can never both link to the same predecessor.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::db::{Arg, Tx};
+use crate::db::{Arg, Engine, Tx, push_params};
 use crate::error::{Error, Result};
 use crate::time;
 
@@ -141,45 +142,48 @@ fn row_hash(
 
 /// Appends one row inside `tx`; the row commits or rolls back with the change it records.
 pub(crate) async fn append(tx: &mut Tx, e: Entry<'_>) -> Result<i64> {
+    let seqs = append_many(tx, std::slice::from_ref(&e)).await?;
+    seqs.first()
+        .copied()
+        .ok_or(Error::Database(sqlx::Error::RowNotFound))
+}
+
+/// Rows of the audit table one statement appends: 500 parameters.
+const ROWS_PER_STATEMENT: usize = 50;
+
+/// Appends rows inside `tx`, in order, chained as if appended one by one; returns their
+/// sequence numbers. The head moves once for all of them.
+pub(crate) async fn append_many(tx: &mut Tx, entries: &[Entry<'_>]) -> Result<Vec<i64>> {
+    if entries.is_empty() {
+        return Ok(Vec::new());
+    }
+    let n = i64::try_from(entries.len()).unwrap_or(i64::MAX);
     let head = tx
         .one(
-            "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash",
-            &[],
+            "UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash",
+            &[n.into()],
         )
         .await?;
-    let seq = head.i64("seq")?;
-    let prev = head.text("hash")?;
+    let first = head.i64("seq")? - n + 1;
+    let mut prev = head.text("hash")?;
     let at = time::now_us();
-    let actor = e.actor.to_string();
-    let detail = e.detail.to_string();
-    let hash = row_hash(
-        &prev,
-        seq,
-        at,
-        &actor,
-        e.action,
-        e.entity,
-        e.entity_id,
-        e.person_id,
-        &detail,
-    );
-    // The head's row stays locked until commit, so every other writer of the audit log waits
-    // for this transaction: PostgreSQL appends the row and moves the head in one statement
-    // (one round trip fewer while others wait); SQLite, in process, runs the two statements.
-    let sql = match tx {
-        Tx::Postgres(_) => {
-            "WITH appended AS (INSERT INTO audit (seq, at, actor, action, entity, entity_id, person_id, detail, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)) \
-             UPDATE audit_head SET hash = $10 WHERE id = 1"
-        }
-        Tx::Sqlite(..) => {
-            "INSERT INTO audit (seq, at, actor, action, entity, entity_id, person_id, detail, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-        }
-    };
-    tx.exec(
-        sql,
-        &[
+    let mut args: Vec<Arg> = Vec::with_capacity(entries.len() * 10);
+    let mut seqs = Vec::with_capacity(entries.len());
+    for (seq, e) in (first..).zip(entries) {
+        let actor = e.actor.to_string();
+        let detail = e.detail.to_string();
+        let hash = row_hash(
+            &prev,
+            seq,
+            at,
+            &actor,
+            e.action,
+            e.entity,
+            e.entity_id,
+            e.person_id,
+            &detail,
+        );
+        args.extend([
             seq.into(),
             at.into(),
             actor.into(),
@@ -188,19 +192,48 @@ pub(crate) async fn append(tx: &mut Tx, e: Entry<'_>) -> Result<i64> {
             e.entity_id.into(),
             e.person_id.into(),
             detail.into(),
-            prev.into(),
-            Arg::from(hash.clone()),
-        ],
-    )
-    .await?;
-    if let Tx::Sqlite(..) = tx {
+            std::mem::replace(&mut prev, hash.clone()).into(),
+            hash.into(),
+        ]);
+        seqs.push(seq);
+    }
+    // The head's row stays locked until commit, so every other writer of the audit log waits
+    // for this transaction: on PostgreSQL the last statement also moves the head (one round
+    // trip fewer while others wait); SQLite, in process, moves it in a statement of its own.
+    let engine = tx.engine();
+    let chunks: Vec<&[Arg]> = args.chunks(ROWS_PER_STATEMENT * 10).collect();
+    for (i, chunk) in chunks.iter().enumerate() {
+        let last = i + 1 == chunks.len();
+        let mut sql = String::new();
+        let moves_head = last && engine == Engine::Postgres;
+        if moves_head {
+            sql.push_str("WITH appended AS (");
+        }
+        sql.push_str("INSERT INTO audit (seq, at, actor, action, entity, entity_id, person_id, detail, prev_hash, hash) VALUES ");
+        for row in 0..chunk.len() / 10 {
+            sql.push_str(if row == 0 { "(" } else { ",(" });
+            push_params(&mut sql, engine, row * 10, 10);
+            sql.push(')');
+        }
+        let mut bound = chunk.to_vec();
+        if moves_head {
+            let _ = write!(
+                sql,
+                ") UPDATE audit_head SET hash = ${} WHERE id = 1",
+                chunk.len() + 1
+            );
+            bound.push(prev.clone().into());
+        }
+        tx.exec_dyn(sql, &bound).await?;
+    }
+    if engine == Engine::Sqlite {
         tx.exec(
             "UPDATE audit_head SET hash = $1 WHERE id = 1",
-            &[hash.into()],
+            &[prev.into()],
         )
         .await?;
     }
-    Ok(seq)
+    Ok(seqs)
 }
 
 pub(crate) fn audit_row(r: &crate::db::Row) -> Result<AuditRow> {

@@ -551,6 +551,14 @@ macro_rules! bind_all {
 }
 
 impl Tx {
+    /// Which engine this transaction runs on.
+    pub(crate) fn engine(&self) -> Engine {
+        match self {
+            Tx::Sqlite(..) => Engine::Sqlite,
+            Tx::Postgres(_) => Engine::Postgres,
+        }
+    }
+
     /// Runs a statement; returns the number of rows it touched.
     pub(crate) async fn exec(&mut self, sql: &'static str, args: &[Arg]) -> Result<u64> {
         Ok(match self {

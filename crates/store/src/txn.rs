@@ -74,6 +74,27 @@ impl Txn {
         .await
     }
 
+    /// Appends audit rows, in order, with one move of the chain's head; their sequence
+    /// numbers.
+    pub async fn audit_many(
+        &mut self,
+        actor: &Actor,
+        entries: Vec<AuditEntry>,
+    ) -> Result<Vec<i64>> {
+        let entries: Vec<crate::audit::Entry<'_>> = entries
+            .into_iter()
+            .map(|e| crate::audit::Entry {
+                actor,
+                action: e.action,
+                entity: e.entity,
+                entity_id: e.entity_id,
+                person_id: e.person_id,
+                detail: e.detail,
+            })
+            .collect();
+        crate::audit::append_many(&mut self.tx, &entries).await
+    }
+
     /// The one row with `id` from `sql`, or [`Error::NotFound`].
     pub(crate) async fn by_id<T>(
         &mut self,

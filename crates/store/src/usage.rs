@@ -131,12 +131,7 @@ impl Store {
         // RETURNING gives rows in no promised order: each is found again by its key.
         Ok(adds
             .iter()
-            .map(|a| {
-                totals
-                    .get(&key(a))
-                    .copied()
-                    .unwrap_or(a.inside + a.outside)
-            })
+            .map(|a| totals.get(&key(a)).copied().unwrap_or(a.inside + a.outside))
             .collect())
     }
 

@@ -727,3 +727,97 @@ both!(
         assert_eq!(third, vec![4 * (7 + 1), 4 * (7 + 1)]);
     }
 );
+
+both!(
+    alerts_raised_together_keep_one_per_user_rule_and_hour_and_chain_their_audit_rows,
+    |s, _db| {
+        let alert = |user: &str, at: &str, score: Option<f64>| NewAlert {
+            at: at.parse().unwrap(),
+            user: user.into(),
+            person_id: None,
+            rule: "internet.gambling".into(),
+            check: Some("prohibited_category".into()),
+            severity: "misconduct".into(),
+            routes: vec!["line_manager".into(), "it".into()],
+            clause: Some("3.1".into()),
+            message: format!("gambling site for {user}"),
+            source: "web".into(),
+            subject: "http://bet.example/".into(),
+            privacy: "full".into(),
+            model: score.map(|score| AlertModel {
+                name: "site-classifier".into(),
+                version: "abc".into(),
+                score,
+            }),
+        };
+        // 90 people (more than one statement's worth) twice in the same hour, once an hour
+        // later; one already raised before.
+        let mut tx = s.begin().await.unwrap();
+        assert!(
+            tx.insert_alert(&alert("user000", "2026-03-02T09:05:00Z", None))
+                .await
+                .unwrap()
+                .is_some()
+        );
+        let mut batch = Vec::new();
+        for i in 0..90 {
+            let user = format!("user{i:03}");
+            batch.push(alert(&user, "2026-03-02T09:10:00Z", Some(0.97)));
+            batch.push(alert(&user, "2026-03-02T09:50:00Z", None));
+            batch.push(alert(&user, "2026-03-02T10:01:00Z", None));
+        }
+        let raised = tx.insert_alerts(&batch).await.unwrap();
+        // Per person the 09:10 alert and the 10:01 one; user000's 09:xx hour was taken.
+        assert_eq!(raised.len(), 179);
+        assert!(raised.windows(2).all(|w| w[0].id < w[1].id));
+        let first = raised.iter().find(|a| a.user == "user001").unwrap();
+        assert_eq!(first.message, "gambling site for user001");
+        assert_eq!(
+            first.routes,
+            vec!["line_manager".to_string(), "it".to_string()]
+        );
+        assert_eq!(first.model.as_ref().map(|m| m.score), Some(0.97));
+        // A repeat on its own is no alert.
+        assert!(
+            tx.insert_alert(&alert("user005", "2026-03-02T10:30:00Z", None))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let entries = raised
+            .iter()
+            .map(|a| AuditEntry {
+                action: "alert.raise",
+                entity: "alert",
+                entity_id: Some(a.id),
+                person_id: None,
+                detail: serde_json::json!({"rule": a.rule}),
+            })
+            .collect();
+        let seqs = tx.audit_many(&sys(), entries).await.unwrap();
+        assert_eq!(seqs.len(), 179);
+        assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1));
+        tx.commit().await.unwrap();
+        // The rows chain as if appended one by one, and the next single row follows them.
+        let mut tx = s.begin().await.unwrap();
+        let next = tx
+            .audit(
+                &sys(),
+                AuditEntry {
+                    action: "alert.raise",
+                    entity: "alert",
+                    entity_id: None,
+                    person_id: None,
+                    detail: serde_json::Value::Null,
+                },
+            )
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(next, seqs[178] + 1);
+        assert!(s.audit_verify().await.unwrap().ok());
+        let rows = s.audit_rows(seqs[0], 300).await.unwrap();
+        assert_eq!(rows.len(), 180);
+        assert!(rows.windows(2).all(|w| w[1].prev_hash == w[0].hash));
+    }
+);

@@ -166,9 +166,8 @@ impl App {
             return Ok(Vec::new());
         }
         let mut tx = self.store().begin().await?;
-        let mut raised = Vec::new();
         let mut people: HashMap<String, Option<i64>> = HashMap::new();
-        for mut a in wanted {
+        for a in &mut wanted {
             if a.user != "-" {
                 a.person_id = match people.get(&a.user) {
                     Some(id) => *id,
@@ -179,21 +178,21 @@ impl App {
                     }
                 };
             }
-            if let Some(alert) = tx.insert_alert(&a).await? {
-                tx.audit(
-                    actor,
-                    entry(
-                        "alert.raise",
-                        "alert",
-                        alert.id,
-                        alert.person_id,
-                        json!({"rule": alert.rule, "routes": alert.routes, "severity": alert.severity, "user": alert.user}),
-                    ),
-                )
-                .await?;
-                raised.push(alert);
-            }
         }
+        let raised = tx.insert_alerts(&wanted).await?;
+        let entries = raised
+            .iter()
+            .map(|alert| {
+                entry(
+                    "alert.raise",
+                    "alert",
+                    alert.id,
+                    alert.person_id,
+                    json!({"rule": alert.rule, "routes": alert.routes, "severity": alert.severity, "user": alert.user}),
+                )
+            })
+            .collect();
+        tx.audit_many(actor, entries).await?;
         tx.commit().await?;
         Ok(raised)
     }

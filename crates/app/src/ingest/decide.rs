@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 
 use jiff::Timestamp;
 
+use charter_engine::web::Target;
 use charter_engine::{Decision, Privacy};
 use charter_gateways::web::{Roles, WebDecider};
 use charter_proto::logs::{DeviceAction, EventKind, LogEvent, LoginSystem};
@@ -103,6 +104,9 @@ struct WebCache {
     until: Option<Timestamp>,
     /// `roles NUL url` → the record's parts.
     parts: Map<Box<str>, Parts>,
+    /// `roles NUL scheme://authority` → the record's parts, for hosts whose decisions no
+    /// path can change ([`WebDecider::path_matters`]): their subject is each request's URL.
+    sites: Map<Box<str>, Parts>,
     /// Each person's name, shared by their records, and their roles as a short key (their
     /// number among the distinct role sets).
     people: Map<Text, (Text, u32)>,
@@ -256,8 +260,9 @@ impl<'a> Decider<'a> {
         let at = Timestamp::from_microsecond(event.at_us).ok()?;
         let cache = &mut self.cache;
         let inside = cache.from.is_some_and(|f| f <= at) && cache.until.is_none_or(|u| at < u);
-        if !inside || cache.parts.len() >= CACHE_MAX {
+        if !inside || cache.parts.len() + cache.sites.len() >= CACHE_MAX {
             cache.parts.clear();
+            cache.sites.clear();
             cache.from = Some(at);
             cache.until = self.engine.valid_until(at);
         }
@@ -282,6 +287,20 @@ impl<'a> Decider<'a> {
         cache.key.clear();
         let _ = write!(cache.key, "{roles}");
         cache.key.push('\0');
+        let prefix = cache.key.len();
+        let site = Target::host_part(url);
+        if let Some(site) = site {
+            cache.key.push_str(site);
+            if let Some(parts) = cache.sites.get(cache.key.as_str()) {
+                let subject = if site.len() == url.len() {
+                    parts.subject.clone()
+                } else {
+                    Text::from(url)
+                };
+                return Some(parts.record(at, user, subject));
+            }
+            cache.key.truncate(prefix);
+        }
         cache.key.push_str(url);
         let parts = match cache.parts.get(cache.key.as_str()) {
             Some(parts) => parts.clone(),
@@ -317,24 +336,41 @@ impl<'a> Decider<'a> {
                         r.findings
                     },
                 };
-                cache.parts.insert(cache.key.as_str().into(), parts.clone());
+                match site {
+                    Some(site) if !self.web.path_matters(url) => {
+                        cache.key.truncate(prefix);
+                        cache.key.push_str(site);
+                        cache.sites.insert(cache.key.as_str().into(), parts.clone());
+                    }
+                    _ => {
+                        cache.parts.insert(cache.key.as_str().into(), parts.clone());
+                    }
+                }
                 parts
             }
         };
-        Some(NewRecord {
+        let subject = parts.subject.clone();
+        Some(parts.record(at, user, subject))
+    }
+}
+
+impl Parts {
+    /// The record of a request at `at` by `user` for `subject` so decided.
+    fn record(&self, at: Timestamp, user: Option<Text>, subject: Text) -> NewRecord {
+        NewRecord {
             at,
             user,
             source: Source::Web,
-            subject: parts.subject,
-            verdict: parts.verdict,
-            rule: parts.rule,
-            check: parts.check,
-            severity: parts.severity,
-            categories: parts.categories,
-            privacy: parts.privacy,
+            subject,
+            verdict: self.verdict.clone(),
+            rule: self.rule.clone(),
+            check: self.check.clone(),
+            severity: self.severity.clone(),
+            categories: self.categories.clone(),
+            privacy: self.privacy,
             detail: None,
-            findings: parts.findings,
-        })
+            findings: self.findings.clone(),
+        }
     }
 }
 

@@ -18,7 +18,7 @@ use super::parse::{Format, LineParser};
 use crate::monitor::Monitor;
 
 /// Lines per batch: one transaction, one audit row, one position.
-pub const BATCH: usize = 10_000;
+pub const BATCH: usize = 100_000;
 /// How often progress is printed on long files.
 const PROGRESS_EVERY: Duration = Duration::from_secs(3);
 /// How long `--follow` waits at the end of every file before looking again.

@@ -77,20 +77,8 @@ impl Cache {
     }
 }
 
-type Key = (String, Date, i8, String);
-
-fn credit(app: &App, c: &Credit, adds: &mut BTreeMap<Key, (i64, i64, i64)>) {
-    for s in split(&app.pack().windows, c.from, c.to) {
-        let e = adds
-            .entry((c.person.clone(), s.day, s.hour, c.category.clone()))
-            .or_default();
-        if s.inside {
-            e.0 += s.seconds;
-        } else {
-            e.1 += s.seconds;
-        }
-    }
-}
+/// A person, local day, hour and category, borrowed from the records and credits of a batch.
+type Key<'a> = (&'a str, Date, i8, &'a str);
 
 /// Credits `records` to their people's sessions and stores the figures.
 pub(super) async fn account(
@@ -101,12 +89,14 @@ pub(super) async fn account(
 ) -> Result<Touched> {
     let tz = app.time_zone().clone();
     let mut t = Touched::default();
-    let mut adds: BTreeMap<Key, (i64, i64, i64)> = BTreeMap::new();
     let mut order: Vec<&NewRecord> = records
         .iter()
         .filter(|r| r.user.is_some() && matches!(r.source, Source::Web | Source::Mail))
         .collect();
     order.sort_by_key(|r| r.at);
+    // Inside, outside, requests.
+    let mut sums: HashMap<Key<'_>, (i64, i64, i64)> = HashMap::new();
+    let mut credits: Vec<Credit> = Vec::new();
     for r in order {
         let Some(user) = r.user.as_deref() else {
             continue;
@@ -122,35 +112,42 @@ pub(super) async fn account(
                 .filter(|c| !c.is_empty())
                 .unwrap_or(UNCATEGORISED),
         };
-        adds.entry((
-            user.to_string(),
-            local.date(),
-            local.hour(),
-            category.to_string(),
-        ))
-        .or_default()
-        .2 += 1;
+        sums.entry((user, local.date(), local.hour(), category))
+            .or_default()
+            .2 += 1;
         t.latest = t.latest.max(Some(r.at));
         if r.source == Source::Web
             && let Some(c) = tracker.request(user, r.at, category)
         {
-            credit(app, &c, &mut adds);
+            credits.push(c);
         }
     }
     if let Some(now) = t.latest {
-        for c in tracker.close_idle(now) {
-            credit(app, &c, &mut adds);
-        }
+        credits.extend(tracker.close_idle(now));
         cache.roll(now.to_zoned_datetime(tz).date());
     }
-    let adds: Vec<UsageAdd> = adds
+    for c in &credits {
+        for s in split(&app.pack().windows, c.from, c.to) {
+            let e = sums
+                .entry((&c.person, s.day, s.hour, &c.category))
+                .or_default();
+            if s.inside {
+                e.0 += s.seconds;
+            } else {
+                e.1 += s.seconds;
+            }
+        }
+    }
+    let mut sums: Vec<_> = sums.into_iter().collect();
+    sums.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let adds: Vec<UsageAdd> = sums
         .into_iter()
         .map(
             |((person, day, hour, category), (inside, outside, requests))| UsageAdd {
-                person,
+                person: person.to_string(),
                 day,
                 hour,
-                category,
+                category: category.to_string(),
                 inside,
                 outside,
                 requests,

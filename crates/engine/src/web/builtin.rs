@@ -206,6 +206,11 @@ impl CategorySource for Builtin {
             guess: None,
         }
     }
+
+    /// Domains only: no path changes a classification.
+    fn path_matters(&self, _target: &Target) -> bool {
+        false
+    }
 }
 
 #[cfg(test)]

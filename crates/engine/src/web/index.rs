@@ -983,6 +983,11 @@ impl CategorySource for CategoryIndex {
     fn version(&self) -> String {
         self.meta.version.clone()
     }
+
+    fn path_matters(&self, target: &Target) -> bool {
+        self.prefilter(target.host().as_bytes(), target.is_ip_literal())
+            .1
+    }
 }
 
 #[cfg(test)]
@@ -1143,6 +1148,27 @@ mod tests {
     }
 
     #[test]
+    fn only_a_host_with_url_entries_has_paths_that_matter() {
+        let index = index();
+        let matters = |url: &str| index.path_matters(&Target::parse(url).unwrap());
+        for url in [
+            "http://www.example.org/casino/x",
+            "http://example.org/",
+            "http://example.net/anything",
+            "images.example.com:443",
+        ] {
+            assert!(matters(url), "{url}");
+        }
+        for url in [
+            "http://bet365.com/poker",
+            "facebook.com:443",
+            "http://news.example/",
+        ] {
+            assert!(!matters(url), "{url}");
+        }
+    }
+
+    #[test]
     fn prefilter_never_loses_a_match() {
         // The filter may say "maybe" wrongly but never "no" wrongly: classify (filtered)
         // must agree with explain (unfiltered walks) on hosts that are entries, their
@@ -1190,6 +1216,10 @@ mod tests {
                     .iter()
                     .fold(CategorySet::EMPTY, |acc, m| acc.union(m.categories));
                 assert_eq!(filtered, walked, "{url}");
+                // A host with a URL entry always says its path matters.
+                if index.explain(&t).iter().any(|m| m.kind == EntryKind::Url) {
+                    assert!(index.path_matters(&t), "{url}");
+                }
                 checked += usize::from(!walked.is_empty());
             }
         }

@@ -58,6 +58,14 @@ impl PackLists {
             .fold(CategorySet::EMPTY, |all, set| all.union(*set))
     }
 
+    /// Whether a URL entry names `target`'s host (so the path can change the categories).
+    pub fn has_urls_for(&self, target: &Target) -> bool {
+        let host = without_www(target.host());
+        self.urls
+            .iter()
+            .any(|(entry_host, _, _)| entry_host == host)
+    }
+
     /// The categories the pack's lists give `target`: domain entries match the host and its
     /// subdomains, URL entries the same host and a path prefix ending at `/`, `?` or the end.
     pub fn classify(&self, target: &Target) -> CategorySet {

@@ -88,6 +88,13 @@ pub trait CategorySource {
     fn version(&self) -> String {
         "builtin".to_string()
     }
+
+    /// Whether the path of a request to `target`'s host can change its classification:
+    /// `false` only when the source knows it holds no URL entry for the host.
+    fn path_matters(&self, target: &Target) -> bool {
+        let _ = target;
+        true
+    }
 }
 
 /// How a list entry matched.
@@ -140,6 +147,9 @@ impl<T: CategorySource + ?Sized> CategorySource for Box<T> {
     fn version(&self) -> String {
         (**self).version()
     }
+    fn path_matters(&self, target: &Target) -> bool {
+        (**self).path_matters(target)
+    }
 }
 
 impl<T: CategorySource + ?Sized> CategorySource for std::sync::Arc<T> {
@@ -151,6 +161,9 @@ impl<T: CategorySource + ?Sized> CategorySource for std::sync::Arc<T> {
     }
     fn version(&self) -> String {
         (**self).version()
+    }
+    fn path_matters(&self, target: &Target) -> bool {
+        (**self).path_matters(target)
     }
 }
 
@@ -208,6 +221,16 @@ impl Engine {
             url_lists: classification.url_lists.clone(),
             guess: classification.guess,
         })
+    }
+
+    /// Whether the path of a request to `target`'s host can change the decision: a URL entry
+    /// for the host in `source` or the pack's lists, or a search engine's host when a rule
+    /// reads searches. When it cannot, a request's decision holds for every path on the host
+    /// (given the same person, time, passes and body), which callers may cache by host.
+    pub fn path_matters(&self, target: &Target, source: &dyn CategorySource) -> bool {
+        source.path_matters(target)
+            || self.web.lists.has_urls_for(target)
+            || (self.web.reads_searches && self.web.search.may_search(target))
     }
 
     /// Whether a request so classified is one whose body a gateway should read: it falls in

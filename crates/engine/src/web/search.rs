@@ -116,6 +116,12 @@ impl SearchEngines {
         engines
     }
 
+    /// Whether a request to `target`'s host could be a search on a known engine (on some
+    /// path).
+    pub fn may_search(&self, target: &Target) -> bool {
+        !target.is_ip_literal() && self.pages.iter().any(|p| p.host.matches(target.host()))
+    }
+
     /// The query `target` carries, when it is a search on a known engine with a non-empty
     /// query.
     pub fn query(&self, target: &Target) -> Option<SearchQuery> {

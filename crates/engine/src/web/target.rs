@@ -47,7 +47,38 @@ impl fmt::Display for TargetError {
 
 impl std::error::Error for TargetError {}
 
+/// Where the scheme of `url` and its `://` end, if it has one: letters, digits, `+.-` up to
+/// `://` (a byte scan; `find` with a string pattern costs more than the rest of the parse).
+fn after_scheme(url: &str) -> usize {
+    let scheme_end = url
+        .bytes()
+        .position(|b| !(b.is_ascii_alphanumeric() || b == b'+' || b == b'.' || b == b'-'));
+    match scheme_end {
+        Some(i) if url.as_bytes()[i..].starts_with(b"://") => i + 3,
+        _ => 0,
+    }
+}
+
+/// Where the authority (`user@host:port`) of `rest`, a URL after its scheme, ends.
+fn authority_end(rest: &str) -> usize {
+    rest.bytes()
+        .position(|b| matches!(b, b'/' | b'?' | b'#' | b'\\'))
+        .unwrap_or(rest.len())
+}
+
 impl Target {
+    /// `url` up to the end of its authority (`http://Host:80` of `http://Host:80/a?b`;
+    /// all of `host:443`): every URL that starts with it and parses has the same host.
+    /// `None` for a URL that [`Target::parse`] would refuse whatever its host (too long) or
+    /// that has spaces around it.
+    pub fn host_part(url: &str) -> Option<&str> {
+        if url.len() > MAX_URL_LEN || url.trim().len() != url.len() {
+            return None;
+        }
+        let start = after_scheme(url);
+        Some(&url[..start + authority_end(&url[start..])])
+    }
+
     /// Parses an absolute URL (`http://user@Host.EXAMPLE.:8080/a?b`), an authority
     /// (`host:443`, as in CONNECT) or a bare host.
     pub fn parse(url: &str) -> Result<Target, TargetError> {
@@ -55,20 +86,8 @@ impl Target {
             return Err(TargetError::TooLong);
         }
         let rest = url.trim();
-        // The scheme, if any: letters, digits, `+.-` up to `://` (a byte scan; `find` with
-        // a string pattern costs more than the rest of the parse).
-        let scheme_end = rest
-            .bytes()
-            .position(|b| !(b.is_ascii_alphanumeric() || b == b'+' || b == b'.' || b == b'-'));
-        let rest = match scheme_end {
-            Some(i) if rest.as_bytes()[i..].starts_with(b"://") => &rest[i + 3..],
-            _ => rest,
-        };
-        let end = rest
-            .bytes()
-            .position(|b| matches!(b, b'/' | b'?' | b'#' | b'\\'))
-            .unwrap_or(rest.len());
-        let (authority, path) = rest.split_at(end);
+        let rest = &rest[after_scheme(rest)..];
+        let (authority, path) = rest.split_at(authority_end(rest));
         let authority = authority
             .rsplit_once('@')
             .map_or(authority, |(_, host)| host);
@@ -368,6 +387,25 @@ mod tests {
         let t = Target::parse("https://User:pw@WWW.Example.COM.:8443/a/b?c=d#frag").unwrap();
         assert_eq!(t.host(), "www.example.com");
         assert_eq!(t.path(), "/a/b?c=d");
+    }
+
+    #[test]
+    fn the_host_part_ends_with_the_authority_and_decides_the_host() {
+        for (url, part) in [
+            (
+                "https://User:pw@WWW.Example.COM.:8443/a/b?c=d",
+                "https://User:pw@WWW.Example.COM.:8443",
+            ),
+            ("bet365.com:443", "bet365.com:443"),
+            ("http://example.org?q=1", "http://example.org"),
+            ("example.org/a://b", "example.org"),
+            ("http://[2001:db8::1]:8080/x", "http://[2001:db8::1]:8080"),
+        ] {
+            assert_eq!(Target::host_part(url), Some(part), "{url}");
+            assert_eq!(host(url), host(part), "{url}");
+        }
+        assert_eq!(Target::host_part(" http://example.org/"), None);
+        assert_eq!(Target::host_part(&"a".repeat(MAX_URL_LEN + 1)), None);
     }
 
     #[test]

@@ -136,3 +136,21 @@ fn pack_lists_categorise_on_top_of_the_source() {
     );
     assert!(decide("https://notextreme.example/").findings.is_empty());
 }
+
+#[test]
+fn the_path_matters_only_on_search_engines_and_hosts_with_url_entries() {
+    let pack = charter_policy::parse(PACK, "school.toml").unwrap();
+    let engine = Engine::new(pack);
+    let matters =
+        |url: &str| engine.path_matters(&super::Target::parse(url).unwrap(), &Builtin::new());
+    // A search engine's host, when a rule reads searches.
+    assert!(matters("https://kiddle.co/s.php?q=x"));
+    assert!(matters("https://www.google.com/"));
+    // The pack's own URL entry on the host (with or without www.).
+    assert!(matters("http://forum.example/other"));
+    assert!(matters("http://www.forum.example/"));
+    // A domain entry alone, or nothing at all: every path is decided alike.
+    assert!(!matters("http://extreme.example/any/path"));
+    assert!(!matters("http://news.example/a"));
+    assert!(!matters("10.0.0.1:443"));
+}

@@ -422,6 +422,10 @@ impl<S: CategorySource> CategorySource for WithSiteModel<S> {
         self.lists.explain(target)
     }
 
+    fn path_matters(&self, target: &Target) -> bool {
+        self.lists.path_matters(target)
+    }
+
     fn version(&self) -> String {
         format!("{}+site-{}", self.lists.version(), self.model.version())
     }
