@@ -458,3 +458,73 @@ pub fn subject_of(event: &LogEvent) -> String {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use charter_engine::Engine;
+    use charter_engine::web::Builtin;
+    use charter_gateways::web::{Clock, Roles};
+
+    use super::*;
+
+    const PACK: &str = r#"
+[policy]
+id = "cache"
+title = "Cache test"
+source = "test"
+[organisation]
+name = "Test"
+[web.lists]
+gambling = ["casino.example/poker"]
+[[rule]]
+id = "internet.gambling"
+clause = "3.1"
+quote = "No gambling."
+on = "web"
+categories = ["gambling"]
+action = "block"
+severity = "misconduct"
+"#;
+
+    fn web(url: &str) -> LogEvent {
+        LogEvent {
+            at_us: 1_780_000_000_000_000,
+            user: Some("pat".into()),
+            reporter: String::new(),
+            kind: EventKind::Web {
+                client: "10.0.0.5".into(),
+                url: url.into(),
+                method: "GET".into(),
+                status: 200,
+                bytes: 100,
+                elapsed_ms: 1,
+            },
+        }
+    }
+
+    #[test]
+    fn a_host_is_decided_once_only_where_no_path_can_change_the_answer() {
+        let engine = Engine::new(charter_policy::parse(PACK, "cache.toml").unwrap());
+        let source = Builtin::new();
+        let roles = Roles::default();
+        let facts = Facts::default();
+        let web_decider = WebDecider::new(&engine, &source, Clock::System, &roles);
+        let mut decider = Decider::new(&engine, web_decider, &facts);
+        let mut verdict = |url: &str| {
+            let r = decider.record(&web(url)).unwrap();
+            assert_eq!(&*r.subject, url);
+            r.verdict.to_string()
+        };
+        // The pack lists one path on casino.example: every path is decided on its own.
+        assert_eq!(verdict("http://casino.example/news"), "allow");
+        assert_eq!(verdict("http://casino.example/poker/table"), "block");
+        assert_eq!(verdict("http://casino.example/about"), "allow");
+        assert_eq!(verdict("http://casino.example/poker"), "block");
+        // bet365.com is listed whole: one decision for the host, each record its own URL.
+        assert_eq!(verdict("http://bet365.com/a"), "block");
+        assert_eq!(verdict("http://bet365.com/b?c=d"), "block");
+        assert_eq!(verdict("bet365.com:443"), "block");
+        assert_eq!(verdict("http://example.org/x"), "allow");
+        assert_eq!(verdict("http://example.org/y"), "allow");
+    }
+}
