@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use sqlx::AssertSqlSafe;
 
-use crate::db::{Row, push_params};
+use crate::db::{Row, push_rows};
 use crate::error::{Result, check_len, check_text};
 use crate::model::{AlertStatus, word};
 use crate::registers::{LONG, SHORT};
@@ -244,11 +244,9 @@ impl Txn {
             let mut sql = String::from(
                 "INSERT INTO alerts (raised_at, at, hour_us, user_name, person_id, rule, check_name, severity, routes, clause, message, source, subject, privacy, status, model, model_version, model_score) VALUES ",
             );
+            push_rows(&mut sql, engine, chunk.len(), 18);
             let mut args = Vec::with_capacity(chunk.len() * 18);
-            for (i, a) in chunk.iter().enumerate() {
-                sql.push_str(if i == 0 { "(" } else { ",(" });
-                push_params(&mut sql, engine, i * 18, 18);
-                sql.push(')');
+            for a in chunk {
                 let score = a
                     .model
                     .as_ref()

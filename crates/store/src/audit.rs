@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::db::{Arg, Engine, Tx, push_params};
+use crate::db::{Arg, Engine, Tx, push_rows};
 use crate::error::{Error, Result};
 use crate::time;
 
@@ -210,11 +210,7 @@ pub(crate) async fn append_many(tx: &mut Tx, entries: &[Entry<'_>]) -> Result<Ve
             sql.push_str("WITH appended AS (");
         }
         sql.push_str("INSERT INTO audit (seq, at, actor, action, entity, entity_id, person_id, detail, prev_hash, hash) VALUES ");
-        for row in 0..chunk.len() / 10 {
-            sql.push_str(if row == 0 { "(" } else { ",(" });
-            push_params(&mut sql, engine, row * 10, 10);
-            sql.push(')');
-        }
+        push_rows(&mut sql, engine, chunk.len() / 10, 10);
         let mut bound = chunk.to_vec();
         if moves_head {
             let _ = write!(

@@ -649,22 +649,26 @@ impl Tx {
     }
 }
 
-/// Appends `count` comma-separated parameters, numbered from `before + 1`, to a statement
-/// being built: `?` on SQLite, where sqlx looks up the name of every numbered parameter
-/// (`$7`) by a walk of the statement's list of names, a cost that grows with the square of
-/// their number; `$7` on PostgreSQL, which has no other form.
-pub(crate) fn push_params(sql: &mut String, engine: Engine, before: usize, count: usize) {
+/// Appends the `VALUES` rows of a multi-row statement being built: `rows` rows of `columns`
+/// parameters each, numbered from 1. `?` on SQLite, where sqlx looks up the name of every
+/// numbered parameter (`$7`) by a walk of the statement's list of names, a cost that grows
+/// with the square of their number; `$7` on PostgreSQL, which has no other form.
+pub(crate) fn push_rows(sql: &mut String, engine: Engine, rows: usize, columns: usize) {
     use std::fmt::Write as _;
-    for i in 0..count {
-        if i > 0 {
-            sql.push(',');
-        }
-        match engine {
-            Engine::Sqlite => sql.push('?'),
-            Engine::Postgres => {
-                let _ = write!(sql, "${}", before + i + 1);
+    for row in 0..rows {
+        sql.push_str(if row == 0 { "(" } else { ",(" });
+        for column in 0..columns {
+            if column > 0 {
+                sql.push(',');
+            }
+            match engine {
+                Engine::Sqlite => sql.push('?'),
+                Engine::Postgres => {
+                    let _ = write!(sql, "${}", row * columns + column + 1);
+                }
             }
         }
+        sql.push(')');
     }
 }
 

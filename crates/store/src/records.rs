@@ -15,7 +15,7 @@ use charter_engine::{Decision, Privacy};
 
 use crate::Store;
 use crate::audit::Actor;
-use crate::db::{Row, Tx};
+use crate::db::{Engine, Row, Tx, push_rows};
 use crate::error::{Error, Result, check_len};
 use crate::registers::log;
 use crate::spool::Position;
@@ -433,18 +433,13 @@ type SqliteQuery = sqlx::query::Query<'static, sqlx::Sqlite, sqlx::sqlite::Sqlit
 
 /// One multi-row INSERT for up to [`SQLITE_ROWS_PER_STATEMENT`] records.
 fn sqlite_insert(chunk: &[&NewRecord], words: &Words) -> SqliteQuery {
-    // Anonymous `?` parameters: SQLite finds a named (`$N`) parameter by walking a list,
-    // which made binding quadratic in the rows per statement.
     let mut sql = String::with_capacity(80 + chunk.len() * 27);
     // OR ROLLBACK: every field was checked before, so no constraint can fail; saying so
     // spares SQLite a statement journal for each INSERT.
     sql.push_str("INSERT OR ROLLBACK INTO decisions (");
     sql.push_str(COLS);
     sql.push_str(") VALUES ");
-    for i in 0..chunk.len() {
-        sql.push_str(if i == 0 { "" } else { "," });
-        sql.push_str("(?,?,?,?,?,?,?,?,?,?,?,?)");
-    }
+    push_rows(&mut sql, Engine::Sqlite, chunk.len(), 12);
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
     for r in chunk {
         q = q

@@ -11,7 +11,7 @@ use serde::Serialize;
 use sqlx::AssertSqlSafe;
 
 use crate::Store;
-use crate::db::push_params;
+use crate::db::push_rows;
 use crate::error::{Result, check_text};
 use crate::registers::SHORT;
 use crate::time::to_us;
@@ -65,43 +65,43 @@ impl Store {
             return Ok(Vec::new());
         }
         type Key = (String, String, i64, String);
-        let key = |a: &UsageAdd| -> Key {
-            (
+        // Each figure's row among the merged ones, and each row's place by its key.
+        let mut merged: Vec<UsageAdd> = Vec::with_capacity(adds.len());
+        let mut place: HashMap<Key, usize> = HashMap::with_capacity(adds.len());
+        let mut row_of = Vec::with_capacity(adds.len());
+        for a in adds {
+            check_text("person", &a.person, SHORT)?;
+            check_text("category", &a.category, SHORT)?;
+            let key = (
                 a.person.clone(),
                 a.day.to_string(),
                 i64::from(a.hour),
                 a.category.clone(),
-            )
-        };
-        let mut merged: Vec<UsageAdd> = Vec::with_capacity(adds.len());
-        let mut at: HashMap<Key, usize> = HashMap::with_capacity(adds.len());
-        for a in adds {
-            check_text("person", &a.person, SHORT)?;
-            check_text("category", &a.category, SHORT)?;
-            match at.get(&key(a)) {
-                Some(&i) => {
-                    merged[i].inside += a.inside;
-                    merged[i].outside += a.outside;
-                    merged[i].requests += a.requests;
-                }
-                None => {
-                    at.insert(key(a), merged.len());
-                    merged.push(a.clone());
-                }
-            }
+            );
+            let i = *place.entry(key).or_insert_with(|| {
+                merged.push(UsageAdd {
+                    inside: 0,
+                    outside: 0,
+                    requests: 0,
+                    ..a.clone()
+                });
+                merged.len() - 1
+            });
+            merged[i].inside += a.inside;
+            merged[i].outside += a.outside;
+            merged[i].requests += a.requests;
+            row_of.push(i);
         }
-        let mut totals: HashMap<Key, i64> = HashMap::with_capacity(merged.len());
+        let mut totals: Vec<i64> = merged.iter().map(|a| a.inside + a.outside).collect();
         let engine = self.backend.engine();
         let mut tx = self.backend.begin_write().await?;
         for chunk in merged.chunks(USAGE_ROWS_PER_STATEMENT) {
             let mut sql = String::from(
                 "INSERT INTO usage_daily (person, day, hour, category, seconds_inside, seconds_outside, requests) VALUES ",
             );
+            push_rows(&mut sql, engine, chunk.len(), 7);
             let mut args = Vec::with_capacity(chunk.len() * 7);
-            for (i, a) in chunk.iter().enumerate() {
-                sql.push_str(if i == 0 { "(" } else { ",(" });
-                push_params(&mut sql, engine, i * 7, 7);
-                sql.push(')');
+            for a in chunk {
                 args.extend([
                     a.person.as_str().into(),
                     a.day.to_string().into(),
@@ -117,6 +117,7 @@ impl Store {
                  seconds_outside = usage_daily.seconds_outside + excluded.seconds_outside, requests = usage_daily.requests + excluded.requests \
                  RETURNING person, day, CAST(hour AS BIGINT) AS hour, category, seconds_inside + seconds_outside AS total",
             );
+            // RETURNING gives rows in no promised order: each is found again by its key.
             for row in tx.rows(AssertSqlSafe(sql), &args).await? {
                 let key = (
                     row.text("person")?,
@@ -124,15 +125,13 @@ impl Store {
                     row.i64("hour")?,
                     row.text("category")?,
                 );
-                totals.insert(key, row.i64("total")?);
+                if let Some(&i) = place.get(&key) {
+                    totals[i] = row.i64("total")?;
+                }
             }
         }
         tx.commit().await?;
-        // RETURNING gives rows in no promised order: each is found again by its key.
-        Ok(adds
-            .iter()
-            .map(|a| totals.get(&key(a)).copied().unwrap_or(a.inside + a.outside))
-            .collect())
+        Ok(row_of.into_iter().map(|i| totals[i]).collect())
     }
 
     /// One person's figures per category for the days `from` to `to` (inclusive), by day

@@ -241,10 +241,18 @@ impl<'a> Decider<'a> {
 
     /// The record of what was decided about `event`, sharing the text repeated on every
     /// record.
-    fn finish(&mut self, d: Decided, event: &LogEvent) -> NewRecord {
+    fn finish(&self, d: Decided, event: &LogEvent) -> NewRecord {
+        NewRecord {
+            user: event.user.as_deref().map(Text::from),
+            ..self.record_of(d)
+        }
+    }
+
+    /// The record of what was decided, without its user, sharing the text repeated on every
+    /// record.
+    fn record_of(&self, d: Decided) -> NewRecord {
         let mut record =
             NewRecord::from_decision(d.at, None, d.source, d.subject, None, &d.decision);
-        record.user = event.user.as_deref().map(Text::from);
         if &*record.verdict == "allow" {
             record.verdict = self.allow.clone();
         }
@@ -302,55 +310,43 @@ impl<'a> Decider<'a> {
             cache.key.truncate(prefix);
         }
         cache.key.push_str(url);
-        let parts = match cache.parts.get(cache.key.as_str()) {
-            Some(parts) => parts.clone(),
-            None => {
-                let d = self.decide(event)?;
-                let r =
-                    NewRecord::from_decision(d.at, None, d.source, d.subject, None, &d.decision);
-                let cache = &mut self.cache;
-                let categories = r.categories.map(|c| {
-                    if let Some(shared) = cache.categories.get(&*c) {
-                        return shared.clone();
-                    }
-                    if cache.categories.len() < 4_096 {
-                        cache.categories.insert(c.to_string(), c.clone());
-                    }
-                    c
-                });
-                let parts = Parts {
-                    subject: r.subject,
-                    verdict: if &*r.verdict == "allow" {
-                        self.allow.clone()
-                    } else {
-                        r.verdict
-                    },
-                    rule: r.rule,
-                    check: r.check,
-                    severity: r.severity,
-                    categories,
-                    privacy: r.privacy,
-                    findings: if &*r.findings == "[]" {
-                        self.empty.clone()
-                    } else {
-                        r.findings
-                    },
-                };
-                match site {
-                    Some(site) if !self.web.path_matters(url) => {
-                        cache.key.truncate(prefix);
-                        cache.key.push_str(site);
-                        cache.sites.insert(cache.key.as_str().into(), parts.clone());
-                    }
-                    _ => {
-                        cache.parts.insert(cache.key.as_str().into(), parts.clone());
-                    }
-                }
-                parts
+        if let Some(parts) = cache.parts.get(cache.key.as_str()) {
+            return Some(parts.record(at, user, parts.subject.clone()));
+        }
+        let d = self.decide(event)?;
+        let r = self.record_of(d);
+        let cache = &mut self.cache;
+        let categories = r.categories.map(|c| {
+            if let Some(shared) = cache.categories.get(&*c) {
+                return shared.clone();
             }
+            if cache.categories.len() < 4_096 {
+                cache.categories.insert(c.to_string(), c.clone());
+            }
+            c
+        });
+        let parts = Parts {
+            subject: r.subject,
+            verdict: r.verdict,
+            rule: r.rule,
+            check: r.check,
+            severity: r.severity,
+            categories,
+            privacy: r.privacy,
+            findings: r.findings,
         };
-        let subject = parts.subject.clone();
-        Some(parts.record(at, user, subject))
+        let record = parts.record(at, user, parts.subject.clone());
+        match site {
+            Some(site) if !self.web.path_matters(url) => {
+                cache.key.truncate(prefix);
+                cache.key.push_str(site);
+                cache.sites.insert(cache.key.as_str().into(), parts);
+            }
+            _ => {
+                cache.parts.insert(cache.key.as_str().into(), parts);
+            }
+        }
+        Some(record)
     }
 }
 

@@ -53,10 +53,6 @@ pub struct TextAssessment {
     /// The nearest example phrase by sentence embeddings, when a model is loaded
     /// ([`TextAssessment::with_embeddings`]).
     pub nearest: Option<Nearest>,
-    /// The similarity at or above which a safeguarding example fires.
-    pub embed_threshold: f64,
-    /// The similarity at or above which an abusive example makes the text abusive.
-    pub embed_abuse_threshold: f64,
 }
 
 /// Runs every text detector over `text` (raw; normalised here). `threshold` is the rule's
@@ -98,8 +94,6 @@ pub fn assess_with_signals(
             .map(|m| m.score(norm)),
         threshold,
         nearest: None,
-        embed_threshold: embed::DEFAULT_THRESHOLD,
-        embed_abuse_threshold: embed::ABUSE_THRESHOLD,
     }
 }
 
@@ -128,7 +122,7 @@ impl TextAssessment {
     /// categories overlap, and "immigrants are invaders" is both.)
     pub fn abusive_by_embeddings(&self) -> bool {
         self.nearest
-            .is_some_and(|n| n.abusive(self.embed_abuse_threshold))
+            .is_some_and(|n| n.abusive(embed::ABUSE_THRESHOLD))
     }
 
     /// Whether the text is abusive by any detector.
@@ -138,7 +132,8 @@ impl TextAssessment {
 
     /// The safeguarding list whose example the embeddings found near enough, if any.
     pub fn embedded_concern(&self) -> Option<PhraseList> {
-        self.nearest.and_then(|n| n.concern(self.embed_threshold))
+        self.nearest
+            .and_then(|n| n.concern(embed::DEFAULT_THRESHOLD))
     }
 
     /// Whether a safeguarding phrase list or the embeddings fired.
@@ -179,7 +174,7 @@ impl TextAssessment {
             ));
         }
         if let Some(n) = self.nearest.filter(|_| self.abusive_by_embeddings()) {
-            why.push(n.explain(self.embed_abuse_threshold));
+            why.push(n.explain(embed::ABUSE_THRESHOLD));
         }
         Some(format!(
             "abusive or discriminatory language: {}",

@@ -188,12 +188,11 @@ impl AbuseModel {
 
     /// The probability, 0 to 1, that `text` is abusive or offensive.
     pub fn score(&self, text: &str) -> f64 {
-        let mut cut = text.len().min(MAX_SCORED_BYTES);
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
         let mut hits: Vec<u32> = Vec::new();
-        self.tokens(&text[..cut], &mut hits);
+        self.tokens(
+            &text[..text.floor_char_boundary(MAX_SCORED_BYTES)],
+            &mut hits,
+        );
         hits.sort_unstable();
         let nf = self.folds.len();
         let mut dots = [0.0f64; MAX_FOLDS];

@@ -51,7 +51,7 @@ impl Engine {
                     _ => safeguarding_match(
                         &base.concerns,
                         base.nearest.as_ref(),
-                        base.embed_threshold,
+                        crate::text::embed::DEFAULT_THRESHOLD,
                         &rule.phrase_lists,
                     )
                     .map(|(message, score)| {

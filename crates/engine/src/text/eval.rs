@@ -40,6 +40,16 @@ impl Class {
             Class::Clean => "clean",
         }
     }
+
+    /// Whether a detector that called a text `abusive` and `safeguarding` put it in this
+    /// class (clean: neither).
+    fn predicted(self, abusive: bool, safeguarding: bool) -> bool {
+        match self {
+            Class::Abusive => abusive,
+            Class::Safeguarding => safeguarding,
+            Class::Clean => !abusive && !safeguarding,
+        }
+    }
 }
 
 /// One labelled sentence.
@@ -135,42 +145,26 @@ impl Scored {
 
     /// The embeddings alone.
     pub fn by_embeddings(&self, class: Class, t: Thresholds) -> bool {
-        let safeguarding = self.embedded_concern(t.embeddings);
-        let abusive = self.embedded_abuse(t.embeddings_abuse);
-        match class {
-            Class::Abusive => abusive,
-            Class::Safeguarding => safeguarding,
-            Class::Clean => !abusive && !safeguarding,
-        }
+        class.predicted(
+            self.embedded_abuse(t.embeddings_abuse),
+            self.embedded_concern(t.embeddings),
+        )
     }
 
     /// The word and phrase lists alone.
     pub fn by_lists(&self, class: Class) -> bool {
-        match class {
-            Class::Abusive => self.list_abuse,
-            Class::Safeguarding => self.safeguarding,
-            Class::Clean => !self.list_abuse && !self.safeguarding,
-        }
+        class.predicted(self.list_abuse, self.safeguarding)
     }
 
     /// The model alone (it knows only abuse: everything under the threshold is clean).
     pub fn by_model(&self, class: Class, threshold: f64) -> bool {
-        let hit = self.score >= threshold;
-        match class {
-            Class::Abusive => hit,
-            Class::Safeguarding => false,
-            Class::Clean => !hit,
-        }
+        class.predicted(self.score >= threshold, false)
     }
 
     /// Lists and model together, as [`TextAssessment::abusive`] decides without embeddings.
     pub fn combined(&self, class: Class, threshold: f64) -> bool {
         let abusive = self.list_abuse || (!self.safeguarding && self.score >= threshold);
-        match class {
-            Class::Abusive => abusive,
-            Class::Safeguarding => self.safeguarding,
-            Class::Clean => !abusive && !self.safeguarding,
-        }
+        class.predicted(abusive, self.safeguarding)
     }
 
     /// Lists, model and embeddings together, as [`TextAssessment::abusive`] and
@@ -179,11 +173,7 @@ impl Scored {
         let safeguarding = self.safeguarding || self.embedded_concern(t.embeddings);
         let abusive =
             self.combined(Class::Abusive, t.model) || self.embedded_abuse(t.embeddings_abuse);
-        match class {
-            Class::Abusive => abusive,
-            Class::Safeguarding => safeguarding,
-            Class::Clean => !abusive && !safeguarding,
-        }
+        class.predicted(abusive, safeguarding)
     }
 }
 

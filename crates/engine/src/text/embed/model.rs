@@ -131,13 +131,9 @@ impl Encoder {
     /// The unit-length embedding of `text` (its first [`MAX_EMBED_BYTES`], at most
     /// [`MAX_TOKENS`] tokens): the mean of the last layer's token vectors.
     fn embed(&self, text: &str) -> Result<Tensor, String> {
-        let mut end = text.len().min(MAX_EMBED_BYTES);
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
         let encoding = self
             .tokenizer
-            .encode(&text[..end], true)
+            .encode(&text[..text.floor_char_boundary(MAX_EMBED_BYTES)], true)
             .map_err(|e| e.to_string())?;
         let ids = Tensor::new(encoding.get_ids(), &Device::Cpu)
             .and_then(|t| t.unsqueeze(0))
