@@ -55,6 +55,13 @@ source = "t"
 [organisation]
 name = "Acme Ltd"
 [[rule]]
+id = "abuse"
+clause = "3"
+on = "mail"
+checks = ["abusive_language"]
+action = "log"
+severity = "concern"
+[[rule]]
 id = "selfharm"
 clause = "2"
 on = "web"
@@ -112,4 +119,48 @@ fn a_search_term_rule_names_the_model_and_the_example() {
             .findings
             .is_empty()
     );
+}
+
+fn mail(body: &str) -> Vec<u8> {
+    format!("From: ann@acme.example\r\nTo: bob@acme.example\r\nSubject: tonight\r\n\r\n{body}\r\n")
+        .into_bytes()
+}
+
+#[test]
+fn mail_text_near_an_abusive_example_is_abusive_language_naming_the_model() {
+    let Some(model) = embeddings::installed_model() else {
+        return;
+    };
+    let ctx = Context::new(
+        Some("ann".into()),
+        Vec::new(),
+        "2026-06-15T10:00:00Z".parse().expect("time"),
+    );
+    let envelope = charter_engine::mail::Envelope::default();
+    let threat = mail("Keep looking over your shoulder when you walk home tonight.");
+    let input = charter_engine::mail::MailInput::new(&threat, &envelope);
+    let without = Engine::new(charter_policy::parse(PACK, "t.toml").expect("pack"));
+    assert!(
+        without.decide_mail(&ctx, &input).findings.is_empty(),
+        "the word lists and the model alone miss it"
+    );
+    let engine = engine(model);
+    let d = engine.decide_mail(&ctx, &input);
+    let f = d
+        .findings
+        .iter()
+        .find(|f| f.check == Check::AbusiveLanguage)
+        .unwrap_or_else(|| panic!("no abusive_language finding: {d:?}"));
+    assert!(f.message.contains(MODEL_NAME), "{}", f.message);
+    assert_eq!(f.model.as_ref().map(|m| m.name.as_str()), Some(MODEL_NAME));
+
+    for body in [
+        "Please kill the process on the build server before the deploy.",
+        "The quarterly figures are attached; the train home was cancelled again.",
+    ] {
+        let report = mail(body);
+        let input = charter_engine::mail::MailInput::new(&report, &envelope);
+        let d = engine.decide_mail(&ctx, &input);
+        assert!(d.findings.is_empty(), "{body}: {d:?}");
+    }
 }

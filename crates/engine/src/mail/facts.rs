@@ -9,6 +9,8 @@ use charter_policy::{Check, Direction, Pack, Rule};
 use super::attach::{self, ZipReport};
 use super::budget::Budget;
 use super::{MailInput, MailLimits, threshold};
+use crate::text::assess::TextAssessment;
+use crate::text::embed::{Embeddings, Nearest};
 use crate::text::marking::{marking_in_line, subject_marking};
 use crate::text::{self, TextSignals, pii};
 
@@ -80,6 +82,9 @@ pub struct Facts {
     authenticated: Option<String>,
     /// The envelope sender, lowercase.
     envelope_sender: Option<String>,
+    /// The example phrase nearest to `text` by the sentence embeddings, when a model is
+    /// loaded and a rule asks for `abusive_language` ([`Facts::embed`]).
+    nearest: Option<Nearest>,
 }
 
 fn domain_of(addr: &str) -> &str {
@@ -505,6 +510,7 @@ impl Facts {
             subject,
             authenticated: input.envelope.authenticated.clone(),
             envelope_sender: sender,
+            nearest: None,
         }
     }
 
@@ -555,6 +561,7 @@ impl Facts {
             subject: String::new(),
             authenticated: input.envelope.authenticated.clone(),
             envelope_sender: sender,
+            nearest: None,
         }
     }
 
@@ -595,8 +602,24 @@ impl Facts {
     /// The abusive-language model and its score when it made `rule`'s `abusive_language`
     /// finding (scored again: only for a message that fired).
     pub fn abuse_model(&self, rule: &Rule) -> Option<crate::ModelScore> {
-        text::assess::assess_with_signals(self.signals.clone(), &self.text, rule.model_threshold)
-            .model_note()
+        self.assess_text(rule).model_note()
+    }
+
+    /// Finds the example phrase nearest to the message's text by `embeddings`, for
+    /// `abusive_language` as the word lists and the model read it.
+    pub fn embed(&mut self, embeddings: &Embeddings) {
+        self.nearest = embeddings.nearest(&self.text);
+    }
+
+    fn assess_text(&self, rule: &Rule) -> TextAssessment {
+        TextAssessment {
+            nearest: self.nearest,
+            ..text::assess::assess_with_signals(
+                self.signals.clone(),
+                &self.text,
+                rule.model_threshold,
+            )
+        }
     }
 
     /// The finding message when `check` fires for `rule`; `None` when it does not.
@@ -720,12 +743,7 @@ impl Facts {
                 .signals
                 .is_chain_letter()
                 .then(|| "the message is a chain letter".to_string()),
-            Check::AbusiveLanguage => text::assess::assess_with_signals(
-                self.signals.clone(),
-                &self.text,
-                rule.model_threshold,
-            )
-            .abuse_message(),
+            Check::AbusiveLanguage => self.assess_text(rule).abuse_message(),
             Check::ForwardToPersonalWebmail => {
                 if !self.sender_internal(pack) {
                     return None;

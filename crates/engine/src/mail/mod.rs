@@ -144,7 +144,14 @@ impl Engine {
         input: &MailInput<'_>,
         limits: &MailLimits,
     ) -> MailDecision {
-        let facts = Facts::gather(self.pack(), input, limits);
+        let mut facts = Facts::gather(self.pack(), input, limits);
+        if let Some(embeddings) = self.embeddings()
+            && self
+                .rules_in_force(Area::Mail, ctx)
+                .any(|rule| rule.checks.contains(&Check::AbusiveLanguage))
+        {
+            facts.embed(embeddings);
+        }
         let privacy = if facts.personal_marked {
             Privacy::HeadersOnly
         } else {
