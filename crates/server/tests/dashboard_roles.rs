@@ -452,6 +452,42 @@ both!(staff_see_only_their_own_and_ask_through_self_service, |s| {
         .await;
     assert_eq!(done.status, 200, "{}", done.body);
 
+    // A second request is refused with the page's form: a forged form and an unknown
+    // action change nothing; the real one redirects to the inbox and the request is refused.
+    let asked = s
+        .api(
+            "POST",
+            "/api/software",
+            &ann.token,
+            Some(&ann.csrf),
+            Some(r#"{"software":"Blender","reason":"3D"}"#),
+        )
+        .await;
+    let id = json(&asked)["id"].as_i64().unwrap();
+    let path = format!("/approvals/software/{id}/refuse");
+    let forged = s.post(&path, Some(&ivy.token), "csrf=wrong&note=no").await;
+    assert_eq!(forged.status, 403, "{}", forged.body);
+    let form = format!("csrf={}&note=not+needed", ivy.csrf);
+    let unknown = s
+        .post(
+            &format!("/approvals/software/{id}/ignore"),
+            Some(&ivy.token),
+            &form,
+        )
+        .await;
+    assert_eq!(unknown.status, 404);
+    let inbox = json(&s.api("GET", "/api/inbox", &ivy.token, None, None).await);
+    assert_eq!(inbox["software"][0]["software"], "Blender", "still waiting");
+    let refused = s.post(&path, Some(&ivy.token), &form).await;
+    assert_eq!(refused.status, 303, "{}", refused.body);
+    assert_eq!(refused.header("location").as_deref(), Some("/approvals"));
+    let inbox = json(&s.api("GET", "/api/inbox", &ivy.token, None, None).await);
+    assert_eq!(
+        inbox["software"].as_array().map(Vec::len),
+        Some(0),
+        "{inbox}"
+    );
+
     // Report an incident with a script in it: stored as typed, shown escaped.
     let script = "<script>alert(1)</script> phishing";
     let body = serde_json::json!({"kind": "spam_scam", "description": script}).to_string();

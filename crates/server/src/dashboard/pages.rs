@@ -673,6 +673,44 @@ pub(crate) fn decision_buttons(csrf: &str, kind: &str, what: &str, id: i64) -> S
     )
 }
 
+/// The register an approve or refuse form decides a request of.
+#[derive(Debug, Clone, Copy)]
+enum Queue {
+    Access,
+    Authorisation,
+    Software,
+}
+
+/// Approves or refuses request `id` of `queue` for the signed-in person, then shows the
+/// approvals again; an action other than `approve` or `refuse` is not found.
+async fn decide_in(
+    queue: Queue,
+    dash: &Dashboard,
+    signed: &Signed,
+    id: i64,
+    action: &str,
+    form: &NoteForm,
+) -> Result<Response, PageError> {
+    check_csrf(&signed.who.csrf, Some(&form.csrf))?;
+    let Some(approve) = approving(action) else {
+        return Ok(StatusCode::NOT_FOUND.into_response());
+    };
+    let (app, actor, note) = (dash.app()?, &signed.who.actor, &form.note);
+    match queue {
+        Queue::Access => {
+            app.decide_access(actor, id, approve, note, Timestamp::now(), None)
+                .await?;
+        }
+        Queue::Authorisation => {
+            app.decide_authorisation(actor, id, approve, note).await?;
+        }
+        Queue::Software => {
+            app.decide_software(actor, id, approve, note).await?;
+        }
+    }
+    Ok(Redirect::to("/approvals").into_response())
+}
+
 /// `POST /approvals/authorisations/{id}/{approve|refuse}`.
 pub(crate) async fn decide_authorisation(
     State(dash): State<Arc<Dashboard>>,
@@ -680,14 +718,7 @@ pub(crate) async fn decide_authorisation(
     Path((id, action)): Path<(i64, String)>,
     Form(form): Form<NoteForm>,
 ) -> Result<Response, PageError> {
-    check_csrf(&signed.who.csrf, Some(&form.csrf))?;
-    let Some(approve) = approving(&action) else {
-        return Ok(StatusCode::NOT_FOUND.into_response());
-    };
-    dash.app()?
-        .decide_authorisation(&signed.who.actor, id, approve, &form.note)
-        .await?;
-    Ok(Redirect::to("/approvals").into_response())
+    decide_in(Queue::Authorisation, &dash, &signed, id, &action, &form).await
 }
 
 /// `POST /approvals/software/{id}/{approve|refuse}`.
@@ -697,36 +728,15 @@ pub(crate) async fn decide_software(
     Path((id, action)): Path<(i64, String)>,
     Form(form): Form<NoteForm>,
 ) -> Result<Response, PageError> {
-    check_csrf(&signed.who.csrf, Some(&form.csrf))?;
-    let Some(approve) = approving(&action) else {
-        return Ok(StatusCode::NOT_FOUND.into_response());
-    };
-    dash.app()?
-        .decide_software(&signed.who.actor, id, approve, &form.note)
-        .await?;
-    Ok(Redirect::to("/approvals").into_response())
+    decide_in(Queue::Software, &dash, &signed, id, &action, &form).await
 }
 
-/// `POST /approvals/{id}/{approve|refuse}`.
+/// `POST /approvals/{id}/{approve|refuse}`: a request for access to a held site.
 pub(crate) async fn decide(
     State(dash): State<Arc<Dashboard>>,
     signed: Signed,
     Path((id, action)): Path<(i64, String)>,
     Form(form): Form<NoteForm>,
 ) -> Result<Response, PageError> {
-    check_csrf(&signed.who.csrf, Some(&form.csrf))?;
-    let Some(approve) = approving(&action) else {
-        return Ok(StatusCode::NOT_FOUND.into_response());
-    };
-    dash.app()?
-        .decide_access(
-            &signed.who.actor,
-            id,
-            approve,
-            &form.note,
-            Timestamp::now(),
-            None,
-        )
-        .await?;
-    Ok(Redirect::to("/approvals").into_response())
+    decide_in(Queue::Access, &dash, &signed, id, &action, &form).await
 }
