@@ -5,7 +5,6 @@
 //! sessions, approvals and acknowledgements as each event comes), else through
 //! [`decide_activity`] with the facts read once ([`Facts`]).
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use jiff::Timestamp;
@@ -117,10 +116,7 @@ struct WebCache {
     categories: Map<String, Text>,
 }
 
-/// The cache's tables: hashed with foldhash, several times faster than the default SipHash
-/// on these short keys; nothing here is keyed by what an attacker could aim collisions at
-/// beyond a slower run.
-type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+use crate::FastMap as Map;
 
 /// Web records held at once; beyond it the cache starts again.
 const CACHE_MAX: usize = 1 << 18;

@@ -18,8 +18,8 @@ use charter_engine::{Context, Decision, Privacy};
 use charter_policy::Check;
 use charter_store::{NewRecord, Source, UsageAdd};
 
-use crate::App;
 use crate::error::Result;
+use crate::{App, FastMap};
 
 /// The category of requests no list names.
 pub(super) const UNCATEGORISED: &str = "uncategorised";
@@ -95,7 +95,7 @@ pub(super) async fn account(
         .collect();
     order.sort_by_key(|r| r.at);
     // Inside, outside, requests.
-    let mut sums: HashMap<Key<'_>, (i64, i64, i64)> = HashMap::new();
+    let mut sums: FastMap<Key<'_>, (i64, i64, i64)> = FastMap::default();
     let mut credits: Vec<Credit> = Vec::new();
     for r in order {
         let Some(user) = r.user.as_deref() else {
