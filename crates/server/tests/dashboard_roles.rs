@@ -49,6 +49,22 @@ async fn session(s: &Server, first: &str, roles: &[&str], login: &str) -> Who {
     }
 }
 
+/// `who` asks for `software`; the request's id.
+async fn ask_for_software(s: &Server, who: &Who, software: &str) -> i64 {
+    let body = serde_json::json!({"software": software, "reason": "for work"}).to_string();
+    let asked = s
+        .api(
+            "POST",
+            "/api/software",
+            &who.token,
+            Some(&who.csrf),
+            Some(&body),
+        )
+        .await;
+    assert_eq!(asked.status, 200, "{}", asked.body);
+    json(&asked)["id"].as_i64().unwrap()
+}
+
 fn json(r: &Reply) -> Value {
     serde_json::from_str(&r.body).unwrap_or_else(|e| panic!("{e}: {}", r.body))
 }
@@ -421,17 +437,7 @@ both!(staff_see_only_their_own_and_ask_through_self_service, |s| {
     assert_eq!(s.get("/audit", Some(&ann.token)).await.status, 403);
 
     // Ask for software: it waits in IT's inbox, never in Ann's.
-    let asked = s
-        .api(
-            "POST",
-            "/api/software",
-            &ann.token,
-            Some(&ann.csrf),
-            Some(r#"{"software":"Audacity","reason":"recording"}"#),
-        )
-        .await;
-    assert_eq!(asked.status, 200, "{}", asked.body);
-    let id = json(&asked)["id"].as_i64().unwrap();
+    let id = ask_for_software(s, &ann, "Audacity").await;
     let inbox = json(&s.api("GET", "/api/inbox", &ivy.token, None, None).await);
     assert_eq!(inbox["software"][0]["software"], "Audacity");
     assert!(inbox["access"].is_null(), "IT does not decide access here");
@@ -454,16 +460,7 @@ both!(staff_see_only_their_own_and_ask_through_self_service, |s| {
 
     // A second request is refused with the page's form: a forged form and an unknown
     // action change nothing; the real one redirects to the inbox and the request is refused.
-    let asked = s
-        .api(
-            "POST",
-            "/api/software",
-            &ann.token,
-            Some(&ann.csrf),
-            Some(r#"{"software":"Blender","reason":"3D"}"#),
-        )
-        .await;
-    let id = json(&asked)["id"].as_i64().unwrap();
+    let id = ask_for_software(s, &ann, "Blender").await;
     let path = format!("/approvals/software/{id}/refuse");
     let forged = s.post(&path, Some(&ivy.token), "csrf=wrong&note=no").await;
     assert_eq!(forged.status, 403, "{}", forged.body);
