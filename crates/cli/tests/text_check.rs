@@ -158,31 +158,38 @@ fn bad_usage_is_exit_two_with_one_line() {
     assert!(err.contains("line 1: unknown label `angry`"), "{err}");
 }
 
+/// `check text` and `check mail` alike.
 #[test]
 fn an_unusable_embeddings_directory_is_a_clear_error() {
     let pack = pack("embeddings");
     let missing = std::env::temp_dir().join(format!("charter-no-model-{}", std::process::id()));
-    let (code, _, err) = charter(
-        &[
-            "check",
-            "text",
-            "ways to end it all",
-            "--policy",
-            pack.to_str().unwrap(),
-            "--embeddings",
-            missing.to_str().unwrap(),
-        ],
-        None,
-    );
-    assert_eq!(code, 2, "{err}");
-    assert_eq!(err.lines().count(), 1, "{err}");
     let why = if cfg!(feature = "embeddings") {
         "has no config.json"
     } else {
         "built without the `embeddings` feature"
     };
-    assert!(
-        err.contains(missing.to_str().unwrap()) && err.contains(why),
-        "{err}"
-    );
+    let message = "From: ann@acme.co.uk\r\nTo: bob@acme.co.uk\r\nSubject: hi\r\n\r\nhello\r\n";
+    for (what, input, stdin) in [
+        ("text", "ways to end it all", None),
+        ("mail", "-", Some(message)),
+    ] {
+        let (code, _, err) = charter(
+            &[
+                "check",
+                what,
+                input,
+                "--policy",
+                pack.to_str().unwrap(),
+                "--embeddings",
+                missing.to_str().unwrap(),
+            ],
+            stdin,
+        );
+        assert_eq!(code, 2, "{what}: {err}");
+        assert_eq!(err.lines().count(), 1, "{what}: {err}");
+        assert!(
+            err.contains(missing.to_str().unwrap()) && err.contains(why),
+            "{what}: {err}"
+        );
+    }
 }

@@ -10,6 +10,7 @@ use clap::Args;
 
 use charter_engine::Context;
 use charter_engine::mail::{Envelope, MailInput, MailLimits, check_message};
+use charter_engine::text::embed::load_from;
 use charter_policy::Direction;
 
 use crate::decision::{load_engine, parse_at, print_decision, with_site_domains};
@@ -56,6 +57,12 @@ pub struct CheckMailArgs {
     /// its `domains`, else those of the email accounts in its people register.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// A sentence-embedding model directory (all-MiniLM-L6-v2, as .ci/setup/embeddings.sh
+    /// installs it): `abusive_language` also fires on text near the model's abusive example
+    /// phrases, as the milter does when charter.toml names the model. About 70 ms a message.
+    /// Needs a charter built with `--features embeddings`.
+    #[arg(long, value_name = "DIR")]
+    pub embeddings: Option<PathBuf>,
 }
 
 fn parse_direction(text: &str) -> Result<Direction, String> {
@@ -93,6 +100,7 @@ pub fn check_mail(args: &CheckMailArgs) -> CmdResult {
     if let Some(config) = &args.config {
         engine = with_site_domains(&engine, config, "charter check mail")?;
     }
+    let engine = engine.with_embeddings(load_from(args.embeddings.as_deref())?);
     let at = parse_at(args.at.as_deref(), engine.pack().windows.time_zone())?;
     let raw = read_message(&args.file)?;
     let subject = if args.file == "-" {
