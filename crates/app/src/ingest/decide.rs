@@ -16,6 +16,7 @@ use charter_proto::logs::{DeviceAction, EventKind, LogEvent, LoginSystem};
 use charter_store::{NewRecord, Source, Text};
 
 use crate::App;
+use crate::FastMap as Map;
 use crate::activity::{Snapshot, decide_known};
 
 /// What deciding needs from the registers, read once per run (and again when `serve`
@@ -115,8 +116,6 @@ struct WebCache {
     /// Category lists as stored (`gambling,adult`), shared.
     categories: Map<String, Text>,
 }
-
-use crate::FastMap as Map;
 
 /// Web records held at once; beyond it the cache starts again.
 const CACHE_MAX: usize = 1 << 18;

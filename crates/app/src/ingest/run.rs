@@ -19,15 +19,15 @@ use crate::monitor::Monitor;
 
 /// Lines per batch: one transaction, one audit row, one position.
 pub const BATCH: usize = 100_000;
-
-/// What a batch's write gives back: the records written and the batch's vector, emptied.
-type Written = (u64, Vec<NewRecord>);
 /// How often progress is printed on long files.
 const PROGRESS_EVERY: Duration = Duration::from_secs(3);
 /// How long `--follow` waits at the end of every file before looking again.
 const FOLLOW_WAIT: Duration = Duration::from_millis(200);
 /// Unparseable lines reported one by one per file; the rest are counted.
 const BAD_SHOWN: usize = 20;
+
+/// What a batch's write gives back: the records written and the batch's vector, emptied.
+type Written = (u64, Vec<NewRecord>);
 
 /// How to run.
 #[derive(Debug, Clone)]

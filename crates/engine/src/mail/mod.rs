@@ -145,9 +145,14 @@ impl Engine {
         limits: &MailLimits,
     ) -> MailDecision {
         let mut facts = Facts::gather(self.pack(), input, limits);
+        let rules: Vec<&Rule> = self
+            .rules_in_force(Area::Mail, ctx)
+            .filter(|rule| rule.direction.is_none_or(|d| d == facts.direction))
+            .collect();
+        // The embeddings cost milliseconds a message: only for a rule that reads them.
         if let Some(embeddings) = self.embeddings()
-            && self
-                .rules_in_force(Area::Mail, ctx)
+            && rules
+                .iter()
                 .any(|rule| rule.checks.contains(&Check::AbusiveLanguage))
         {
             facts.embed(embeddings);
@@ -157,9 +162,8 @@ impl Engine {
         } else {
             Privacy::Full
         };
-        let findings = self
-            .rules_in_force(Area::Mail, ctx)
-            .filter(|rule| rule.direction.is_none_or(|d| d == facts.direction))
+        let findings = rules
+            .into_iter()
             // Every check of a rule that fires is its own finding: an `invoice.pdf.exe` is
             // both an executable and a double extension, and the record says both.
             .flat_map(|rule| {
