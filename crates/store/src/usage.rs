@@ -3,8 +3,6 @@
 //! are purged; and marks of what has been seen or fired once per person (`usage_marks`). The
 //! accounting itself is `charter-engine`'s (`usage`); when to fire is `charter-app`'s.
 
-use std::collections::HashMap;
-
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::Serialize;
@@ -14,7 +12,7 @@ use crate::Store;
 use crate::db::push_rows;
 use crate::error::{Result, check_text};
 use crate::registers::SHORT;
-use crate::time::to_us;
+use crate::time::{parse_date, to_us};
 
 /// Figures added by one statement: 700 parameters, well under both engines' limits.
 const USAGE_ROWS_PER_STATEMENT: usize = 100;
@@ -64,20 +62,16 @@ impl Store {
         if adds.is_empty() {
             return Ok(Vec::new());
         }
-        type Key = (String, String, i64, String);
-        // Each figure's row among the merged ones, and each row's place by its key.
+        // Each figure's row among the merged ones, and each row's place by its key (person,
+        // day, hour, category).
         let mut merged: Vec<UsageAdd> = Vec::with_capacity(adds.len());
-        let mut place: HashMap<Key, usize> = HashMap::with_capacity(adds.len());
+        let mut place: foldhash::HashMap<(&str, Date, i8, &str), usize> =
+            foldhash::HashMap::with_capacity_and_hasher(adds.len(), Default::default());
         let mut row_of = Vec::with_capacity(adds.len());
         for a in adds {
             check_text("person", &a.person, SHORT)?;
             check_text("category", &a.category, SHORT)?;
-            let key = (
-                a.person.clone(),
-                a.day.to_string(),
-                i64::from(a.hour),
-                a.category.clone(),
-            );
+            let key = (a.person.as_str(), a.day, a.hour, a.category.as_str());
             let i = *place.entry(key).or_insert_with(|| {
                 merged.push(UsageAdd {
                     inside: 0,
@@ -119,13 +113,11 @@ impl Store {
             );
             // RETURNING gives rows in no promised order: each is found again by its key.
             for row in tx.rows(AssertSqlSafe(sql), &args).await? {
-                let key = (
-                    row.text("person")?,
-                    row.text("day")?,
-                    row.i64("hour")?,
-                    row.text("category")?,
-                );
-                if let Some(&i) = place.get(&key) {
+                let (person, day, category) =
+                    (row.text("person")?, row.text("day")?, row.text("category")?);
+                let day = parse_date("day", &day)?;
+                let hour = i8::try_from(row.i64("hour")?).unwrap_or(i8::MAX);
+                if let Some(&i) = place.get(&(person.as_str(), day, hour, category.as_str())) {
                     totals[i] = row.i64("total")?;
                 }
             }

@@ -29,7 +29,7 @@ pub const DEFAULT_THRESHOLD: f64 = 0.43;
 
 /// The similarity at or above which the nearest `abusive` example makes a text abusive, tuned
 /// on the same half after [`DEFAULT_THRESHOLD`].
-pub const ABUSE_THRESHOLD: f64 = 0.46;
+pub const ABUSE_THRESHOLD: f64 = 0.52;
 
 /// At most this many bytes of a text are embedded; the model reads at most 256 tokens of it.
 pub const MAX_EMBED_BYTES: usize = 2048;
