@@ -306,6 +306,10 @@ impl Backend {
             let options = SqliteConnectOptions::new()
                 .filename(path)
                 .create_if_missing(true)
+                // 16 KiB pages: a bulk commit dirties and logs fewer pages (a full ingest
+                // takes about 6 % less time than with 4 KiB). A file keeps the page size it
+                // was created with.
+                .page_size(16384)
                 .journal_mode(SqliteJournalMode::Wal)
                 // NORMAL in WAL mode: a commit survives the process being killed (the
                 // WAL is written before commit returns); only a power cut can lose the
