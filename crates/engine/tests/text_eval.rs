@@ -231,15 +231,21 @@ fn embeddings_lift_the_combination_on_held_out_sentences() {
         "the defaults are not the tuned thresholds"
     );
     for (name, part) in [("held out", &held[..]), ("whole set", all)] {
-        for class in [Class::Safeguarding, Class::Abusive] {
-            let with = Counts::of(part, class, |s| s.combined_with(class, tuned)).f1();
-            let without = Counts::of(part, class, |s| s.combined(class, DEFAULT_THRESHOLD)).f1();
-            eprintln!("{name}, {class:?}: F1 {without:.3} without embeddings, {with:.3} with");
-            assert!(
-                with > without,
-                "{name}, {class:?}: F1 {with:.3} with embeddings, {without:.3} without"
-            );
-        }
+        assert_embeddings_lift(name, part, tuned);
+    }
+}
+
+/// On `set`, for safeguarding and for abuse, the combination with the embeddings at
+/// `thresholds` beats the combination without them.
+fn assert_embeddings_lift(name: &str, set: &[Scored], thresholds: Thresholds) {
+    for class in [Class::Safeguarding, Class::Abusive] {
+        let with = Counts::of(set, class, |s| s.combined_with(class, thresholds)).f1();
+        let without = Counts::of(set, class, |s| s.combined(class, thresholds.model)).f1();
+        eprintln!("{name}, {class:?}: F1 {without:.3} without embeddings, {with:.3} with");
+        assert!(
+            with > without,
+            "{name}, {class:?}: F1 {with:.3} with embeddings, {without:.3} without"
+        );
     }
 }
 
@@ -263,15 +269,6 @@ fn independent_set_measures_the_tuned_detectors() {
         "abusive F1 {combined:.3} for the combination, {lists:.3} for the word lists"
     );
     if set.iter().any(Scored::embedded) {
-        for class in [Class::Safeguarding, Class::Abusive] {
-            let with =
-                Counts::of(&set, class, |s| s.combined_with(class, Thresholds::DEFAULT)).f1();
-            let without = Counts::of(&set, class, |s| s.combined(class, DEFAULT_THRESHOLD)).f1();
-            eprintln!("independent, {class:?}: F1 {without:.3} without embeddings, {with:.3} with");
-            assert!(
-                with > without,
-                "{class:?}: F1 {with:.3} with embeddings, {without:.3} without"
-            );
-        }
+        assert_embeddings_lift("independent", &set, Thresholds::DEFAULT);
     }
 }
