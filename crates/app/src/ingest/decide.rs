@@ -5,8 +5,6 @@
 //! sessions, approvals and acknowledgements as each event comes), else through
 //! [`decide_activity`] with the facts read once ([`Facts`]).
 
-use std::fmt::Write as _;
-
 use jiff::Timestamp;
 
 use charter_engine::web::Target;
@@ -107,10 +105,10 @@ struct WebCache {
     /// `roles NUL scheme://authority` → the record's parts, for hosts whose decisions no
     /// path can change ([`WebDecider::path_matters`]): their subject is each request's URL.
     sites: Map<Box<str>, Parts>,
-    /// Each person's name, shared by their records, and their roles as a short key (their
-    /// number among the distinct role sets).
-    people: Map<Text, (Text, u32)>,
-    role_sets: Map<Vec<String>, u32>,
+    /// Each person's name, shared by their records, and their roles as the start of a key
+    /// (their number among the distinct role sets, then NUL).
+    people: Map<Text, (Text, Box<str>)>,
+    role_sets: Map<Vec<String>, usize>,
     /// The key of the last lookup, rebuilt in place.
     key: String,
     /// Category lists as stored (`gambling,adult`), shared.
@@ -269,27 +267,33 @@ impl<'a> Decider<'a> {
             cache.from = Some(at);
             cache.until = self.engine.valid_until(at);
         }
-        let (user, roles) = match event.user.as_deref() {
-            // Squid's `-`: the unidentified user.
-            None => (None, u32::MAX),
-            Some(name) => match cache.people.get(name) {
-                Some((shared, k)) => (Some(shared.clone()), *k),
+        cache.key.clear();
+        let user = match event.user.as_deref() {
+            // Squid's `-`: the unidentified user, whose key no role set's number can be.
+            None => {
+                cache.key.push_str("-\0");
+                None
+            }
+            Some(name) => Some(match cache.people.get(name) {
+                Some((shared, roles)) => {
+                    cache.key.push_str(roles);
+                    shared.clone()
+                }
                 None => {
                     let mut set = self.facts.roles.of(Some(name));
                     set.sort();
-                    let next = u32::try_from(cache.role_sets.len()).unwrap_or(u32::MAX - 1);
+                    let next = cache.role_sets.len();
                     let k = *cache.role_sets.entry(set).or_insert(next);
+                    let roles: Box<str> = format!("{k}\0").into();
+                    cache.key.push_str(&roles);
                     let shared: Text = name.into();
                     if cache.people.len() < CACHE_MAX {
-                        cache.people.insert(shared.clone(), (shared.clone(), k));
+                        cache.people.insert(shared.clone(), (shared.clone(), roles));
                     }
-                    (Some(shared), k)
+                    shared
                 }
-            },
+            }),
         };
-        cache.key.clear();
-        let _ = write!(cache.key, "{roles}");
-        cache.key.push('\0');
         let prefix = cache.key.len();
         let site = Target::host_part(url);
         if let Some(site) = site {

@@ -251,7 +251,7 @@ pub fn source_of(path: &Path) -> String {
 }
 
 fn memchr(bytes: &[u8]) -> Option<usize> {
-    bytes.iter().position(|b| *b == b'\n')
+    memchr::memchr(b'\n', bytes)
 }
 
 #[cfg(test)]
