@@ -68,7 +68,7 @@ impl LineSplitter {
     /// error, in order. Lines wholly inside `data` are passed without copying.
     pub fn feed(&mut self, mut data: &[u8], mut on_line: impl FnMut(Result<&[u8], LineError>)) {
         while !data.is_empty() {
-            let newline = data.iter().position(|b| *b == b'\n');
+            let newline = memchr::memchr(b'\n', data);
             let (chunk, rest, complete) = match newline {
                 Some(i) => (&data[..i], &data[i + 1..], true),
                 None => (data, &[][..], false),

@@ -178,7 +178,7 @@ impl LogFile {
         loop {
             // Lines already in `pending`.
             while *given < max {
-                let Some(nl) = memchr(&self.pending[start..]) else {
+                let Some(nl) = memchr::memchr(b'\n', &self.pending[start..]) else {
                     break;
                 };
                 let end = start + nl;
@@ -212,7 +212,7 @@ impl LogFile {
                 return Ok(());
             }
             if self.skipping {
-                match memchr(&chunk[..n]) {
+                match memchr::memchr(b'\n', &chunk[..n]) {
                     Some(nl) => {
                         self.offset += nl as u64;
                         self.pending.extend_from_slice(&chunk[nl..n]);
@@ -248,10 +248,6 @@ pub fn source_of(path: &Path) -> String {
         .unwrap_or_else(|_| path.to_path_buf())
         .display()
         .to_string()
-}
-
-fn memchr(bytes: &[u8]) -> Option<usize> {
-    memchr::memchr(b'\n', bytes)
 }
 
 #[cfg(test)]
